@@ -1,0 +1,103 @@
+"""Load a data/ folder: find the record files, read, flatten, validate, apply the rules, type.
+
+`load_dataset` is the one entry point the CLI and the site generator use. It never raises for
+bad data: every problem comes back as a value, sorted by file and line, and the dataset holds
+only the records whose files had no error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import SCHEMAS_DIR
+from generator.model import Dataset, build_dataset
+from generator.problems import Problem, Severity, problem
+from generator.records import RECORD_TYPES, RecordType, Tables, flatten
+from generator.rules import check_dataset, check_rows
+from generator.tables import SchemaSet, load_schemas, validate_tables
+from generator.yamlread import Document, read_yaml
+
+_RECORD_STEM = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    dataset: Dataset
+    problems: list[Problem]
+    files: int  # record files read
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity is Severity.ERROR for p in self.problems)
+
+
+def discover(data_dir: Path) -> tuple[list[tuple[Path, RecordType]], list[Problem]]:
+    """The record files under data_dir with their record type, plus problems with the layout."""
+    found: list[tuple[Path, RecordType]] = []
+    problems: list[Problem] = []
+    known_dirs: set[str] = set()
+    known_files: set[str] = set()
+    for record_type in RECORD_TYPES:
+        if record_type.one_per_file:
+            folder = record_type.location.split("/", 1)[0]
+            known_dirs.add(folder)
+            directory = data_dir / folder
+            for path in sorted(directory.iterdir()) if directory.is_dir() else []:
+                display = _display(path, data_dir)
+                if path.suffix != ".yaml" or not path.is_file():
+                    if not path.name.startswith("."):
+                        problems.append(problem("file-unexpected", display, 1, 1))
+                    continue
+                if not _RECORD_STEM.fullmatch(path.stem):
+                    problems.append(problem("file-name", display, 1, 1, name=path.name))
+                    continue
+                found.append((path, record_type))
+        else:
+            known_files.add(record_type.location)
+            path = data_dir / record_type.location
+            if path.is_file():
+                found.append((path, record_type))
+            else:
+                problems.append(problem("file-missing", _display(path, data_dir), 1, 1, name=record_type.location))
+    for path in sorted(data_dir.iterdir()) if data_dir.is_dir() else []:
+        if path.name.startswith(".") or path.name in known_files or (path.is_dir() and path.name in known_dirs):
+            continue
+        problems.append(problem("file-unexpected", _display(path, data_dir), 1, 1))
+    return found, problems
+
+
+def _display(path: Path, data_dir: Path) -> str:
+    """The path as staff see it in the repository: relative to the working directory if possible."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return (Path(data_dir.name) / path.relative_to(data_dir)).as_posix()
+
+
+def load_dataset(data_dir: Path, schemas_dir: Path = SCHEMAS_DIR, today: dt.date | None = None) -> LoadResult:
+    """Read and check every record under data_dir; `today` is the day in Asia/Shanghai."""
+    schema_set = load_schemas(schemas_dir)
+    field_types = schema_set.field_types()
+    files, problems = discover(data_dir)
+    tables: Tables = {name: [] for name in schema_set.schemas}
+    documents: list[Document] = []
+    for path, record_type in files:
+        doc, read_problems = read_yaml(path, _display(path, data_dir))
+        problems += read_problems
+        if doc is not None:
+            documents.append(doc)
+            problems += flatten(doc, record_type, field_types, tables)
+    table_problems, _ = validate_tables(schema_set, tables)
+    problems += table_problems
+    problems += check_rows(tables)
+    bad_files = {p.path for p in problems if p.severity is Severity.ERROR}
+    dataset = build_dataset(tables, bad_files)
+    problems += check_dataset(dataset, _titles(schema_set, "events"), today)
+    return LoadResult(dataset, sorted(set(problems)), len(files))
+
+
+def _titles(schema_set: SchemaSet, resource: str) -> dict[str, str]:
+    return {f["name"]: f.get("title", f["name"]) for f in schema_set.schemas[resource]["fields"]}

@@ -1,0 +1,187 @@
+"""Problems as values: every code the validator can report, with its Chinese text.
+
+A problem names a file, a line and a column, carries a stable kebab-case code and a message in
+Chinese. The registry below is the single source of the codes: the CLI prints from it and the
+staff guide lists it, so the two never drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    code: str
+    severity: Severity
+    template: str  # Chinese message, str.format() placeholders
+    description: str  # Chinese explanation for the staff guide: what it means, how to fix it
+    group: str
+
+
+def _types(group: str, severity: Severity, *rows: tuple[str, str, str]) -> dict[str, ProblemType]:
+    return {code: ProblemType(code, severity, template, description, group) for code, template, description in rows}
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+CODES: dict[str, ProblemType] = {
+    **_types(
+        "文件",
+        E,
+        ("file-too-large", "文件大小为 {size} 字节，超过上限 {limit} 字节",
+         "单个记录文件不应超过 256 KiB。过大的文件通常是误放的附件或重复粘贴的内容。"),
+        ("file-encoding", "文件不是有效的 UTF-8 编码（无法解码的字节 {byte}）",
+         "记录文件必须以 UTF-8 编码保存。请在编辑器中选择“UTF-8”重新保存（不要使用 GBK/GB2312）。"),
+        ("file-empty", "文件为空，没有任何内容",
+         "记录文件不能为空。如果要删除一条记录，请删除整个文件。"),
+        ("file-unreadable", "无法读取文件：{detail}",
+         "文件存在但无法读取（权限或文件系统问题）。"),
+        ("file-name", "文件名 “{name}” 不符合要求：只能使用小写英文字母、数字和连字符，扩展名为 .yaml",
+         "记录文件名即记录标识（id），只能由小写字母、数字和单个连字符组成，例如 huangpu-smart-equipment.yaml。"),
+        ("file-missing", "缺少必需的文件 {name}",
+         "data/ 下必须有这个文件，网站才能生成。"),
+    ),
+    **_types(
+        "文件",
+        W,
+        ("file-unexpected", "不认识的文件，已忽略：记录文件应放在规定目录并以 .yaml 结尾",
+         "data/ 中只应有规定目录下的 .yaml 记录文件。其他文件不会被读取，请确认是否放错位置或扩展名写成了 .yml。"),
+    ),
+    **_types(
+        "YAML 语法",
+        E,
+        ("yaml-syntax", "YAML 语法错误：{detail}",
+         "文件不是合法的 YAML。常见原因：冒号后缺少空格、缩进不一致、引号未闭合。请对照错误位置检查。"),
+        ("yaml-tab", "使用了制表符（Tab）。YAML 只能用空格缩进",
+         "YAML 不允许用 Tab 缩进。请把该行开头的 Tab 替换为空格（建议每级两个空格）。"),
+        ("yaml-control-character", "文件包含不可见的控制字符 {char}",
+         "文件中有 NUL 或其他不可打印的控制字符，通常来自复制粘贴。请删除该字符。"),
+        ("yaml-duplicate-key", "字段 “{key}” 重复出现（第一次出现在第 {first_line} 行）",
+         "同一层级中同一字段只能写一次，否则后一个值会悄悄覆盖前一个。请删除或合并重复的字段。"),
+        ("yaml-alias", "不允许使用 YAML 锚点和别名（& 与 *）",
+         "记录文件不需要锚点和别名；禁止它们可以防止“别名炸弹”。请把内容直接写出来。"),
+        ("yaml-merge-key", "不允许使用合并键 <<",
+         "记录文件不使用 YAML 合并键，请把字段直接写出来。"),
+        ("yaml-tag", "不允许使用 YAML 标签 {tag}",
+         "请去掉以 ! 开头的标签；字段的类型由数据模式决定。"),
+        ("yaml-multiple-documents", "一个文件只能包含一条记录（发现多个 YAML 文档分隔符 ---）",
+         "每个文件只放一条记录。请把多余的文档拆分到单独的文件中。"),
+        ("yaml-not-mapping", "文件顶层必须是“字段: 值”的映射，而不是{kind}",
+         "记录文件的顶层应当是字段映射（例如 id: …、name: …），不能是列表或单个值。"),
+        ("yaml-complex-key", "字段名必须是简单文本",
+         "字段名不能是列表、映射或空值。"),
+        ("yaml-too-deep", "嵌套层级超过 {limit} 层",
+         "记录的嵌套层级过深，通常是缩进错误造成的。"),
+    ),
+    **_types(
+        "字段结构",
+        E,
+        ("unknown-key", "未知字段 “{key}”{hint}",
+         "数据模式中没有这个字段，通常是拼写错误。未知字段不会被忽略，以免信息悄悄丢失。"),
+        ("expected-scalar", "字段 “{key}” 应为单个值，而不是{kind}",
+         "该字段只能填写一个值（文本、数字或日期），不能是列表或映射。"),
+        ("expected-list", "字段 “{key}” 应为列表（每项以 - 开头），而不是{kind}",
+         "该字段是列表，每一项另起一行并以“- ”开头。"),
+        ("expected-mapping", "{what}应为“字段: 值”的映射，而不是{kind}",
+         "该位置应当是若干“字段: 值”组成的映射。"),
+    ),
+    **_types(
+        "数据模式",
+        E,
+        ("required", "缺少必填字段 “{field}”（{title}）",
+         "数据模式规定该字段必须填写。"),
+        ("invalid-type", "“{title}”（{field}）的值 “{value}” 不是有效的{type_name}",
+         "字段的值与数据模式规定的类型不符，例如日期应写成 2024-07-10，数字不能带单位，是/否应写成 true/false。"),
+        ("invalid-format", "“{title}”（{field}）的值 “{value}” 格式不正确：{expectation}",
+         "字段的值不符合规定的格式（例如区划代码必须是 6 位数字，id 只能用小写字母、数字和连字符）。"),
+        ("invalid-choice", "“{title}”（{field}）的值 “{value}” 不在允许范围内，可选：{choices}",
+         "该字段只能取数据模式列出的值之一。"),
+        ("out-of-range", "“{title}”（{field}）的值 “{value}” 超出允许范围（{bound}）",
+         "数值或长度超出数据模式规定的范围，例如占地面积不超过 100 平方公里（指引 3.2.2）。"),
+        ("duplicate-id", "“{title}”（{field}）的值 “{value}” 重复，已在 {other} 使用",
+         "标识必须唯一。请检查是否复制文件后忘记修改 id。"),
+        ("unknown-reference", "“{title}”（{field}）引用的 “{value}” 不存在：{target}中没有这一项",
+         "引用的记录不存在，例如区划代码不是广州市的 11 个区之一，或公示名单中的集群 id 没有对应的集群文件。"),
+    ),
+    **_types(
+        "业务规则",
+        E,
+        ("id-mismatch", "id “{id}” 与文件名 “{stem}” 不一致",
+         "记录的 id 必须与文件名（不含 .yaml）完全相同。"),
+        ("invalid-date", "“{field}” 的值 “{value}” 不是存在的日期",
+         "日期必须真实存在（例如没有 2 月 30 日）。日期可以只写到年（2023）或月（2023-01），但不能写出来源没有的日。"),
+        ("event-field-missing", "“{type_name}”事件必须填写 “{field}”（{title}）",
+         "不同类型的事件需要不同的字段：认定需要级别和来源，撤销需要理由条款，年度报告需要所属年度。"),
+        ("event-field-not-allowed", "“{type_name}”事件不使用字段 “{field}”（{title}）",
+         "该字段对这种事件没有意义，通常是放错了位置。"),
+        ("events-out-of-order", "事件应按日期先后排列：本事件日期 {date} 早于上一事件日期 {previous}",
+         "events 列表按时间顺序记录集群经历的事情，请把事件按日期从早到晚排列。"),
+        ("no-recognition", "集群没有任何认定记录（type: certified）",
+         "data/clusters 中的每个集群都必须至少有一条认定事件；尚未认定的候选集群只出现在公示名单中。"),
+        ("revoked-twice", "集群已在第 {first_line} 行被撤销，不能再次撤销",
+         "一个集群只能被撤销一次。"),
+        ("event-after-revocation", "撤销（第 {revoked_line} 行）之后不应再有“{type_name}”事件",
+         "撤销后的集群保留在名单中并标注撤销，但不再发生复核、变更或年度报告。重新获得认定应记录为新的认定事件。"),
+        ("event-before-programme", "{level_name}认定日期 {date} 早于该级别政策的施行时间（{since}）",
+         "国家级集群认定始于 2022 年（工信部企业〔2022〕119号），省级始于 2023 年（粤工信服务函〔2023〕4号），"
+         "市级始于本指引施行之日 2024-12-30（指引 5.2）。早于这些时间的认定日期一定有误。"),
+        ("renewal-without-recognition", "复核通过之前没有{level_name}认定记录",
+         "复核（指引 4.1）只能延长已有认定的有效期，请先记录对应级别的认定事件。"),
+        ("validity-order", "有效期起始 {valid_from} 晚于截止 {valid_until}",
+         "来源载明的有效期起止顺序颠倒。"),
+        ("entry-needs-reference", "名单条目必须填写 cluster（已有集群的 id）或 name（候选集群名称）",
+         "公示名单中的每一项要么引用 data/clusters 中的集群，要么写明尚未建档的候选集群名称。"),
+        ("outcome-before-window", "结果发布日期 {date} 早于公示开始日期 {published_on}",
+         "公示结束后才能发布最终名单。"),
+    ),
+    **_types(
+        "业务规则",
+        W,
+        ("recognition-date-unknown", "认定日期未载明：来源没有给出日期，有效期将无法计算",
+         "来源没有写明认定日期时，日期留空并会在网站上显示为“未载明”。找到正式文件后请补上日期与文号。"),
+        ("event-in-future", "事件日期 {date} 晚于今天（{today}）",
+         "事件只记录已经发生的事情。如果是计划中的事项，请等发生后再记录。"),
+    ),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str = field(compare=False)
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message} [{self.code}]"
+
+    def github_annotation(self) -> str:
+        kind = "error" if self.severity is Severity.ERROR else "warning"
+        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{kind} file={self.path},line={self.line},col={self.col},title={self.code}::{message}"
+
+
+def problem(code: str, path: str, line: int, col: int, **params: object) -> Problem:
+    """Build a problem from the registry; unknown codes are a programming error."""
+    kind = CODES[code]
+    return Problem(path, line, col, code, kind.template.format(**params))
+
+
+def summary(problems: list[Problem], files: int) -> str:
+    errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    warnings = len(problems) - errors
+    if errors:
+        return f"校验未通过：{files} 个文件，{errors} 个错误，{warnings} 个警告"
+    return f"校验通过：{files} 个文件，0 个错误，{warnings} 个警告"

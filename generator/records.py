@@ -1,0 +1,182 @@
+"""Flatten record documents into table rows, checking their shape against the schemas' field names.
+
+A record type says where its files live, which Frictionless resource its top level becomes,
+which YAML lists become child resources and which nested mappings are flattened with a prefix.
+Field names come only from the schemas, so a key the schema does not name is reported (with a
+likely correction) instead of silently vanishing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from generator.problems import Problem, problem
+from generator.yamlread import Document, Path_, kind_name
+
+
+@dataclass(frozen=True)
+class RecordType:
+    kind: str
+    location: str  # "clusters/*.yaml" for one record per file, or "site.yaml" for a single file
+    resource: str  # the resource the top-level mapping becomes
+    key: str | None = None  # top-level field identifying the record; equals the file stem
+    children: Mapping[str, str] = field(default_factory=dict)  # YAML list key -> child resource
+    groups: tuple[str, ...] = ()  # nested mappings flattened as <group>_<key>
+    parent_field: str | None = None  # child field that holds the record's key
+
+    @property
+    def one_per_file(self) -> bool:
+        return "*" in self.location
+
+
+RECORD_TYPES: tuple[RecordType, ...] = (
+    RecordType("gazetteer", "districts.yaml", "gazetteer", children={"districts": "districts"}),
+    RecordType("site", "site.yaml", "site"),
+    RecordType(
+        "calendar",
+        "calendar/*.yaml",
+        "calendar_years",
+        key="year",
+        children={"holidays": "calendar_holidays", "makeup_workdays": "calendar_makeup_days",
+                  "sources": "calendar_sources"},
+        parent_field="year",
+    ),
+    RecordType(
+        "cluster",
+        "clusters/*.yaml",
+        "clusters",
+        key="id",
+        children={"events": "events", "sources": "cluster_sources"},
+        parent_field="cluster_id",
+    ),
+    RecordType(
+        "notice",
+        "notices/*.yaml",
+        "notices",
+        key="id",
+        children={"entries": "notice_entries"},
+        groups=("objection", "outcome"),
+        parent_field="notice_id",
+    ),
+)
+
+
+@dataclass
+class Row:
+    """One table row and where each of its cells came from."""
+
+    values: dict[str, Any]
+    doc: Document
+    base: Path_  # YAML path of the mapping this row was made from
+    record_type: RecordType
+
+    def field_path(self, name: str) -> Path_:
+        if name in ("seq", self.record_type.parent_field) and self.base:
+            return self.base
+        for group in self.record_type.groups if not self.base else ():
+            if name.startswith(group + "_"):
+                return self.base + (group, name[len(group) + 1 :])
+        return self.base + (name,)
+
+    def position(self, name: str) -> tuple[int, int]:
+        return self.doc.position(self.field_path(name))
+
+    def located(self, name: str) -> tuple[str, int, int]:
+        """(path, line, column) of a field, for building problems."""
+        return (self.doc.path, *self.position(name))
+
+
+Tables = dict[str, list[Row]]
+
+
+def flatten(doc: Document, record_type: RecordType, fields: Mapping[str, Mapping[str, str]],
+            tables: Tables) -> list[Problem]:
+    """Append `doc`'s rows to `tables`; `fields` maps resource -> field name -> field type."""
+    problems: list[Problem] = []
+    root_fields = fields[record_type.resource]
+    values: dict[str, Any] = dict.fromkeys(root_fields)
+    allowed = [name for name in root_fields if not _in_group(name, record_type.groups)]
+    allowed += list(record_type.groups) + list(record_type.children)
+    child_lists: list[tuple[str, list[Any]]] = []
+    for key, value in doc.data.items():
+        path: Path_ = (key,)
+        if key in record_type.children:
+            items = _as_list(doc, path, key, value, problems)
+            child_lists.append((key, items))
+        elif key in record_type.groups:
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                problems.append(problem("expected-mapping", doc.path, *doc.position(path),
+                                        what=f"字段 “{key}” ", kind=kind_name(value)))
+                continue
+            group_fields = {n[len(key) + 1 :]: n for n in root_fields if n.startswith(key + "_")}
+            for sub, sub_value in value.items():
+                if sub not in group_fields:
+                    problems.append(_unknown(doc, path + (sub,), sub, list(group_fields)))
+                else:
+                    values[group_fields[sub]] = _cell(doc, path + (sub,), sub, sub_value,
+                                                      root_fields[group_fields[sub]], problems)
+        elif key in root_fields and not _in_group(key, record_type.groups):
+            values[key] = _cell(doc, path, key, value, root_fields[key], problems)
+        else:
+            problems.append(_unknown(doc, path, key, allowed))
+    tables[record_type.resource].append(Row(values, doc, (), record_type))
+    parent_value = values.get(record_type.key) if record_type.key else None
+    for key, items in child_lists:
+        resource = record_type.children[key]
+        child_fields = fields[resource]
+        own = [n for n in child_fields if n not in ("seq", record_type.parent_field)]
+        for index, item in enumerate(items):
+            base: Path_ = (key, index)
+            if not isinstance(item, dict):
+                problems.append(problem("expected-mapping", doc.path, *doc.position(base),
+                                        what=f"“{key}” 的第 {index + 1} 项", kind=kind_name(item)))
+                continue
+            row_values: dict[str, Any] = dict.fromkeys(child_fields)
+            row_values["seq"] = str(index + 1)
+            if record_type.parent_field:
+                row_values[record_type.parent_field] = parent_value
+            for sub, sub_value in item.items():
+                if sub in own:
+                    row_values[sub] = _cell(doc, base + (sub,), sub, sub_value, child_fields[sub], problems)
+                else:
+                    problems.append(_unknown(doc, base + (sub,), sub, own))
+            tables[resource].append(Row(row_values, doc, base, record_type))
+    return problems
+
+
+def _in_group(name: str, groups: tuple[str, ...]) -> bool:
+    return any(name.startswith(group + "_") for group in groups)
+
+
+def _as_list(doc: Document, path: Path_, key: str, value: Any, problems: list[Problem]) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(problem("expected-list", doc.path, *doc.position(path), key=key, kind=kind_name(value)))
+        return []
+    return value
+
+
+def _cell(doc: Document, path: Path_, key: str, value: Any, field_type: str, problems: list[Problem]) -> Any:
+    if field_type == "array":
+        items = _as_list(doc, path, key, value, problems)
+        for index, item in enumerate(items):
+            if isinstance(item, (dict, list)):
+                problems.append(problem("expected-scalar", doc.path, *doc.position(path + (index,)),
+                                        key=f"{key}[{index + 1}]", kind=kind_name(item)))
+                return None
+        return items or None
+    if isinstance(value, (dict, list)):
+        problems.append(problem("expected-scalar", doc.path, *doc.position(path), key=key, kind=kind_name(value)))
+        return None
+    return value
+
+
+def _unknown(doc: Document, path: Path_, key: str, allowed: list[str]) -> Problem:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    hint = f"，是否应为 “{close[0]}”？" if close else f"。可用字段：{'、'.join(allowed)}"
+    return problem("unknown-key", doc.path, *doc.key_position(path), key=key, hint=hint)

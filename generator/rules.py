@@ -1,0 +1,145 @@
+"""Business rules the schemas cannot express, as pure functions from records to problems.
+
+Two passes: `check_rows` runs on the flattened rows before they are typed (file names, partial
+dates); `check_dataset` runs on the typed domain objects (what each event needs, their order,
+revocation, recognitions before their programme existed, notice entries and outcomes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+
+from generator.model import LEVEL_NAMES, Cluster, Dataset, Event, Notice, PartialDate
+from generator.problems import Problem, problem
+from generator.records import Row, Tables
+
+PARTIAL_DATE_FIELDS = {
+    "events": ("date", "valid_from", "valid_until"),
+    "cluster_sources": ("published_on",),
+}
+
+# Which fields each event type needs and may carry (guideline 4.1–4.3; certified: 3.3.2, 1.6).
+EVENT_REQUIRED = {
+    "certified": ("level", "source"),
+    "renewed": ("date", "level"),
+    "revoked": ("date", "reason"),
+    "changed": ("date", "subject"),
+    "annual_report": ("date", "year"),
+}
+EVENT_ALLOWED = {
+    "certified": {"date", "level", "batch", "doc_no", "source", "valid_from", "valid_until", "note"},
+    "renewed": {"date", "level", "doc_no", "source", "valid_until", "note"},
+    "revoked": {"date", "level", "reason", "doc_no", "source", "description", "note"},
+    "changed": {"date", "subject", "description", "doc_no", "source", "note"},
+    "annual_report": {"date", "year", "source", "description", "note"},
+}
+EVENT_FIELDS = ("date", "level", "batch", "doc_no", "source", "valid_from", "valid_until", "reason", "year",
+                "subject", "description", "note")
+
+# When each level's programme began: a recognition dated before it is certainly wrong.
+PROGRAMME_START = {
+    "national": (dt.date(2022, 1, 1), "2022 年，工信部企业〔2022〕119号"),
+    "provincial": (dt.date(2023, 1, 1), "2023 年，粤工信服务函〔2023〕4号"),
+    "municipal": (dt.date(2024, 12, 30), "2024-12-30，本指引 5.2"),
+}
+
+
+def check_rows(tables: Tables) -> Iterator[Problem]:
+    """Rules on raw rows: the record key equals the file stem; partial dates exist."""
+    for rows in tables.values():
+        for row in rows:
+            record_type = row.record_type
+            if not row.base and record_type.key and record_type.one_per_file:
+                yield from _key_matches_stem(row, record_type.key)
+    for resource, names in PARTIAL_DATE_FIELDS.items():
+        for row in tables[resource]:
+            for name in names:
+                value = row.values.get(name)
+                if isinstance(value, str) and value:
+                    try:
+                        PartialDate.parse(value)
+                    except ValueError:
+                        yield problem("invalid-date", *row.located(name), field=name, value=value)
+
+
+def _key_matches_stem(row: Row, key: str) -> Iterator[Problem]:
+    value = row.values.get(key)
+    stem = row.doc.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    if isinstance(value, str) and value != stem:
+        yield problem("id-mismatch", *row.located(key), id=value, stem=stem)
+
+
+def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
+                  today: dt.date | None = None) -> Iterator[Problem]:
+    """Rules on typed records; `event_titles` are the events schema's field titles; `today`
+    (Asia/Shanghai) enables the future-date warning."""
+    for cluster in dataset.clusters.values():
+        yield from check_cluster(cluster, event_titles, today)
+    for notice in dataset.notices.values():
+        yield from check_notice(notice)
+
+
+def check_cluster(cluster: Cluster, event_titles: Mapping[str, str],
+                  today: dt.date | None = None) -> Iterator[Problem]:
+    events = cluster.events
+    if not any(event.type == "certified" for event in events):
+        yield problem("no-recognition", *cluster.row.located("events"))
+    revoked: Event | None = None
+    previous: Event | None = None
+    for event in events:
+        yield from check_event_fields(event, event_titles)
+        if previous is not None and previous.date and event.date and event.date.latest < previous.date.earliest:
+            yield problem("events-out-of-order", *event.row.located("date"), date=event.date,
+                          previous=previous.date)
+        if event.date is not None:
+            previous = event
+        if revoked is not None:
+            if event.type == "revoked":
+                yield problem("revoked-twice", *event.row.located("type"),
+                              first_line=revoked.row.position("type")[0])
+            elif event.type != "certified":
+                yield problem("event-after-revocation", *event.row.located("type"),
+                              revoked_line=revoked.row.position("type")[0], type_name=event.type_name)
+        elif event.type == "revoked":
+            revoked = event
+        if event.type in ("certified", "renewed") and event.level and event.date:
+            start, since = PROGRAMME_START[event.level]
+            if event.date.latest < start:
+                yield problem("event-before-programme", *event.row.located("date"),
+                              level_name=LEVEL_NAMES[event.level], date=event.date, since=since)
+        if event.type == "renewed" and event.level:
+            prior = [e for e in events[: events.index(event)] if e.type == "certified" and e.level == event.level]
+            if not prior:
+                yield problem("renewal-without-recognition", *event.row.located("level"),
+                              level_name=LEVEL_NAMES[event.level])
+        if event.valid_from and event.valid_until and event.valid_from.earliest > event.valid_until.latest:
+            yield problem("validity-order", *event.row.located("valid_from"), valid_from=event.valid_from,
+                          valid_until=event.valid_until)
+        if event.type == "certified" and event.date is None and event.valid_until is None:
+            yield problem("recognition-date-unknown", *event.row.located("date"))
+        if today is not None and event.date is not None and event.date.earliest > today:
+            yield problem("event-in-future", *event.row.located("date"), date=event.date, today=today)
+
+
+def check_event_fields(event: Event, titles: Mapping[str, str]) -> Iterator[Problem]:
+    for name in EVENT_REQUIRED[event.type]:
+        if getattr(event, name) is None:
+            yield problem("event-field-missing", *event.row.located(name), type_name=event.type_name, field=name,
+                          title=titles[name])
+    for name in EVENT_FIELDS:
+        if name not in EVENT_ALLOWED[event.type] and getattr(event, name) is not None:
+            yield problem("event-field-not-allowed", *event.row.located(name), type_name=event.type_name,
+                          field=name, title=titles[name])
+
+
+
+
+def check_notice(notice: Notice) -> Iterator[Problem]:
+    for entry in notice.entries:
+        if entry.cluster is None and entry.name is None:
+            yield problem("entry-needs-reference", *entry.row.located("cluster"))
+    final_date = notice.outcome.final_date
+    if final_date is not None and final_date < notice.published_on:
+        yield problem("outcome-before-window", *notice.row.located("outcome_final_date"), date=final_date,
+                      published_on=notice.published_on)

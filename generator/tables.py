@@ -1,0 +1,181 @@
+"""Validate the flattened tables with Frictionless and map each error back to its YAML file and line.
+
+Frictionless does the schema-level work (types, enums, patterns, required, unique, primary and
+foreign keys); this module reads the schemas, hands it the rows inline and turns its errors
+(resource, row number, field) into problems that name the record file, line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frictionless import Package
+
+from generator.problems import Problem, problem
+from generator.records import Row, Tables
+
+# Keys a Table Schema or field descriptor may use here. Frictionless accepts typos such as
+# `constraint:` silently, so the schema files are checked against these lists (see tests).
+SCHEMA_KEYS = frozenset({"fields", "primaryKey", "foreignKeys", "missingValues", "title", "description"})
+FIELD_KEYS = frozenset({"name", "title", "description", "type", "format", "constraints", "trueValues",
+                        "falseValues", "example"})
+CONSTRAINT_KEYS = frozenset({"required", "unique", "pattern", "enum", "minimum", "maximum", "minLength",
+                             "maxLength"})
+PACKAGE_KEYS = frozenset({"name", "title", "description", "licenses", "resources"})
+RESOURCE_KEYS = frozenset({"name", "title", "description", "path", "schema"})
+
+TYPE_NAMES = {
+    "integer": "整数",
+    "number": "数字",
+    "date": "日期（格式 YYYY-MM-DD，且须是真实存在的日期）",
+    "boolean": "是/否值（只能写 true 或 false）",
+    "string": "文本",
+    "array": "列表",
+}
+PATTERN_EXPECTATIONS = {
+    "[0-9]{6}": "应为 6 位数字",
+    "4401[0-9]{2}": "应为广州市辖区的 6 位区划代码（以 4401 开头）",
+    "[a-z0-9]+(-[a-z0-9]+)*": "只能使用小写英文字母、数字和连字符，且不能以连字符开头或结尾、不能连续使用连字符",
+    "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?": "应为日期 YYYY-MM-DD，或只写到月（YYYY-MM）、只写到年（YYYY）",
+    'https?://[^\\s<>"]+': "应为以 http:// 或 https:// 开头的完整网址",
+    "https?://\\S+": "应为以 http:// 或 https:// 开头的完整网址",
+    "([01][0-9]|2[0-3]):[0-5][0-9]": "应为 24 小时制时刻 HH:MM，例如 17:30",
+    "[0-9()（）+ -]{5,30}": "应为电话号码，只能包含数字、括号、加号、空格和连字符",
+    "[a-z]+": "只能使用小写英文字母",
+    "[0-9A-Za-z]{6,20}": "应为 6 到 20 位字母或数字",
+}
+_CONSTRAINT_NOTE = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
+_ROW_POSITION = re.compile(r"row at position (\d+)")
+
+
+@dataclass(frozen=True)
+class SchemaSet:
+    """The package descriptor and every resource's Table Schema, read from schemas/."""
+
+    package: dict[str, Any]
+    schemas: dict[str, dict[str, Any]]  # resource name -> Table Schema descriptor
+    titles: dict[str, str]  # resource name -> Chinese title
+
+    def field_types(self) -> dict[str, dict[str, str]]:
+        return {name: {f["name"]: f.get("type", "string") for f in schema["fields"]}
+                for name, schema in self.schemas.items()}
+
+    def field(self, resource: str, name: str) -> dict[str, Any]:
+        return next(f for f in self.schemas[resource]["fields"] if f["name"] == name)
+
+
+def load_schemas(schemas_dir: Path) -> SchemaSet:
+    """Read schemas/datapackage.yaml and the schema files it names (project files, trusted)."""
+    package = yaml.safe_load((schemas_dir / "datapackage.yaml").read_text(encoding="utf-8"))
+    schemas, titles = {}, {}
+    for resource in package["resources"]:
+        schemas[resource["name"]] = yaml.safe_load((schemas_dir / resource["schema"]).read_text(encoding="utf-8"))
+        titles[resource["name"]] = resource.get("title", resource["name"])
+    return SchemaSet(package, schemas, titles)
+
+
+def descriptor_key_errors(schema_set: SchemaSet) -> list[str]:
+    """Keys in the schema files that this project does not use (likely typos). Empty when clean."""
+    found = [f"datapackage: {k}" for k in set(schema_set.package) - PACKAGE_KEYS]
+    for resource in schema_set.package["resources"]:
+        found += [f"resource {resource['name']}: {k}" for k in set(resource) - RESOURCE_KEYS]
+    for name, schema in schema_set.schemas.items():
+        found += [f"{name}: {k}" for k in set(schema) - SCHEMA_KEYS]
+        for f in schema["fields"]:
+            found += [f"{name}.{f.get('name')}: {k}" for k in set(f) - FIELD_KEYS]
+            found += [f"{name}.{f.get('name')}.constraints: {k}"
+                      for k in set(f.get("constraints", {})) - CONSTRAINT_KEYS]
+    return found
+
+
+def validate_tables(schema_set: SchemaSet, tables: Tables) -> tuple[list[Problem], set[str]]:
+    """Run Frictionless over all rows; return problems and the paths of the files they concern."""
+    resources = []
+    for name, schema in schema_set.schemas.items():
+        header = [f["name"] for f in schema["fields"]]
+        data = [header] + [[row.values.get(column) for column in header] for row in tables[name]]
+        resources.append({"name": name, "data": data, "schema": schema})
+    report = Package({"name": "records", "resources": resources}).validate(limit_errors=10**9)
+    problems: list[Problem] = []
+    for task in report.tasks:
+        rows = tables[task.name]
+        for error in task.errors:
+            found = _map_error(schema_set, task.name, rows, error)
+            if found is not None:
+                problems.append(found)
+    if not problems and not report.valid:  # a package-level failure we do not know how to map
+        raise RuntimeError(f"unmapped Frictionless report: {report.flatten(['type', 'note'])}")
+    return problems, {p.path for p in problems}
+
+
+def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any) -> Problem | None:
+    row_number = getattr(error, "row_number", None)
+    if row_number is None:
+        raise RuntimeError(f"Frictionless error without a row in {resource}: {error.message}")
+    row = rows[row_number - 2]  # row 1 is the header
+    kind = error.type
+    if kind == "primary-key":
+        if row.record_type.resource != resource:  # child rows repeat a duplicated parent key
+            return None
+        field_names = schema_set.schemas[resource]["primaryKey"]
+        other = _ROW_POSITION.search(error.note)
+        return _duplicate(schema_set, resource, row, field_names[0], rows, other)
+    if kind == "foreign-key":
+        name = error.field_names[0]
+        reference = next(fk["reference"] for fk in schema_set.schemas[resource]["foreignKeys"]
+                         if fk["fields"][0] == name)
+        info = _field_info(schema_set, resource, name)
+        return problem("unknown-reference", *row.located(name), value=row.values.get(name),
+                       target=schema_set.titles[reference["resource"]], **info)
+    name = error.field_name
+    info = _field_info(schema_set, resource, name)
+    value = row.values.get(name)
+    where = row.located(name)
+    if kind == "unique-error":
+        return _duplicate(schema_set, resource, row, name, rows, _ROW_POSITION.search(error.note))
+    if kind == "type-error":
+        field_format = schema_set.field(resource, name).get("format")
+        if field_format == "email":
+            return problem("invalid-format", *where, value=value, expectation="应为电子邮箱地址", **info)
+        return problem("invalid-type", *where, value=value, type_name=TYPE_NAMES.get(info["type"], info["type"]),
+                       **info)
+    if kind == "constraint-error":
+        match = _CONSTRAINT_NOTE.search(error.note)
+        constraint, bound = (match.group(1), match.group(2)) if match else ("", error.note)
+        if constraint == "required":
+            return problem("required", *where, **info)
+        if constraint == "pattern":
+            expectation = PATTERN_EXPECTATIONS.get(bound, f"应符合格式 {bound}")
+            return problem("invalid-format", *where, value=value, expectation=expectation, **info)
+        if constraint == "enum":
+            choices = "、".join(str(c) for c in schema_set.field(resource, name)["constraints"]["enum"])
+            return problem("invalid-choice", *where, value=value, choices=choices, **info)
+        text = {"minimum": "不小于 {}", "maximum": "不大于 {}", "minLength": "长度不少于 {} 个字符",
+                "maxLength": "长度不超过 {} 个字符"}.get(constraint, "{}")
+        return problem("out-of-range", *where, value=_shorten(value), bound=text.format(bound), **info)
+    raise RuntimeError(f"unmapped Frictionless error {kind} in {resource}: {error.message}")
+
+
+def _duplicate(schema_set: SchemaSet, resource: str, row: Row, name: str, rows: list[Row],
+               other: re.Match[str] | None) -> Problem:
+    where = "另一条记录"
+    if other:
+        first = rows[int(other.group(1)) - 2]
+        line, col = first.position(name)
+        where = f"{first.doc.path}:{line}:{col}"
+    return problem("duplicate-id", *row.located(name), value=row.values.get(name), other=where,
+                   **_field_info(schema_set, resource, name))
+
+
+def _field_info(schema_set: SchemaSet, resource: str, name: str) -> dict[str, str]:
+    spec = schema_set.field(resource, name)
+    return {"field": name, "title": spec.get("title", name), "type": spec.get("type", "string")}
+
+
+def _shorten(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
