@@ -15,7 +15,9 @@ import click
 
 from generator import SCHEMAS_DIR
 from generator.dataset import load_dataset
-from generator.problems import summary
+from generator.calendar import DEFAULT_WORKING_DAYS, CalendarNotCovered, WorkingCalendar
+from generator.problems import Severity, summary
+from generator.sitebuild import SiteBuildFailed, build_site, serve_site
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -67,6 +69,94 @@ def validate(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> None:
             click.echo(found.github_annotation())
     click.echo(summary(result.problems, result.files))
     sys.exit(0 if result.ok else 1)
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.isoformat()}（星期{WEEKDAYS[day.weekday()]}）"
+
+
+@cli.command()
+@click.argument("start", type=DAY)
+@click.option("--working-days", "-n", type=click.IntRange(1, 60), default=DEFAULT_WORKING_DAYS, show_default=True,
+              help="公示期的工作日数（指引 3.3.2：市级名单为 7 个）")
+@data_option
+def deadline(start: dt.date, working_days: int, data_dir: Path) -> None:
+    """计算从 START（发布日期）起的公示期：第一天、最后一天与截止时刻。最后一行只输出最后一天。"""
+    calendar = _calendar_or_exit(data_dir)
+    try:
+        window = calendar.publicity_window(start, working_days)
+    except CalendarNotCovered as exc:
+        click.echo(f"错误：{exc}。请先在 data/calendar/ 中补充该年度的节假日安排。", err=True)
+        sys.exit(2)
+    closes = window.closes_at
+    click.echo(f"公示期：{working_days} 个工作日（从发布日起算，非工作日顺延至下一个工作日）")
+    click.echo(f"发布日期：{_day(start)}")
+    click.echo(f"第一天：{_day(window.first_day)}")
+    click.echo(f"最后一天：{_day(window.last_day)}")
+    click.echo(f"截止时刻：{closes.strftime('%Y-%m-%d %H:%M')}（北京时间 {closes.tzinfo}，即最后一天 24:00）")
+    click.echo("工作日：" + "、".join(day.strftime("%m-%d") for day in window.days))
+    click.echo(window.last_day.isoformat())
+
+
+def _calendar_or_exit(data_dir: Path) -> WorkingCalendar:
+    """The working calendar from data/calendar; refuses (exit 1) when its files are invalid."""
+    if not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    result = load_dataset(data_dir, SCHEMAS_DIR)
+    calendar_problems = [p for p in result.problems if "/calendar/" in f"/{p.path}" and p.severity is Severity.ERROR]
+    if calendar_problems:
+        for found in calendar_problems:
+            click.echo(found.format(), err=True)
+        click.echo("工作日历数据有错误，无法计算。", err=True)
+        sys.exit(1)
+    return result.dataset.calendar
+
+
+@cli.command()
+@data_option
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True, help="网站输出目录")
+@click.option("--config-file", "-f", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True, help="MkDocs 配置文件")
+@today_option
+def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date | None) -> None:
+    """校验数据并生成网站；只有完整生成成功后才替换输出目录。"""
+    today = today or today_in_shanghai()
+    _validate_or_exit(data_dir, today)
+    try:
+        build_site(config_file, data_dir, site_dir, today)
+    except SiteBuildFailed as exc:
+        click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"网站已生成：{site_dir}（状态按 {today.isoformat()} 计算）")
+
+
+@cli.command()
+@data_option
+@click.option("--config-file", "-f", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True, help="MkDocs 配置文件")
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览地址")
+@today_option
+def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date | None) -> None:
+    """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新。"""
+    today = today or today_in_shanghai()
+    _validate_or_exit(data_dir, today)
+    serve_site(config_file, data_dir, dev_addr, today)
+
+
+def _validate_or_exit(data_dir: Path, today: dt.date) -> None:
+    if not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    result = load_dataset(data_dir, SCHEMAS_DIR, today)
+    for found in result.problems:
+        click.echo(found.format(), err=True)
+    if not result.ok:
+        click.echo(summary(result.problems, result.files), err=True)
+        click.echo("数据校验未通过，网站未生成。", err=True)
+        sys.exit(1)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from generator import SCHEMAS_DIR
 from generator.model import Dataset, build_dataset
 from generator.problems import Problem, Severity, problem
 from generator.records import RECORD_TYPES, RecordType, Tables, flatten
-from generator.rules import check_dataset, check_rows
+from generator.rules import check_calendar_rows, check_dataset, check_rows
 from generator.tables import SchemaSet, load_schemas, validate_tables
 from generator.yamlread import Document, read_yaml
 
@@ -94,6 +94,9 @@ def load_dataset(data_dir: Path, schemas_dir: Path = SCHEMAS_DIR, today: dt.date
     problems += table_problems
     problems += check_rows(tables)
     bad_files = {p.path for p in problems if p.severity is Severity.ERROR}
+    calendar_problems = list(check_calendar_rows(tables, bad_files))
+    problems += calendar_problems
+    bad_files |= {p.path for p in calendar_problems}
     dataset = build_dataset(tables, bad_files)
     problems += check_dataset(dataset, _titles(schema_set, "events"), today)
     return LoadResult(dataset, sorted(set(problems)), len(files))

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.calendar import DEFAULT_WORKING_DAYS, WorkingCalendar, YearArrangement
 from generator.records import Row, Tables
 
 LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "municipal": "市级"}
@@ -200,6 +201,7 @@ class Notice:
     level: str
     issuer: str
     published_on: dt.date
+    starts_on: dt.date | None
     working_days: int
     ends_on: dt.date | None
     cutoff_time: dt.time | None
@@ -225,10 +227,7 @@ class Dataset:
     clusters: dict[str, Cluster]
     notices: dict[str, Notice]
     site: Site | None
-    calendar_records: tuple[dict[str, Any], ...]  # plain mappings, typed by generator.calendar
-
-
-DEFAULT_WORKING_DAYS = 7  # guideline 3.3.2
+    calendar: WorkingCalendar
 
 
 def _children(rows: list[Row], parent_field: str, usable) -> dict[str, list[Row]]:
@@ -288,6 +287,7 @@ def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
             level=row.values["level"],
             issuer=row.values["issuer"],
             published_on=_date(row, "published_on"),
+            starts_on=_date(row, "starts_on"),
             working_days=_int(row, "working_days") or DEFAULT_WORKING_DAYS,
             ends_on=_date(row, "ends_on"),
             cutoff_time=dt.time.fromisoformat(cutoff) if cutoff else None,
@@ -319,7 +319,9 @@ def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
         clusters=clusters,
         notices=notices,
         site=site,
-        calendar_records=tuple(row.doc.data for row in tables["calendar_years"] if usable(row)),
+        calendar=WorkingCalendar(
+            YearArrangement.from_mapping(row.doc.data) for row in tables["calendar_years"] if usable(row)
+        ),
     )
 
 

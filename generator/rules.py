@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 
+from generator.calendar import CalendarNotCovered, WorkingCalendar
+from generator.lifecycle import EXPIRING_DAYS, notice_window, recognitions
 from generator.model import LEVEL_NAMES, Cluster, Dataset, Event, Notice, PartialDate
 from generator.problems import Problem, problem
 from generator.records import Row, Tables
@@ -70,14 +72,34 @@ def _key_matches_stem(row: Row, key: str) -> Iterator[Problem]:
         yield problem("id-mismatch", *row.located(key), id=value, stem=stem)
 
 
+def check_calendar_rows(tables: Tables, bad_files: set[str]) -> Iterator[Problem]:
+    """Rules on the holiday arrangement files: spans in order, make-up days on weekends, dates
+    within the year the arrangement concerns (or the end of the year before)."""
+    for resource, fields in (("calendar_holidays", ("start", "end")), ("calendar_makeup_days", ("date",))):
+        for row in tables[resource]:
+            if row.doc.path in bad_files:
+                continue
+            year = int(row.values["year"])
+            days = {name: dt.date.fromisoformat(row.values[name]) for name in fields}
+            for name, day in days.items():
+                if not dt.date(year - 1, 12, 1) <= day <= dt.date(year, 12, 31):
+                    yield problem("calendar-date-outside-year", *row.located(name), date=day, year=year)
+            if "end" in days and days["start"] > days["end"]:
+                yield problem("holiday-span-order", *row.located("start"), start=days["start"], end=days["end"])
+            if "date" in days and days["date"].weekday() < 5:
+                yield problem("makeup-day-not-weekend", *row.located("date"), date=days["date"],
+                              weekday="一二三四五六日"[days["date"].weekday()])
+
+
 def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
                   today: dt.date | None = None) -> Iterator[Problem]:
     """Rules on typed records; `event_titles` are the events schema's field titles; `today`
     (Asia/Shanghai) enables the future-date warning."""
     for cluster in dataset.clusters.values():
         yield from check_cluster(cluster, event_titles, today)
+        yield from check_lifecycle(cluster)
     for notice in dataset.notices.values():
-        yield from check_notice(notice)
+        yield from check_notice(notice, dataset.calendar)
 
 
 def check_cluster(cluster: Cluster, event_titles: Mapping[str, str],
@@ -135,11 +157,47 @@ def check_event_fields(event: Event, titles: Mapping[str, str]) -> Iterator[Prob
 
 
 
-def check_notice(notice: Notice) -> Iterator[Problem]:
+def check_lifecycle(cluster: Cluster) -> Iterator[Problem]:
+    """Renewals inside the expiry window (4.1); annual reports not before certification (4.2)."""
+    for recognition in recognitions(cluster):
+        for renewal, end in zip(recognition.renewals, recognition.ends_before_renewals):
+            if end is None or renewal.date is None:
+                continue
+            if renewal.date.latest < end.earliest - dt.timedelta(days=EXPIRING_DAYS):
+                yield problem("renewal-too-early", *renewal.row.located("date"), date=renewal.date,
+                              days=EXPIRING_DAYS, valid_until=end.label)
+    first = [e.valid_from or e.date for e in cluster.events if e.type == "certified" and (e.valid_from or e.date)]
+    if first:
+        certified_year = min(first).year
+        for event in cluster.events:
+            if event.type == "annual_report" and event.year is not None and event.year < certified_year:
+                yield problem("report-before-certification", *event.row.located("year"), year=event.year,
+                              certified=certified_year)
+
+
+def check_notice(notice: Notice, calendar: WorkingCalendar) -> Iterator[Problem]:
     for entry in notice.entries:
         if entry.cluster is None and entry.name is None:
             yield problem("entry-needs-reference", *entry.row.located("cluster"))
-    final_date = notice.outcome.final_date
-    if final_date is not None and final_date < notice.published_on:
-        yield problem("outcome-before-window", *notice.row.located("outcome_final_date"), date=final_date,
-                      published_on=notice.published_on)
+    if notice.starts_on is not None and notice.starts_on < notice.published_on:
+        yield problem("notice-starts-before-publication", *notice.row.located("starts_on"),
+                      starts_on=notice.starts_on, published_on=notice.published_on)
+        return
+    outcome = notice.outcome
+    if (outcome.objections_upheld is not None and outcome.objections_received is not None
+            and outcome.objections_upheld > outcome.objections_received):
+        yield problem("objections-upheld-exceed", *notice.row.located("outcome_objections_upheld"),
+                      upheld=outcome.objections_upheld, received=outcome.objections_received)
+    start_field = "starts_on" if notice.starts_on else "published_on"
+    try:
+        window = notice_window(notice, calendar)
+    except CalendarNotCovered as exc:
+        yield problem("calendar-not-covered", *notice.row.located(start_field), what="公示开始日期",
+                      date=notice.starts_on or notice.published_on, years="、".join(map(str, exc.years)))
+        return
+    if notice.ends_on is not None and notice.ends_on < window.last_day:
+        yield problem("notice-ends-early", *notice.row.located("ends_on"), ends_on=notice.ends_on,
+                      working_days=notice.working_days, last_day=window.last_day)
+    if outcome.final_date is not None and outcome.final_date <= window.last_day:
+        yield problem("outcome-before-window", *notice.row.located("outcome_final_date"), date=outcome.final_date,
+                      last_day=window.last_day)
