@@ -22,9 +22,9 @@ from generator.sitebuild import SiteBuildFailed, build_site, serve_site
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def today_in_shanghai() -> dt.date:
-    """The calendar day in Guangzhou now; the only place that reads the clock."""
-    return dt.datetime.now(SHANGHAI).date()
+def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
+    """The calendar day in Guangzhou at `now` (default: the clock; the only place that reads it)."""
+    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(SHANGHAI).date()
 
 
 class _Day(click.ParamType):

@@ -1,0 +1,72 @@
+"""The command line as staff and CI use it: output, exit codes, and `--today`."""
+
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+
+from generator import DATA_DIR
+from generator.cli import cli, today_in_shanghai
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "first", "last"),
+    [
+        ("2022-12-29", 5, "2022-12-29", "2023-01-05"),  # MIIT 2022: skips 元旦 2022-12-31..2023-01-02
+        ("2023-09-28", 5, "2023-09-28", "2023-10-10"),  # MIIT 2023: 10-07 and 10-08 were make-up days
+        ("2024-10-01", 7, "2024-10-08", "2024-10-15"),  # published on a holiday; 10-12 is a make-up Saturday
+        ("2025-01-24", 7, "2025-01-24", "2025-02-08"),  # across 春节 2025 with the 01-26 and 02-08 make-up days
+    ],
+)
+def test_deadline_prints_the_window_and_ends_with_the_last_day(start, n, first, last):
+    result = run("deadline", start, "--working-days", n, "--data", DATA_DIR)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-1] == last
+    assert f"第一天：{first}" in result.output
+    closes = dt.date.fromisoformat(last) + dt.timedelta(days=1)
+    assert f"截止时刻：{closes.isoformat()} 00:00" in result.output
+
+
+def test_deadline_defaults_to_seven_working_days():
+    result = run("deadline", "2025-03-03", "--data", DATA_DIR)
+    assert result.output.strip().splitlines()[-1] == "2025-03-11"
+
+
+@pytest.mark.parametrize("start", ["2026-12-20", "2027-01-04"])
+def test_deadline_refuses_an_uncovered_year_naming_it(start):
+    result = run("deadline", start, "--data", DATA_DIR)
+    assert result.exit_code == 2
+    assert "2027" in result.output and "data/calendar" in result.output
+
+
+def test_deadline_refuses_a_bad_date_as_usage_error():
+    result = run("deadline", "2025-02-30", "--data", DATA_DIR)
+    assert result.exit_code == 2 and "不是有效日期" in result.output
+
+
+def test_validate_passes_on_the_shipped_data():
+    result = run("validate", "--data", DATA_DIR, "--today", "2026-11-28")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].startswith("校验通过")
+    assert " error: " not in result.output
+
+
+def test_validate_missing_data_dir_is_a_usage_error(tmp_path):
+    result = run("validate", "--data", tmp_path / "nope")
+    assert result.exit_code == 2 and "找不到数据目录" in result.output
+
+
+@pytest.mark.parametrize(
+    ("utc", "day"),
+    [("2026-12-31T16:30:00+00:00", "2027-01-01"), ("2026-12-31T15:59:59+00:00", "2026-12-31")],
+)
+def test_today_is_the_day_in_shanghai(utc, day):
+    # a build at 16:30 UTC on 31 Dec is already 1 Jan in Guangzhou
+    assert today_in_shanghai(dt.datetime.fromisoformat(utc)) == dt.date.fromisoformat(day)
