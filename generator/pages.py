@@ -143,6 +143,39 @@ def recent_changes(clusters: list[ClusterView], limit: int = 10) -> list[tuple[C
     return sorted(dated, key=lambda pair: (pair[1].date.latest, pair[0].cluster.id), reverse=True)[:limit]
 
 
+@dataclass(frozen=True)
+class FieldDoc:
+    name: str
+    title: str
+    type_name: str
+    requirement: str
+    description: str
+
+
+def field_docs(schema: dict[str, Any]) -> list[FieldDoc]:
+    """A schema's fields explained in Chinese, for the open-data page (generated, never copied)."""
+    docs = []
+    for spec in schema["fields"]:
+        cons = spec.get("constraints", {})
+        parts = ["必填" if cons.get("required") else "可空"]
+        if cons.get("unique"):
+            parts.append("唯一")
+        if "enum" in cons:
+            parts.append("可选值：" + "、".join(map(str, cons["enum"])))
+        if "minimum" in cons:
+            parts.append(f"不小于 {cons['minimum']}")
+        if "maximum" in cons:
+            parts.append(f"不大于 {cons['maximum']}")
+        if "maxLength" in cons:
+            parts.append(f"不超过 {cons['maxLength']} 个字符")
+        if "pattern" in cons:
+            parts.append(PATTERN_EXPECTATIONS.get(cons["pattern"], cons["pattern"]))
+        kind = spec.get("type", "string")
+        docs.append(FieldDoc(spec["name"], spec.get("title", spec["name"]), TYPE_NAMES.get(kind, kind),
+                             "；".join(parts), spec.get("description", "")))
+    return docs
+
+
 def page_url(src_uri: str) -> str:
     """The URL path MkDocs gives a page with use_directory_urls (index.md -> "", a/b.md -> a/b/)."""
     if src_uri == "index.md":
@@ -167,10 +200,12 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Markdown uses {#id} for heading anchors, so Jinja comments are {## … ##} here.
+        comment_start_string="{##",
+        comment_end_string="##}",
     )
     env.globals.update(LEVEL_NAMES=LEVEL_NAMES, EVENT_TYPE_NAMES=EVENT_TYPE_NAMES, STATUS_LABELS=STATUS_LABELS,
                        REVOCATION_REASONS=REVOCATION_REASONS, CHANGE_SUBJECTS=CHANGE_SUBJECTS)
-    env.globals.update(TYPE_NAMES=TYPE_NAMES, PATTERN_EXPECTATIONS=PATTERN_EXPECTATIONS)
     env.filters["clause"] = lambda number: f"guideline.md#clause-{str(number).replace('.', '-')}"
     env.filters["iso"] = lambda value: value.isoformat() if value is not None else ""
     return env
@@ -203,7 +238,8 @@ def render_pages(dataset: Dataset, schema_set: SchemaSet, today: dt.date, data_c
         page("cluster_list.md.j2", "clusters/index.md", True, clusters=clusters, district=None),
         page("district_index.md.j2", "districts/index.md", True, clusters=clusters),
         page("notice_index.md.j2", "notices/index.md", True, notices=notices),
-        page("open_data.md.j2", "open-data.md", True, package=schema_set.package, schemas=schema_set.schemas),
+        page("open_data.md.j2", "open-data.md", True, package=schema_set.package,
+             fields={name: field_docs(schema) for name, schema in schema_set.schemas.items()}),
     ]
     for district in dataset.districts.values():
         own = [view for view in clusters if view.cluster.district == district.code]

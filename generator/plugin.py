@@ -31,7 +31,7 @@ log = logging.getLogger("mkdocs.plugins.clusters")
 
 
 class ClustersConfig(base.Config):
-    data = c.Type(str, default="data")
+    data_dir = c.Type(str, default="data")
     today = c.Optional(c.Type(str))  # YYYY-MM-DD in Asia/Shanghai; default: the clock, read once here
 
 
@@ -48,6 +48,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         # `clusters build/serve --today/--data` pass their options through the environment.
         today = os.environ.get("CLUSTERS_TODAY") or self.config.today
         self.today = dt.date.fromisoformat(today) if today else today_in_shanghai()
+        logging.getLogger("jieba").setLevel(logging.WARNING)  # the search plugin's segmenter chats on stderr
         data_dir = self._data_dir(config)
         self.result = load_dataset(data_dir, SCHEMAS_DIR, self.today)
         errors = [p for p in self.result.problems if p.severity is Severity.ERROR]
@@ -86,7 +87,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         return server
 
     def _data_dir(self, config: MkDocsConfig) -> Path:
-        path = Path(os.environ.get("CLUSTERS_DATA") or self.config.data)
+        path = Path(os.environ.get("CLUSTERS_DATA") or self.config.data_dir)
         return path if path.is_absolute() else Path(config.config_file_path).parent / path
 
 

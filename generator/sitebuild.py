@@ -32,7 +32,7 @@ def _build_environment(data_dir: Path, today: dt.date):
     """Pass --data/--today to the clusters plugin and pin the build date, then restore."""
     epoch = int(dt.datetime.combine(today, dt.time(), SHANGHAI).timestamp())
     values = {"CLUSTERS_DATA": str(data_dir.resolve()), "CLUSTERS_TODAY": today.isoformat(),
-              "SOURCE_DATE_EPOCH": str(epoch)}
+              "SOURCE_DATE_EPOCH": str(epoch), "NO_MKDOCS_2_WARNING": "1"}
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:

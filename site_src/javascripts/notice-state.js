@@ -1,0 +1,31 @@
+/* Recompute each notice badge from its window's instants, so a page built yesterday never says
+   "公示中" after the close. The instants carry their +08:00 offset: the reader's time zone does not
+   matter. Runs on first load and on every instant-navigation page change. */
+(function () {
+  "use strict";
+  var LABELS = { upcoming: "未开始", open: "公示中", closed: "已结束" };
+  function stateAt(now, opens, closes) {
+    if (now < opens) return "upcoming";
+    if (now < closes) return "open";
+    return "closed";
+  }
+  function update() {
+    var now = Date.now();
+    var badges = document.querySelectorAll("[data-opens][data-closes]");
+    for (var i = 0; i < badges.length; i++) {
+      var el = badges[i];
+      var state = stateAt(now, Date.parse(el.getAttribute("data-opens")), Date.parse(el.getAttribute("data-closes")));
+      el.textContent = LABELS[state];
+      el.className = el.className.replace(/\bcl-notice-\w+\b/g, "").trim() + " cl-notice-" + state;
+      el.setAttribute("data-state", state);
+    }
+  }
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(update);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", update);
+  } else {
+    update();
+  }
+  window.setInterval(update, 60 * 1000);
+})();
