@@ -18,7 +18,7 @@ from generator.problems import Problem, Severity, problem
 from generator.records import RECORD_TYPES, RecordType, Tables, flatten
 from generator.rules import check_calendar_rows, check_dataset, check_rows
 from generator.tables import SchemaSet, load_schemas, validate_tables
-from generator.yamlread import Document, read_yaml
+from generator.yamlread import read_yaml
 
 _RECORD_STEM = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -83,15 +83,19 @@ def load_dataset(data_dir: Path, schemas_dir: Path = SCHEMAS_DIR, today: dt.date
     field_types = schema_set.field_types()
     files, problems = discover(data_dir)
     tables: Tables = {name: [] for name in schema_set.schemas}
-    documents: list[Document] = []
+    unloaded: dict[str, set[str]] = {}  # resource -> keys of records whose file could not be read
     for path, record_type in files:
         doc, read_problems = read_yaml(path, _display(path, data_dir))
         problems += read_problems
-        if doc is not None:
-            documents.append(doc)
-            problems += flatten(doc, record_type, field_types, tables)
-    table_problems, _ = validate_tables(schema_set, tables)
-    problems += table_problems
+        if doc is None:
+            if record_type.key:
+                unloaded.setdefault(record_type.resource, set()).add(path.stem)
+            continue
+        problems += flatten(doc, record_type, field_types, tables)
+    # A mis-shaped value (a list where text belongs) is reported once, not again as missing.
+    shaped = {(p.path, p.line, p.col) for p in problems}
+    table_problems, _ = validate_tables(schema_set, tables, unloaded)
+    problems += [p for p in table_problems if p.code != "required" or (p.path, p.line, p.col) not in shaped]
     problems += check_rows(tables)
     bad_files = {p.path for p in problems if p.severity is Severity.ERROR}
     calendar_problems = list(check_calendar_rows(tables, bad_files))

@@ -166,7 +166,7 @@ def check_lifecycle(cluster: Cluster) -> Iterator[Problem]:
             if renewal.date.latest < end.earliest - dt.timedelta(days=EXPIRING_DAYS):
                 yield problem("renewal-too-early", *renewal.row.located("date"), date=renewal.date,
                               days=EXPIRING_DAYS, valid_until=end.label)
-    first = [e.valid_from or e.date for e in cluster.events if e.type == "certified" and (e.valid_from or e.date)]
+    first = [e.date or e.valid_from for e in cluster.events if e.type == "certified" and (e.date or e.valid_from)]
     if first:
         certified_year = min(first).year
         for event in cluster.events:

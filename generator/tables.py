@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 import yaml
 from frictionless import Package
@@ -29,8 +29,8 @@ PACKAGE_KEYS = frozenset({"name", "title", "description", "licenses", "resources
 RESOURCE_KEYS = frozenset({"name", "title", "description", "path", "schema"})
 
 TYPE_NAMES = {
-    "integer": "整数",
-    "number": "数字",
+    "integer": "整数（只写数字，如 7）",
+    "number": "数字（只写数字，如 12.5，不带单位）",
     "date": "日期（格式 YYYY-MM-DD，且须是真实存在的日期）",
     "boolean": "是/否值（只能写 true 或 false）",
     "string": "文本",
@@ -92,50 +92,80 @@ def descriptor_key_errors(schema_set: SchemaSet) -> list[str]:
     return found
 
 
-def validate_tables(schema_set: SchemaSet, tables: Tables) -> tuple[list[Problem], set[str]]:
-    """Run Frictionless over all rows; return problems and the paths of the files they concern."""
+def validate_tables(schema_set: SchemaSet, tables: Tables,
+                    unloaded: Mapping[str, set[str]] | None = None) -> tuple[list[Problem], set[str]]:
+    """Run Frictionless over all rows; return problems and the paths of the files they concern.
+
+    `unloaded` maps a resource to the keys of records whose files could not be read: references
+    to them are not reported again as unknown (their file's own error says what is wrong).
+    """
+    unloaded = unloaded or {}
+    problems: list[Problem] = []
     resources = []
     for name, schema in schema_set.schemas.items():
         header = [f["name"] for f in schema["fields"]]
-        data = [header] + [[row.values.get(column) for column in header] for row in tables[name]]
+        data = [header]
+        for row in tables[name]:
+            cells = [row.values.get(column) for column in header]
+            for index, spec in enumerate(schema["fields"]):
+                found = _strict_number(schema_set, name, row, spec, cells[index])
+                if found is not None:  # reported here; Frictionless sees no value (or a blank row)
+                    problems.append(found)
+                    cells[index] = None
+            data.append(cells)
         resources.append({"name": name, "data": data, "schema": schema})
+    reported = {(p.path, p.line, p.col) for p in problems}
     report = Package({"name": "records", "resources": resources}).validate(limit_errors=10**9)
-    problems: list[Problem] = []
     for task in report.tasks:
         rows = tables[task.name]
         for error in task.errors:
-            found = _map_error(schema_set, task.name, rows, error)
-            if found is not None:
-                problems.append(found)
-    if not problems and not report.valid:  # a package-level failure we do not know how to map
-        raise RuntimeError(f"unmapped Frictionless report: {report.flatten(['type', 'note'])}")
+            for found in _map_error(schema_set, task.name, rows, error, unloaded):
+                if (found.path, found.line, found.col) not in reported or found.code != "required":
+                    problems.append(found)
     return problems, {p.path for p in problems}
 
 
-def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any) -> Problem | None:
+def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any,
+               unloaded: Mapping[str, set[str]]) -> Iterator[Problem]:
     row_number = getattr(error, "row_number", None)
     if row_number is None:
         raise RuntimeError(f"Frictionless error without a row in {resource}: {error.message}")
     row = rows[row_number - 2]  # row 1 is the header
     kind = error.type
+    if kind == "blank-row":  # every cell empty: each required field is missing
+        for spec in schema_set.schemas[resource]["fields"]:
+            if spec.get("constraints", {}).get("required"):
+                yield problem("required", *row.located(spec["name"]), **_field_info(schema_set, resource, spec["name"]))
+        return
     if kind == "primary-key":
-        if row.record_type.resource != resource:  # child rows repeat a duplicated parent key
-            return None
-        field_names = schema_set.schemas[resource]["primaryKey"]
-        other = _ROW_POSITION.search(error.note)
-        return _duplicate(schema_set, resource, row, field_names[0], rows, other)
+        key_values = [row.values.get(n) for n in schema_set.schemas[resource]["primaryKey"]]
+        if row.record_type.resource == resource and None not in key_values:  # child rows only repeat a duplicated parent key
+            field_names = schema_set.schemas[resource]["primaryKey"]
+            yield _duplicate(schema_set, resource, row, field_names[0], rows, _ROW_POSITION.search(error.note))
+        return
     if kind == "foreign-key":
         name = error.field_names[0]
         reference = next(fk["reference"] for fk in schema_set.schemas[resource]["foreignKeys"]
                          if fk["fields"][0] == name)
+        if row.values.get(name) in unloaded.get(reference["resource"], set()):
+            return
         info = _field_info(schema_set, resource, name)
-        return problem("unknown-reference", *row.located(name), value=row.values.get(name),
-                       target=schema_set.titles[reference["resource"]], **info)
+        yield problem("unknown-reference", *row.located(name), value=row.values.get(name),
+                      target=schema_set.titles[reference["resource"]], **info)
+        return
     name = error.field_name
+    if name == row.record_type.parent_field and row.base:
+        return  # a child's link to its record: the record's own missing or invalid key is reported
+    yield _map_field_error(schema_set, resource, row, rows, error, name)
+
+
+def _map_field_error(schema_set: SchemaSet, resource: str, row: Row, rows: list[Row], error: Any,
+                     name: str) -> Problem:
+    kind = error.type
     info = _field_info(schema_set, resource, name)
     value = row.values.get(name)
     where = row.located(name)
-    if kind == "unique-error":
+    if kind == "unique-error":  # (empty values are never duplicates of each other: Frictionless skips them)
         return _duplicate(schema_set, resource, row, name, rows, _ROW_POSITION.search(error.note))
     if kind == "type-error":
         field_format = schema_set.field(resource, name).get("format")
@@ -162,13 +192,34 @@ def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any
 
 def _duplicate(schema_set: SchemaSet, resource: str, row: Row, name: str, rows: list[Row],
                other: re.Match[str] | None) -> Problem:
-    where = "另一条记录"
-    if other:
-        first = rows[int(other.group(1)) - 2]
-        line, col = first.position(name)
-        where = f"{first.doc.path}:{line}:{col}"
-    return problem("duplicate-id", *row.located(name), value=row.values.get(name), other=where,
-                   **_field_info(schema_set, resource, name))
+    if other is None:
+        return problem("duplicate-id", *row.located(name), value=row.values.get(name), other="另一条记录",
+                       **_field_info(schema_set, resource, name))
+    first = rows[int(other.group(1)) - 2]
+    if _is_copy(first, name) and not _is_copy(row, name):  # blame the copy, not the original
+        row, first = first, row
+    line, col = first.position(name)
+    return problem("duplicate-id", *row.located(name), value=row.values.get(name),
+                   other=f"{first.doc.path}:{line}:{col}", **_field_info(schema_set, resource, name))
+
+
+def _is_copy(row: Row, name: str) -> bool:
+    """A record whose key differs from its file name (typically a copied file not yet renamed)."""
+    stem = row.doc.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    return row.record_type.key == name and row.record_type.one_per_file and row.values.get(name) != stem
+
+
+_DECIMAL = {"integer": re.compile(r"-?[0-9]+"), "number": re.compile(r"-?[0-9]+(\.[0-9]+)?")}
+
+
+def _strict_number(schema_set: SchemaSet, resource: str, row: Row, spec: dict[str, Any], value: Any) -> Problem | None:
+    """Plain decimals only: Python (and so Frictionless) would also read nan, inf, 1e3 and 1_2."""
+    pattern = _DECIMAL.get(spec.get("type", "string"))
+    if pattern is None or not isinstance(value, str) or pattern.fullmatch(value.strip()):
+        return None
+    info = _field_info(schema_set, resource, spec["name"])
+    return problem("invalid-type", *row.located(spec["name"]), value=_shorten(value),
+                   type_name=TYPE_NAMES[info["type"]], **info)
 
 
 def _field_info(schema_set: SchemaSet, resource: str, name: str) -> dict[str, str]:

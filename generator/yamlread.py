@@ -21,9 +21,10 @@ MAX_BYTES = 256 * 1024
 MAX_DEPTH = 20
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-# C0 controls except tab/LF/CR, DEL, C1 controls, and the bidirectional overrides and isolates
-# that can make text display differently from what it is ("Trojan Source").
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except tab/LF/CR, DEL, C1 controls, the Unicode line/paragraph separators (YAML
+# breaks lines there, editors do not), and the bidirectional overrides and isolates that can make
+# text display differently from what it is ("Trojan Source").
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 Path_ = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -100,8 +101,8 @@ def read_yaml(file: Path, display: str) -> tuple[Document | None, list[Problem]]
     if not roots:
         return None, [problem("file-empty", display, 1, 1)]
     if len(roots) > 1:
-        mark = roots[1].start_mark
-        return None, [problem("yaml-multiple-documents", display, mark.line + 1, mark.column + 1)]
+        line, col = _second_document_start(text)
+        return None, [problem("yaml-multiple-documents", display, line, col)]
     doc = Document(display, None)
     try:
         doc.data = _convert(roots[0], (), doc, set(), text)
@@ -151,7 +152,8 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, seen: set[int], text: 
         raise _Refused(problem("yaml-too-deep", doc.path, *doc.value_pos[path], limit=MAX_DEPTH))
     default_tag = {yaml.ScalarNode: "str", yaml.SequenceNode: "seq", yaml.MappingNode: "map"}[type(node)]
     if node.tag != f"tag:yaml.org,2002:{default_tag}":
-        raise _Refused(problem("yaml-tag", doc.path, *doc.value_pos[path], tag=node.tag))
+        written = node.tag.replace("tag:yaml.org,2002:", "!!", 1)  # as staff typed it
+        raise _Refused(problem("yaml-tag", doc.path, *doc.value_pos[path], tag=written))
     if isinstance(node, yaml.ScalarNode):
         if node.style in (None, "") and node.value in _NULLS:
             return None
@@ -173,6 +175,13 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, seen: set[int], text: 
         doc.key_pos[path + (key,)] = where
         mapping[key] = _convert(value_node, path + (key,), doc, seen, text)
     return mapping
+
+
+def _second_document_start(text: str) -> Position:
+    """Where the second document begins (its `---`), found by re-parsing only in this failure case."""
+    starts = [e.start_mark for e in yaml.parse(text, Loader=_LOADER) if isinstance(e, yaml.DocumentStartEvent)]
+    mark = starts[1]
+    return mark.line + 1, mark.column + 1
 
 
 def _first_alias(text: str, fallback: Position) -> Position:
