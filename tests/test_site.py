@@ -1,0 +1,193 @@
+"""The built site, asserted on its real output: parsed HTML, the search index, bytes on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, make_data_dir
+from generator.sitebuild import build_site
+
+CONFIG = REPO_ROOT / "mkdocs.yml"
+OPEN_DAY = dt.date(2025, 2, 24)  # the fixture notice's window is 2025-02-20 .. 2025-02-28 17:30
+
+
+class Page(HTMLParser):
+    """Tags with attributes and the visible text of one HTML page."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.chunks: list[str] = []
+        self._skip = 0
+        self.feed(path.read_text(encoding="utf-8"))
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.chunks.append(data)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\s+", " ", "".join(self.chunks))
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+
+@pytest.fixture(scope="module")
+def fixture_data(tmp_path_factory) -> Path:
+    return make_data_dir(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def site(fixture_data, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "site"
+    build_site(CONFIG, fixture_data, out, OPEN_DAY)
+    return out
+
+
+def page(site: Path, url: str) -> Page:
+    return Page(site / url / "index.html" if not url.endswith(".html") else site / url)
+
+
+def test_every_page_type_is_built(site):
+    for url in ["", "clusters", "districts", "districts/huangpu", "notices", "open-data", "guideline",
+                "criteria", "procedure", "cultivation", "cultivation/2-1-1",
+                "clusters/test-municipal-alpha", "notices/test-municipal-2025-list"]:
+        assert (site / url / "index.html").is_file(), url
+
+
+def test_every_page_states_the_status_day_and_the_demo_banner(site):
+    for html in site.rglob("*.html"):
+        text = Page(html).text
+        assert "状态按 2025-02-24（北京时间）计算" in text or html.name == "404.html", html
+        assert "本站使用示例或测试数据" in text, html
+
+
+def test_home_lists_the_open_notice_and_counts_municipal_clusters(site):
+    home = page(site, "")
+    assert "【测试数据】2025 年广州市市级中小企业特色产业集群拟认定名单公示" in home.text
+    assert "含今天还剩 5 个工作日" in home.text  # 02-24, 25, 26, 27 and 28
+    assert "目标为 25 个左右" in home.text
+    assert "至 2027-12-29" in home.text
+
+
+def test_cluster_list_has_one_row_per_cluster_with_filters(site):
+    listing = page(site, "clusters")
+    rows = listing.find("tr")
+    statuses = [a["data-status"] for a in rows if "data-status" in a]
+    # on 2025-02-24 alpha and delta are on the open list, not yet certified; gamma is revoked only later
+    assert sorted(statuses) == ["in_publicity", "in_publicity", "valid", "valid"]
+    assert listing.find("select", **{"data-filter": "district"})
+    assert listing.find("table", **{"data-cluster-list": ""})
+
+
+def test_district_page_lists_only_its_clusters(site):
+    huangpu = page(site, "districts/huangpu")
+    districts = {a["data-district"] for a in huangpu.find("tr") if "data-district" in a}
+    assert districts == {"440112"}
+
+
+def test_cluster_page_computes_validity_and_links_clauses(site):
+    alpha = page(site, "clusters/test-municipal-alpha")
+    assert "2025-03-10 至 2028-03-09" in alpha.text
+    assert "按指引4.1计算" in alpha.text.replace(" ", "")
+    revoked = page(site, "clusters/test-provincial-gamma")
+    assert "撤销认定，依据指引 4.3.3" in revoked.text
+    links = [a["href"] for a in revoked.find("a") if "clause-4-3-3" in a.get("href", "")]
+    assert links and all(href.startswith("../../guideline/") for href in links)
+
+
+def test_notice_page_states_window_closing_instant_and_contacts(site):
+    notice = page(site, "notices/test-municipal-2025-list")
+    badge = [a for a in notice.find("span") if "data-closes" in a][0]
+    assert badge["data-opens"] == "2025-02-20T00:00:00+08:00"
+    assert badge["data-closes"] == "2025-02-28T17:30:00+08:00"
+    assert "公示中" in notice.text
+    assert "2025-02-20 至 2025-02-28" in notice.text
+    assert "【测试数据】测试联系人" in notice.text and "objection@example.org" in notice.text
+    assert "公示结束后在此公布结果" in notice.text  # the outcome is not shown while open
+
+
+def test_search_index_segments_chinese_names(site):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["zh"]
+    docs = [d for d in index["docs"] if d["location"] == "clusters/test-municipal-alpha/"]
+    words = set(re.split(r"[\u200b\s]+", " ".join(d["title"] + " " + d["text"] for d in docs)))
+    assert "装备" in words  # a word from the middle of 广州市黄埔区测试装备产业集群
+
+
+def test_nothing_is_loaded_from_outside(site):
+    for html in site.rglob("*.html"):
+        parsed = Page(html)
+        for tag, attrs in parsed.tags:
+            for name in ("src", "data-src"):
+                assert not re.match(r"^(https?:)?//", attrs.get(name, "")), (html, tag, attrs)
+            if tag == "link" and attrs.get("rel") in ("stylesheet", "preload", "preconnect", "icon"):
+                assert not re.match(r"^(https?:)?//", attrs.get("href", "")), (html, attrs)
+    for css in site.rglob("*.css"):
+        text = css.read_text(encoding="utf-8")
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), css
+        assert "@import" not in text or "fonts.googleapis" not in text, css
+
+
+def test_footer_shows_the_site_fields(site):
+    home = page(site, "")
+    assert "主办单位：【测试数据】测试主办单位" in home.text
+    assert "网站标识码：TEST000000" in home.text
+
+
+def test_two_builds_are_byte_identical(fixture_data, site, tmp_path):
+    again = tmp_path / "site"
+    build_site(CONFIG, fixture_data, again, OPEN_DAY)
+    digest = {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+              for p in site.rglob("*") if p.is_file()}
+    digest_again = {p.relative_to(again).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                    for p in again.rglob("*") if p.is_file()}
+    assert digest == digest_again
+
+
+def test_statuses_follow_the_day(fixture_data, tmp_path):
+    out = tmp_path / "site"
+    build_site(CONFIG, fixture_data, out, dt.date(2025, 3, 3))
+    notice = page(out, "notices/test-municipal-2025-list")
+    assert "已结束" in notice.text and "穗工信函〔2025〕1号（测试）" in notice.text
+    assert "已撤销" not in page(out, "clusters/test-provincial-gamma").text
+    build_site(CONFIG, fixture_data, out, dt.date(2028, 1, 2))
+    assert "已撤销" in page(out, "clusters/test-provincial-gamma").text
+    for url in ["", "criteria", "clusters/test-municipal-alpha"]:
+        assert "《工作指引》有效期已于 2027-12-29 届满" in page(out, url).text
+
+
+def test_failed_build_leaves_the_previous_site_untouched(fixture_data, tmp_path):
+    out = tmp_path / "site"
+    build_site(CONFIG, fixture_data, out, OPEN_DAY)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = fixture_data.parent / "broken"
+    subprocess.run(["cp", "-r", str(fixture_data), str(broken)], check=True)
+    (broken / "clusters" / "test-municipal-alpha.yaml").write_text("id: x\nid: y\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--data", str(broken), "--site-dir", str(out),
+         "--today", "2025-02-24", "--config-file", str(CONFIG)],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr
+    assert "yaml-duplicate-key" in result.stderr and "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging folder left behind
