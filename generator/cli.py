@@ -62,7 +62,7 @@ def validate(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> None:
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     result = load_dataset(data_dir, schemas_dir, today or today_in_shanghai())
-    annotate = bool(os.environ.get("GITHUB_ACTIONS"))
+    annotate = os.environ.get("GITHUB_ACTIONS") == "true"
     for found in result.problems:
         click.echo(found.format())
         if annotate:

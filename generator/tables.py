@@ -48,6 +48,14 @@ PATTERN_EXPECTATIONS = {
     "[a-z]+": "只能使用小写英文字母",
     "[0-9A-Za-z]{6,20}": "应为 6 到 20 位字母或数字",
 }
+class _AllKeys(frozenset):
+    """Stands for every key: a single file such as districts.yaml could not be read at all."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+ALL_KEYS = _AllKeys()
 _CONSTRAINT_NOTE = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _ROW_POSITION = re.compile(r"row at position (\d+)")
 
@@ -148,7 +156,7 @@ def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any
         reference = next(fk["reference"] for fk in schema_set.schemas[resource]["foreignKeys"]
                          if fk["fields"][0] == name)
         if row.values.get(name) in unloaded.get(reference["resource"], set()):
-            return
+            return  # the referenced record's file failed to load; its own error says why
         info = _field_info(schema_set, resource, name)
         yield problem("unknown-reference", *row.located(name), value=row.values.get(name),
                       target=schema_set.titles[reference["resource"]], **info)

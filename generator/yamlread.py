@@ -113,11 +113,26 @@ def read_yaml(file: Path, display: str) -> tuple[Document | None, list[Problem]]
     return doc, []
 
 
+# A key written `key：value` (full-width colon) or `key:value` (no space) is not a key in YAML: the
+# line becomes plain text and the parser only complains on a later line.
+_BAD_KEY_LINE = re.compile(r"^\s*(- )?[A-Za-z_][A-Za-z0-9_]*(?P<sep>：|:(?=[^\s]))")
+_OPENERS = ("while parsing a flow", "while scanning a quoted scalar", "while scanning a double-quoted",
+            "while scanning a single-quoted")
+
+
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
-        return problem("yaml-tab", display, line, col)
+        return problem("yaml-tab", display, mark.line + 1, mark.column + 1)
+    if exc.context_mark is not None and (exc.context or "").startswith(_OPENERS):
+        mark = exc.context_mark  # an unclosed bracket or quote: point where it opens
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = text.splitlines()
+    for number in range(line, max(line - 3, 0), -1):  # the offending key is usually just above
+        match = _BAD_KEY_LINE.match(lines[number - 1]) if number <= len(lines) else None
+        if match:
+            what = "使用了全角冒号“：”" if match.group("sep") == "：" else "冒号后缺少空格"
+            return problem("yaml-syntax", display, number, 1, detail=f"此行{what}，应写成“字段: 值”（半角冒号加空格）")
     detail = " ".join(part for part in (exc.context, exc.problem) if part)
     return problem("yaml-syntax", display, line, col, detail=_explain(detail))
 
@@ -132,6 +147,10 @@ _EXPLANATIONS = (
     ("exceeded maximum nesting depth", "嵌套层级过深"),
     ("found character that cannot start any token", "出现了不能作为开头的字符（如 @ 或 `），请给该值加上引号"),
     ("expected <block end>, but found", "缩进不一致"),
+    ("did not find expected ',' or ']'", "方括号 [ 没有闭合，或列表项之间缺少逗号"),
+    ("did not find expected ',' or '}'", "花括号 { 没有闭合，或项之间缺少逗号"),
+    ("did not find expected <document start>", "文档结束标记 ... 之后还有内容"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
 )
 
 

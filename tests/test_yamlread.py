@@ -63,7 +63,7 @@ def test_positions_are_one_based_and_count_characters(tmp_path):
         pytest.param("a: x\u202ey\n", ("yaml-control-character", 1, 5), id="rtl-override"),
         pytest.param("a: x\u2028y\n", ("yaml-control-character", 1, 5), id="line-separator"),
         pytest.param("a: b: c\n", ("yaml-syntax", 1, 5), id="colon-in-plain-value"),
-        pytest.param("a: 'open\nb: c\n", ("yaml-syntax", 3, 1), id="unclosed-quote"),
+        pytest.param("a: 'open\nb: c\n", ("yaml-syntax", 1, 4), id="unclosed-quote"),
         pytest.param("a:\n  - b\n - c\n", ("yaml-syntax", 3, 2), id="bad-indentation"),
         pytest.param("? [a, b]\n: c\n", ("yaml-complex-key", 1, 3), id="complex-key"),
         pytest.param("a: " + "[" * 30 + "]" * 30 + "\n", ("yaml-too-deep", 1, 24), id="too-deep"),
@@ -96,3 +96,13 @@ def test_messages_are_chinese_with_code(tmp_path):
     _, problems = read(tmp_path, "a: 1\na: 2\n")
     line = problems[0].format()
     assert line == "record.yaml:2:1: error: 字段 “a” 重复出现（第一次出现在第 1 行） [yaml-duplicate-key]"
+
+
+@pytest.mark.parametrize(
+    ("content", "hint"),
+    [("a: 1\nname：广州\nb: 2\n", "全角冒号"), ("a: 1\nname:广州\nb: 2\n", "冒号后缺少空格")],
+)
+def test_a_broken_key_line_is_blamed_not_the_line_after(tmp_path, content, hint):
+    doc, problems = read(tmp_path, content)
+    assert [(p.code, p.line) for p in problems] == [("yaml-syntax", 2)]
+    assert hint in problems[0].message
