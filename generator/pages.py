@@ -8,11 +8,14 @@ expressions inside raw HTML blocks, so Markdown never interprets a record's text
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 import posixpath
 from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from generator.calendar import CalendarNotCovered, PublicityWindow, publicity_state
 from generator.lifecycle import (
@@ -192,6 +195,12 @@ def relative_href(from_src: str, to_src: str) -> str:
     return "./" if rel == "." else rel + "/"
 
 
+def title_meta(text: str) -> Markup:
+    """A page title for the Markdown front matter. MkDocs themes print `page.meta.title` as HTML
+    (unescaped, in <title> and the header), so the text is HTML-escaped, then quoted as YAML."""
+    return Markup(json.dumps(html.escape(text, quote=False), ensure_ascii=False))
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("generator", "templates"),
@@ -208,6 +217,7 @@ def environment() -> Environment:
                        REVOCATION_REASONS=REVOCATION_REASONS, CHANGE_SUBJECTS=CHANGE_SUBJECTS)
     env.filters["clause"] = lambda number: f"guideline.md#clause-{str(number).replace('.', '-')}"
     env.filters["iso"] = lambda value: value.isoformat() if value is not None else ""
+    env.filters["title_meta"] = title_meta
     return env
 
 

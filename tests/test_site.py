@@ -27,6 +27,7 @@ class Page(HTMLParser):
         super().__init__()
         self.tags: list[tuple[str, dict[str, str]]] = []
         self.chunks: list[str] = []
+        self.scripts: list[str] = []  # inline script bodies
         self._skip = 0
         self.feed(path.read_text(encoding="utf-8"))
 
@@ -42,6 +43,8 @@ class Page(HTMLParser):
     def handle_data(self, data):
         if not self._skip:
             self.chunks.append(data)
+        elif self.tags and self.tags[-1][0] == "script":
+            self.scripts.append(data)
 
     @property
     def text(self) -> str:
@@ -191,3 +194,43 @@ def test_failed_build_leaves_the_previous_site_untouched(fixture_data, tmp_path)
     assert "yaml-duplicate-key" in result.stderr and "Traceback" not in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging folder left behind
+
+
+HOSTILE = """id: test-hostile
+name: "【测试数据】</title><script>alert(1)</script>&lt;/title&gt;&lt;script&gt;alert(2)&lt;/script&gt;"
+verified: false
+district: "440112"
+leading_industry: "{{ 7*7 }}{% raw %}"
+summary: "[点我](javascript:alert(3)) <img src=x onerror=alert(4)> **粗体** <!-- c -->"
+note: "\\" onmouseover=\\"alert(5)"
+events:
+  - type: certified
+    date: 2025-03-10
+    level: municipal
+    source: https://example.org/sources/hostile
+    note: "<iframe src=//evil.example></iframe>"
+"""
+
+
+def test_record_text_renders_as_inert_text(fixture_data, tmp_path):
+    data = tmp_path / "data"
+    subprocess.run(["cp", "-r", str(fixture_data), str(data)], check=True)
+    (data / "clusters" / "test-hostile.yaml").write_text(HOSTILE, encoding="utf-8")
+    out = tmp_path / "site"
+    build_site(CONFIG, data, out, OPEN_DAY)
+    for html in [out / "clusters" / "test-hostile" / "index.html", out / "clusters" / "index.html",
+                 out / "districts" / "huangpu" / "index.html"]:
+        raw = html.read_text(encoding="utf-8")
+        parsed = Page(html)
+        assert "alert(" not in "".join(attrs.get("onerror", "") + attrs.get("onmouseover", "")
+                                       for _, attrs in parsed.tags)
+        assert not [body for body in parsed.scripts if "alert" in body], html
+        assert "<script>alert" not in raw and "<img src=x" not in raw and "<iframe" not in raw
+        assert not [a for t, a in parsed.tags if t == "a" and a.get("href", "").startswith("javascript:")]
+    page_text = Page(out / "clusters" / "test-hostile" / "index.html").text
+    assert "{{ 7*7 }}{% raw %}" in page_text  # template syntax stays text
+    assert "</title><script>alert(1)</script>" in page_text  # shown, not executed
+    assert "**粗体**" in page_text  # Markdown is not interpreted inside record text
+    title = re.search(r"<title>(.*?)</title>", (out / "clusters" / "test-hostile" / "index.html")
+                      .read_text(encoding="utf-8"), re.S).group(1)
+    assert "<" not in title and "&lt;/title&gt;&lt;script&gt;" in title
