@@ -128,6 +128,7 @@ class Event:
     batch: int | None
     doc_no: str | None
     source: str | None
+    notice: str | None  # id of the 公示 whose final list this recognition comes from
     valid_from: PartialDate | None
     valid_until: PartialDate | None
     reason: str | None
@@ -333,6 +334,7 @@ def _event(row: Row) -> Event:
         batch=_int(row, "batch"),
         doc_no=_text(row, "doc_no"),
         source=_text(row, "source"),
+        notice=_text(row, "notice"),
         valid_from=_partial(row, "valid_from"),
         valid_until=_partial(row, "valid_until"),
         reason=_text(row, "reason"),

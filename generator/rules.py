@@ -30,13 +30,13 @@ EVENT_REQUIRED = {
     "annual_report": ("date", "year"),
 }
 EVENT_ALLOWED = {
-    "certified": {"date", "level", "batch", "doc_no", "source", "valid_from", "valid_until", "note"},
-    "renewed": {"date", "level", "doc_no", "source", "valid_until", "note"},
+    "certified": {"date", "level", "batch", "doc_no", "source", "notice", "valid_from", "valid_until", "note"},
+    "renewed": {"date", "level", "doc_no", "source", "notice", "valid_until", "note"},
     "revoked": {"date", "level", "reason", "doc_no", "source", "description", "note"},
     "changed": {"date", "subject", "description", "doc_no", "source", "note"},
     "annual_report": {"date", "year", "source", "description", "note"},
 }
-EVENT_FIELDS = ("date", "level", "batch", "doc_no", "source", "valid_from", "valid_until", "reason", "year",
+EVENT_FIELDS = ("date", "level", "batch", "doc_no", "source", "notice", "valid_from", "valid_until", "reason", "year",
                 "subject", "description", "note")
 
 # When each level's programme began: a recognition dated before it is certainly wrong.

@@ -19,7 +19,7 @@ D = dt.date.fromisoformat
 
 
 def event(type, date=None, **fields):
-    values = dict.fromkeys(["level", "batch", "doc_no", "source", "valid_from", "valid_until", "reason", "year",
+    values = dict.fromkeys(["level", "batch", "doc_no", "source", "notice", "valid_from", "valid_until", "reason", "year",
                             "subject", "description", "note"])
     for name in ("valid_from", "valid_until"):
         if name in fields:
