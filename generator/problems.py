@@ -7,7 +7,7 @@ staff guide lists it, so the two never drift.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -177,7 +177,7 @@ class Problem:
     line: int
     col: int
     code: str
-    message: str = field(compare=False)
+    message: str  # part of equality: two fields missing at one place are two problems
 
     @property
     def severity(self) -> Severity:
