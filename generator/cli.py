@@ -6,8 +6,12 @@ Exit codes: 0 success, 1 invalid data, 2 usage error, 3 internal error (a bug, n
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +19,8 @@ import click
 
 from generator import SCHEMAS_DIR
 from generator.dataset import load_dataset
+from generator.diff import compare, render_markdown
+from generator.tables import load_schemas
 from generator.calendar import DEFAULT_WORKING_DAYS, CalendarNotCovered, WorkingCalendar
 from generator.problems import Severity, summary
 from generator.sitebuild import SiteBuildFailed, build_site, serve_site
@@ -145,6 +151,49 @@ def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date | Non
     today = today or today_in_shanghai()
     _validate_or_exit(data_dir, today)
     serve_site(config_file, data_dir, dev_addr, today)
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option("--data-path", default="data", show_default=True, help="数据目录在仓库中的位置")
+@today_option
+def diff(base: str, head: str | None, data_path: str, today: dt.date | None) -> None:
+    """比较 BASE 与 HEAD（git 修订或数据目录；HEAD 默认为当前工作区）的记录，以 Markdown 输出对公开记录的影响。"""
+    today = today or today_in_shanghai()
+    with tempfile.TemporaryDirectory(prefix="clusters-diff-") as scratch:
+        datasets = []
+        for label, ref in (("BASE", base), ("HEAD", head)):
+            data_dir = _materialise(ref, data_path, Path(scratch) / label)
+            result = load_dataset(data_dir, SCHEMAS_DIR, today)
+            if not result.ok:
+                for found in result.problems:
+                    click.echo(found.format(), err=True)
+                click.echo(f"{label}（{ref or '工作区'}）的数据校验未通过，无法比较。", err=True)
+                sys.exit(1)
+            datasets.append(result.dataset)
+    changes = compare(datasets[0], datasets[1], load_schemas(SCHEMAS_DIR), today)
+    click.echo(render_markdown(changes, base, head or "工作区"), nl=False)
+
+
+def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
+    """A folder holding the records of `ref`: a data folder as given, or `data_path` at a git revision."""
+    if ref is None:
+        return Path(data_path)
+    if Path(ref).is_dir():
+        return Path(ref) / data_path if (Path(ref) / data_path / "districts.yaml").is_file() else Path(ref)
+    check = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], capture_output=True,
+                           text=True, check=False)
+    if check.returncode != 0:
+        raise click.UsageError(f"“{ref}” 既不是目录，也不是 git 修订")
+    archive = subprocess.run(["git", "archive", "--format=tar", check.stdout.strip(), "--", data_path],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise click.UsageError(f"无法从 {ref} 取出 {data_path}：{archive.stderr.decode(errors='replace').strip()}")
+    scratch.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(scratch, filter="data")
+    return scratch / data_path
 
 
 def _validate_or_exit(data_dir: Path, today: dt.date) -> None:

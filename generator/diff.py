@@ -1,0 +1,155 @@
+"""Compare two datasets in domain terms: what a change does to the public record.
+
+Pure: takes two loaded datasets (base and head), the schemas (for field titles) and "today",
+and returns a RecordDiff that the `clusters diff` command renders as Markdown for a pull
+request's summary. Getting the two datasets (git revisions or folders) is the CLI's business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from generator.lifecycle import STATUS_LABELS, cluster_status
+from generator.model import EVENT_TYPE_NAMES, Dataset, Event
+from generator.tables import SchemaSet
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    title: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    id: str
+    name: str
+    fields: tuple[FieldChange, ...] = ()
+    added_items: tuple[str, ...] = ()  # events or list entries added, described
+    removed_items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    id: str
+    name: str
+    before: str
+    after: str
+
+
+@dataclass
+class RecordDiff:
+    today: dt.date
+    clusters_added: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
+    clusters_removed: list[tuple[str, str]] = field(default_factory=list)
+    clusters_changed: list[RecordChange] = field(default_factory=list)
+    notices_added: list[tuple[str, str, dt.date]] = field(default_factory=list)  # (id, title, published_on)
+    notices_removed: list[tuple[str, str]] = field(default_factory=list)
+    notices_changed: list[RecordChange] = field(default_factory=list)
+    statuses: list[StatusChange] = field(default_factory=list)
+    calendar_years_added: list[int] = field(default_factory=list)
+    calendar_years_removed: list[int] = field(default_factory=list)
+    calendar_years_changed: list[int] = field(default_factory=list)
+    other_changes: list[str] = field(default_factory=list)  # districts, site
+
+    @property
+    def empty(self) -> bool:
+        return not any(value for name, value in vars(self).items() if name != "today")
+
+
+def describe_event(event: Event) -> str:
+    parts = [str(event.date) if event.date else "日期未载明", EVENT_TYPE_NAMES[event.type]]
+    if event.level:
+        parts.append({"national": "国家级", "provincial": "省级", "municipal": "市级"}[event.level])
+    if event.reason:
+        parts.append(f"指引 {event.reason}")
+    if event.year:
+        parts.append(f"{event.year} 年度")
+    return " ".join(parts)
+
+
+def _field_changes(before: dict[str, Any], after: dict[str, Any], titles: dict[str, str],
+                   skip: tuple[str, ...] = ()) -> tuple[FieldChange, ...]:
+    return tuple(
+        FieldChange(titles.get(name, name), before.get(name), after.get(name))
+        for name in titles
+        if name not in skip and (before.get(name) or None) != (after.get(name) or None)
+    )
+
+
+def _list_changes(before: list[str], after: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    added = [item for item in after if item not in before]
+    removed = [item for item in before if item not in after]
+    return tuple(added), tuple(removed)
+
+
+def compare(base: Dataset, head: Dataset, schema_set: SchemaSet, today: dt.date) -> RecordDiff:
+    """What changes in the public record when `base` becomes `head`, statuses as of `today`."""
+    titles = {name: {f["name"]: f.get("title", f["name"]) for f in schema["fields"]}
+              for name, schema in schema_set.schemas.items()}
+    diff = RecordDiff(today)
+    for cid in sorted(head.clusters.keys() - base.clusters.keys()):
+        diff.clusters_added.append((cid, head.clusters[cid].name))
+    for cid in sorted(base.clusters.keys() - head.clusters.keys()):
+        diff.clusters_removed.append((cid, base.clusters[cid].name))
+    for cid in sorted(base.clusters.keys() & head.clusters.keys()):
+        old, new = base.clusters[cid], head.clusters[cid]
+        fields = _field_changes(old.row.values, new.row.values, titles["clusters"])
+        added, removed = _list_changes([describe_event(e) for e in old.events], [describe_event(e) for e in new.events])
+        sources_added, sources_removed = _list_changes([s.url for s in old.sources], [s.url for s in new.sources])
+        added += tuple(f"来源 {url}" for url in sources_added)
+        removed += tuple(f"来源 {url}" for url in sources_removed)
+        if fields or added or removed:
+            diff.clusters_changed.append(RecordChange(cid, new.name, fields, added, removed))
+    for nid in sorted(head.notices.keys() - base.notices.keys()):
+        notice = head.notices[nid]
+        diff.notices_added.append((nid, notice.title, notice.published_on))
+    for nid in sorted(base.notices.keys() - head.notices.keys()):
+        diff.notices_removed.append((nid, base.notices[nid].title))
+    for nid in sorted(base.notices.keys() & head.notices.keys()):
+        old, new = base.notices[nid], head.notices[nid]
+        fields = _field_changes(old.row.values, new.row.values, titles["notices"])
+        added, removed = _list_changes([e.cluster or e.name or "" for e in old.entries],
+                                       [e.cluster or e.name or "" for e in new.entries])
+        if fields or added or removed:
+            diff.notices_changed.append(RecordChange(nid, new.title, fields, tuple(f"名单条目 {a}" for a in added),
+                                                     tuple(f"名单条目 {r}" for r in removed)))
+    for cid in sorted(head.clusters):
+        after = cluster_status(head.clusters[cid], today).code
+        before = cluster_status(base.clusters[cid], today).code if cid in base.clusters else None
+        if before != after:
+            diff.statuses.append(StatusChange(cid, head.clusters[cid].name,
+                                              STATUS_LABELS[before] if before else "（新增）", STATUS_LABELS[after]))
+    old_years = {a.year: a for a in base.calendar.arrangements}
+    new_years = {a.year: a for a in head.calendar.arrangements}
+    diff.calendar_years_added = sorted(new_years.keys() - old_years.keys())
+    diff.calendar_years_removed = sorted(old_years.keys() - new_years.keys())
+    diff.calendar_years_changed = sorted(y for y in old_years.keys() & new_years.keys() if old_years[y] != new_years[y])
+    if base.districts != head.districts:
+        diff.other_changes.append("广州市辖区列表（data/districts.yaml）有变化")
+    if (base.site.values if base.site else None) != (head.site.values if head.site else None):
+        diff.other_changes.append("网站信息（data/site.yaml）有变化")
+    return diff
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~"})
+
+
+def markdown_text(value: Any) -> str:
+    """Record text as literal Markdown: every character Markdown could interpret is escaped."""
+    if value is None or value == "":
+        return "（空）"
+    return str(value).replace("\n", " ").translate(_MARKDOWN_SPECIAL)
+
+
+def render_markdown(diff: RecordDiff, base_label: str, head_label: str) -> str:
+    # Markdown has no autoescape: `finalize` escapes every {{ value }} the template prints.
+    env = Environment(loader=PackageLoader("generator", "templates"), autoescape=False, finalize=markdown_text,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      comment_start_string="{##", comment_end_string="##}")
+    return env.get_template("diff.md.j2").render(diff=diff, base=base_label, head=head_label)
