@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -16,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from generator import SCHEMAS_DIR
 from generator.dataset import load_dataset
@@ -26,6 +29,14 @@ from generator.problems import Severity, summary
 from generator.sitebuild import SiteBuildFailed, build_site, serve_site
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def skeleton(template: str, **values) -> str:
+    """Render a record skeleton; `|yaml` quotes a value as a YAML (JSON) string."""
+    env = Environment(loader=PackageLoader("generator", "templates"), undefined=StrictUndefined,
+                      keep_trailing_newline=True, autoescape=False)
+    env.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    return env.get_template(template).render(**values)
 
 
 def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
@@ -194,6 +205,72 @@ def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(scratch, filter="data")
     return scratch / data_path
+
+
+@cli.group()
+def new() -> None:
+    """新建记录文件（带中文注释的骨架），不会覆盖已有文件。"""
+
+
+_ID = click.STRING
+
+
+@new.command("cluster")
+@click.argument("record_id", metavar="ID")
+@click.option("--name", prompt="集群名称（照录来源原文）", help="集群名称")
+@click.option("--district", prompt="所在区的 6 位区划代码", help="所在区区划代码，如 440112")
+@click.option("--industry", prompt="主导产业", help="主导产业")
+@click.option("--level", type=click.Choice(["national", "provincial", "municipal"]), default="municipal",
+              show_default=True, help="认定级别")
+@click.option("--source", prompt="来源网址", help="认定来源网址")
+@click.option("--date", "certified_on", type=DAY, default=None, help="认定日期（来源载明时填写）")
+@click.option("--doc-no", default=None, help="认定文件文号")
+@click.option("--unverified", is_flag=True, help="来源只给出简称或部分信息")
+@data_option
+@today_option
+def new_cluster(record_id, name, district, industry, level, source, certified_on, doc_no, unverified, data_dir,
+                today) -> None:
+    """新建 data/clusters/ID.yaml。"""
+    _write_skeleton(data_dir, "clusters", record_id, "new_cluster.yaml.j2", today, name=name, district=district,
+                    industry=industry, level=level, source=source, date=certified_on, doc_no=doc_no,
+                    verified=not unverified)
+
+
+@new.command("notice")
+@click.argument("record_id", metavar="ID")
+@click.option("--title", prompt="公示标题", help="公示标题")
+@click.option("--issuer", prompt="发布单位", help="发布单位")
+@click.option("--level", type=click.Choice(["national", "provincial", "municipal"]), default="municipal",
+              show_default=True, help="公示级别")
+@click.option("--published-on", type=DAY, default=None, help="发布日期，默认今天（北京时间）")
+@click.option("--working-days", type=click.IntRange(1, 30), default=DEFAULT_WORKING_DAYS, show_default=True)
+@data_option
+@today_option
+def new_notice(record_id, title, issuer, level, published_on, working_days, data_dir, today) -> None:
+    """新建 data/notices/ID.yaml。"""
+    today = today or today_in_shanghai()
+    _write_skeleton(data_dir, "notices", record_id, "new_notice.yaml.j2", today, title=title, issuer=issuer,
+                    level=level, published_on=(published_on or today).isoformat(), working_days=working_days)
+
+
+def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, today: dt.date | None,
+                    **values) -> None:
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", record_id):
+        raise click.UsageError(f"“{record_id}” 不能作为 id：只能使用小写英文字母、数字和连字符")
+    target = data_dir / folder / f"{record_id}.yaml"
+    if target.exists():
+        click.echo(f"错误：{target} 已存在，不会覆盖。", err=True)
+        sys.exit(1)
+    today = today or today_in_shanghai()
+    text = skeleton(template, id=record_id, today=today.isoformat(), **values)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    result = load_dataset(data_dir, SCHEMAS_DIR, today)
+    mine = [p for p in result.problems if p.path.endswith(f"{folder}/{record_id}.yaml")]
+    for found in mine:
+        click.echo(found.format())
+    click.echo(f"已创建 {target}。请补全来源载明的信息后运行 clusters validate。")
+    sys.exit(1 if any(p.severity is Severity.ERROR for p in mine) else 0)
 
 
 def _validate_or_exit(data_dir: Path, today: dt.date) -> None:

@@ -1,0 +1,51 @@
+"""`clusters new`: skeletons that validate, carry today's date where it belongs, never overwrite."""
+
+import datetime as dt
+
+from click.testing import CliRunner
+
+from conftest import make_data_dir
+from generator.cli import cli
+from generator.dataset import load_dataset
+
+
+def invoke(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_new_notice_is_valid_and_dated_today(tmp_path):
+    data = make_data_dir(tmp_path)
+    result = invoke("new", "notice", "test-2026-list", "--title", "【测试数据】拟认定名单公示", "--issuer", "测试局",
+                    "--data", data, "--today", "2026-11-27")
+    assert result.exit_code == 0, result.output
+    text = (data / "notices" / "test-2026-list.yaml").read_text(encoding="utf-8")
+    assert "published_on: 2026-11-27" in text and "# 如何提出异议" in text
+    loaded = load_dataset(data, today=dt.date(2026, 11, 27))
+    assert loaded.ok, [p.format() for p in loaded.problems]
+    assert loaded.dataset.notices["test-2026-list"].working_days == 7
+
+
+def test_new_cluster_is_valid_with_the_values_given(tmp_path):
+    data = make_data_dir(tmp_path)
+    result = invoke("new", "cluster", "test-new", "--name", '【测试数据】带"引号"的: 名称', "--district", "440115",
+                    "--industry", "测试", "--source", "https://example.org/s", "--date", "2026-11-20",
+                    "--data", data, "--today", "2026-11-28")
+    assert result.exit_code == 0, result.output
+    loaded = load_dataset(data, today=dt.date(2026, 11, 28))
+    assert loaded.ok, [p.format() for p in loaded.problems]
+    cluster = loaded.dataset.clusters["test-new"]
+    assert cluster.name == '【测试数据】带"引号"的: 名称' and str(cluster.events[0].date) == "2026-11-20"
+
+
+def test_new_refuses_to_overwrite_and_bad_ids(tmp_path):
+    data = make_data_dir(tmp_path)
+    target = data / "clusters" / "test-municipal-alpha.yaml"
+    before = target.read_bytes()
+    result = invoke("new", "cluster", "test-municipal-alpha", "--name", "x", "--district", "440112",
+                    "--industry", "x", "--source", "https://example.org/s", "--data", data)
+    assert result.exit_code == 1 and "不会覆盖" in result.output
+    assert target.read_bytes() == before
+    result = invoke("new", "notice", "Bad/Id", "--title", "x", "--issuer", "x", "--data", data)
+    assert result.exit_code == 2 and "不能作为 id" in result.output
