@@ -32,6 +32,7 @@ from generator.lifecycle import (
     notice_window,
     recognitions,
 )
+from generator.problems import CODES, ProblemType
 from generator.tables import PATTERN_EXPECTATIONS, TYPE_NAMES, SchemaSet
 from generator.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Cluster, Dataset, District, Notice
 
@@ -179,6 +180,14 @@ def field_docs(schema: dict[str, Any]) -> list[FieldDoc]:
     return docs
 
 
+def problem_groups() -> list[tuple[str, list[ProblemType]]]:
+    """The problem code table grouped for the staff guide, in registry order."""
+    groups: dict[str, list[ProblemType]] = {}
+    for kind in CODES.values():
+        groups.setdefault(kind.group, []).append(kind)
+    return list(groups.items())
+
+
 def page_url(src_uri: str) -> str:
     """The URL path MkDocs gives a page with use_directory_urls (index.md -> "", a/b.md -> a/b/)."""
     if src_uri == "index.md":
@@ -248,6 +257,7 @@ def render_pages(dataset: Dataset, schema_set: SchemaSet, today: dt.date, data_c
         page("cluster_list.md.j2", "clusters/index.md", True, clusters=clusters, district=None),
         page("district_index.md.j2", "districts/index.md", True, clusters=clusters),
         page("notice_index.md.j2", "notices/index.md", True, notices=notices),
+        page("staff_guide.md.j2", "guide.md", True, groups=problem_groups()),
         page("open_data.md.j2", "open-data.md", True, package=schema_set.package,
              fields={name: field_docs(schema) for name, schema in schema_set.schemas.items()}),
     ]

@@ -71,7 +71,7 @@ def page(site: Path, url: str) -> Page:
 
 
 def test_every_page_type_is_built(site):
-    for url in ["", "clusters", "districts", "districts/huangpu", "notices", "open-data", "guideline",
+    for url in ["", "clusters", "districts", "districts/huangpu", "notices", "open-data", "guide", "guideline",
                 "criteria", "procedure", "cultivation", "cultivation/2-1-1",
                 "clusters/test-municipal-alpha", "notices/test-municipal-2025-list"]:
         assert (site / url / "index.html").is_file(), url
@@ -234,3 +234,12 @@ def test_record_text_renders_as_inert_text(fixture_data, tmp_path):
     title = re.search(r"<title>(.*?)</title>", (out / "clusters" / "test-hostile" / "index.html")
                       .read_text(encoding="utf-8"), re.S).group(1)
     assert "<" not in title and "&lt;/title&gt;&lt;script&gt;" in title
+
+
+def test_staff_guide_lists_every_problem_code(site):
+    from generator.problems import CODES
+
+    guide = page(site, "guide")
+    listed = {a["id"].removeprefix("code-") for a in guide.find("tr") if a.get("id", "").startswith("code-")}
+    assert listed == set(CODES)
+    assert "记录撤销" in guide.text and "4.3.1–4.3.5" in guide.text
