@@ -1,5 +1,6 @@
 """`clusters diff` between two git revisions of a temporary repository, as a reviewer reads it."""
 
+import os
 import subprocess
 import sys
 
@@ -12,19 +13,24 @@ def git(repo, *args):
 
 
 def run_diff(repo, *args):
-    env_path = {"PYTHONPATH": str(REPO_ROOT)}
-    import os
     return subprocess.run([sys.executable, "-m", "generator", "diff", *args, "--today", "2026-11-28"], cwd=repo,
-                          capture_output=True, text=True, env={**os.environ, **env_path}, check=False)
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+                          check=False)
 
 
-def test_diff_between_two_revisions(tmp_path):
+def fixture_repo(tmp_path):
+    """A git repository whose first commit holds the fixture data under data/."""
     repo = tmp_path / "repo"
     repo.mkdir()
     make_data_dir(repo)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
+    return repo
+
+
+def test_diff_between_two_revisions(tmp_path):
+    repo = fixture_repo(tmp_path)
     alpha = repo / "data" / "clusters" / "test-municipal-alpha.yaml"
     text = alpha.read_text(encoding="utf-8")
     alpha.write_text(text.replace("leading_industry: 【测试数据】测试装备", "leading_industry: 【测试数据】测试*装备*")
@@ -50,23 +56,13 @@ def test_diff_between_two_revisions(tmp_path):
 
 
 def test_diff_of_identical_revisions_says_nothing_changes(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    make_data_dir(repo)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
+    repo = fixture_repo(tmp_path)
     result = run_diff(repo, "HEAD")
     assert result.returncode == 0 and "本次修改不改变公开记录。" in result.stdout
 
 
 def test_diff_refuses_invalid_input(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    make_data_dir(repo)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
+    repo = fixture_repo(tmp_path)
     (repo / "data" / "clusters" / "bad.yaml").write_text("id: bad\nid: x\n", encoding="utf-8")
     result = run_diff(repo, "HEAD")
     assert result.returncode == 1 and "yaml-duplicate-key" in result.stderr
