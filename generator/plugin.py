@@ -22,6 +22,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator import SCHEMAS_DIR
 from generator.dataset import LoadResult, load_dataset
+from generator.export import build_exports
 from generator.lifecycle import GUIDELINE_IN_FORCE, guideline_lapsed
 from generator.pages import render_pages
 from generator.problems import Severity
@@ -70,8 +71,12 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
     # of the nav so that the nav (repeated on every page) does not grow with the records.
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.result is not None and self.today is not None
-        pages = render_pages(self.result.dataset, load_schemas(SCHEMAS_DIR), self.today,
-                             config.extra["clusters"]["data_changed"])
+        dataset, schema_set = self.result.dataset, load_schemas(SCHEMAS_DIR)
+        base_url = dataset.site.values.get("base_url") if dataset.site else None
+        downloads = build_exports(dataset, schema_set, self.today, base_url)
+        for export in downloads:  # open data, feeds and calendars are static files of the site
+            files.append(File.generated(config, export.path, content=export.content))
+        pages = render_pages(dataset, schema_set, self.today, config.extra["clusters"]["data_changed"], downloads)
         for page in pages:
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
             existing = files.get_file_from_path(page.src_uri)

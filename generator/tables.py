@@ -35,6 +35,7 @@ TYPE_NAMES = {
     "boolean": "是/否值（只能写 true 或 false）",
     "string": "文本",
     "array": "列表",
+    "datetime": "日期时间（ISO 8601，带时区）",
 }
 PATTERN_EXPECTATIONS = {
     "[0-9]{6}": "应为 6 位数字",
