@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 import click
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from generator import SCHEMAS_DIR
+from generator import PROJECT_ROOT, SCHEMAS_DIR
+from generator.export import SCHEMA_KINDS, record_json_schema
+from generator.records import RECORD_TYPES
 from generator.dataset import load_dataset
 from generator.diff import compare, render_markdown
 from generator.tables import load_schemas
@@ -205,6 +207,36 @@ def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(scratch, filter="data")
     return scratch / data_path
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="只检查仓库中的生成文件是否最新，不写入（用于 CI）")
+def generate(check: bool) -> None:
+    """重新生成仓库中由数据模式派生的文件（schemas/json/*.schema.json）。"""
+    stale = []
+    for path, content in derived_files(load_schemas(SCHEMAS_DIR)).items():
+        if path.is_file() and path.read_bytes() == content:
+            continue
+        stale.append(path)
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+    for path in stale:
+        click.echo(f"{'过期' if check else '已更新'}：{path.relative_to(PROJECT_ROOT)}")
+    if check and stale:
+        click.echo("请运行 clusters generate 并提交结果。", err=True)
+        sys.exit(1)
+
+
+def derived_files(schema_set) -> dict[Path, bytes]:
+    """Files kept in the repository but derived from schemas/: JSON Schemas for editors."""
+    files = {}
+    for record_type in RECORD_TYPES:
+        schema = record_json_schema(record_type, schema_set)
+        name = SCHEMA_KINDS[record_type.kind]
+        files[SCHEMAS_DIR / "json" / f"{name}.schema.json"] = (
+            json.dumps(schema, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return files
 
 
 @cli.group()

@@ -65,6 +65,7 @@ import hashlib
 import io
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
@@ -779,6 +780,10 @@ def _json_property(spec: dict[str, Any], required: bool) -> dict[str, Any]:
         types = ["string"]
         if "pattern" in constraints:
             pattern = constraints["pattern"]
+            if any(re.fullmatch(pattern, digits) for digits in ("2023", "440112")):
+                # Staff write `district: 440112` or `date: 2023` unquoted; the loader reads every
+                # scalar as text, so an editor must not flag the YAML integer it sees there.
+                types.append("integer")
             # Frictionless reads "" as missing: an optional field may be an empty string too.
             prop["pattern"] = f"^(?:{pattern})$" if required else f"^(?:{pattern})?$"
             prop["patternErrorMessage"] = PATTERN_EXPECTATIONS.get(pattern, f"应符合格式 {pattern}")

@@ -75,3 +75,20 @@ def test_every_problem_code_is_documented_in_chinese(code):
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", code)
     assert CJK.search(kind.template) and CJK.search(kind.description)
     assert kind.severity in (Severity.ERROR, Severity.WARNING)
+
+
+def test_checked_in_json_schemas_are_current():
+    from generator.cli import derived_files
+
+    for path, content in derived_files(SCHEMA_SET).items():
+        assert path.is_file() and path.read_bytes() == content, f"{path} is stale: run clusters generate"
+
+
+def test_every_record_file_points_editors_at_its_json_schema():
+    from generator import DATA_DIR
+
+    for path in sorted(DATA_DIR.rglob("*.yaml")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("=", 1)[1]).resolve()
+        assert target.is_file(), (path, target)
