@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from generator import PROJECT_ROOT, SCHEMAS_DIR
 from generator.export import SCHEMA_KINDS, record_json_schema
 from generator.records import RECORD_TYPES
+from generator.archive import ArchiveFailed, archive_year
 from generator.dataset import load_dataset
 from generator.diff import compare, render_markdown
 from generator.tables import load_schemas
@@ -207,6 +208,27 @@ def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(scratch, filter="data")
     return scratch / data_path
+
+
+@cli.command()
+@click.argument("year", type=click.IntRange(2022, 2100))
+@data_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="输出文件，默认为 clusters-archive-YEAR.zip")
+@click.option("--config-file", "-f", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True, help="MkDocs 配置文件")
+@click.option("--no-git", is_flag=True, help="不从 git 历史取年底的记录，直接使用当前数据目录")
+def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, no_git: bool) -> None:
+    """生成 YEAR 年底的网站与数据包存档（zip），用于档案留存。"""
+    output = output or Path(f"clusters-archive-{year}.zip")
+    if not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    try:
+        origin = archive_year(year, config_file, data_dir, output, use_git=not no_git)
+    except (ArchiveFailed, SiteBuildFailed) as exc:
+        click.echo(f"错误：无法生成 {year} 年存档：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已生成 {output}：{origin}。")
 
 
 @cli.command()

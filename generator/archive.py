@@ -1,0 +1,77 @@
+"""Yearly archive for records retention: the site and the data package as of 31 December.
+
+`archive_year` builds the site for `today = YEAR-12-31` from the records as they were at the end
+of that year (the last git commit before 1 January of the next year, Asia/Shanghai, when the data
+folder is in a git checkout) and writes one zip with fixed timestamps, so the same inputs always
+give the same archive bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+from generator.sitebuild import build_site
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: entries carry no build-time information
+
+
+class ArchiveFailed(Exception):
+    pass
+
+
+def revision_at_year_end(repo_dir: Path, year: int) -> str:
+    """The last commit before 1 January of year+1, 00:00 Asia/Shanghai."""
+    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=repo_dir, capture_output=True,
+                            text=True, check=False)
+    if inside.returncode != 0:
+        raise ArchiveFailed(f"{repo_dir} 不在 git 仓库中；如要用当前数据生成存档，请加 --no-git")
+    cutoff = f"{year + 1}-01-01T00:00:00+08:00"
+    out = subprocess.run(["git", "rev-list", "-1", f"--before={cutoff}", "HEAD"], cwd=repo_dir, capture_output=True,
+                         text=True, check=False)
+    if not out.stdout.strip():
+        raise ArchiveFailed(f"仓库中没有 {year} 年底之前的提交，无法还原当时的记录")
+    return out.stdout.strip()
+
+
+def _records_at(revision: str, repo_dir: Path, data_path: str, scratch: Path) -> Path:
+    archive = subprocess.run(["git", "archive", "--format=tar", revision, data_path], cwd=repo_dir,
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise ArchiveFailed(f"无法取出 {revision} 的 {data_path}：{archive.stderr.decode(errors='replace').strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(scratch, filter="data")
+    return scratch / data_path
+
+
+def archive_year(year: int, config_file: Path, data_dir: Path, output: Path, use_git: bool = True) -> str:
+    """Write the archive zip; return a Chinese sentence saying which records it holds."""
+    year_end = dt.date(year, 12, 31)
+    with tempfile.TemporaryDirectory(prefix="clusters-archive-") as scratch_name:
+        scratch = Path(scratch_name)
+        records, origin = data_dir, "当前工作区的记录"
+        repo = data_dir.resolve().parent
+        if use_git:
+            revision = revision_at_year_end(repo, year)
+            records = _records_at(revision, repo, data_dir.resolve().name, scratch / "records")
+            origin = f"{year} 年底的记录（git 提交 {revision[:12]}）"
+        site = scratch / "site"
+        build_site(config_file, records, site, year_end)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        note = f"{year} 年存档：网站与开放数据包（site/）及原始记录（records/），{origin}，状态按 {year_end} 计算。\n"
+        with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            info = zipfile.ZipInfo("README.txt", ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, note.encode("utf-8"))
+            for folder, prefix in ((site, "site"), (records, "records")):
+                for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                    info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", ZIP_TIME)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    archive.writestr(info, path.read_bytes())
+    return f"{origin}，状态按 {year_end.isoformat()} 计算"
