@@ -120,14 +120,13 @@ def environment() -> Environment:
     return env
 
 
-def render_pages(dataset: Dataset, schema_set: SchemaSet, today: dt.date, data_changed: str | None,
+def render_pages(dataset: Dataset, schema_set: SchemaSet, today: dt.date,
                  downloads: Sequence[Any] = ()) -> list[Page]:
     """Every generated page for `today` (a day in Asia/Shanghai)."""
     env = environment()
     clusters, notices = build_views(dataset, today)
     common: dict[str, Any] = {
         "today": today,
-        "data_changed": data_changed,
         "districts": dataset.districts,
         "site": dataset.site.values if dataset.site else {},
         "guideline_in_force": GUIDELINE_IN_FORCE,

@@ -76,7 +76,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         downloads = build_exports(dataset, schema_set, self.today, base_url)
         for export in downloads:  # open data, feeds and calendars are static files of the site
             files.append(File.generated(config, export.path, content=export.content))
-        pages = render_pages(dataset, schema_set, self.today, config.extra["clusters"]["data_changed"], downloads)
+        pages = render_pages(dataset, schema_set, self.today, downloads)
         for page in pages:
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
             existing = files.get_file_from_path(page.src_uri)
