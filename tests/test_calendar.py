@@ -61,7 +61,9 @@ def test_file_year_matches_file_name(path):
     assert isinstance(mapping, dict)
     assert mapping["year"] == path.stem
     assert mapping["title"] == f"国务院办公厅关于{path.stem}年部分节假日安排的通知"
-    assert path.read_text(encoding="utf-8").startswith(f"# {mapping['title']} — 工作日历数据，每年一个文件\n")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# yaml-language-server: $schema=../../schemas/json/calendar.schema.json"
+    assert lines[1] == f"# {mapping['title']} — 工作日历数据，每年一个文件"
 
 
 @pytest.mark.parametrize("path", CALENDAR_FILES, ids=lambda p: p.name)
