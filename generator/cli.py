@@ -24,6 +24,7 @@ from generator import PROJECT_ROOT, SCHEMAS_DIR
 from generator.export import SCHEMA_KINDS, record_json_schema
 from generator.records import RECORD_TYPES
 from generator.archive import ArchiveFailed, archive_year
+from generator.decap import CONFIG_PATH as DECAP_CONFIG_PATH, decap_config, render_decap_config
 from generator.dataset import load_dataset
 from generator.diff import compare, render_markdown
 from generator.tables import load_schemas
@@ -234,7 +235,7 @@ def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, n
 @cli.command()
 @click.option("--check", is_flag=True, help="只检查仓库中的生成文件是否最新，不写入（用于 CI）")
 def generate(check: bool) -> None:
-    """重新生成仓库中由数据模式派生的文件（schemas/json/*.schema.json）。"""
+    """重新生成仓库中由数据模式派生的文件（schemas/json/*.schema.json 与 site_src/admin/config.yml）。"""
     stale = []
     for path, content in derived_files(load_schemas(SCHEMAS_DIR)).items():
         if path.is_file() and path.read_bytes() == content:
@@ -251,8 +252,9 @@ def generate(check: bool) -> None:
 
 
 def derived_files(schema_set) -> dict[Path, bytes]:
-    """Files kept in the repository but derived from schemas/: JSON Schemas for editors."""
-    files = {}
+    """Files kept in the repository but derived from schemas/: JSON Schemas for editors and the
+    Decap CMS form configuration."""
+    files = {DECAP_CONFIG_PATH: render_decap_config(decap_config(schema_set, RECORD_TYPES)).encode("utf-8")}
     for record_type in RECORD_TYPES:
         schema = record_json_schema(record_type, schema_set)
         name = SCHEMA_KINDS[record_type.kind]

@@ -222,9 +222,13 @@ _DECIMAL = {"integer": re.compile(r"-?[0-9]+"), "number": re.compile(r"-?[0-9]+(
 
 
 def _strict_number(schema_set: SchemaSet, resource: str, row: Row, spec: dict[str, Any], value: Any) -> Problem | None:
-    """Plain decimals only: Python (and so Frictionless) would also read nan, inf, 1e3 and 1_2."""
+    """Plain decimals only: Python (and so Frictionless) would also read nan, inf, 1e3 and 1_2.
+
+    An empty string is a missing value, as Frictionless reads it (a form editor such as Decap CMS
+    writes `area_km2: ""` for a number left empty); `required` reports it where it is needed.
+    """
     pattern = _DECIMAL.get(spec.get("type", "string"))
-    if pattern is None or not isinstance(value, str) or pattern.fullmatch(value.strip()):
+    if pattern is None or not isinstance(value, str) or value == "" or pattern.fullmatch(value.strip()):
         return None
     info = _field_info(schema_set, resource, spec["name"])
     return problem("invalid-type", *row.located(spec["name"]), value=_shorten(value),

@@ -1,0 +1,238 @@
+"""The Decap CMS admin: site_src/admin/config.yml is exactly what generator/decap.py makes from the
+schemas, every schema field (and every YAML list and group of RECORD_TYPES) has a form field with
+the same required/pattern/enum/min/max, no form field lacks a schema field, and the admin page
+loads nothing from outside the site."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import PROJECT_ROOT, SCHEMAS_DIR
+from generator.decap import CONFIG_PATH, COLLECTION_KINDS, TEXT_THRESHOLD, decap_config, render_decap_config
+from generator.records import RECORD_TYPES
+from generator.tables import load_schemas
+
+SCHEMA_SET = load_schemas(SCHEMAS_DIR)
+CONFIG = decap_config(SCHEMA_SET, RECORD_TYPES)
+ADMIN_DIR = PROJECT_ROOT / "site_src" / "admin"
+RECORD_TYPE = {record_type.kind: record_type for record_type in RECORD_TYPES}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# dist/decap-cms.js of the npm package decap-cms@3.16.3, copied unchanged.
+DECAP_VERSION = "3.16.3"
+DECAP_SHA256 = "7c1efd6b616b4786e279aeef194dd21649a72058d3bc8d1f78901b574610dfb8"
+
+
+def collection(kind: str) -> dict[str, Any]:
+    return next(c for c in CONFIG["collections"] if c["name"] == RECORD_TYPE[kind].resource)
+
+
+def by_name(fields: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    names = [f["name"] for f in fields]
+    assert len(names) == len(set(names)), f"duplicate field names: {names}"
+    return {f["name"]: f for f in fields}
+
+
+def assert_field_matches(field: dict[str, Any], spec: dict[str, Any], where: str) -> None:
+    """One form field against its Table Schema field descriptor."""
+    constraints = spec.get("constraints", {})
+    field_type = spec.get("type", "string")
+    assert field["label"] == spec["title"], where
+    assert field.get("hint") == spec.get("description"), where
+    assert field["required"] is bool(constraints.get("required", False)), where  # Decap's default is true
+    if "pattern" in constraints:
+        regex, message = field["pattern"]
+        assert regex == f"^(?:{constraints['pattern']})$", where
+        assert CJK.search(message), where
+    else:
+        assert "pattern" not in field, where
+    if "enum" in constraints:
+        assert field["widget"] == "select", where
+        values = [o["value"] if isinstance(o, dict) else o for o in field["options"]]
+        assert values == [str(v) for v in constraints["enum"]], where
+    elif field_type == "string":
+        expected = "text" if constraints.get("maxLength", 0) > TEXT_THRESHOLD else "string"
+        assert field["widget"] == expected, where
+    elif field_type in ("integer", "number"):
+        assert field["widget"] == "number", where
+        assert field["value_type"] == ("int" if field_type == "integer" else "float"), where
+    elif field_type == "boolean":
+        assert field["widget"] == "boolean", where
+    elif field_type == "date":
+        assert field["widget"] == "datetime", where
+        assert (field["date_format"], field["time_format"]) == ("YYYY-MM-DD", False), where
+    else:
+        pytest.fail(f"{where}: no expectation for type {field_type}")
+    for limit, option in (("minimum", "min"), ("maximum", "max")):
+        assert field.get(option) == constraints.get(limit), where
+    widget_keys = {"name", "label", "widget", "required", "hint", "pattern", "options", "value_type", "min", "max",
+                   "date_format", "time_format", "picker_utc", "default", "comment"}
+    assert set(field) <= widget_keys, f"{where}: unexpected keys {set(field) - widget_keys}"
+
+
+def test_checked_in_config_is_current():
+    assert CONFIG_PATH.read_text(encoding="utf-8") == render_decap_config(CONFIG), \
+        "site_src/admin/config.yml is stale: run clusters generate"
+
+
+def test_checked_in_config_says_it_is_generated_and_parses_to_the_same_configuration():
+    text = CONFIG_PATH.read_text(encoding="utf-8")
+    assert text.startswith("# 本文件由 generator/decap.py 生成"), text[:80]
+    assert "请勿手工编辑" in text.splitlines()[0]
+    assert yaml.safe_load(text) == CONFIG
+
+
+def test_site_settings():
+    assert CONFIG["backend"]["name"] == "github"
+    assert CONFIG["backend"]["repo"] == "OWNER/REPO" and CONFIG["backend"]["branch"] == "main"
+    assert re.search(r"^  repo: OWNER/REPO  # .*(设置|改为)", CONFIG_PATH.read_text(encoding="utf-8"), re.M)
+    assert CONFIG["publish_mode"] == "editorial_workflow"
+    assert CONFIG["locale"] == "zh_Hans"
+    assert CONFIG["media_folder"] == "site_src/assets/uploads"
+    assert [c["name"] for c in CONFIG["collections"]] == ["clusters", "notices"]
+
+
+@pytest.mark.parametrize("kind", COLLECTION_KINDS)
+def test_collection_is_the_record_folder(kind):
+    found = collection(kind)
+    folder = "data/" + RECORD_TYPE[kind].location.rsplit("/", 1)[0]
+    assert (found["folder"], found["extension"], found["format"]) == (folder, "yaml", "yaml")
+    assert (PROJECT_ROOT / folder).is_dir()
+    assert found["identifier_field"] == RECORD_TYPE[kind].key == "id"
+    assert found["slug"] == "{{fields.id}}"
+    assert found["create"] is True
+    assert CJK.search(found["label"])
+
+
+@pytest.mark.parametrize("kind", COLLECTION_KINDS)
+def test_every_schema_field_has_a_matching_form_field_and_no_other(kind):
+    record_type = RECORD_TYPE[kind]
+    specs = SCHEMA_SET.schemas[record_type.resource]["fields"]
+    fields = by_name(collection(kind)["fields"])
+    top = [s for s in specs if not any(s["name"].startswith(g + "_") for g in record_type.groups)]
+    expected = {s["name"] for s in top} | set(record_type.groups) | set(record_type.children)
+    assert set(fields) == expected
+    for spec in top:
+        assert_field_matches(fields[spec["name"]], spec, f"{kind}.{spec['name']}")
+    for group in record_type.groups:
+        assert fields[group]["widget"] == "object"
+        assert fields[group]["required"] is False
+        members = {s["name"][len(group) + 1:]: s for s in specs if s["name"].startswith(group + "_")}
+        sub = by_name(fields[group]["fields"])
+        assert set(sub) == set(members), group
+        for name, spec in members.items():
+            assert_field_matches(sub[name], spec, f"{kind}.{group}.{name}")
+    for key, resource in record_type.children.items():
+        assert fields[key]["widget"] == "list" and fields[key]["required"] is False
+        assert fields[key]["label"] == SCHEMA_SET.titles[resource]
+        child_specs = {s["name"]: s for s in SCHEMA_SET.schemas[resource]["fields"]
+                       if s["name"] not in ("seq", record_type.parent_field)}
+        sub = by_name(fields[key]["fields"])
+        assert set(sub) == set(child_specs), key
+        for name, spec in child_specs.items():
+            assert_field_matches(sub[name], spec, f"{kind}.{key}[].{name}")
+
+
+@pytest.mark.parametrize("kind", COLLECTION_KINDS)
+def test_saved_records_keep_the_editor_schema_line(kind):
+    """Decap drops YAML comments; the key field's `comment` writes the yaml-language-server line back."""
+    fields = by_name(collection(kind)["fields"])
+    comment = fields["id"]["comment"]
+    folder = PROJECT_ROOT / collection(kind)["folder"]
+    for path in sorted(folder.glob("*.yaml")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first == f"# {comment}", path
+
+
+@pytest.mark.parametrize("kind", COLLECTION_KINDS)
+def test_form_order_is_the_record_file_order(kind):
+    """Decap writes keys in form order: saving a record keeps the order of the skeletons and records."""
+    form = [f["name"] for f in collection(kind)["fields"]]
+    skeleton = PROJECT_ROOT / "generator" / "templates" / f"new_{kind}.yaml.j2"
+    folder = PROJECT_ROOT / collection(kind)["folder"]
+    for path in [skeleton, *sorted(folder.glob("*.yaml"))]:
+        keys = re.findall(r"^([a-z_]+):", path.read_text(encoding="utf-8"), re.M)
+        assert keys == [name for name in form if name in keys], path
+
+
+def test_enum_options_are_labelled_from_the_descriptions():
+    events = by_name(by_name(collection("cluster")["fields"])["events"]["fields"])
+    assert {"label": "certified 认定", "value": "certified"} in events["type"]["options"]
+    assert {"label": "4.3.2 虚假申报", "value": "4.3.2"} in events["reason"]["options"]
+
+
+def test_a_schema_change_reaches_the_form():
+    changed = load_schemas(SCHEMAS_DIR)
+    changed.schemas["clusters"]["fields"].append(
+        {"name": "employees", "title": "企业数量", "type": "integer", "constraints": {"minimum": 1}})
+    fields = by_name(decap_config(changed, RECORD_TYPES)["collections"][0]["fields"])
+    assert fields["employees"] == {"name": "employees", "label": "企业数量", "widget": "number", "value_type": "int",
+                                   "min": 1, "required": False}
+
+
+def patterns() -> list[str]:
+    found = set()
+    for kind in COLLECTION_KINDS:
+        record_type = RECORD_TYPE[kind]
+        for resource in (record_type.resource, *record_type.children.values()):
+            found |= {s["constraints"]["pattern"] for s in SCHEMA_SET.schemas[resource]["fields"]
+                      if "pattern" in s.get("constraints", {})}
+    return sorted(found)
+
+
+SAMPLES = ["", "a", "abc-def", "abc-", "-abc", "ABC", "440112", "4401123", "2023", "2023-01", "2023-01-05",
+           "2023-1", "17:30", "00:00", "24:00", "09:05", "https://example.org/a?b=1", "http://x", "ftp://x",
+           "https://a b", "020-12345678", "(020) 1234 5678", "abc\n", "\n440112"]
+
+
+def test_decap_patterns_accept_exactly_what_the_schemas_accept():
+    """Decap runs each pattern with JavaScript's RegExp.test; Frictionless matches the whole value."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed to check the patterns as Decap (JavaScript) runs them"
+    cases = [(f"^(?:{p})$", s) for p in patterns() for s in SAMPLES]
+    script = ("const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "process.stdout.write(JSON.stringify(cases.map(([p, s]) => new RegExp(p).test(s))));")
+    result = subprocess.run([node, "-e", script], input=json.dumps(cases), capture_output=True, text=True,
+                            check=True)
+    javascript = json.loads(result.stdout)
+    python = [re.fullmatch(p, s) is not None for p in patterns() for s in SAMPLES]
+    mismatches = [case for case, js, py in zip(cases, javascript, python) if js != py]
+    assert not mismatches
+
+
+class Tags(HTMLParser):
+    def __init__(self, text: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+
+def test_admin_page_is_not_indexed_and_loads_only_local_files():
+    tags = Tags((ADMIN_DIR / "index.html").read_text(encoding="utf-8")).tags
+    robots = [a for t, a in tags if t == "meta" and a.get("name") == "robots"]
+    assert robots and "noindex" in robots[0]["content"]
+    sources = [a.get("src") or a.get("href") for t, a in tags if t in ("script", "link", "img", "iframe")]
+    assert "decap-cms.js" in sources and "config.yml" in sources
+    for source in sources:
+        assert not re.match(r"^(https?:)?//", source), source
+        assert (ADMIN_DIR / source).is_file(), source
+
+
+def test_vendored_decap_bundle_is_the_npm_release_unchanged():
+    bundle = ADMIN_DIR / "decap-cms.js"
+    content = bundle.read_bytes()
+    assert len(content) < 10 * 1024 * 1024
+    assert hashlib.sha256(content).hexdigest() == DECAP_SHA256
+    assert f'console.log("decap-cms {DECAP_VERSION}")'.encode() in content
+    assert (ADMIN_DIR / "decap-cms.js.LICENSE.txt").is_file()
