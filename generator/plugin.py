@@ -58,6 +58,11 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
                 log.error(found.format())
             raise PluginError(f"数据校验未通过（{len(errors)} 个错误），网站未生成。请先运行 clusters validate。")
         site = self.result.dataset.site
+        base_url = site.values.get("base_url") if site else None
+        if base_url and not config.site_url:
+            # The published address (site.yaml) makes the 404 page, canonical links and the
+            # sitemap correct wherever the site is hosted, e.g. under a GitHub Pages project path.
+            config.site_url = base_url if base_url.endswith("/") else base_url + "/"
         config.extra["clusters"] = {
             "today": self.today.isoformat(),
             "data_changed": data_last_changed(data_dir),

@@ -1,0 +1,142 @@
+"""Shared pieces of the browser tests: build a site from test data, serve it on 127.0.0.1, and
+drive Debian's Chromium with Playwright, recording every request, console message and page error.
+
+Chromium is the distribution's (/usr/bin/chromium, or $CHROMIUM_PATH), never a browser that
+Playwright downloads: `playwright install` needs a network this project's CI does not have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from generator.sitebuild import build_site
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG = REPO_ROOT / "mkdocs.yml"
+SCREENSHOTS = REPO_ROOT / "tests" / "browser" / "screenshots"
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# The flags a root, headless, offline CI machine needs: no sandbox (root), and none of Chromium's
+# own background traffic (updates, sync, safe browsing), which this closed network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--disable-features=Translate,OptimizationHints,MediaRouter"]
+SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no daylight saving time since 1991
+# URLs that stay inside the page: they make no request that leaves the site.
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
+
+
+def build(data_dir: Path, site_dir: Path, today: dt.date) -> Path:
+    build_site(CONFIG, data_dir, site_dir, today)
+    return site_dir
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, and the site's own 404.html for a missing page, as GitHub Pages serves them."""
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@contextmanager
+def serve(site_dir: Path) -> Iterator[str]:
+    """Serve `site_dir` on 127.0.0.1 (a free port) in a thread; yields the base URL ending in '/'."""
+    handler = functools.partial(_SiteHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        raise RuntimeError(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Visit:
+    """One browser context and page, with everything the page asked for and said."""
+
+    origin: str
+    context: BrowserContext
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    console: list[ConsoleMessage] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def foreign_requests(self) -> list[str]:
+        return [url for url in self.requests
+                if not url.startswith(LOCAL_SCHEMES) and _origin(url) != _origin(self.origin)]
+
+    def console_errors(self, missing_page: str | None = None) -> list[str]:
+        """Console errors, except the 404 of `missing_page` itself (a test of the not-found page)."""
+        return [message.text for message in self.console if message.type == "error"
+                and not (missing_page and message.location.get("url") == missing_page)]
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+@contextmanager
+def visit(browser: Browser, origin: str, **context_options) -> Iterator[Visit]:
+    """A fresh context (time zone, viewport … as given) whose page records its traffic."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    found = Visit(origin, context, page)
+    context.on("request", lambda request: found.requests.append(request.url))
+    page.on("console", lambda message: found.console.append(message))
+    page.on("pageerror", lambda error: found.errors.append(str(error)))
+
+    def on_dialog(dialog):
+        found.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    try:
+        yield found
+    finally:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,264 @@
+"""The site as a person meets it, in a real browser (Debian's Chromium driven by Playwright).
+
+The site is built from the test fixtures (tests/fixtures/base plus tests/browser/overlay) as of
+2025-02-24, while two notices are open, and served on 127.0.0.1. Every page a test opens is
+checked for requests leaving the site, console errors and script errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from browser_support import SHANGHAI, build, chromium, screenshot, serve, visit
+from conftest import TESTS_DIR, make_data_dir
+
+BUILT_ON = dt.date(2025, 2, 24)
+# One page of each kind the generator or site_src/ makes: (name for screenshots, path).
+PAGE_TYPES = [
+    ("home", ""),
+    ("cluster-list", "clusters/"),
+    ("cluster", "clusters/test-municipal-alpha/"),
+    ("cluster-national", "clusters/test-national-beta/"),
+    ("notice-list", "notices/"),
+    ("notice", "notices/test-municipal-2025-list/"),
+    ("district-list", "districts/"),
+    ("district", "districts/huangpu/"),
+    ("guideline", "guideline/"),
+    ("criteria", "criteria/"),
+    ("procedure", "procedure/"),
+    ("cultivation", "cultivation/"),
+    ("cultivation-clause", "cultivation/2-1-1/"),
+    ("open-data", "open-data/"),
+    ("guide", "guide/"),
+    ("not-found", "no-such-page/"),
+]
+PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+AXE = Axe()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    data = make_data_dir(root, TESTS_DIR / "browser" / "overlay")
+    site = build(data, root / "site", BUILT_ON)
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
+
+
+def assert_clean(found, missing_page: str | None = None) -> None:
+    """Nothing left the site, nothing failed, no dialog opened."""
+    assert not found.foreign_requests(), found.foreign_requests()
+    assert not found.errors, found.errors
+    assert not found.console_errors(missing_page), found.console_errors(missing_page)
+    assert not found.dialogs, found.dialogs
+
+
+# --- every page type: origin, accessibility, screenshots ----------------------------------------
+
+
+@pytest.mark.parametrize("name,path", PAGE_TYPES, ids=[name for name, _ in PAGE_TYPES])
+def test_page_stays_on_the_site_and_has_no_serious_accessibility_violation(browser, base_url, name, path):
+    with visit(browser, base_url, locale="zh-CN", timezone_id="Asia/Shanghai") as found:
+        response = found.page.goto(base_url + path, wait_until="networkidle")
+        assert response.status == (404 if name == "not-found" else 200)
+        assert "本站使用示例或测试数据" in found.page.locator(".cl-demo-banner").inner_text()
+        assert found.page.locator("html").get_attribute("lang") == "zh"
+        if name == "not-found":
+            assert "页面不存在" in found.page.locator("article h1").inner_text()
+        screenshot(found.page, f"desktop-{name}")
+        results = AXE.run(found.page)
+        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                   for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, serious
+        assert_clean(found, missing_page=base_url + path if name == "not-found" else None)
+
+
+def test_the_origin_check_can_fail(browser, base_url):
+    """A control: a request to another origin is seen (and refused by the closed network)."""
+    with visit(browser, base_url) as found:
+        found.page.goto(base_url)
+        found.page.evaluate("() => fetch('http://127.0.0.2:9/x').catch(() => null)")
+        found.page.wait_for_timeout(200)
+        assert found.foreign_requests() == ["http://127.0.0.2:9/x"]
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word,target", [("装备", "clusters/test-municipal-alpha/"),
+                                         ("纺织", "clusters/test-national-beta/")])
+def test_search_finds_a_cluster_by_a_word_from_the_middle_of_its_name(browser, base_url, word, target):
+    with visit(browser, base_url, locale="zh-CN") as found:
+        page = found.page
+        page.goto(base_url, wait_until="networkidle")
+        page.locator("input.md-search__input").click()
+        page.keyboard.type(word)  # as a person types: the theme searches on key events
+        results = page.locator(".md-search-result__item a")
+        results.first.wait_for(timeout=10_000)
+        hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+        assert any(href.split("#")[0].endswith(target) for href in hrefs), hrefs
+        screenshot(page, f"search-{word}")
+        assert_clean(found)
+
+
+# --- filter and sort the list -----------------------------------------------------------------
+
+
+def visible_names(page) -> list[str]:
+    return page.locator("table[data-cluster-list] tbody tr:not([hidden]) td:first-child a").all_inner_texts()
+
+
+def test_filter_the_list(browser, base_url):
+    with visit(browser, base_url, locale="zh-CN") as found:
+        page = found.page
+        page.goto(base_url + "clusters/", wait_until="networkidle")
+        form = page.locator("form.cl-filters")
+        assert form.is_visible()
+        assert len(visible_names(page)) == 4
+        assert page.locator(".cl-count").inner_text() == "显示 4 / 4 个集群"
+        page.select_option("select[data-filter=district]", "440112")
+        assert visible_names(page) == ["【测试数据】广州市黄埔区测试装备产业集群"]
+        assert page.locator(".cl-count").inner_text() == "显示 1 / 4 个集群"
+        page.select_option("select[data-filter=district]", "")
+        page.select_option("select[data-filter=level]", "national")
+        assert visible_names(page) == ["【测试数据】广州市番禺区测试纺织产业集群"]
+        page.select_option("select[data-filter=status]", "revoked")  # national and revoked: none
+        assert visible_names(page) == []
+        assert page.locator(".cl-count").inner_text() == "显示 0 / 4 个集群"
+        page.select_option("select[data-filter=level]", "")
+        page.select_option("select[data-filter=status]", "")
+        assert len(visible_names(page)) == 4
+        assert_clean(found)
+
+
+def test_sort_the_list(browser, base_url):
+    with visit(browser, base_url, locale="zh-CN") as found:
+        page = found.page
+        page.goto(base_url + "clusters/", wait_until="networkidle")
+        header = page.locator("th", has_text="有效期至")
+        header.locator("button").click()
+        assert header.get_attribute("aria-sort") == "ascending"
+        until = page.locator("table[data-cluster-list] tbody tr td:nth-child(5)")
+        values = [until.nth(i).get_attribute("data-value") or "" for i in range(until.count())]
+        known = [v for v in values if v]
+        assert known == sorted(known) and values[len(known):] == [""] * (len(values) - len(known)), values
+        header.locator("button").click()
+        assert header.get_attribute("aria-sort") == "descending"
+        values = [until.nth(i).get_attribute("data-value") or "" for i in range(until.count())]
+        known = [v for v in values if v]
+        assert known == sorted(known, reverse=True), values
+        name = page.locator("th", has_text="名称")
+        name.locator("button").click()
+        assert header.get_attribute("aria-sort") == "none" and name.get_attribute("aria-sort") == "ascending"
+        names = visible_names(page)
+        collated = page.evaluate("names => names.slice().sort((a, b) => a.localeCompare(b, 'zh-Hans-CN'))", names)
+        assert names == collated and len(names) == 4
+        assert_clean(found)
+
+
+# --- notice badges against the browser clock --------------------------------------------------
+
+MIDNIGHT = "notices/test-midnight-close/"  # no stated cut-off: the window closes at 24:00
+AFTERNOON = "notices/test-municipal-2025-list/"  # the notice states 17:30 on its last day
+ZONES = ["America/Los_Angeles", "Pacific/Kiritimati", "UTC"]  # UTC-8, UTC+14, and between
+INSTANTS = [
+    (MIDNIGHT, dt.datetime(2025, 2, 19, 23, 59), "未开始"),
+    (MIDNIGHT, dt.datetime(2025, 2, 20, 0, 1), "公示中"),
+    (MIDNIGHT, dt.datetime(2025, 2, 28, 23, 59), "公示中"),
+    (MIDNIGHT, dt.datetime(2025, 3, 1, 0, 1), "已结束"),
+    (AFTERNOON, dt.datetime(2025, 2, 28, 17, 29), "公示中"),
+    (AFTERNOON, dt.datetime(2025, 2, 28, 17, 31), "已结束"),
+]
+
+
+def badge_text(page) -> str:
+    return page.locator("article [data-opens][data-closes]").first.inner_text()
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("path,local,expected", INSTANTS,
+                         ids=[f"{p.split('/')[1]}-{t:%m%d-%H%M}" for p, t, _ in INSTANTS])
+def test_notice_badge_follows_the_clock_in_beijing_time(browser, base_url, zone, path, local, expected):
+    with visit(browser, base_url, locale="zh-CN", timezone_id=zone) as found:
+        page = found.page
+        page.clock.set_fixed_time(local.replace(tzinfo=SHANGHAI))
+        page.goto(base_url + path, wait_until="networkidle")
+        assert badge_text(page) == expected
+        assert page.evaluate("new Intl.DateTimeFormat().resolvedOptions().timeZone") == zone
+        assert_clean(found)
+
+
+def test_an_open_page_flips_to_closed_at_midnight_without_a_reload(browser, base_url):
+    with visit(browser, base_url, locale="zh-CN", timezone_id="America/New_York") as found:
+        page = found.page
+        page.clock.install(time=dt.datetime(2025, 2, 28, 23, 59, 30, tzinfo=SHANGHAI))
+        page.goto(base_url + MIDNIGHT, wait_until="networkidle")
+        assert badge_text(page) == "公示中"
+        page.clock.run_for(61_000)
+        assert badge_text(page) == "已结束"
+        assert page.locator("article [data-opens][data-closes]").first.get_attribute("data-state") == "closed"
+        assert_clean(found)
+
+
+def test_badge_as_built_without_javascript(browser, base_url):
+    """Without JavaScript the badge says what was true on the build day (公示中 on 02-24)."""
+    with visit(browser, base_url, java_script_enabled=False) as found:
+        found.page.goto(base_url + MIDNIGHT)
+        assert badge_text(found.page) == "公示中"
+
+
+# --- phone and print --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,path", [p for p in PAGE_TYPES if p[0] != "not-found"],
+                         ids=[name for name, _ in PAGE_TYPES if name != "not-found"])
+def test_phone_sized_viewport(browser, base_url, name, path):
+    with visit(browser, base_url, locale="zh-CN", **PHONE) as found:
+        page = found.page
+        page.goto(base_url + path, wait_until="networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow}px on a phone"
+        assert page.locator("article h1").first.is_visible()
+        assert page.locator(".md-header__button[for='__drawer']").is_visible()  # the menu button
+        font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('article')).fontSize)")
+        assert font >= 12, f"{name}: text of {font}px is too small to read on a phone"
+        screenshot(page, f"phone-{name}")
+        assert_clean(found)
+
+
+@pytest.mark.parametrize("name,path", [("notice", "notices/test-municipal-2025-list/"),
+                                       ("cluster", "clusters/test-municipal-alpha/"),
+                                       ("cluster-list", "clusters/")])
+def test_print(browser, base_url, name, path):
+    with visit(browser, base_url, locale="zh-CN") as found:
+        page = found.page
+        page.goto(base_url + path, wait_until="networkidle")
+        page.emulate_media(media="print")
+        for chrome in (".md-header", ".md-sidebar--primary", ".md-search"):
+            assert not page.locator(chrome).first.is_visible(), chrome
+        for kept in ("article h1", ".cl-demo-banner", ".cl-asof"):
+            assert page.locator(kept).first.is_visible(), kept
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+        assert_clean(found)
+
+
+def test_printed_notice_shows_where_its_links_go(browser, base_url):
+    with visit(browser, base_url) as found:
+        page = found.page
+        page.goto(base_url + "notices/test-municipal-2025-list/", wait_until="networkidle")
+        page.emulate_media(media="print")
+        link = page.locator("article a[href^='https://example.org/notices/test-municipal-2025-list']").first
+        after = link.evaluate("a => getComputedStyle(a, '::after').content")
+        assert "https://example.org/notices/test-municipal-2025-list" in after
+        assert re.search(r"公示期", page.locator("article").inner_text())
