@@ -160,7 +160,8 @@ def test_pull_request_checks_builds_and_keeps_the_site():
     workflow = load(PULL_REQUEST)
     assert set(triggers(workflow)) == {"pull_request"}
     assert workflow["permissions"] == {"contents": "read"}
-    (job,) = workflow["jobs"].values()
+    assert set(workflow["jobs"]) == {"check", "tests"}
+    job = workflow["jobs"]["check"]
     assert "permissions" not in job
     assert steps_using(job, "actions/checkout")[0]["with"]["fetch-depth"] == 0
     python = steps_using(job, "actions/setup-python")[0]["with"]
@@ -171,8 +172,18 @@ def test_pull_request_checks_builds_and_keeps_the_site():
     assert steps_using(job, "actions/upload-artifact")[0]["with"]["path"].rstrip("/") == "site"
 
 
+def test_pull_request_runs_the_tests_and_keeps_the_screenshots():
+    job = load(PULL_REQUEST)["jobs"]["tests"]
+    (run,) = [step for step in job["steps"] if "run" in step]
+    assert run["run"] == "tests/run"  # the README's test command
+    assert run["env"]["CHROMIUM_PATH"] == "/usr/bin/google-chrome"
+    upload = steps_using(job, "actions/upload-artifact")[0]
+    assert upload["if"] == "${{ !cancelled() }}"
+    assert upload["with"]["path"].rstrip("/") == "tests/browser/screenshots"
+
+
 def summary_step() -> dict:
-    (job,) = load(PULL_REQUEST)["jobs"].values()
+    job = load(PULL_REQUEST)["jobs"]["check"]
     (step,) = [step for step in job["steps"] if "clusters diff" in step.get("run", "")]
     return step
 
