@@ -152,6 +152,10 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date | No
     except SiteBuildFailed as exc:
         click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{exc}", err=True)
         sys.exit(1)
+    except Exception as exc:  # a template or program defect: still say that the published site is intact
+        click.echo(f"内部错误（程序缺陷，不是数据问题），网站生成失败，原有的 {site_dir} 保持不变；"
+                   f"请报告给维护者：{type(exc).__name__}: {exc}", err=True)
+        sys.exit(3)
     click.echo(f"网站已生成：{site_dir}（状态按 {today.isoformat()} 计算）")
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import subprocess
+import shutil
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -245,3 +246,28 @@ def test_staff_guide_lists_every_problem_code(site):
     listed = {a["id"].removeprefix("code-") for a in guide.find("tr") if a.get("id", "").startswith("code-")}
     assert listed == set(CODES)
     assert "记录撤销" in guide.text and "4.3.1–4.3.5" in guide.text
+
+
+def test_template_error_leaves_the_previous_site_untouched(fixture_data, tmp_path):
+    """A broken theme template fails the build with a message, not a traceback, and no change."""
+    out = tmp_path / "site"
+    build_site(CONFIG, fixture_data, out, OPEN_DAY)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    overrides = tmp_path / "overrides"
+    shutil.copytree(REPO_ROOT / "site_src" / "overrides", overrides)
+    (overrides / "main.html").write_text(
+        '{% extends "base.html" %}{% block content %}{{ page.meta.missing.attribute }}{% endblock %}',
+        encoding="utf-8")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(CONFIG.read_text(encoding="utf-8")
+                      .replace("docs_dir: site_src", f"docs_dir: {REPO_ROOT / 'site_src'}")
+                      .replace("custom_dir: site_src/overrides", f"custom_dir: {overrides}"), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--data", str(fixture_data), "--site-dir", str(out),
+         "--today", "2025-02-24", "--config-file", str(config)],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 3, result.stdout + result.stderr  # a program defect, not a data problem
+    assert "Traceback" not in result.stderr and "保持不变" in result.stderr, result.stderr
+    assert "criteria.md" in result.stderr and "missing" in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mkdocs.yml", "overrides", "site"]
