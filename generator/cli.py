@@ -25,7 +25,7 @@ from generator.export import SCHEMA_KINDS, record_json_schema
 from generator.records import RECORD_TYPES
 from generator.archive import ArchiveFailed, archive_year
 from generator.decap import CONFIG_PATH as DECAP_CONFIG_PATH, decap_config, render_decap_config
-from generator.dataset import load_dataset
+from generator.dataset import LoadResult, load_dataset
 from generator.diff import compare, render_markdown
 from generator.tables import load_schemas
 from generator.calendar import DEFAULT_WORKING_DAYS, CalendarNotCovered, WorkingCalendar
@@ -146,9 +146,9 @@ def _calendar_or_exit(data_dir: Path) -> WorkingCalendar:
 def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date | None) -> None:
     """校验数据并生成网站；只有完整生成成功后才替换输出目录。"""
     today = today or today_in_shanghai()
-    _validate_or_exit(data_dir, today)
+    loaded = _validate_or_exit(data_dir, today)
     try:
-        build_site(config_file, data_dir, site_dir, today)
+        build_site(config_file, data_dir, site_dir, today, loaded)
     except SiteBuildFailed as exc:
         click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{exc}", err=True)
         sys.exit(1)
@@ -333,7 +333,7 @@ def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, 
     sys.exit(1 if any(p.severity is Severity.ERROR for p in mine) else 0)
 
 
-def _validate_or_exit(data_dir: Path, today: dt.date) -> None:
+def _validate_or_exit(data_dir: Path, today: dt.date) -> LoadResult:
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     result = load_dataset(data_dir, SCHEMAS_DIR, today)
@@ -343,6 +343,7 @@ def _validate_or_exit(data_dir: Path, today: dt.date) -> None:
         click.echo(summary(result.problems, result.files), err=True)
         click.echo("数据校验未通过，网站未生成。", err=True)
         sys.exit(1)
+    return result
 
 
 def main() -> None:

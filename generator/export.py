@@ -162,8 +162,9 @@ def build_exports(dataset: Dataset, schema_set: SchemaSet, today: dt.date,
     clusters = sorted(clusters, key=lambda view: view.cluster.id)
     chronological = sorted(notices, key=lambda view: (view.notice.published_on, view.notice.id))
     files = _tables(dataset, schema_set, clusters, chronological, today, base)
+    recognised = recognised_by_notice(dataset)
     for view in sorted(notices, key=lambda v: v.notice.id):
-        files += _notice_package(view, dataset, schema_set)
+        files += _notice_package(view, schema_set, recognised.get(view.notice.id, []))
     files.append(_feed(dataset, schema_set, clusters, notices, today, base))
     files.append(_calendar(clusters, notices, today, base))
     for record_type in RECORD_TYPES:
@@ -394,8 +395,18 @@ def _package_sources(dataset: Dataset, base: str | None) -> list[dict[str, str]]
 
 def recognised_from(notice: Notice, dataset: Dataset) -> list[Cluster]:
     """Clusters with a certified or renewed event that names `notice` (its final list), by id."""
-    return [cluster for cluster in sorted(dataset.clusters.values(), key=lambda c: c.id)
-            if any(e.type in RECOGNITION_EVENTS and e.notice == notice.id for e in cluster.events)]
+    return recognised_by_notice(dataset).get(notice.id, [])
+
+
+def recognised_by_notice(dataset: Dataset) -> dict[str, list[Cluster]]:
+    """`recognised_from` for every notice at once: one pass over the clusters instead of one per
+    notice (which grew with clusters × notices: 2 s of a 5,000-cluster build, benchmarks/README.md)."""
+    found: dict[str, list[Cluster]] = {}
+    for cluster in sorted(dataset.clusters.values(), key=lambda c: c.id):
+        named = {e.notice for e in cluster.events if e.type in RECOGNITION_EVENTS and e.notice is not None}
+        for notice_id in named:
+            found.setdefault(notice_id, []).append(cluster)
+    return found
 
 
 def final_diff(notice: Notice, recognised: list[Cluster]) -> dict[str, Any]:
@@ -434,7 +445,7 @@ def final_diff(notice: Notice, recognised: list[Cluster]) -> dict[str, Any]:
     return {"notice": notice.id, "added": added, "removed": removed, "changed": changed, "unchanged": unchanged}
 
 
-def _notice_package(view: NoticeView, dataset: Dataset, schema_set: SchemaSet) -> list[ExportFile]:
+def _notice_package(view: NoticeView, schema_set: SchemaSet, recognised: list[Cluster]) -> list[ExportFile]:
     notice = view.notice
     folder = f"data/notices/{notice.id}"
     specs = schema_set.schemas["notice_entries"]["fields"]
@@ -450,7 +461,6 @@ def _notice_package(view: NoticeView, dataset: Dataset, schema_set: SchemaSet) -
         "bytes": len(entries), "hash": _sha256(entries),
         "schema": {"fields": [_field_descriptor(spec) for spec in specs], "primaryKey": ["notice_id", "seq"]},
     }]
-    recognised = recognised_from(notice, dataset)
     if view.state == "closed" and recognised:
         diff = _json_bytes(final_diff(notice, recognised))
         description = ("正式名单与公示名单的差异：added 为公示名单之外新增认定的集群，removed 为公示名单中未获认定的条目，"

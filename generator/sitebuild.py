@@ -20,6 +20,9 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
+from generator.dataset import LoadResult
+from generator.plugin import ClustersPlugin
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -53,8 +56,13 @@ def _log_to_stderr() -> logging.Handler:
     return handler
 
 
-def build_site(config_file: Path, data_dir: Path, site_dir: Path, today: dt.date) -> None:
-    """Build into a temporary folder, then atomically-enough swap it in for `site_dir`."""
+def build_site(config_file: Path, data_dir: Path, site_dir: Path, today: dt.date,
+               loaded: LoadResult | None = None) -> None:
+    """Build into a temporary folder, then atomically-enough swap it in for `site_dir`.
+
+    `loaded`: the records of data_dir as the caller has just loaded them for `today`, handed to
+    the clusters plugin so that it does not read them again.
+    """
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
@@ -62,6 +70,9 @@ def build_site(config_file: Path, data_dir: Path, site_dir: Path, today: dt.date
     try:
         with _build_environment(data_dir, today):
             config = load_config(str(config_file), site_dir=str(staging), strict=True)
+            plugin = config.plugins.get("clusters")
+            if loaded is not None and isinstance(plugin, ClustersPlugin):
+                plugin.hand_over(data_dir, today, loaded)
             mkdocs_build(config)
     except (MkDocsException, SystemExit) as exc:
         shutil.rmtree(staging, ignore_errors=True)

@@ -23,8 +23,14 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 # C0 controls except tab/LF/CR, DEL, C1 controls, the Unicode line/paragraph separators (YAML
 # breaks lines there, editors do not), and the bidirectional overrides and isolates that can make
-# text display differently from what it is ("Trojan Source").
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# text display differently from what it is ("Trojan Source"), and the noncharacters U+FFFE/U+FFFF
+# (YAML refuses them without a position; XML, and so the Atom feed, cannot hold them).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# A double-quoted scalar can write any of them as an escape ("\0", "\e", "\u202E", "\L"), which the
+# check of the file's text cannot see: each escape is decoded and checked on its own.
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_SHORT_ESCAPES = {"0": "\x00", "a": "\x07", "b": "\x08", "v": "\x0b", "f": "\x0c", "e": "\x1b", "N": "\x85",
+                  "L": "\u2028", "P": "\u2029"}
 
 Path_ = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -174,6 +180,8 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, seen: set[int], text: 
         written = node.tag.replace("tag:yaml.org,2002:", "!!", 1)  # as staff typed it
         raise _Refused(problem("yaml-tag", doc.path, *doc.value_pos[path], tag=written))
     if isinstance(node, yaml.ScalarNode):
+        if node.style == '"':
+            _refuse_escaped_control(node, doc, text)
         if node.style in (None, "") and node.value in _NULLS:
             return None
         return node.value
@@ -185,6 +193,8 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, seen: set[int], text: 
         where = (key_mark.line + 1, key_mark.column + 1)
         if not isinstance(key_node, yaml.ScalarNode) or key_node.value in ("", None):
             raise _Refused(problem("yaml-complex-key", doc.path, *where))
+        if key_node.style == '"':
+            _refuse_escaped_control(key_node, doc, text)
         key = key_node.value
         if key == "<<" and key_node.style in (None, ""):
             raise _Refused(problem("yaml-merge-key", doc.path, *where))
@@ -194,6 +204,22 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, seen: set[int], text: 
         doc.key_pos[path + (key,)] = where
         mapping[key] = _convert(value_node, path + (key,), doc, seen, text)
     return mapping
+
+
+def _refuse_escaped_control(node: yaml.ScalarNode, doc: Document, text: str) -> None:
+    """Refuse a double-quoted scalar whose escapes write a character the file itself may not hold
+    (e.g. "\\u202E"), pointing at the escape's backslash."""
+    bad = _CONTROL.search(node.value)
+    if bad is None:
+        return
+    where, char = node.start_mark.index, bad.group()
+    for match in _ESCAPE.finditer(text, node.start_mark.index, node.end_mark.index):
+        code = match.group(1)
+        written = chr(int(code[1:], 16)) if len(code) > 1 else _SHORT_ESCAPES.get(code, "")
+        if _CONTROL.fullmatch(written):
+            where, char = match.start(), written
+            break
+    raise _Refused(problem("yaml-control-character", doc.path, *_line_col(text, where), char=f"U+{ord(char):04X}"))
 
 
 def _second_document_start(text: str) -> Position:

@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""Benchmark the publisher on synthetic data: validation, full site build, plain MkDocs build.
+
+    python benchmarks/bench.py [--sizes 100,1000,5000] [--validate-records 10000] [--json OUT]
+
+For each size N it writes N synthetic clusters and N/10 notices (benchmarks/synthetic.py; test
+data marked 【测试数据】 and `demo: true`) into a scratch folder and measures, each step in its own
+child process (wall time, and peak memory as the child's max RSS from os.wait4):
+
+- validate: `python -m generator validate` (the `clusters validate` command, as a subprocess,
+  interpreter start-up included), and `load_dataset` alone timed inside a child (in-process);
+- full build: `python -m generator build --today 2026-11-28` (validation, the clusters plugin and
+  MkDocs, exactly as staff and CI run it);
+- plain build: `python -m mkdocs build` of the very pages the plugin generates, written out as
+  ordinary files beside a copy of site_src/, with mkdocs.yml minus the clusters plugin.
+
+It then checks the targets (build ≤ 1.25 × plain at N = 5,000; bytes per cluster page at 5,000
+within 10 % of those at 100; validating 10,000 record files ≤ 3 s), prints a Markdown report
+and exits 1 if a target fails (2 if the benchmark itself could not run). Not a test: run it by
+hand; results are recorded in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+import yaml
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import synthetic  # noqa: E402  (beside this file)
+
+TODAY = synthetic.TODAY.isoformat()  # "today" for statuses, as the tests use
+CLUSTERS_PER_NOTICE = 10
+DEFAULT_SIZES = (100, 1000, 5000)
+DEFAULT_VALIDATE_RECORDS = 10_000
+
+# The targets from the issue.
+RATIO_SIZE, RATIO_LIMIT = 5000, 1.25  # full build ≤ 1.25 × plain MkDocs at N = 5,000
+BYTES_BASE, BYTES_SIZE, BYTES_TOLERANCE = 100, 5000, 0.10  # bytes per cluster page, 5,000 vs 100
+VALIDATE_RECORDS, VALIDATE_LIMIT = 10_000, 3.0  # `clusters validate` of 10,000 record files
+
+
+class BenchmarkError(Exception):
+    """The benchmark could not measure (bad synthetic data, a failed build): not a target failure."""
+
+
+# --- running and measuring child processes -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float  # wall time
+    max_rss_mib: float  # peak resident memory of the child (and anything it waited for)
+    stdout: str
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every measured step: the MkDocs 2 notice off, the build date pinned
+    as `clusters build` pins it (SOURCE_DATE_EPOCH from today in Asia/Shanghai)."""
+    epoch = int(dt.datetime.combine(dt.date.fromisoformat(TODAY), dt.time(), ZoneInfo("Asia/Shanghai")).timestamp())
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": str(epoch)}
+
+
+def run_measured(command: list[str], what: str) -> Run:
+    """Run `command` in the repository root; its wall time and max RSS; raise if it fails."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=child_env(), stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise BenchmarkError(f"{what} failed with exit code {process.returncode}: {' '.join(command)}\n"
+                             f"{_tail(stdout)}\n{_tail(stderr)}")
+    return Run(seconds, usage.ru_maxrss / 1024, stdout)
+
+
+def _tail(text: str, lines: int = 30) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def best_of(repeat: int, step: Callable[[], Run]) -> Run:
+    """The fastest of `repeat` runs, with the highest peak memory seen."""
+    runs = [step() for _ in range(repeat)]
+    fastest = min(runs, key=lambda run: run.seconds)
+    return Run(fastest.seconds, max(run.max_rss_mib for run in runs), fastest.stdout)
+
+
+def internal_command(task: str, *args: Path) -> list[str]:
+    """This script run as a child for one of the tasks in INTERNAL_TASKS."""
+    return [sys.executable, str(Path(__file__).resolve()), "_internal", task, *map(str, args)]
+
+
+def validate_command(data_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "validate", "--data", str(data_dir), "--today", TODAY]
+
+
+def full_build_command(data_dir: Path, site_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--data", str(data_dir), "--site-dir", str(site_dir),
+            "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--today", TODAY]
+
+
+def plain_build_command(config_file: Path) -> list[str]:
+    return [sys.executable, "-m", "mkdocs", "build", "--config-file", str(config_file)]
+
+
+# --- tasks run inside a child process ---------------------------------------------------------------
+
+
+def task_load(data_dir: str) -> dict[str, Any]:
+    """Time load_dataset alone (imports excluded): the library path of `clusters validate`."""
+    from generator.dataset import load_dataset
+
+    start = time.perf_counter()
+    result = load_dataset(Path(data_dir), today=dt.date.fromisoformat(TODAY))
+    return {"seconds": time.perf_counter() - start, "files": result.files, "problems": len(result.problems)}
+
+
+def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
+    """Write what the clusters plugin generates as ordinary files beside a copy of site_src/, and
+    a config equal to mkdocs.yml minus the plugin (same theme, extensions, search, extra values)."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    work_dir = Path(work)
+    docs = work_dir / "docs"
+    shutil.copytree(REPO_ROOT / "site_src", docs)
+    os.environ.update({"CLUSTERS_DATA": str(Path(data_dir).resolve()), "CLUSTERS_TODAY": TODAY})
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"), site_dir=str(work_dir / "unused"))
+    config = config.plugins.on_config(config)
+    files = config.plugins.on_files(get_files(config), config=config)
+    generated = [file for file in files if file.generated_by == "clusters"]
+    for file in generated:
+        target = docs / file.src_uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.content_bytes)
+
+    plain = yaml.safe_load((REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    plain["plugins"] = [p for p in plain["plugins"] if "clusters" not in (p if isinstance(p, dict) else {p: None})]
+    plain["docs_dir"] = str(docs)
+    plain["site_dir"] = str(work_dir / "site")
+    plain["theme"]["custom_dir"] = str(docs / "overrides")
+    plain["extra"] = {**plain.get("extra", {}), "clusters": config.extra["clusters"]}
+    if config.site_url:
+        plain["site_url"] = config.site_url
+    config_file = work_dir / "mkdocs-plain.yml"
+    config_file.write_text(yaml.safe_dump(plain, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return {"config": str(config_file), "site": plain["site_dir"],
+            "pages": sum(file.src_uri.endswith(".md") for file in generated)}
+
+
+INTERNAL_TASKS: dict[str, Callable[..., dict[str, Any]]] = {"load": task_load, "plain-project": task_plain_project}
+
+
+def run_internal(task: str, *args: Path) -> tuple[dict[str, Any], Run]:
+    run = run_measured(internal_command(task, *args), f"internal task {task}")
+    return json.loads(run.stdout.strip().splitlines()[-1]), run
+
+
+# --- one measured size ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    clusters: int
+    notices: int
+    cli_seconds: float  # `python -m generator validate`, subprocess wall time
+    load_seconds: float  # load_dataset in-process (imports excluded)
+    max_rss_mib: float
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    validate: ValidateResult
+    full_seconds: float
+    plain_seconds: float
+    cluster_page_bytes: float  # mean size of clusters/<id>/index.html in the full build
+    search_index_bytes: int  # search/search_index.json in the full build
+    full_rss_mib: float
+    plain_rss_mib: float
+    html_pages: int
+
+    @property
+    def ratio(self) -> float:
+        return self.full_seconds / self.plain_seconds
+
+
+def notices_for(clusters: int) -> int:
+    return max(1, -(-clusters // CLUSTERS_PER_NOTICE))
+
+
+def make_data(scratch: Path, clusters: int, notices: int) -> Path:
+    """Synthetic data that must validate without errors or warnings; abort loudly otherwise."""
+    data_dir = synthetic.write_data_dir(scratch / f"data-{clusters}-{notices}", REPO_ROOT, clusters, notices)
+    check = subprocess.run(validate_command(data_dir), cwd=REPO_ROOT, env=child_env(), capture_output=True,
+                           text=True, check=False)
+    summary = check.stdout.strip().splitlines()[-1] if check.stdout.strip() else ""
+    if check.returncode != 0 or "0 个错误，0 个警告" not in summary:
+        raise BenchmarkError(f"the synthetic data in {data_dir} does not validate cleanly "
+                             f"(exit {check.returncode}):\n{_tail(check.stdout)}\n{_tail(check.stderr)}")
+    return data_dir
+
+
+def measure_validate(data_dir: Path, clusters: int, notices: int, repeat: int) -> ValidateResult:
+    cli = best_of(repeat, lambda: run_measured(validate_command(data_dir), "clusters validate"))
+    load_seconds = min(run_internal("load", data_dir)[0]["seconds"] for _ in range(repeat))
+    return ValidateResult(clusters, notices, cli.seconds, load_seconds, cli.max_rss_mib)
+
+
+def measure_size(scratch: Path, clusters: int, repeat: int) -> SizeResult:
+    notices = notices_for(clusters)
+    data_dir = make_data(scratch, clusters, notices)
+    validate = measure_validate(data_dir, clusters, notices, repeat)
+
+    full_site = scratch / f"site-full-{clusters}"
+    full = best_of(repeat, lambda: run_measured(full_build_command(data_dir, full_site), "clusters build"))
+
+    plain_work = scratch / f"plain-{clusters}"
+    plain_work.mkdir()
+    project, _ = run_internal("plain-project", data_dir, plain_work)
+    plain = best_of(repeat, lambda: run_measured(plain_build_command(Path(project["config"])), "mkdocs build"))
+
+    full_pages, plain_pages = _html_pages(full_site), _html_pages(Path(project["site"]))
+    if full_pages != plain_pages:
+        raise BenchmarkError(f"the plain build has {plain_pages} HTML pages, the full build {full_pages}: "
+                             "they did not build the same pages")
+    cluster_ids = [path.stem for path in (data_dir / "clusters").glob("*.yaml")]
+    page_sizes = [(full_site / "clusters" / cid / "index.html").stat().st_size for cid in cluster_ids]
+    return SizeResult(
+        validate=validate,
+        full_seconds=full.seconds,
+        plain_seconds=plain.seconds,
+        cluster_page_bytes=sum(page_sizes) / len(page_sizes),
+        search_index_bytes=(full_site / "search" / "search_index.json").stat().st_size,
+        full_rss_mib=full.max_rss_mib,
+        plain_rss_mib=plain.max_rss_mib,
+        html_pages=full_pages,
+    )
+
+
+def _html_pages(site_dir: Path) -> int:
+    return sum(1 for _ in site_dir.rglob("*.html"))
+
+
+def warm_up(scratch: Path) -> None:
+    """One unmeasured build, so that the first measurement does not pay for jieba's dictionary
+    cache or cold file caches."""
+    data_dir = make_data(scratch, 20, 2)
+    run_measured(full_build_command(data_dir, scratch / "site-warm-up"), "warm-up build")
+
+
+# --- targets and report -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: str
+    passed: bool | None  # None: the run did not include what the target needs
+
+
+def check_targets(sizes: dict[int, SizeResult], validated: ValidateResult | None) -> list[Target]:
+    targets = []
+    name = f"full build ≤ {RATIO_LIMIT}× plain MkDocs at N = {RATIO_SIZE:,}"
+    if RATIO_SIZE in sizes:
+        ratio = sizes[RATIO_SIZE].ratio
+        targets.append(Target(name, f"{ratio:.2f}×", ratio <= RATIO_LIMIT))
+    else:
+        targets.append(Target(name, f"not measured (needs N = {RATIO_SIZE})", None))
+
+    name = f"bytes per cluster page at N = {BYTES_SIZE:,} within {BYTES_TOLERANCE:.0%} of N = {BYTES_BASE}"
+    if BYTES_BASE in sizes and BYTES_SIZE in sizes:
+        base, large = sizes[BYTES_BASE].cluster_page_bytes, sizes[BYTES_SIZE].cluster_page_bytes
+        change = large / base - 1
+        targets.append(Target(name, f"{large:,.0f} vs {base:,.0f} bytes ({change:+.1%})",
+                              abs(change) <= BYTES_TOLERANCE))
+    else:
+        targets.append(Target(name, f"not measured (needs N = {BYTES_BASE} and {BYTES_SIZE})", None))
+
+    name = f"`clusters validate` of {VALIDATE_RECORDS:,} record files ≤ {VALIDATE_LIMIT:g} s"
+    if validated is not None and validated.clusters + validated.notices == VALIDATE_RECORDS:
+        targets.append(Target(name, f"{validated.cli_seconds:.2f} s (load_dataset alone "
+                                    f"{validated.load_seconds:.2f} s)", validated.cli_seconds <= VALIDATE_LIMIT))
+    else:
+        targets.append(Target(name, f"not measured (needs --validate-records {VALIDATE_RECORDS})", None))
+    return targets
+
+
+def machine() -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    memory_kib = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal:")), 0)
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "ram": f"{memory_kib / 1024 / 1024:.1f} GiB",
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "mkdocs": version("mkdocs"),
+        "mkdocs-material": version("mkdocs-material"),
+        "frictionless": version("frictionless"),
+        "PyYAML": version("PyYAML"),
+        "load average at start (1, 5, 15 min)": ", ".join(f"{load:.2f}" for load in os.getloadavg()),
+    }
+
+
+def report(info: dict[str, str], sizes: dict[int, SizeResult], validated: ValidateResult | None,
+           targets: list[Target]) -> str:
+    lines = ["## Machine", ""]
+    lines += [f"- {key}: {value}" for key, value in info.items()]
+    lines += ["", "## Sizes", "",
+              "| clusters | notices | validate CLI (s) | load_dataset (s) | full build (s) | plain MkDocs (s) "
+              "| full ÷ plain | bytes / cluster page | search index (bytes) | HTML pages "
+              "| peak RSS validate / full / plain (MiB) |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for clusters, r in sizes.items():
+        v = r.validate
+        lines.append(f"| {clusters:,} | {v.notices:,} | {v.cli_seconds:.2f} | {v.load_seconds:.2f} "
+                     f"| {r.full_seconds:.1f} | {r.plain_seconds:.1f} | {r.ratio:.2f} | {r.cluster_page_bytes:,.0f} "
+                     f"| {r.search_index_bytes:,} | {r.html_pages:,} "
+                     f"| {v.max_rss_mib:.0f} / {r.full_rss_mib:.0f} / {r.plain_rss_mib:.0f} |")
+    if validated is not None:
+        lines += ["", "## Validation only", "",
+                  "| record files | clusters | notices | validate CLI (s) | load_dataset (s) | peak RSS (MiB) |",
+                  "|---:|---:|---:|---:|---:|---:|",
+                  f"| {validated.clusters + validated.notices:,} | {validated.clusters:,} | {validated.notices:,} "
+                  f"| {validated.cli_seconds:.2f} | {validated.load_seconds:.2f} | {validated.max_rss_mib:.0f} |"]
+    lines += ["", "## Targets", "", "| target | measured | result |", "|---|---|---|"]
+    for target in targets:
+        verdict = {True: "PASS", False: "**FAIL**", None: "not measured"}[target.passed]
+        lines.append(f"| {target.name} | {target.measured} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+# --- command line ----------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="comma-separated numbers of synthetic clusters (default %(default)s)")
+    parser.add_argument("--validate-records", type=int, default=DEFAULT_VALIDATE_RECORDS,
+                        help="record files (clusters + notices, 10:1) for the validation-only run; 0 skips it "
+                             "(default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per step; the fastest counts (default 1)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder (data and sites)")
+    args = parser.parse_args(argv)
+    try:
+        args.sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
+    except ValueError:
+        parser.error("--sizes takes numbers separated by commas, e.g. 100,1000,5000")
+    if not args.sizes or min(args.sizes) < 1 or args.repeat < 1 or args.validate_records < 0:
+        parser.error("sizes and --repeat must be positive, --validate-records not negative")
+    return args
+
+
+def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
+    info = machine()
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    log("warming up…")
+    warm_up(scratch)
+    sizes: dict[int, SizeResult] = {}
+    for clusters in args.sizes:
+        log(f"N = {clusters:,}: generating, validating, building…")
+        sizes[clusters] = measure_size(scratch, clusters, args.repeat)
+        r = sizes[clusters]
+        log(f"  validate {r.validate.cli_seconds:.2f} s, full {r.full_seconds:.1f} s, plain {r.plain_seconds:.1f} s")
+    validated = None
+    if args.validate_records:
+        clusters = round(args.validate_records * CLUSTERS_PER_NOTICE / (CLUSTERS_PER_NOTICE + 1))
+        notices = args.validate_records - clusters
+        log(f"validation only: {clusters:,} clusters + {notices:,} notices…")
+        validated = measure_validate(make_data(scratch, clusters, notices), clusters, notices, args.repeat)
+    targets = check_targets(sizes, validated)
+    print(report(info, sizes, validated, targets), end="")
+    if args.json:
+        payload = {"machine": info, "today": TODAY, "repeat": args.repeat,
+                   "sizes": [{"clusters": n, **asdict(r), "ratio": r.ratio} for n, r in sizes.items()],
+                   "validate_only": asdict(validated) if validated else None,
+                   "targets": [asdict(target) for target in targets]}
+        args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 1 if any(target.passed is False for target in targets) else 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["_internal"]:  # a child process of this script
+        print(json.dumps(INTERNAL_TASKS[argv[1]](*argv[2:])))
+        return 0
+    args = parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="clusters-bench-"))
+    try:
+        return run_benchmark(args, scratch)
+    except BenchmarkError as exc:
+        print(f"BENCHMARK ABORTED: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if args.keep:
+            print(f"scratch folder kept: {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,72 @@
+"""Hostile record text (tests/hostile/accepted) in a real browser: every page that shows it is
+opened, hovered and clicked through, and no payload runs — no dialog opens, no console message or
+script error carries the corpus's marker, nothing is requested from another origin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from browser_support import build, chromium, serve, visit
+from hostile_corpus import MARKER, make_hostile_data_dir
+
+TODAY = dt.date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile-browser")
+    data = make_hostile_data_dir(root)
+    site = build(data, root / "site", TODAY)
+    pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html")
+                   if p.relative_to(site).parts[0] != "admin")
+    with serve(site) as url:
+        yield url, [("" if p == "." else p + "/") for p in pages]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
+
+
+def test_the_marker_would_be_seen(browser, hostile_site):
+    """A control: a script that did run would be caught by each of the checks below."""
+    url, _ = hostile_site
+    with visit(browser, url) as found:
+        found.page.goto(url)
+        found.page.evaluate(f"() => {{ console.error('{MARKER}'); alert('{MARKER}'); }}")
+        assert found.dialogs == [MARKER]
+        assert any(MARKER in message.text for message in found.console)
+
+
+def test_no_payload_runs_on_any_page(browser, hostile_site):
+    url, pages = hostile_site
+    assert any(p.startswith("clusters/test-") for p in pages) and any(p.startswith("notices/") for p in pages)
+    with visit(browser, url, locale="zh-CN") as found:
+        page = found.page
+        for path in pages:
+            page.goto(url + path, wait_until="networkidle")
+            # Hover every link and element with a title (onmouseover payloads), focus every
+            # control (onfocus), as a visitor moving through the page would.
+            if path.startswith(("clusters/", "notices/", "districts/")) or path == "":
+                for element in page.locator("article a, article [title]").all()[:60]:
+                    if element.is_visible():
+                        element.hover(timeout=2_000)
+        assert not found.dialogs, found.dialogs
+        assert not [m.text for m in found.console if MARKER in m.text]
+        assert not [e for e in found.errors if MARKER in e], found.errors
+        assert not found.foreign_requests(), found.foreign_requests()
+
+
+def test_hostile_links_do_not_navigate_to_script(browser, hostile_site):
+    url, pages = hostile_site
+    with visit(browser, url) as found:
+        page = found.page
+        for path in [p for p in pages if p.startswith(("clusters/test-", "notices/test-"))]:
+            page.goto(url + path, wait_until="networkidle")
+            hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+            assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:", "vbscript:"))], path
+        assert not found.dialogs

@@ -1,0 +1,516 @@
+"""Hostile input: record text never becomes markup, script or template code; bad values are refused.
+
+tests/hostile/accepted/ (see hostile_corpus.py) puts script tags, event handlers, javascript:
+links, Markdown and raw-HTML tricks, HTML entities, Jinja2/MkDocs-macros syntax, attribute and
+YAML front-matter breakers into every free-text field of every record type. Those records must
+validate, and the built site must show each value as inert, literal text: checked on the parsed
+HTML of every page, on the search index, and on the open-data exports, the Atom feed and the
+iCalendar file (which must stay parseable and hold the value as data).
+
+tests/hostile/refused/<case>/ holds files/ (overlaid on the base fixture, as in tests/cases) and
+expect.yaml (the exact errors {path, line, col, code}, the format of tests/cases/negative): hostile
+values in pattern-constrained fields (ids, URLs, dates, codes, phones, e-mails), control
+characters, bidirectional overrides and noncharacters, written raw or as double-quoted escapes,
+tags and extra YAML documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fnmatch
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from conftest import PROBLEM_LINE, REPO_ROOT, TODAY, make_data_dir, relative_to_data, run_validate
+from generator import SCHEMAS_DIR
+from generator.cli import cli
+from generator.records import RECORD_TYPES, flatten
+from generator.sitebuild import build_site
+from generator.tables import load_schemas
+from generator.yamlread import read_yaml
+from hostile_corpus import ACCEPTED, HOSTILE_DIR, MARKER, REFUSED, make_hostile_data_dir
+from test_cases import as_keys, load_expectation  # the expect.yaml format of tests/cases/negative
+
+CONFIG = REPO_ROOT / "mkdocs.yml"
+DAY = dt.date.fromisoformat(TODAY)  # 2026-11-28: test-hostile-closed is over, test-hostile-open is open
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+# Elements record text must never create inside the generated content (the record containers
+# `div.cl-*` and the site footer), and elements no page of this site has at all.
+FORBIDDEN_IN_RECORDS = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg",
+                        "math", "img", "image", "video", "audio", "source", "base", "meta", "link", "textarea",
+                        "button", "input", "b", "i", "em", "mglyph", "mtext", "noscript", "template", "title",
+                        "entry"}
+FORBIDDEN_ANYWHERE = {"iframe", "frame", "frameset", "object", "embed", "applet", "base"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "background", "srcset",
+                  "cite", "ping"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+        "wbr"}
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def dangerous_url(value: str) -> bool:
+    """javascript:, vbscript: or an HTML data: URL, as a browser reads it (case, spaces, controls)."""
+    squeezed = re.sub(r"[\x00-\x20]+", "", value).lower()
+    return squeezed.startswith(("javascript:", "vbscript:", "data:text/html"))
+
+
+class Scan(HTMLParser):
+    """One HTML document (or fragment): its elements, where record text lives, and its visible text."""
+
+    def __init__(self, source: str, record_fragment: bool = False):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str], bool]] = []  # (tag, attributes, inside record content)
+        self.scripts: list[tuple[dict[str, str], str]] = []  # (attributes, body)
+        self.chunks: list[str] = []
+        self.title_parts: list[str] = []
+        self._stack: list[tuple[str, bool]] = [("#fragment", True)] if record_fragment else []
+        self._raw = 0  # inside <script> or <style>
+        self._in_title = False
+        self.feed(source)
+        self.close()
+
+    @property
+    def in_record(self) -> bool:
+        return any(flag for _, flag in self._stack)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value or "" for name, value in attrs}
+        self.elements.append((tag, attributes, self.in_record))
+        if tag == "script":
+            self.scripts.append((attributes, ""))
+        if tag in ("script", "style"):
+            self._raw += 1
+        if tag == "title":
+            self._in_title = True
+        if tag not in VOID:
+            classes = attributes.get("class", "").split()
+            container = tag == "div" and any(c.startswith("cl-") or c == "md-copyright" for c in classes)
+            self._stack.append((tag, container))
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append((tag, {name: value or "" for name, value in attrs}, self.in_record))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._raw:
+            self._raw -= 1
+        if tag == "title":
+            self._in_title = False
+        if any(open_tag == tag for open_tag, _ in self._stack):
+            while self._stack and self._stack.pop()[0] != tag:
+                pass
+
+    def handle_data(self, data):
+        if self._raw and self.scripts and self.elements[-1][0] == "script":
+            attributes, body = self.scripts[-1]
+            self.scripts[-1] = (attributes, body + data)
+        elif not self._raw:
+            self.chunks.append(data)
+            if self._in_title:
+                self.title_parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return norm("".join(self.chunks))
+
+    @property
+    def title(self) -> str:
+        return norm("".join(self.title_parts))
+
+    def problems(self) -> list[str]:
+        """Every way in which a payload could have become live markup in this document."""
+        found = []
+        for attributes, body in self.scripts:
+            if MARKER in body or MARKER in attributes.get("src", ""):
+                found.append(f"<script> running the payload: {attributes} {body[:80]!r}")
+        for tag, attributes, in_record in self.elements:
+            for name, value in attributes.items():
+                if name.startswith("on") and (MARKER in value or in_record):
+                    found.append(f"event handler {name}={value!r} on <{tag}>")
+                if name in URL_ATTRIBUTES and dangerous_url(value):
+                    found.append(f"script URL {name}={value!r} on <{tag}>")
+            if tag in FORBIDDEN_ANYWHERE:
+                found.append(f"<{tag} {attributes}>")
+            if tag == "meta" and attributes.get("http-equiv", "").lower() == "refresh":
+                found.append(f"<meta refresh {attributes}>")
+            if in_record and tag in FORBIDDEN_IN_RECORDS:
+                found.append(f"<{tag} {attributes}> inside record content")
+            if in_record and tag == "form" and "action" in attributes:
+                found.append(f"<form action={attributes['action']!r}> inside record content")
+        return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus as data
+
+
+def accepted_documents() -> dict[str, dict[str, Any]]:
+    """Each accepted file's mapping as the generator reads it, by path relative to the overlay."""
+    documents = {}
+    for path in sorted(ACCEPTED.rglob("*.yaml")):
+        doc, problems = read_yaml(path, path.name)
+        assert doc is not None, problems
+        documents[path.relative_to(ACCEPTED).as_posix()] = doc.data
+    return documents
+
+
+DOCS = accepted_documents()
+CLUSTERS = {p.removeprefix("clusters/").removesuffix(".yaml"): d for p, d in DOCS.items() if p.startswith("clusters/")}
+NOTICES = {p.removeprefix("notices/").removesuffix(".yaml"): d for p, d in DOCS.items() if p.startswith("notices/")}
+SITE = DOCS["site.yaml"]
+DISTRICTS = DOCS["districts.yaml"]
+HOSTILE_DISTRICTS = {d["code"]: d for d in DISTRICTS["districts"] if "【测试数据】" in d["name"]}
+
+CLUSTER_TEXT = ("name", "leading_industry", "operator", "summary", "note", "website")
+EVENT_TEXT = ("doc_no", "description", "note")
+SOURCE_TEXT = ("title", "publisher", "states")
+NOTICE_TEXT = ("title", "issuer", "window_stated", "source_note", "basis", "url")
+OBJECTION_TEXT = ("channels", "contact_person", "address", "office_hours", "email")
+OUTCOME_TEXT = ("final_doc_no", "note")  # shown once the notice has closed
+ENTRY_TEXT = ("name", "note")
+FOOTER_TEXT = ("publisher", "contact_phone", "contact_email", "contact_address", "icp_number", "site_code",
+               "police_record", "note")
+
+
+def values(mapping: dict[str, Any] | None, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(name, mapping[name]) for name in names if mapping and mapping.get(name)]
+
+
+def cluster_texts(cluster: dict[str, Any]) -> list[tuple[str, str]]:
+    found = values(cluster, CLUSTER_TEXT)
+    for index, event in enumerate(cluster.get("events") or []):
+        found += [(f"events[{index}].{name}", value) for name, value in values(event, EVENT_TEXT)]
+    for index, source in enumerate(cluster.get("sources") or []):
+        found += [(f"sources[{index}].{name}", value) for name, value in values(source, SOURCE_TEXT)]
+    if cluster["district"] in HOSTILE_DISTRICTS:
+        found.append(("district name", HOSTILE_DISTRICTS[cluster["district"]]["name"]))
+    return found
+
+
+def notice_texts(notice: dict[str, Any], closed: bool) -> list[tuple[str, str]]:
+    found = values(notice, NOTICE_TEXT)
+    found += [(f"objection.{name}", value) for name, value in values(notice.get("objection"), OBJECTION_TEXT)]
+    if closed:
+        found += [(f"outcome.{name}", value) for name, value in values(notice.get("outcome"), OUTCOME_TEXT)]
+    for index, entry in enumerate(notice.get("entries") or []):
+        found += [(f"entries[{index}].{name}", value) for name, value in values(entry, ENTRY_TEXT)]
+    return found
+
+
+def test_corpus_attacks_every_free_text_field_of_every_record_type():
+    """Every string field without a pattern, enum or format (and every list of strings) in every
+    schema has a hostile value somewhere in the accepted corpus; a new text field needs one too."""
+    schema_set = load_schemas(SCHEMAS_DIR)
+    fields = schema_set.field_types()
+    tables = {name: [] for name in schema_set.schemas}
+    for relative, path in ((p.relative_to(ACCEPTED).as_posix(), p) for p in sorted(ACCEPTED.rglob("*.yaml"))):
+        record_type = next(t for t in RECORD_TYPES if fnmatch.fnmatch(relative, t.location))
+        doc, _ = read_yaml(path, relative)
+        assert not flatten(doc, record_type, fields, tables), relative
+    missing = []
+    for resource, schema in schema_set.schemas.items():
+        for spec in schema["fields"]:
+            constraints = spec.get("constraints", {})
+            free_text = (spec.get("type", "string") in ("string", "array") and "format" not in spec
+                         and not {"pattern", "enum"} & set(constraints))
+            if not free_text or spec["name"] in ("cluster_id", "notice_id"):
+                continue
+            cells = [row.values.get(spec["name"]) for row in tables[resource]]
+            texts = [t for cell in cells for t in (cell if isinstance(cell, list) else [cell]) if isinstance(t, str)]
+            if not any(re.search(r"[<>\"'&{}\[\]]", text) for text in texts):
+                missing.append(f"{resource}.{spec['name']}")
+    assert not missing, f"free-text fields without a hostile value in tests/hostile/accepted: {missing}"
+
+
+def test_every_corpus_file_is_marked_as_test_data():
+    for path in sorted(HOSTILE_DIR.rglob("*.yaml")):
+        if path.name == "expect.yaml":
+            continue
+        head = path.read_bytes().decode("utf-8", "replace").splitlines()[:5]
+        assert any(line.startswith("# 测试数据") for line in head), path
+    for cluster in CLUSTERS.values():
+        assert cluster["name"].startswith("【测试数据】")
+    for notice in NOTICES.values():
+        assert notice["title"].startswith("【测试数据】")
+    assert SITE["title"].startswith("【测试数据】") and SITE["demo"] == "true"
+    assert HOSTILE_DISTRICTS, "districts.yaml should carry hostile district names"
+
+
+def test_script_payloads_name_the_marker():
+    """The browser test looks for MARKER in dialogs and console messages: every script-like payload names it."""
+    for relative, path in ((p.relative_to(HOSTILE_DIR), p) for p in sorted(HOSTILE_DIR.rglob("*.yaml"))):
+        text = path.read_bytes().decode("utf-8", "replace")
+        for call in re.findall(r"(?:alert|console\.error)\(([^)]*)\)", text):
+            assert MARKER in call, (relative, call)
+
+
+# ---------------------------------------------------------------------------------------------
+# Accepted: validates, builds, and every output holds the text as inert data
+
+
+@pytest.fixture(scope="module")
+def hostile_data(tmp_path_factory) -> Path:
+    return make_hostile_data_dir(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="module")
+def site(hostile_data, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("hostile-out") / "site"
+    build_site(CONFIG, hostile_data, out, DAY)
+    return out
+
+
+def scan(site: Path, url: str) -> Scan:
+    return Scan((site / url / "index.html").read_text(encoding="utf-8"))
+
+
+def test_accepted_corpus_validates(hostile_data):
+    run = run_validate(hostile_data)
+    output = run.stdout + run.stderr
+    assert "Traceback" not in output, output
+    assert run.returncode == 0, output
+    assert run.problems == [], output
+    assert "校验通过" in run.stdout
+
+
+def test_no_page_runs_or_embeds_the_payload(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 30
+    failures = {}
+    for html_file in pages:
+        found = Scan(html_file.read_text(encoding="utf-8")).problems()
+        if found:
+            failures[html_file.relative_to(site).as_posix()] = found
+    assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
+
+
+def test_titles_and_descriptions_hold_no_raw_markup(site):
+    for html_file in sorted(site.rglob("*.html")):
+        raw = html_file.read_text(encoding="utf-8")
+        titles = re.findall(r"<title>(.*?)</title>", raw, re.S)
+        assert len(titles) == 1 and raw.count("</title>") == 1 and "<" not in titles[0], (html_file, titles)
+        descriptions = re.findall(r'<meta\s+name="description"\s+content="([^"]*)"', raw)
+        assert html_file.parent.name == "admin" or descriptions, html_file
+        assert all("<" not in description for description in descriptions), (html_file, descriptions)
+    for cluster_id, cluster in CLUSTERS.items():
+        assert scan(site, f"clusters/{cluster_id}").title.startswith(norm(cluster["name"]) + " - ")
+    for notice_id, notice in NOTICES.items():
+        assert scan(site, f"notices/{notice_id}").title.startswith(norm(notice["title"]) + " - ")
+    for code, district in HOSTILE_DISTRICTS.items():
+        assert scan(site, f"districts/{district['slug']}").title.startswith(norm(district["name"]) + "的集群 - ")
+
+
+def assert_visible(page: Scan, texts: list[tuple[str, str]], where: str) -> None:
+    missing = [f"{name}: {value!r}" for name, value in texts if norm(value) not in page.text]
+    assert not missing, f"{where}: not shown literally:\n" + "\n".join(missing)
+
+
+def test_cluster_pages_show_every_text_literally(site):
+    for cluster_id, cluster in CLUSTERS.items():
+        assert_visible(scan(site, f"clusters/{cluster_id}"), cluster_texts(cluster), cluster_id)
+
+
+def test_notice_pages_show_every_text_literally(site):
+    assert NOTICES["test-hostile-closed"]["outcome"], "the closed notice should show an outcome"
+    for notice_id, notice in NOTICES.items():
+        page = scan(site, f"notices/{notice_id}")
+        closed = "已结束" in page.text
+        assert closed == (notice_id == "test-hostile-closed")
+        assert_visible(page, notice_texts(notice, closed), notice_id)
+
+
+def test_list_pages_show_names_literally(site):
+    listing = scan(site, "clusters")
+    for cluster_id, cluster in CLUSTERS.items():
+        texts = values(cluster, ("name", "leading_industry"))
+        assert_visible(listing, texts, "clusters/")
+        district = next(d for d in DISTRICTS["districts"] if d["code"] == cluster["district"])
+        assert_visible(scan(site, f"districts/{district['slug']}"), texts + [("district", district["name"])],
+                       f"districts/{district['slug']}")
+    notices = scan(site, "notices")
+    for notice in NOTICES.values():
+        assert_visible(notices, values(notice, ("title", "issuer")), "notices/")
+    assert_visible(scan(site, "districts"), [(code, d["name"]) for code, d in HOSTILE_DISTRICTS.items()], "districts/")
+    home = scan(site, "")
+    assert_visible(home, [("open notice", NOTICES["test-hostile-open"]["title"])]
+                   + [(cluster_id, c["name"]) for cluster_id, c in CLUSTERS.items()], "home (notices, recent changes)")
+
+
+def test_footer_shows_the_site_fields_literally_on_every_page(site):
+    texts = values(SITE, FOOTER_TEXT)
+    assert len(texts) == len(FOOTER_TEXT)
+    for html_file in sorted(site.rglob("*.html")):
+        if html_file.relative_to(site).parts[0] == "admin":  # the Decap CMS page for staff has no footer
+            continue
+        assert_visible(Scan(html_file.read_text(encoding="utf-8")), texts, html_file.relative_to(site).as_posix())
+
+
+def test_template_syntax_and_entities_stay_literal(site):
+    alpha = scan(site, "clusters/test-hostile-alpha")
+    for literal in ["模板{{ 7*7 }}模板", "{% if true %}模板为真{% endif %}", "{# Jinja 注释 #}", "{{ config.site_name }}",
+                    "{{ macros_info() }}", "{% raw %}", "&lt;script&gt;alert('XSS-MARKER')&lt;/script&gt;",
+                    "&amp;amp;", "&#60;b&#62;", "<!-- 未闭合的注释", "**粗体**", "[hostile]: javascript:",
+                    "title: 【测试数据】伪造的页面标题"]:
+        assert literal in alpha.text, literal
+    beta = scan(site, "clusters/test-hostile-beta")
+    assert "{{ ''.__class__.__mro__[1].__subclasses__() }}" in beta.text
+    assert "{% for x in range(3) %}循环{% endfor %}" in beta.text and "循环循环" not in beta.text
+    footer = scan(site, "")
+    assert "{{ config }}" in footer.text and "{{ 7*7 }}" in footer.text
+    for html_file in sorted(site.rglob("*.html")):
+        text = Scan(html_file.read_text(encoding="utf-8")).text
+        assert "模板49模板" not in text and "模板 49 模板" not in text, html_file
+        assert "伪造的页面标题 -" not in Scan(html_file.read_text(encoding="utf-8")).title, html_file
+
+
+def test_search_index_holds_no_markup(site):
+    """The theme's search shows titles and text from the index as HTML: the payload must stay escaped."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    hostile = [doc for doc in index["docs"] if "test-hostile" in doc["location"]]
+    assert hostile
+    for doc in index["docs"]:
+        generated = doc["location"].startswith(("clusters/", "notices/", "districts/")) or doc["location"] == ""
+        for part in ("title", "text"):
+            found = Scan(doc[part], record_fragment=generated).problems()
+            assert not found, (doc["location"], part, found)
+    alpha = next(doc for doc in hostile if doc["location"] == "clusters/test-hostile-alpha/")
+    assert norm(Scan(alpha["title"]).text.replace("\u200b", "")) == norm(CLUSTERS["test-hostile-alpha"]["name"])
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    content = path.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def test_tables_hold_the_payload_as_data(site):
+    rows = {row["id"]: row for row in read_csv(site / "data" / "clusters.csv")}
+    records = {row["id"]: row for row in json.loads((site / "data" / "clusters.json").read_text(encoding="utf-8"))}
+    for cluster_id, cluster in CLUSTERS.items():
+        for name, value in values(cluster, CLUSTER_TEXT):
+            assert rows[cluster_id][name] == value, (cluster_id, name)
+            assert records[cluster_id][name] == value, (cluster_id, name)
+        if cluster["district"] in HOSTILE_DISTRICTS:
+            district_name = HOSTILE_DISTRICTS[cluster["district"]]["name"]
+            assert rows[cluster_id]["district_name"] == records[cluster_id]["district_name"] == district_name
+    events = {(row["cluster_id"], int(row["seq"])): row for row in read_csv(site / "data" / "events.csv")}
+    for cluster_id, cluster in CLUSTERS.items():
+        for index, event in enumerate(cluster["events"]):
+            for name, value in values(event, EVENT_TEXT):
+                assert events[(cluster_id, index + 1)][name] == value, (cluster_id, index, name)
+    rows = {row["id"]: row for row in read_csv(site / "data" / "notices.csv")}
+    records = {row["id"]: row for row in json.loads((site / "data" / "notices.json").read_text(encoding="utf-8"))}
+    for notice_id, notice in NOTICES.items():
+        flat = dict(values(notice, NOTICE_TEXT))
+        for group in ("objection", "outcome"):
+            flat |= {f"{group}_{name}": value for name, value in (notice.get(group) or {}).items()
+                     if isinstance(value, str) and not re.fullmatch(r"[0-9: -]+", value)}
+        assert len(flat) > 5
+        for name, value in flat.items():
+            assert rows[notice_id][name] == value, (notice_id, name)
+            assert records[notice_id][name] == value, (notice_id, name)
+    package = json.loads((site / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    titles = {source["title"] for source in package["sources"]}
+    assert NOTICES["test-hostile-closed"]["title"] in titles
+
+
+def test_notice_packages_hold_the_payload_as_data(site):
+    for notice_id, notice in NOTICES.items():
+        folder = site / "data" / "notices" / notice_id
+        entries = read_csv(folder / "entries.csv")
+        assert len(entries) == len(notice["entries"])
+        for row, entry in zip(entries, notice["entries"]):
+            for name, value in values(entry, ENTRY_TEXT):
+                assert row[name] == value, (notice_id, name)
+        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        assert package["title"] == notice["title"]
+    diff = json.loads((site / "data" / "notices" / "test-hostile-closed" / "final-diff.json").read_text(encoding="utf-8"))
+    changed = {item["cluster"]: item for item in diff["changed"]}
+    assert changed["test-hostile-alpha"]["proposed"]["name"] == NOTICES["test-hostile-closed"]["entries"][0]["name"]
+    assert changed["test-hostile-alpha"]["final"]["name"] == CLUSTERS["test-hostile-alpha"]["name"]
+
+
+def test_atom_feed_is_well_formed_and_holds_the_payload_as_text(site):
+    root = ET.parse(site / "feeds" / "notices.atom").getroot()
+    assert root.tag == ATOM + "feed"
+    assert all(element.tag.startswith(ATOM) for element in root.iter()), "an element came from record text"
+    for element in (e for e in root.iter() if e.tag in (ATOM + "title", ATOM + "summary", ATOM + "content")):
+        assert element.get("type", "text") == "text", element.attrib  # never interpreted as HTML by a reader
+        assert len(element) == 0
+    assert root.findtext(f"{ATOM}author/{ATOM}name") == SITE["publisher"]
+    entries = {norm(entry.findtext(ATOM + "title")): norm(entry.findtext(ATOM + "summary") or "")
+               for entry in root.iter(ATOM + "entry")}
+    assert len(entries) == len(root.findall(ATOM + "entry"))
+    for notice in NOTICES.values():
+        assert norm("公示：" + notice["title"]) in entries
+    alpha = CLUSTERS["test-hostile-alpha"]
+    report = entries[norm(f"{alpha['name']}：报送 2026 年度报告")]
+    assert norm(alpha["events"][2]["description"]) in report
+    beta = CLUSTERS["test-hostile-beta"]
+    revoked = entries[norm(f"{beta['name']}：撤销省级认定（指引 4.3.3）")]
+    assert norm(beta["events"][1]["doc_no"]) in revoked and norm(beta["events"][1]["description"]) in revoked
+    ET.parse(site / "sitemap.xml")  # the other XML output stays well-formed too
+
+
+def test_calendar_file_parses_and_no_event_is_injected(site):
+    raw = (site / "calendar" / "deadlines.ics").read_bytes()
+    calendar = Calendar.from_ical(raw)
+    events = calendar.walk("VEVENT")
+    summaries = [norm(str(event.get("summary"))) for event in events]
+    lines = raw.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
+    assert lines[-1] == ""
+    assert all(re.match(r"^[A-Z][A-Z0-9-]*[;:]", line) for line in lines[:-1]), "a content line came from record text"
+    assert lines.count("BEGIN:VEVENT") == len(events) == len(summaries)
+    assert not [s for s in summaries if s.startswith("伪造事件")]
+    for notice in NOTICES.values():
+        assert norm("公示异议截止：" + notice["title"]) in summaries
+    assert norm("市级认定有效期届满：" + CLUSTERS["test-hostile-alpha"]["name"]) in summaries
+
+
+# ---------------------------------------------------------------------------------------------
+# Refused: the exact file, line, column and code
+
+
+REFUSED_CASES = sorted(p for p in REFUSED.iterdir() if p.is_dir())
+
+
+def test_there_are_refused_cases_for_each_kind_of_file():
+    touched = {path.relative_to(case / "files").parts[0] for case in REFUSED_CASES
+               for path in (case / "files").rglob("*.yaml")}
+    assert touched == {"clusters", "notices", "site.yaml", "districts.yaml", "calendar"}
+    codes = set().union(*({key[3] for key in as_keys(load_expectation(case).get("errors"))} for case in REFUSED_CASES))
+    assert {"invalid-format", "yaml-control-character", "yaml-tag", "yaml-multiple-documents"} <= codes
+
+
+@pytest.mark.parametrize("case", REFUSED_CASES, ids=[case.name for case in REFUSED_CASES])
+def test_refused_case(case: Path, tmp_path):
+    """In-process `clusters validate` (the same output as the CLI; a subprocess per case is slow)."""
+    expectation = load_expectation(case)
+    assert set(expectation) == {"errors"}, "a refused case lists exactly its errors"
+    data = make_data_dir(tmp_path, case)
+    result = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", TODAY])
+    output = result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), output
+    lines = output.splitlines()
+    assert lines and lines[-1].startswith("校验未通过"), output
+    found = set()
+    for line in lines[:-1]:  # every problem is one well-formed line
+        match = PROBLEM_LINE.match(line)
+        assert match, f"malformed problem line {line!r}"
+        if match["severity"] == "error":
+            found.add((relative_to_data(match["path"], data), int(match["line"]), int(match["col"]), match["code"]))
+    assert found == as_keys(expectation["errors"]), output
+    assert result.exit_code == 1, output
