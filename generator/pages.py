@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import posixpath
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -83,10 +82,18 @@ def page_url(src_uri: str) -> str:
 
 
 def relative_href(from_src: str, to_src: str) -> str:
-    """A link from one page to another that works wherever the site is hosted."""
-    start, target = page_url(from_src), page_url(to_src)
-    rel = posixpath.relpath(target or ".", start or ".")
-    return "./" if rel == "." else rel + "/"
+    """A link from one page to another that works wherever the site is hosted.
+
+    The same as posixpath.relpath between the two page URLs, on the folder names alone: page
+    URLs never hold "." or "..", and relpath asks the operating system for the working directory
+    on every call (a sixth of the time to render 5,000 cluster pages, benchmarks/README.md).
+    """
+    start, target = page_url(from_src).split("/")[:-1], page_url(to_src).split("/")[:-1]  # "a/b/" -> [a, b]
+    common = 0
+    while common < min(len(start), len(target)) and start[common] == target[common]:
+        common += 1
+    parts = [".."] * (len(start) - common) + target[common:]
+    return "/".join(parts) + "/" if parts else "./"
 
 
 def human_size(size: int) -> str:
