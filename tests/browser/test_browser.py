@@ -76,6 +76,8 @@ def test_page_stays_on_the_site_and_has_no_serious_accessibility_violation(brows
         assert found.page.locator("html").get_attribute("lang") == "zh"
         if name == "not-found":
             assert "页面不存在" in found.page.locator("article h1").inner_text()
+        # Colours are judged once transitions have ended, as a reader sees the page.
+        found.page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
         screenshot(found.page, f"desktop-{name}")
         results = AXE.run(found.page)
         serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
