@@ -46,7 +46,7 @@ import yaml
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(BENCH_DIR))
+sys.path[:0] = [str(BENCH_DIR), str(REPO_ROOT)]  # synthetic.py, and this checkout's generator (as `-m generator`)
 
 import synthetic  # noqa: E402  (beside this file)
 
