@@ -1,8 +1,11 @@
 """Validate the flattened tables with Frictionless and map each error back to its YAML file and line.
 
-Frictionless does the schema-level work (types, enums, patterns, required, unique, primary and
-foreign keys); this module reads the schemas, hands it the rows inline and turns its errors
-(resource, row number, field) into problems that name the record file, line and column.
+Frictionless does the schema-level work (types, enums, patterns, required, unique and primary
+keys); this module reads the schemas, hands it the rows inline and turns its errors (resource, row
+number, field) into problems that name the record file, line and column. The schemas' foreign
+keys are checked here, against a set of each referenced table's keys built once: Frictionless
+re-reads and re-casts the whole referenced table for every foreign key (the clusters table three
+times), which was a third of its time to validate 10,000 records (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -135,20 +138,62 @@ def validate_tables(schema_set: SchemaSet, tables: Tables,
                     problems.append(found)
                     cells[index] = None
             data.append(cells)
-        resources.append({"name": name, "data": data, "schema": schema})
+        without_foreign_keys = {key: value for key, value in schema.items() if key != "foreignKeys"}
+        resources.append({"name": name, "data": data, "schema": without_foreign_keys})
     reported = {(p.path, p.line, p.col) for p in problems}
     report = Package({"name": "records", "resources": resources}).validate(limit_errors=10**9)
     for task in report.tasks:
         rows = tables[task.name]
         for error in task.errors:
-            for found in _map_error(schema_set, task.name, rows, error, unloaded):
+            for found in _map_error(schema_set, task.name, rows, error):
                 if (found.path, found.line, found.col) not in reported or found.code != "required":
                     problems.append(found)
+    problems += foreign_key_problems(schema_set, tables, unloaded)
     return problems, {p.path for p in problems}
 
 
-def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any,
-               unloaded: Mapping[str, set[str]]) -> Iterator[Problem]:
+def foreign_key_problems(schema_set: SchemaSet, tables: Tables,
+                         unloaded: Mapping[str, set[str]]) -> Iterator[Problem]:
+    """Each row's references against the keys of the table they name, as Frictionless compares
+    them: typed values, an empty value referring to nothing, every referenced row counting (its
+    own errors are reported on it). A reference to a record whose file could not be read is left
+    to that file's error."""
+    keys: dict[tuple[str, str], set[Any]] = {}
+    for resource, schema in schema_set.schemas.items():
+        for foreign_key in schema.get("foreignKeys", []):
+            (name,), reference = foreign_key["fields"], foreign_key["reference"]
+            target, (target_field,) = reference["resource"], reference["fields"]
+            known = keys.get((target, target_field))
+            if known is None:
+                target_type = _type(schema_set, target, target_field)
+                known = keys[target, target_field] = {_key_value(target_type, row.values.get(target_field))
+                                                      for row in tables[target]}
+            missing_targets = unloaded.get(target, set())
+            field_type = _type(schema_set, resource, name)
+            for row in tables[resource]:
+                value = row.values.get(name)
+                typed = _key_value(field_type, value)
+                if typed is None or typed in known or value in missing_targets:
+                    continue
+                yield problem("unknown-reference", *row.located(name), value=value,
+                              target=schema_set.titles[target], **_field_info(schema_set, resource, name))
+
+
+def _type(schema_set: SchemaSet, resource: str, name: str) -> str:
+    return schema_set.field(resource, name).get("type", "string")
+
+
+def _key_value(field_type: str, value: Any) -> Any:
+    """A key cell as Frictionless types it: None when empty (or, for an integer, not one)."""
+    if value is None or value == "":
+        return None
+    if field_type == "integer":
+        text = str(value).strip()
+        return int(text) if _DECIMAL["integer"].fullmatch(text) else None
+    return value
+
+
+def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any) -> Iterator[Problem]:
     row_number = getattr(error, "row_number", None)
     if row_number is None:
         raise RuntimeError(f"Frictionless error without a row in {resource}: {error.message}")
@@ -164,16 +209,6 @@ def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any
         if row.record_type.resource == resource and None not in key_values:  # child rows only repeat a duplicated parent key
             field_names = schema_set.schemas[resource]["primaryKey"]
             yield _duplicate(schema_set, resource, row, field_names[0], rows, _ROW_POSITION.search(error.note))
-        return
-    if kind == "foreign-key":
-        name = error.field_names[0]
-        reference = next(fk["reference"] for fk in schema_set.schemas[resource]["foreignKeys"]
-                         if fk["fields"][0] == name)
-        if row.values.get(name) in unloaded.get(reference["resource"], set()):
-            return  # the referenced record's file failed to load; its own error says why
-        info = _field_info(schema_set, resource, name)
-        yield problem("unknown-reference", *row.located(name), value=row.values.get(name),
-                      target=schema_set.titles[reference["resource"]], **info)
         return
     name = error.field_name
     if name == row.record_type.parent_field and row.base:
