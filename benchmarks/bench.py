@@ -256,11 +256,14 @@ def make_data(scratch: Path, clusters: int, notices: int) -> Path:
 
 def measure_validate(data_dir: Path, clusters: int, notices: int, repeat: int) -> ValidateResult:
     cli = fastest([run_measured(validate_command(data_dir), "clusters validate") for _ in range(repeat)])
-    loads = [run_internal("load", data_dir) for _ in range(repeat)]
-    load = Timing(min(x["wall"] for x in loads), min(x["cpu"] for x in loads))
-    sticks = [run_internal("yardstick", data_dir) for _ in range(repeat)]
-    yardstick = Timing(min(x["wall"] for x in sticks), min(x["cpu"] for x in sticks))
+    load, yardstick = (fastest_internal(task, data_dir, repeat) for task in ("load", "yardstick"))
     return ValidateResult(clusters, notices, cli.timing, load, cli.max_rss_mib, yardstick)
+
+
+def fastest_internal(task: str, data_dir: Path, repeat: int) -> Timing:
+    """The shortest wall and CPU times an internal task reports for itself over repeated runs."""
+    runs = [run_internal(task, data_dir) for _ in range(repeat)]
+    return Timing(min(run["wall"] for run in runs), min(run["cpu"] for run in runs))
 
 
 def measure_size(scratch: Path, clusters: int, repeat: int) -> SizeResult:
@@ -303,8 +306,9 @@ def _html_pages(site_dir: Path) -> int:
 def warm_up(scratch: Path) -> None:
     """One unmeasured build, so that the first measurement does not pay for jieba's dictionary
     cache or cold file caches."""
-    data_dir = make_data(scratch, 20, 2)
-    run_measured(full_build_command(data_dir, scratch / "site-warm-up"), "warm-up build")
+    warm_up_dir = scratch / "warm-up"  # apart from the measured sizes' folders (N = 20 may be one)
+    data_dir = make_data(warm_up_dir, 20, 2)
+    run_measured(full_build_command(data_dir, warm_up_dir / "site"), "warm-up build")
 
 
 # --- targets and report -------------------------------------------------------------------------------

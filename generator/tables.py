@@ -159,17 +159,18 @@ def foreign_key_problems(schema_set: SchemaSet, tables: Tables,
     own errors are reported on it). A reference to a record whose file could not be read is left
     to that file's error."""
     keys: dict[tuple[str, str], set[Any]] = {}
+    types = schema_set.field_types()
     for resource, schema in schema_set.schemas.items():
         for foreign_key in schema.get("foreignKeys", []):
             (name,), reference = foreign_key["fields"], foreign_key["reference"]
             target, (target_field,) = reference["resource"], reference["fields"]
             known = keys.get((target, target_field))
             if known is None:
-                target_type = _type(schema_set, target, target_field)
+                target_type = types[target][target_field]
                 known = keys[target, target_field] = {_key_value(target_type, row.values.get(target_field))
                                                       for row in tables[target]}
             missing_targets = unloaded.get(target, set())
-            field_type = _type(schema_set, resource, name)
+            field_type = types[resource][name]
             for row in tables[resource]:
                 value = row.values.get(name)
                 typed = _key_value(field_type, value)
@@ -177,10 +178,6 @@ def foreign_key_problems(schema_set: SchemaSet, tables: Tables,
                     continue
                 yield problem("unknown-reference", *row.located(name), value=value,
                               target=schema_set.titles[target], **_field_info(schema_set, resource, name))
-
-
-def _type(schema_set: SchemaSet, resource: str, name: str) -> str:
-    return schema_set.field(resource, name).get("type", "string")
 
 
 def _key_value(field_type: str, value: Any) -> Any:

@@ -42,8 +42,6 @@ class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[mi
     def ascend_resolver(self) -> None:
         pass
 
-
-_LOADER = _Loader
 # C0 controls except tab/LF/CR, DEL, C1 controls, the Unicode line/paragraph separators (YAML
 # breaks lines there, editors do not), and the bidirectional overrides and isolates that can make
 # text display differently from what it is ("Trojan Source"), and the noncharacters U+FFFE/U+FFFF
@@ -122,7 +120,7 @@ def read_yaml(file: Path, display: str) -> tuple[Document | None, list[Problem]]
     if not text.strip():
         return None, [problem("file-empty", display, 1, 1)]
     try:
-        roots = list(yaml.compose_all(text, Loader=_LOADER))
+        roots = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc, text, display)]
     except yaml.YAMLError as exc:  # errors without a mark (rare)
@@ -246,14 +244,14 @@ def _refuse_escaped_control(node: yaml.ScalarNode, doc: Document, text: str) -> 
 
 def _second_document_start(text: str) -> Position:
     """Where the second document begins (its `---`), found by re-parsing only in this failure case."""
-    starts = [e.start_mark for e in yaml.parse(text, Loader=_LOADER) if isinstance(e, yaml.DocumentStartEvent)]
+    starts = [e.start_mark for e in yaml.parse(text, Loader=_Loader) if isinstance(e, yaml.DocumentStartEvent)]
     mark = starts[1]
     return mark.line + 1, mark.column + 1
 
 
 def _first_alias(text: str, fallback: Position) -> Position:
     """Position of the first alias (`*name`) in the text: the node graph only knows the anchor."""
-    for event in yaml.parse(text, Loader=_LOADER):
+    for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
             return event.start_mark.line + 1, event.start_mark.column + 1
     return fallback
