@@ -42,6 +42,7 @@ class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[mi
     def ascend_resolver(self) -> None:
         pass
 
+
 # C0 controls except tab/LF/CR, DEL, C1 controls, the Unicode line/paragraph separators (YAML
 # breaks lines there, editors do not), and the bidirectional overrides and isolates that can make
 # text display differently from what it is ("Trojan Source"), and the noncharacters U+FFFE/U+FFFF
