@@ -37,6 +37,11 @@ OPEN = "open"
 CLOSED = "closed"
 
 
+def start_of_day(day: dt.date) -> dt.datetime:
+    """00:00 of `day` in Asia/Shanghai, as an instant."""
+    return dt.datetime.combine(day, _MIDNIGHT, tzinfo=SHANGHAI)
+
+
 class CalendarNotCovered(Exception):
     """A date whose working-day status depends on a year whose arrangement is not loaded."""
 

@@ -15,7 +15,6 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -29,10 +28,10 @@ from generator.dataset import LoadResult, load_dataset
 from generator.diff import compare, render_markdown
 from generator.tables import load_schemas
 from generator.calendar import DEFAULT_WORKING_DAYS, CalendarNotCovered, WorkingCalendar
-from generator.problems import Severity, summary
+from generator.clock import parse_day, resolve_day
+from generator.problems import Problem, Severity, summary
 from generator.sitebuild import SiteBuildFailed, build_site, serve_site
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from generator.snapshot import take_snapshot
 
 
 def skeleton(template: str, **values) -> str:
@@ -43,11 +42,6 @@ def skeleton(template: str, **values) -> str:
     return env.get_template(template).render(**values)
 
 
-def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
-    """The calendar day in Guangzhou at `now` (default: the clock; the only place that reads it)."""
-    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(SHANGHAI).date()
-
-
 class _Day(click.ParamType):
     name = "YYYY-MM-DD"
 
@@ -55,7 +49,7 @@ class _Day(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(value)
+            return parse_day(value)
         except ValueError:
             self.fail(f"“{value}” 不是有效日期，应写成 YYYY-MM-DD", param, ctx)
 
@@ -64,8 +58,10 @@ DAY = _Day()
 data_option = click.option(
     "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
     show_default=True, help="数据目录")
+# Every command whose output depends on the day takes --today and resolves it once (generator.clock).
 today_option = click.option(
-    "--today", type=DAY, default=None, help="按哪一天（北京时间）计算状态，默认为今天")
+    "--today", type=DAY, default=None, callback=lambda ctx, param, value: resolve_day(value),
+    help="按哪一天（北京时间）计算状态与发布内容，默认为今天")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,18 +74,22 @@ def cli() -> None:
 @click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=SCHEMAS_DIR, help="数据模式目录")
 @today_option
-def validate(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> None:
+def validate(data_dir: Path, schemas_dir: Path, today: dt.date) -> None:
     """校验 data/ 中的全部记录，逐条列出问题（文件:行:列）。"""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
-    result = load_dataset(data_dir, schemas_dir, today or today_in_shanghai())
-    annotate = os.environ.get("GITHUB_ACTIONS") == "true"
-    for found in result.problems:
-        click.echo(found.format())
-        if annotate:
-            click.echo(found.github_annotation())
+    result = load_dataset(data_dir, schemas_dir, today)
+    _print_problems(result.problems)
     click.echo(summary(result.problems, result.files))
     sys.exit(0 if result.ok else 1)
+
+
+def _print_problems(problems: list[Problem], err: bool = False) -> None:
+    annotate = os.environ.get("GITHUB_ACTIONS") == "true"
+    for found in problems:
+        click.echo(found.format(), err=err)
+        if annotate:
+            click.echo(found.github_annotation(), err=err)
 
 
 WEEKDAYS = "一二三四五六日"
@@ -143,19 +143,25 @@ def _calendar_or_exit(data_dir: Path) -> WorkingCalendar:
 @click.option("--config-file", "-f", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               default=Path("mkdocs.yml"), show_default=True, help="MkDocs 配置文件")
 @today_option
-def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date | None) -> None:
+def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> None:
     """校验数据并生成网站；只有完整生成成功后才替换输出目录。"""
-    today = today or today_in_shanghai()
-    loaded = _validate_or_exit(data_dir, today)
+    if not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
     try:
-        build_site(config_file, data_dir, site_dir, today, loaded)
+        loaded = build_site(config_file, data_dir, site_dir, today)
     except SiteBuildFailed as exc:
-        click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{exc}", err=True)
+        if exc.loaded is not None and not exc.loaded.ok:
+            _print_problems(exc.loaded.problems, err=True)
+            click.echo(summary(exc.loaded.problems, exc.loaded.files), err=True)
+            click.echo(f"数据校验未通过，网站未生成，原有的 {site_dir} 保持不变。", err=True)
+        else:
+            click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{exc}", err=True)
         sys.exit(1)
     except Exception as exc:  # a template or program defect: still say that the published site is intact
         click.echo(f"内部错误（程序缺陷，不是数据问题），网站生成失败，原有的 {site_dir} 保持不变；"
                    f"请报告给维护者：{type(exc).__name__}: {exc}", err=True)
         sys.exit(3)
+    _print_problems(loaded.problems, err=True)
     click.echo(f"网站已生成：{site_dir}（状态按 {today.isoformat()} 计算）")
 
 
@@ -165,9 +171,8 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date | No
               default=Path("mkdocs.yml"), show_default=True, help="MkDocs 配置文件")
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览地址")
 @today_option
-def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date | None) -> None:
+def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date) -> None:
     """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新。"""
-    today = today or today_in_shanghai()
     _validate_or_exit(data_dir, today)
     serve_site(config_file, data_dir, dev_addr, today)
 
@@ -177,11 +182,10 @@ def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date | Non
 @click.argument("head", required=False)
 @click.option("--data-path", default="data", show_default=True, help="数据目录在仓库中的位置")
 @today_option
-def diff(base: str, head: str | None, data_path: str, today: dt.date | None) -> None:
+def diff(base: str, head: str | None, data_path: str, today: dt.date) -> None:
     """比较 BASE 与 HEAD（git 修订或数据目录；HEAD 默认为当前工作区）的记录，以 Markdown 输出对公开记录的影响。"""
-    today = today or today_in_shanghai()
     with tempfile.TemporaryDirectory(prefix="clusters-diff-") as scratch:
-        datasets = []
+        snapshots = []
         for label, ref in (("BASE", base), ("HEAD", head)):
             data_dir = _materialise(ref, data_path, Path(scratch) / label)
             result = load_dataset(data_dir, SCHEMAS_DIR, today)
@@ -190,8 +194,8 @@ def diff(base: str, head: str | None, data_path: str, today: dt.date | None) -> 
                     click.echo(found.format(), err=True)
                 click.echo(f"{label}（{ref or '工作区'}）的数据校验未通过，无法比较。", err=True)
                 sys.exit(1)
-            datasets.append(result.dataset)
-    changes = compare(datasets[0], datasets[1], load_schemas(SCHEMAS_DIR), today)
+            snapshots.append(take_snapshot(result.dataset, today))
+    changes = compare(snapshots[0], snapshots[1], load_schemas(SCHEMAS_DIR))
     click.echo(render_markdown(changes, base, head or "工作区"), nl=False)
 
 
@@ -272,9 +276,6 @@ def new() -> None:
     """新建记录文件（带中文注释的骨架），不会覆盖已有文件。"""
 
 
-_ID = click.STRING
-
-
 @new.command("cluster")
 @click.argument("record_id", metavar="ID")
 @click.option("--name", prompt="集群名称（照录来源原文）", help="集群名称")
@@ -308,12 +309,11 @@ def new_cluster(record_id, name, district, industry, level, source, certified_on
 @today_option
 def new_notice(record_id, title, issuer, level, published_on, working_days, data_dir, today) -> None:
     """新建 data/notices/ID.yaml。"""
-    today = today or today_in_shanghai()
     _write_skeleton(data_dir, "notices", record_id, "new_notice.yaml.j2", today, title=title, issuer=issuer,
                     level=level, published_on=(published_on or today).isoformat(), working_days=working_days)
 
 
-def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, today: dt.date | None,
+def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, today: dt.date,
                     **values) -> None:
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", record_id):
         raise click.UsageError(f"“{record_id}” 不能作为 id：只能使用小写英文字母、数字和连字符")
@@ -321,7 +321,6 @@ def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, 
     if target.exists():
         click.echo(f"错误：{target} 已存在，不会覆盖。", err=True)
         sys.exit(1)
-    today = today or today_in_shanghai()
     text = skeleton(template, id=record_id, today=today.isoformat(), **values)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")

@@ -1,7 +1,7 @@
 """Compare two datasets in domain terms: what a change does to the public record.
 
-Pure: takes two loaded datasets (base and head), the schemas (for field titles) and "today",
-and returns a RecordDiff that the `clusters diff` command renders as Markdown for a pull
+Pure: takes two as-of snapshots of the same day (base and head) and the schemas (for field
+titles), and returns a RecordDiff that the `clusters diff` command renders as Markdown for a pull
 request's summary. Getting the two datasets (git revisions or folders) is the CLI's business.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from generator.lifecycle import STATUS_LABELS, cluster_status
-from generator.model import EVENT_TYPE_NAMES, Dataset, Event
+from generator.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Event
+from generator.snapshot import Snapshot
 from generator.tables import SchemaSet
 
 
@@ -65,7 +65,7 @@ class RecordDiff:
 def describe_event(event: Event) -> str:
     parts = [str(event.date) if event.date else "日期未载明", EVENT_TYPE_NAMES[event.type]]
     if event.level:
-        parts.append({"national": "国家级", "provincial": "省级", "municipal": "市级"}[event.level])
+        parts.append(LEVEL_NAMES[event.level])
     if event.reason:
         parts.append(f"指引 {event.reason}")
     if event.year:
@@ -88,8 +88,12 @@ def _list_changes(before: list[str], after: list[str]) -> tuple[tuple[str, ...],
     return tuple(added), tuple(removed)
 
 
-def compare(base: Dataset, head: Dataset, schema_set: SchemaSet, today: dt.date) -> RecordDiff:
-    """What changes in the public record when `base` becomes `head`, statuses as of `today`."""
+def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: SchemaSet) -> RecordDiff:
+    """What changes in the public record when `base` becomes `head`: the records themselves
+    (including those scheduled for a later day), and the statuses both snapshots give on their day."""
+    if base_snapshot.day != head_snapshot.day:
+        raise ValueError("两个快照的日期不同，无法比较状态")
+    base, head, today = base_snapshot.dataset, head_snapshot.dataset, head_snapshot.day
     titles = {name: {f["name"]: f.get("title", f["name"]) for f in schema["fields"]}
               for name, schema in schema_set.schemas.items()}
     diff = RecordDiff(today)
@@ -119,12 +123,13 @@ def compare(base: Dataset, head: Dataset, schema_set: SchemaSet, today: dt.date)
         if fields or added or removed:
             diff.notices_changed.append(RecordChange(nid, new.title, fields, tuple(f"名单条目 {a}" for a in added),
                                                      tuple(f"名单条目 {r}" for r in removed)))
-    for cid in sorted(head.clusters):
-        after = cluster_status(head.clusters[cid], today).code
-        before = cluster_status(base.clusters[cid], today).code if cid in base.clusters else None
-        if before != after:
-            diff.statuses.append(StatusChange(cid, head.clusters[cid].name,
-                                              STATUS_LABELS[before] if before else "（新增）", STATUS_LABELS[after]))
+    before = {facts.cluster.id: facts.status for facts in base_snapshot.clusters}
+    for facts in sorted(head_snapshot.clusters, key=lambda f: f.cluster.id):
+        old = before.get(facts.cluster.id)
+        if old is None or old.code != facts.status.code:
+            diff.statuses.append(StatusChange(facts.cluster.id, facts.cluster.name,
+                                              old.label if old else "（新增）" if facts.cluster.id not in base.clusters else "（未发布）",
+                                              facts.status.label))
     old_years = {a.year: a for a in base.calendar.arrangements}
     new_years = {a.year: a for a in head.calendar.arrangements}
     diff.calendar_years_added = sorted(new_years.keys() - old_years.keys())

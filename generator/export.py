@@ -1,10 +1,10 @@
 """Publish the records as open data: CSV/JSON tables, data packages, an Atom feed, an iCalendar file and JSON Schemas.
 
-`build_exports(dataset, schema_set, today, base_url)` is a pure function: no clock, no file I/O,
-and the same inputs give the same bytes. "today" is a calendar day in Asia/Shanghai; it decides
-the derived statuses, the data package's `created`, the calendar's DTSTAMP and which dated
-changes the feed announces. Derived values come from generator.pages.build_views and
-generator.lifecycle, never recomputed here.
+`build_exports(snapshot, schema_set, base_url)` is a pure function: no clock, no file I/O,
+and the same inputs give the same bytes. Every derived value (status, window, deadline, the
+records published as of the day) comes from the as-of snapshot (generator.snapshot), never
+recomputed here; the snapshot's day also gives the data package's `created` and the calendar's
+DTSTAMP.
 
 Outputs (paths relative to the site root are a public contract):
 
@@ -26,11 +26,11 @@ Outputs (paths relative to the site root are a public contract):
   today, newest first, with tag: URIs built from record ids and what each event is (type, date,
   level), never from its position or the build. `updated` is the day at 00:00 Asia/Shanghai (the
   first day of a date stated only to the month or year); an event without a date is left out.
-- calendar/deadlines.ics: objection window closes (timed, TZID Asia/Shanghai with a VTIMEZONE),
-  annual report due dates, exact validity ends and the guideline's last day (all-day), each
-  with a UID built from record ids and the kind of deadline; DTSTAMP is today 00:00 Asia/Shanghai.
-  Left out: a window the working calendar cannot compute, a validity end known only to the month
-  or year, and one that a recorded revocation comes before.
+- calendar/deadlines.ics: the snapshot's deadlines. An objection deadline is a timed event on its
+  last day, from 00:00 to the stated cut-off (or 24:00), TZID Asia/Shanghai with a VTIMEZONE;
+  annual report due dates, exact validity ends and the guideline's last day are all-day events
+  on their own day. Each has a UID built from record ids and the kind of deadline; DTSTAMP is the
+  snapshot's day 00:00 Asia/Shanghai.
 - schemas/<kind>.schema.json for kind in cluster, notice, calendar, districts, site: JSON Schema
   (draft 2020-12) of one YAML record file, for editor autocompletion.
 
@@ -74,16 +74,25 @@ from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Timezone, TimezoneStandard
 from icalendar import Event as CalendarEvent
 
-from generator.calendar import SHANGHAI
-from generator.lifecycle import GUIDELINE_IN_FORCE, NOTICE_STATE_LABELS, STATUS_LABELS, Recognition, revocation
-from generator.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Cluster, Dataset, Event, Notice, PartialDate
-from generator.views import CHANGE_SUBJECTS, REVOCATION_REASONS, ClusterView, NoticeView, build_views
+from generator.calendar import SHANGHAI, start_of_day
+from generator.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS
+from generator.model import (
+    CHANGE_SUBJECTS,
+    EVENT_TYPE_NAMES,
+    LEVEL_NAMES,
+    REVOCATION_REASONS,
+    Cluster,
+    Dataset,
+    Event,
+    Notice,
+    PartialDate,
+)
 from generator.records import RECORD_TYPES, RecordType
+from generator.snapshot import LEVEL_ORDER, ClusterFacts, Deadline, NoticeFacts, Snapshot, page_url
 from generator.tables import PATTERN_EXPECTATIONS, SchemaSet
 
 UID_DOMAIN = "gz-clusters"  # iCalendar UIDs: "<kind>-<record ids>@gz-clusters"
 TAG_PREFIX = "tag:gz-clusters,2024:"  # Atom ids (RFC 4151); fixed, so they never depend on the host or build
-LEVEL_ORDER = ("national", "provincial", "municipal")
 RECOGNITION_EVENTS = ("certified", "renewed")
 
 CSV_TYPE = "text/csv"
@@ -154,19 +163,18 @@ class ExportFile:
     description: str  # Chinese
 
 
-def build_exports(dataset: Dataset, schema_set: SchemaSet, today: dt.date,
-                  base_url: str | None = None) -> list[ExportFile]:
-    """Every open-data file for `today` (Asia/Shanghai); links are absolute under `base_url` when given."""
+def build_exports(snapshot: Snapshot, schema_set: SchemaSet, base_url: str | None = None) -> list[ExportFile]:
+    """Every open-data file as of the snapshot's day; links are absolute under `base_url` when given."""
     base = _normalise_base(base_url)
-    clusters, notices = build_views(dataset, today)
-    clusters = sorted(clusters, key=lambda view: view.cluster.id)
-    chronological = sorted(notices, key=lambda view: (view.notice.published_on, view.notice.id))
+    dataset, today = snapshot.dataset, snapshot.day
+    clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
+    chronological = sorted(snapshot.notices, key=lambda facts: (facts.notice.published_on, facts.notice.id))
     files = _tables(dataset, schema_set, clusters, chronological, today, base)
-    recognised = recognised_by_notice(dataset)
-    for view in sorted(notices, key=lambda v: v.notice.id):
-        files += _notice_package(view, schema_set, recognised.get(view.notice.id, []))
-    files.append(_feed(dataset, schema_set, clusters, notices, today, base))
-    files.append(_calendar(clusters, notices, today, base))
+    recognised = recognised_by_notice(facts.cluster for facts in clusters)
+    for facts in sorted(snapshot.notices, key=lambda f: f.notice.id):
+        files += _notice_package(facts, schema_set, recognised.get(facts.notice.id, []))
+    files.append(_feed(dataset, schema_set, snapshot, base))
+    files.append(_calendar(snapshot, base))
     for record_type in RECORD_TYPES:
         files.append(_json_schema(record_type, schema_set, base))
     return files
@@ -240,8 +248,7 @@ def _sha256(content: bytes) -> str:
     return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=SHANGHAI)
+_midnight = start_of_day
 
 
 def _chinese_day(day: dt.date) -> str:
@@ -257,29 +264,29 @@ def _field_descriptor(spec: dict[str, Any]) -> dict[str, Any]:
     return {key: copy.deepcopy(value) for key, value in spec.items() if key != "example"}
 
 
-def _cluster_row(view: ClusterView, schema_set: SchemaSet, today: dt.date) -> dict[str, Any]:
+def _cluster_row(view: ClusterFacts, schema_set: SchemaSet, today: dt.date) -> dict[str, Any]:
     cluster = view.cluster
     row = {spec["name"]: _typed(cluster.row.values.get(spec["name"]), spec)
            for spec in schema_set.schemas["clusters"]["fields"]}
-    present = {recognition.level for recognition in view.recognitions}
-    recognition = view.status.recognition
     row.update(
         district_name=view.district.name if view.district else None,
-        levels=[level for level in LEVEL_ORDER if level in present] or None,
+        levels=view.levels or None,
         highest_level=view.level,
         status=view.status.code,
         status_label=view.status.label,
-        valid_until=recognition.valid_until.label if recognition and recognition.valid_until else None,
+        valid_until=view.valid_until.label if view.valid_until else None,
         status_as_of=today,
         page=f"clusters/{cluster.id}/",
     )
     return row
 
 
-def _notice_row(view: NoticeView, schema_set: SchemaSet) -> dict[str, Any]:
+def _notice_row(view: NoticeFacts, schema_set: SchemaSet) -> dict[str, Any]:
     notice = view.notice
     row = {spec["name"]: _typed(notice.row.values.get(spec["name"]), spec)
            for spec in schema_set.schemas["notices"]["fields"]}
+    if notice.outcome.is_empty:  # not yet published as of the day (or never recorded)
+        row.update({name: None for name in row if name.startswith("outcome_")})
     window = view.window
     row.update(
         first_day=window.first_day if window else None,
@@ -291,13 +298,13 @@ def _notice_row(view: NoticeView, schema_set: SchemaSet) -> dict[str, Any]:
     return row
 
 
-def _event_rows(clusters: list[ClusterView], schema_set: SchemaSet) -> list[dict[str, Any]]:
+def _event_rows(clusters: list[ClusterFacts], schema_set: SchemaSet) -> list[dict[str, Any]]:
     specs = schema_set.schemas["events"]["fields"]
     return [{spec["name"]: _typed(event.row.values.get(spec["name"]), spec) for spec in specs}
             for view in clusters for event in view.cluster.events]
 
 
-def _tables(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterView], notices: list[NoticeView],
+def _tables(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterFacts], notices: list[NoticeFacts],
             today: dt.date, base: str | None) -> list[ExportFile]:
     cluster_fields = [_field_descriptor(s) for s in schema_set.schemas["clusters"]["fields"]]
     cluster_fields += [_field_descriptor(s) for s in CLUSTER_DERIVED_FIELDS]
@@ -362,7 +369,7 @@ def _tables(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterView]
         "description": package["description"] + as_of,
         "created": _midnight(today).isoformat(),
         "licenses": copy.deepcopy(package["licenses"]),
-        "sources": _package_sources(dataset, base),
+        "sources": _package_sources(notices, base),
     }
     if base:
         descriptor["homepage"] = base
@@ -376,12 +383,12 @@ _TABLE_ORDER = ["data/clusters.csv", "data/clusters.json", "data/events.csv", "d
                 "data/datapackage.json"]
 
 
-def _package_sources(dataset: Dataset, base: str | None) -> list[dict[str, str]]:
+def _package_sources(notices: list[NoticeFacts], base: str | None) -> list[dict[str, str]]:
     records = {"title": "本站 data/ 目录中的 YAML 记录（每条记录注明其来源网址）"}
     if base:
         records["path"] = base
     sources = [records]
-    for notice in sorted(dataset.notices.values(), key=lambda n: (n.published_on, n.id)):
+    for notice in (facts.notice for facts in notices):
         if notice.url:
             sources.append({"title": notice.title, "path": notice.url})
         if notice.outcome.final_url:
@@ -393,16 +400,12 @@ def _package_sources(dataset: Dataset, base: str | None) -> list[dict[str, str]]
 # One data package per notice
 
 
-def recognised_from(notice: Notice, dataset: Dataset) -> list[Cluster]:
-    """Clusters with a certified or renewed event that names `notice` (its final list), by id."""
-    return recognised_by_notice(dataset).get(notice.id, [])
-
-
-def recognised_by_notice(dataset: Dataset) -> dict[str, list[Cluster]]:
-    """`recognised_from` for every notice at once: one pass over the clusters instead of one per
-    notice (which grew with clusters × notices: 2 s of a 5,000-cluster build, benchmarks/README.md)."""
+def recognised_by_notice(clusters: Iterable[Cluster]) -> dict[str, list[Cluster]]:
+    """For every notice, the clusters with a certified or renewed event that names it (its final
+    list), by id: one pass over the clusters instead of one per notice (which grew with
+    clusters × notices: 2 s of a 5,000-cluster build, benchmarks/README.md)."""
     found: dict[str, list[Cluster]] = {}
-    for cluster in sorted(dataset.clusters.values(), key=lambda c: c.id):
+    for cluster in sorted(clusters, key=lambda c: c.id):
         named = {e.notice for e in cluster.events if e.type in RECOGNITION_EVENTS and e.notice is not None}
         for notice_id in named:
             found.setdefault(notice_id, []).append(cluster)
@@ -445,7 +448,7 @@ def final_diff(notice: Notice, recognised: list[Cluster]) -> dict[str, Any]:
     return {"notice": notice.id, "added": added, "removed": removed, "changed": changed, "unchanged": unchanged}
 
 
-def _notice_package(view: NoticeView, schema_set: SchemaSet, recognised: list[Cluster]) -> list[ExportFile]:
+def _notice_package(view: NoticeFacts, schema_set: SchemaSet, recognised: list[Cluster]) -> list[ExportFile]:
     notice = view.notice
     folder = f"data/notices/{notice.id}"
     specs = schema_set.schemas["notice_entries"]["fields"]
@@ -486,19 +489,17 @@ def _notice_package(view: NoticeView, schema_set: SchemaSet, recognised: list[Cl
     return files
 
 
-def _window_sentence(view: NoticeView) -> str:
+def _window_sentence(view: NoticeFacts) -> str:
     window = view.window
     if window is None:
         years = "、".join(str(year) for year in view.missing_years)
         return f"工作日历未收录 {years} 年的节假日安排，公示期无法计算。"
-    return (f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}（{window.working_days} 个工作日），"
-            f"异议受理截至 {_close_label(view)}（北京时间）。")
-
-
-def _close_label(view: NoticeView) -> str:
-    cutoff = view.notice.cutoff_time
-    time = cutoff.strftime("%H:%M") if cutoff else "24:00"
-    return f"{view.window.last_day.isoformat()} {time}"
+    sentence = (f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}（{window.working_days} 个工作日），"
+                f"异议受理截至 {window.closes_label}（北京时间）。")
+    if not window.checked:
+        years = "、".join(str(year) for year in window.missing_years)
+        sentence += f"截止日按公示载明；缺少 {years} 年国务院节假日安排，尚未与官方日历核对。"
+    return sentence
 
 
 # ---------------------------------------------------------------------------------------------
@@ -561,9 +562,9 @@ def _event_summary(cluster: Cluster, event: Event) -> str:
     return "".join(parts)
 
 
-def _feed_items(clusters: list[ClusterView], notices: list[NoticeView], today: dt.date) -> list[_FeedItem]:
+def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
     items: list[_FeedItem] = []
-    for view in notices:
+    for view in snapshot.notices:
         notice = view.notice
         page = f"notices/{notice.id}/"
         items.append(_FeedItem(
@@ -582,6 +583,7 @@ def _feed_items(clusters: list[ClusterView], notices: list[NoticeView], today: d
                 parts.append("。")
             items.append(_FeedItem(f"notice/{notice.id}/final", outcome.final_date, f"公示结果：{notice.title}",
                                    "".join(parts), page, outcome.final_url, "final-list", "正式名单"))
+    clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
     dated = [(view.cluster, event) for view in clusters for event in view.cluster.events if event.date is not None]
     keys = _unique_keys([_event_key(cluster, event) for cluster, event in dated])
     for key, (cluster, event) in zip(keys, dated):
@@ -589,8 +591,8 @@ def _feed_items(clusters: list[ClusterView], notices: list[NoticeView], today: d
             f"cluster/{key}", event.date.earliest, f"{cluster.name}：{_event_title(event)}",
             _event_summary(cluster, event), f"clusters/{cluster.id}/", event.source, event.type,
             EVENT_TYPE_NAMES.get(event.type, event.type)))
-    # A feed announces what has happened: a record dated after today waits for its day.
-    return sorted((item for item in items if item.day <= today), key=lambda item: (item.day, item.key), reverse=True)
+    # The snapshot holds only what had happened by its day: a record dated later waits for its day.
+    return sorted(items, key=lambda item: (item.day, item.key), reverse=True)
 
 
 def _link(path: str, base: str | None, from_dir: str) -> str:
@@ -606,9 +608,8 @@ def _publisher(dataset: Dataset, schema_set: SchemaSet) -> str:
     return site.get("publisher") or site.get("title") or schema_set.package["title"]
 
 
-def _feed(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterView], notices: list[NoticeView],
-          today: dt.date, base: str | None) -> ExportFile:
-    items = _feed_items(clusters, notices, today)
+def _feed(dataset: Dataset, schema_set: SchemaSet, snapshot: Snapshot, base: str | None) -> ExportFile:
+    items = _feed_items(snapshot)
     feed = FeedGenerator()
     feed.id(TAG_PREFIX + "feeds/notices")
     feed.title(f"{schema_set.package['title']}：公示与集群动态")
@@ -621,7 +622,7 @@ def _feed(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterView], 
     if base:
         feed.link(href=base + "feeds/notices.atom", rel="self", type="application/atom+xml")
     # The feed's own date is its newest entry's, never the build time.
-    feed.updated(_midnight(items[0].day if items else today))
+    feed.updated(_midnight(items[0].day if items else snapshot.day))
     for item in items:
         entry = feed.add_entry(order="append")
         entry.id(TAG_PREFIX + item.key)
@@ -654,68 +655,12 @@ def _shanghai_timezone() -> Timezone:
     return timezone
 
 
-@dataclass(frozen=True)
-class _Deadline:
-    uid: str
-    start: dt.date | dt.datetime  # a datetime is a timed event in Asia/Shanghai; a date an all-day one
-    summary: str
-    description: str
-    page: str | None
-
-    @property
-    def sort_key(self) -> tuple[dt.datetime, str]:
-        start = self.start if isinstance(self.start, dt.datetime) else _midnight(self.start)
-        return start, self.uid
+def _calendar_summary(deadline: Deadline) -> str:
+    done = "（已报送）" if deadline.done else ""
+    return f"{deadline.what}：{deadline.name}{done}"
 
 
-def _recognition_key(recognition: Recognition) -> str:
-    """What identifies a recognition in a UID: its certification's date (or stated start, or batch)."""
-    certified = recognition.certified
-    return str(certified.date or certified.valid_from or certified.batch or certified.row.values.get("seq"))
-
-
-def _deadlines(clusters: list[ClusterView], notices: list[NoticeView]) -> list[_Deadline]:
-    found: list[_Deadline] = []
-    for view in notices:
-        if view.window is None:
-            continue  # the calendar does not cover the window: no close to state
-        notice = view.notice
-        found.append(_Deadline(f"notice-close-{notice.id}@{UID_DOMAIN}", view.window.closes_at,
-                               f"公示异议截止：{notice.title}", _window_sentence(view), f"notices/{notice.id}/"))
-    for view in clusters:
-        cluster = view.cluster
-        page = f"clusters/{cluster.id}/"
-        for report in view.reports:
-            done = "（已报送）" if report.state == "submitted" else ""
-            found.append(_Deadline(
-                f"annual-report-{cluster.id}-{report.covered_year}@{UID_DOMAIN}", report.due_on,
-                f"年度报告截止：{cluster.name}（{report.covered_year} 年度）{done}",
-                f"{cluster.name}应于 {report.due_on.isoformat()} 前报送 {report.covered_year} 年度集群培育情况信息表（指引 4.2）。",
-                page))
-        revoked = revocation(cluster)
-        for recognition in view.recognitions:
-            end = recognition.valid_until
-            if end is None or not end.is_exact:
-                continue
-            if revoked is not None and revoked.date is not None and revoked.date.earliest <= end.earliest:
-                continue  # revoked before it would have ended
-            key = _recognition_key(recognition)
-            found.append(_Deadline(
-                f"validity-end-{cluster.id}-{recognition.level}-{key}@{UID_DOMAIN}", end.earliest,
-                f"{recognition.level_name}认定有效期届满：{cluster.name}",
-                f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}；"
-                "期满前应申请复核（指引 4.1）。",
-                page))
-    last_day = GUIDELINE_IN_FORCE[1]
-    found.append(_Deadline(
-        f"guideline-lapse@{UID_DOMAIN}", last_day, "工作指引有效期届满",
-        f"工作指引自 {GUIDELINE_IN_FORCE[0].isoformat()} 起施行，有效期 3 年，{last_day.isoformat()} 为最后一天（指引 5.2）。",
-        None))
-    return sorted(found, key=lambda deadline: deadline.sort_key)
-
-
-def _calendar(clusters: list[ClusterView], notices: list[NoticeView], today: dt.date,
-              base: str | None) -> ExportFile:
+def _calendar(snapshot: Snapshot, base: str | None) -> ExportFile:
     calendar = Calendar()
     calendar.add("prodid", "-//gz-clusters//deadlines//ZH")
     calendar.add("version", "2.0")
@@ -732,22 +677,25 @@ def _calendar(clusters: list[ClusterView], notices: list[NoticeView], today: dt.
     calendar.add("x-published-ttl", "P1D")
     calendar.add_component(_shanghai_timezone())
     # DTSTAMP from "today", so rebuilding the same inputs gives the same bytes.
-    stamp = _midnight(today).astimezone(dt.timezone.utc)
-    for deadline in _deadlines(clusters, notices):
+    stamp = _midnight(snapshot.day).astimezone(dt.timezone.utc)
+    for deadline in snapshot.deadlines:
         event = CalendarEvent()
-        event.add("uid", deadline.uid)
+        event.add("uid", f"{deadline.key}@{UID_DOMAIN}")
         event.add("dtstamp", stamp)
-        event.add("summary", deadline.summary)
-        if isinstance(deadline.start, dt.datetime):
-            event.add("dtstart", deadline.start.astimezone(SHANGHAI))
+        event.add("summary", _calendar_summary(deadline))
+        if deadline.timed:
+            # On its last day, ending at the cut-off instant: calendar apps show it on that day.
+            event.add("dtstart", _midnight(deadline.day))
+            event.add("dtend", deadline.closes_at.astimezone(SHANGHAI))
         else:
-            event.add("dtstart", deadline.start)
-            event.add("dtend", deadline.start + dt.timedelta(days=1))
+            event.add("dtstart", deadline.day)
+            event.add("dtend", deadline.day + dt.timedelta(days=1))
         event.add("transp", "TRANSPARENT")
         text = deadline.description
-        if deadline.page and base:
-            event.add("url", base + deadline.page)
-            text += "\n" + base + deadline.page
+        page = page_url(deadline.page) if deadline.page else None
+        if page and base:
+            event.add("url", base + page)
+            text += "\n" + base + page
         event.add("description", text)
         calendar.add_component(event)
     return ExportFile("calendar/deadlines.ics", calendar.to_ical(), "text/calendar", "截止日期日历（iCalendar）",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.calendar import CalendarNotCovered, PublicityWindow, WorkingCalendar, publicity_state
+from generator.calendar import SHANGHAI, CalendarNotCovered, WorkingCalendar, start_of_day
 from generator.model import LEVEL_NAMES, Cluster, Event, Notice, PartialDate
 
 VALIDITY_YEARS = 3  # guideline 4.1
@@ -43,10 +43,6 @@ class Bound:
     @classmethod
     def of(cls, value: PartialDate) -> Bound:
         return cls(value.earliest, value.latest, str(value))
-
-    @classmethod
-    def exact(cls, day: dt.date) -> Bound:
-        return cls(day, day, day.isoformat())
 
     @property
     def is_exact(self) -> bool:
@@ -150,12 +146,13 @@ class ClusterStatus:
 
 def cluster_status(cluster: Cluster, today: dt.date, in_open_publicity: bool = False) -> ClusterStatus:
     """The cluster's status on `today` (Asia/Shanghai)."""
-    revoked = revocation(cluster)
-    if revoked is not None and revoked.date is not None and revoked.date.latest <= today:
-        return ClusterStatus("revoked", None, f"已于 {revoked.date} 依据指引 {revoked.reason} 撤销认定")
     candidates = [_status_of(r, today) for r in recognitions(cluster)]
     order = ["valid", "expiring", "unknown", "review_due", "expired"]
     best = min(candidates, key=lambda status: order.index(status.code), default=None)
+    revoked = revocation(cluster)
+    if revoked is not None and revoked.date is not None and revoked.date.latest <= today:
+        return ClusterStatus("revoked", best.recognition if best else None,
+                             f"已于 {revoked.date} 依据指引 {revoked.reason} 撤销认定")
     if in_open_publicity and (best is None or not best.counts_as_municipal):
         return ClusterStatus("in_publicity", best.recognition if best else None, "列入正在公示的名单")
     return best or ClusterStatus("unknown", None, "没有认定记录")
@@ -220,18 +217,69 @@ def annual_reports(cluster: Cluster, today: dt.date) -> tuple[ReportObligation, 
     return tuple(owed[year] for year in sorted(owed))
 
 
-def notice_window(notice: Notice, calendar: WorkingCalendar) -> PublicityWindow:
-    """The notice's window by 3.3.2; raises CalendarNotCovered for a year without an arrangement."""
-    return calendar.publicity_window(notice.starts_on or notice.published_on, notice.working_days,
-                                     notice.cutoff_time)
+@dataclass(frozen=True)
+class NoticeWindow:
+    """A notice's objection window as the site states it, with the instants it opens and closes.
+
+    `checked` is True when the window was counted in working days from the official holiday
+    arrangements (3.3.2 for municipal lists; the notice's own N otherwise). When an arrangement
+    is missing but the notice states its own end date, the window is taken from the notice's
+    words instead: `checked` is False, `days` is empty and `missing_years` names what is missing.
+    """
+
+    first_day: dt.date
+    last_day: dt.date
+    working_days: int
+    days: tuple[dt.date, ...]
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    cutoff: dt.time | None  # a stated cut-off earlier than 24:00 on the last day
+    checked: bool
+    missing_years: tuple[int, ...] = ()
+
+    @property
+    def cutoff_label(self) -> str:
+        """The closing time on the last day, as people write it: "17:30", or "24:00"."""
+        return self.cutoff.strftime("%H:%M") if self.cutoff else "24:00"
+
+    @property
+    def closes_label(self) -> str:
+        return f"{self.last_day.isoformat()} {self.cutoff_label}"
+
+    def state_on(self, day: dt.date) -> str:
+        """upcoming / open / closed for a day in Asia/Shanghai (the last day counts as open)."""
+        if day < self.first_day:
+            return "upcoming"
+        if day <= self.last_day:
+            return "open"
+        return "closed"
 
 
-def notice_state(notice: Notice, calendar: WorkingCalendar, today: dt.date) -> str:
-    """upcoming / open / closed on `today`, or unknown when the calendar does not cover the window."""
+def notice_window(notice: Notice, calendar: WorkingCalendar) -> NoticeWindow:
+    """The notice's window; raises CalendarNotCovered when a needed year's arrangement is missing
+    and the notice states no end date of its own."""
+    start = notice.starts_on or notice.published_on
     try:
-        return publicity_state(notice_window(notice, calendar), today)
-    except CalendarNotCovered:
-        return "unknown"
+        window = calendar.publicity_window(start, notice.working_days, notice.cutoff_time)
+    except CalendarNotCovered as missing:
+        if notice.ends_on is None:
+            raise
+        try:
+            first_day = calendar.nth_working_day(start, 1)
+        except CalendarNotCovered:
+            first_day = start
+        last_day = notice.ends_on
+        closes_at = (dt.datetime.combine(last_day, notice.cutoff_time, tzinfo=SHANGHAI) if notice.cutoff_time
+                     else start_of_day(last_day + dt.timedelta(days=1)))
+        return NoticeWindow(first_day, last_day, notice.working_days, (), start_of_day(first_day), closes_at,
+                            notice.cutoff_time, False, missing.years)
+    return NoticeWindow(window.first_day, window.last_day, window.working_days, window.days, window.opens_at,
+                        window.closes_at, notice.cutoff_time, True)
+
+
+def guideline_in_force_on(day: dt.date) -> bool:
+    """Whether the guideline had begun by `day` (5.2); it is still shown as lapsed after its end."""
+    return day >= GUIDELINE_IN_FORCE[0]
 
 
 def guideline_lapsed(today: dt.date) -> bool:

@@ -22,6 +22,14 @@ EVENT_TYPE_NAMES = {
     "changed": "变更报备",
     "annual_report": "年度报告",
 }
+REVOCATION_REASONS = {  # guideline 4.3.1–4.3.5
+    "4.3.1": "有效期满未申请复核或经复核未通过",
+    "4.3.2": "发现虚假申报",
+    "4.3.3": "未及时报送集群年度培育情况信息表，不接受、不配合监测监督工作",
+    "4.3.4": "集群发生主导产业、空间范围、运营管理机构变更等重大变动未及时更新报备",
+    "4.3.5": "集群企业发生较大及以上安全、质量和环境污染等事故等违法违规或严重失信行为",
+}
+CHANGE_SUBJECTS = {"leading_industry": "主导产业", "area": "空间范围", "operator": "运营管理机构", "other": "其他"}
 
 
 @dataclass(frozen=True, order=True)

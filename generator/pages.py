@@ -1,4 +1,4 @@
-"""Render the generated pages as Markdown (HTML blocks inside) from the dataset and "today".
+"""Render the generated pages as Markdown (HTML blocks inside) from the as-of snapshot.
 
 A pure function of its inputs: no clock, no file writes, nothing about MkDocs. Every piece of
 markup lives in generator/templates/; record text reaches it only through autoescaped Jinja2
@@ -17,11 +17,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from generator.export import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
-from generator.lifecycle import GUIDELINE_IN_FORCE, MUNICIPAL_TARGET, STATUS_LABELS, guideline_lapsed
-from generator.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Dataset
+from generator.lifecycle import GUIDELINE_IN_FORCE, MUNICIPAL_TARGET, NOTICE_STATE_LABELS, STATUS_LABELS
+from generator.model import CHANGE_SUBJECTS, EVENT_TYPE_NAMES, LEVEL_NAMES, REVOCATION_REASONS
 from generator.problems import CODES, ProblemType
+from generator.snapshot import Snapshot, page_url
 from generator.tables import PATTERN_EXPECTATIONS, TYPE_NAMES, SchemaSet
-from generator.views import CHANGE_SUBJECTS, REVOCATION_REASONS, build_views, recent_changes, upcoming_deadlines
+
+
+NOTICE_LABELS_SCRIPT = "javascripts/notice-labels.js"  # generated; mkdocs.yml loads it before notice-state.js
 
 
 @dataclass(frozen=True)
@@ -72,15 +75,6 @@ def problem_groups() -> list[tuple[str, list[ProblemType]]]:
     return list(groups.items())
 
 
-def page_url(src_uri: str) -> str:
-    """The URL path MkDocs gives a page with use_directory_urls (index.md -> "", a/b.md -> a/b/)."""
-    if src_uri == "index.md":
-        return ""
-    if src_uri.endswith("/index.md"):
-        return src_uri[: -len("index.md")]
-    return src_uri[: -len(".md")] + "/"
-
-
 def relative_href(from_src: str, to_src: str) -> str:
     """A link from one page to another that works wherever the site is hosted.
 
@@ -127,17 +121,23 @@ def environment() -> Environment:
     return env
 
 
-def render_pages(dataset: Dataset, schema_set: SchemaSet, today: dt.date,
-                 downloads: Sequence[Any] = ()) -> list[Page]:
-    """Every generated page for `today` (a day in Asia/Shanghai)."""
+def notice_labels_script() -> str:
+    """The notice state labels for the browser script, from the same table the pages print."""
+    return environment().get_template("notice_labels.js.j2").render(labels=NOTICE_STATE_LABELS)
+
+
+def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[Any] = ()) -> list[Page]:
+    """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai)."""
     env = environment()
-    clusters, notices = build_views(dataset, today)
+    dataset = snapshot.dataset
+    clusters, notices = snapshot.clusters, snapshot.notices
     common: dict[str, Any] = {
-        "today": today,
+        "today": snapshot.day,
         "districts": dataset.districts,
         "site": dataset.site.values if dataset.site else {},
         "guideline_in_force": GUIDELINE_IN_FORCE,
-        "guideline_lapsed": guideline_lapsed(today),
+        "guideline_started": snapshot.guideline_started,
+        "guideline_lapsed": snapshot.guideline_lapsed,
     }
 
     def page(template: str, src_uri: str, in_nav: bool, **context: Any) -> Page:
@@ -146,11 +146,10 @@ def render_pages(dataset: Dataset, schema_set: SchemaSet, today: dt.date,
 
         return Page(src_uri, env.get_template(template).render(**common, **context, href=href), in_nav)
 
-    municipal = [view for view in clusters if view.status.counts_as_municipal]
+    shown = {facts.cluster.id: facts for facts in clusters}
     pages = [
-        page("home.md.j2", "index.md", True, clusters=clusters, notices=notices, municipal=municipal,
-             target=MUNICIPAL_TARGET, upcoming=upcoming_deadlines(clusters, notices, today),
-             recent=recent_changes(clusters)),
+        page("home.md.j2", "index.md", True, clusters=clusters, notices=notices, municipal=snapshot.municipal,
+             target=MUNICIPAL_TARGET, upcoming=snapshot.upcoming(), recent=snapshot.recent()),
         page("cluster_list.md.j2", "clusters/index.md", True, clusters=clusters, district=None),
         page("district_index.md.j2", "districts/index.md", True, clusters=clusters),
         page("notice_index.md.j2", "notices/index.md", True, notices=notices),
@@ -163,12 +162,13 @@ def render_pages(dataset: Dataset, schema_set: SchemaSet, today: dt.date,
                       "notices": field_docs({"fields": NOTICE_DERIVED_FIELDS})}),
     ]
     for district in dataset.districts.values():
-        own = [view for view in clusters if view.cluster.district == district.code]
+        own = [facts for facts in clusters if facts.cluster.district == district.code]
         pages.append(page("cluster_list.md.j2", f"districts/{district.slug}.md", False, clusters=own,
                           district=district))
-    for view in clusters:
-        pages.append(page("cluster.md.j2", f"clusters/{view.cluster.id}.md", False, view=view))
-    for view in notices:
-        named = {entry.cluster: dataset.clusters.get(entry.cluster) for entry in view.notice.entries if entry.cluster}
-        pages.append(page("notice.md.j2", f"notices/{view.notice.id}.md", False, view=view, named=named))
+    for facts in clusters:
+        pages.append(page("cluster.md.j2", facts.page, False, view=facts))
+    for facts in notices:
+        named = {entry.cluster: shown[entry.cluster].cluster for entry in facts.notice.entries
+                 if entry.cluster in shown}
+        pages.append(page("notice.md.j2", facts.page, False, view=facts, named=named))
     return pages

@@ -14,6 +14,7 @@ from enum import Enum
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # nothing wrong: something the build will do on a later day
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def _types(group: str, severity: Severity, *rows: tuple[str, str, str]) -> dict[
     return {code: ProblemType(code, severity, template, description, group) for code, template, description in rows}
 
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
 CODES: dict[str, ProblemType] = {
     **_types(
@@ -165,8 +166,20 @@ CODES: dict[str, ProblemType] = {
         W,
         ("recognition-date-unknown", "认定日期未载明：来源没有给出日期，有效期将无法计算",
          "来源没有写明认定日期时，日期留空并会在网站上显示为“未载明”。找到正式文件后请补上日期与文号。"),
-        ("event-in-future", "事件日期 {date} 晚于今天（{today}）",
-         "事件只记录已经发生的事情。如果是计划中的事项，请等发生后再记录。"),
+        ("calendar-not-covered-stated-end",
+         "{what} {date} 涉及尚未收录节假日安排的年份（{years}）：按公示载明的截止日 {ends_on} 发布，尚未与官方日历核对",
+         "公示载明了自己的截止日（ends_on）时，即使缺少相关年份的国务院节假日安排也照常发布，页面会说明公示期"
+         "尚未与官方日历核对；补充 data/calendar/<年份>.yaml 后会自动核对。没有载明截止日的公示仍然无法发布。"),
+    ),
+    **_types(
+        "定时发布",
+        N,
+        ("event-in-future", "事件日期 {date} 晚于今天（{today}）：将于 {date} 生效，届时每日重建会发布",
+         "事件在其日期当天才出现在网站上（每日北京时间 00:05 重建）。可以提前合并已确定的结果；"
+         "按更早日期生成的网站不会显示它。"),
+        ("notice-scheduled", "公示发布日期 {date} 晚于今天（{today}）：将于 {date} 发布，届时每日重建会发布",
+         "发布日期在今天之后的公示不会出现在网站、开放数据、订阅源和日历中，直到发布日当天的每日重建"
+         "（北京时间 00:05）。可以提前合并公示记录。"),
     ),
 }
 
@@ -187,7 +200,7 @@ class Problem:
         return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message} [{self.code}]"
 
     def github_annotation(self) -> str:
-        kind = "error" if self.severity is Severity.ERROR else "warning"
+        kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}[self.severity]
         message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return f"::{kind} file={self.path},line={self.line},col={self.col},title={self.code}::{message}"
 
@@ -200,7 +213,9 @@ def problem(code: str, path: str, line: int, col: int, **params: object) -> Prob
 
 def summary(problems: list[Problem], files: int) -> str:
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
-    warnings = len(problems) - errors
+    warnings = sum(1 for p in problems if p.severity is Severity.WARNING)
+    notes = sum(1 for p in problems if p.severity is Severity.NOTE)
+    scheduled = f"，{notes} 项定时发布" if notes else ""
     if errors:
-        return f"校验未通过：{files} 个文件，{errors} 个错误，{warnings} 个警告"
-    return f"校验通过：{files} 个文件，0 个错误，{warnings} 个警告"
+        return f"校验未通过：{files} 个文件，{errors} 个错误，{warnings} 个警告{scheduled}"
+    return f"校验通过：{files} 个文件，0 个错误，{warnings} 个警告{scheduled}"

@@ -100,6 +100,9 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
         yield from check_lifecycle(cluster)
     for notice in dataset.notices.values():
         yield from check_notice(notice, dataset.calendar)
+        if today is not None and notice.published_on > today:
+            yield problem("notice-scheduled", *notice.row.located("published_on"), date=notice.published_on,
+                          today=today)
 
 
 def check_cluster(cluster: Cluster, event_titles: Mapping[str, str],
@@ -195,7 +198,11 @@ def check_notice(notice: Notice, calendar: WorkingCalendar) -> Iterator[Problem]
         yield problem("calendar-not-covered", *notice.row.located(start_field), what="公示开始日期",
                       date=notice.starts_on or notice.published_on, years="、".join(map(str, exc.years)))
         return
-    if notice.ends_on is not None and notice.ends_on < window.last_day:
+    if not window.checked:
+        yield problem("calendar-not-covered-stated-end", *notice.row.located(start_field), what="公示开始日期",
+                      date=notice.starts_on or notice.published_on, years="、".join(map(str, window.missing_years)),
+                      ends_on=notice.ends_on)
+    if window.checked and notice.ends_on is not None and notice.ends_on < window.last_day:
         yield problem("notice-ends-early", *notice.row.located("ends_on"), ends_on=notice.ends_on,
                       working_days=notice.working_days, last_day=window.last_day)
     if outcome.final_date is not None and outcome.final_date <= window.last_day:

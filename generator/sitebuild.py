@@ -1,43 +1,76 @@
 """Run MkDocs for a given data folder and day, and replace the site folder only on success.
 
-The build goes to a fresh folder beside the target; the target is swapped in only after MkDocs
-finished without error or warning (strict), so a failed build never leaves a half-written site.
-SOURCE_DATE_EPOCH is set from "today" so that two builds of the same data give the same bytes.
+The day and the data folder reach the clusters plugin as its options, overriding those of
+mkdocs.yml; the plugin loads, validates and snapshots the records once per build. The build goes
+to a fresh folder beside the target; the target is swapped in only after MkDocs finished without
+error or warning (strict), so a failed build never leaves a half-written site. SOURCE_DATE_EPOCH
+is set from the day so that two builds of the same data give the same bytes.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
+from mkdocs.utils import yaml_load
 
+from generator.calendar import start_of_day
 from generator.dataset import LoadResult
-from generator.plugin import ClustersPlugin
+from generator.plugin import PROBLEM_RECORD, ClustersPlugin
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+PLUGIN_NAME = "clusters"
 
 
 class SiteBuildFailed(Exception):
-    pass
+    def __init__(self, message: str, loaded: LoadResult | None = None):
+        super().__init__(message)
+        self.loaded = loaded  # the records as the plugin loaded them, when it got that far
+
+
+def plugin_options(config_file: Path, data_dir: Path, day: dt.date) -> dict[str, Any]:
+    """The `plugins` setting of `config_file` with the clusters plugin's data_dir and today set:
+    the one way the day and the data folder reach the plugin."""
+    with open(config_file, encoding="utf-8") as stream:
+        raw = yaml_load(stream) or {}
+    plugins: list[Any] = []
+    found = False
+    for name, options in _plugin_entries(raw.get("plugins") or []):
+        if name == PLUGIN_NAME:
+            found = True
+            options = {**(copy.deepcopy(options) or {}), "data_dir": str(data_dir.resolve()), "today": day.isoformat()}
+        plugins.append({name: options} if options is not None else name)
+    if not found:
+        raise SiteBuildFailed(f"{config_file} 没有启用 {PLUGIN_NAME} 插件")
+    return {"plugins": plugins}
+
+
+def _plugin_entries(entries: list[Any] | dict[str, Any]) -> list[tuple[str, Any]]:
+    """(name, options) of each plugin, whether mkdocs.yml lists them or maps them."""
+    if isinstance(entries, dict):
+        return list(entries.items())
+    found: list[tuple[str, Any]] = []
+    for entry in entries:
+        found.extend(entry.items() if isinstance(entry, dict) else [(entry, None)])
+    return found
 
 
 @contextmanager
-def _build_environment(data_dir: Path, today: dt.date):
-    """Pass --data/--today to the clusters plugin and pin the build date, then restore."""
-    epoch = int(dt.datetime.combine(today, dt.time(), SHANGHAI).timestamp())
-    values = {"CLUSTERS_DATA": str(data_dir.resolve()), "CLUSTERS_TODAY": today.isoformat(),
-              "SOURCE_DATE_EPOCH": str(epoch), "NO_MKDOCS_2_WARNING": "1"}
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
+def _reproducible(day: dt.date) -> Iterator[None]:
+    """Pin the build date MkDocs writes (sitemap) to the day, then restore."""
+    keys = {"SOURCE_DATE_EPOCH": str(int(start_of_day(day).timestamp())), "NO_MKDOCS_2_WARNING": "1"}
+    saved = {key: os.environ.get(key) for key in keys}
+    os.environ.update(keys)
     try:
         yield
     finally:
@@ -48,35 +81,40 @@ def _build_environment(data_dir: Path, today: dt.date):
                 os.environ[key] = value
 
 
+class _NotProblems(logging.Filter):
+    """Data problems are printed by the CLI in the file:line:col format; not again by MkDocs' log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, PROBLEM_RECORD, False)
+
+
 def _log_to_stderr() -> logging.Handler:
     handler = logging.StreamHandler()
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+    handler.addFilter(_NotProblems())
     logging.getLogger("mkdocs").addHandler(handler)
     return handler
 
 
-def build_site(config_file: Path, data_dir: Path, site_dir: Path, today: dt.date,
-               loaded: LoadResult | None = None) -> None:
-    """Build into a temporary folder, then atomically-enough swap it in for `site_dir`.
-
-    `loaded`: the records of data_dir as the caller has just loaded them for `today`, handed to
-    the clusters plugin so that it does not read them again.
-    """
+def build_site(config_file: Path, data_dir: Path, site_dir: Path, day: dt.date) -> LoadResult:
+    """Build into a temporary folder, then swap it in for `site_dir`; return the loaded records
+    (with their warnings). Raises SiteBuildFailed, carrying the records' problems when invalid."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
     handler = _log_to_stderr()
+    plugin = None
     try:
-        with _build_environment(data_dir, today):
-            config = load_config(str(config_file), site_dir=str(staging), strict=True)
-            plugin = config.plugins.get("clusters")
-            if loaded is not None and isinstance(plugin, ClustersPlugin):
-                plugin.hand_over(data_dir, today, loaded)
+        with _reproducible(day):
+            config = load_config(str(config_file), site_dir=str(staging), strict=True,
+                                 **plugin_options(config_file, data_dir, day))
+            plugin = config.plugins.get(PLUGIN_NAME)
             mkdocs_build(config)
-    except (MkDocsException, SystemExit) as exc:
+    except (MkDocsException, SystemExit, SiteBuildFailed) as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise SiteBuildFailed(str(exc) or type(exc).__name__) from None
+        loaded = plugin.loaded if isinstance(plugin, ClustersPlugin) else None
+        raise SiteBuildFailed(str(exc) or type(exc).__name__, loaded) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -89,11 +127,13 @@ def build_site(config_file: Path, data_dir: Path, site_dir: Path, today: dt.date
     staging.rename(site_dir)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    assert isinstance(plugin, ClustersPlugin) and plugin.loaded is not None
+    return plugin.loaded
 
 
-def serve_site(config_file: Path, data_dir: Path, dev_addr: str, today: dt.date) -> None:
+def serve_site(config_file: Path, data_dir: Path, dev_addr: str, day: dt.date) -> None:
     from mkdocs.commands.serve import serve
 
     _log_to_stderr()
-    with _build_environment(data_dir, today):
-        serve(str(config_file), dev_addr=dev_addr, livereload=True)
+    with _reproducible(day):
+        serve(str(config_file), dev_addr=dev_addr, livereload=True, **plugin_options(config_file, data_dir, day))

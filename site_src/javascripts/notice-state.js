@@ -1,9 +1,11 @@
 /* Recompute each notice badge from its window's instants, so a page built yesterday never says
    "公示中" after the close. The instants carry their +08:00 offset: the reader's time zone does not
-   matter. Runs on first load and on every instant-navigation page change. */
+   matter. Runs on first load and on every instant-navigation page change. The labels come from
+   notice-labels.js, generated from the same table the pages print. */
 (function () {
   "use strict";
-  var LABELS = { upcoming: "未开始", open: "公示中", closed: "已结束" };
+  var LABELS = window.CL_NOTICE_STATE_LABELS;
+  if (!LABELS) return;
   function stateAt(now, opens, closes) {
     if (now < opens) return "upcoming";
     if (now < closes) return "open";

@@ -1,0 +1,280 @@
+"""The as-of snapshot: every derived fact for one day, computed once; every output is rendered from it.
+
+`take_snapshot(dataset, day)` is pure (no clock, no files). "As of a day" means the site as it
+stood on that day (Asia/Shanghai):
+- a notice whose published_on is after the day is not published anywhere (scheduled publication);
+- an event whose date is after the day has not happened: it is left out of the cluster, its
+  status, its reports, the recent changes and the feed (a date known only to the month or year
+  counts from its first possible day); a source published after the day is not cited yet;
+- a cluster appears once it has an event that has happened or is on a published notice;
+- a notice's outcome appears from its final_date (or, without one, once its window has closed);
+- before the guideline's start (5.2) no cluster counts toward the municipal total.
+
+Statuses, windows, deadlines (each as an instant), recent changes and counts are computed here
+and nowhere else: the pages, the open data, the feed, the calendar file, `clusters diff` and the
+labels the browser script uses all read them from the snapshot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from generator.calendar import CalendarNotCovered, start_of_day
+from generator.lifecycle import (
+    GUIDELINE_IN_FORCE,
+    NOTICE_STATE_LABELS,
+    Bound,
+    ClusterStatus,
+    NoticeWindow,
+    Recognition,
+    ReportObligation,
+    annual_reports,
+    cluster_status,
+    guideline_in_force_on,
+    guideline_lapsed,
+    notice_window,
+    recognitions,
+    revocation,
+)
+from generator.model import Cluster, Dataset, District, Event, Notice, Outcome, PartialDate
+
+LEVEL_ORDER = ("national", "provincial", "municipal")
+_ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    """A published notice as of the snapshot's day."""
+
+    notice: Notice  # its outcome is empty until the outcome is published
+    window: NoticeWindow | None  # None when the window cannot be computed at all
+    state: str  # key of NOTICE_STATE_LABELS
+    missing_years: tuple[int, ...]  # holiday arrangements the window still needs
+    days_left: int | None  # working days left in an open window, the day itself included
+
+    @property
+    def state_label(self) -> str:
+        return NOTICE_STATE_LABELS[self.state]
+
+    @property
+    def page(self) -> str:
+        return f"notices/{self.notice.id}.md"
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """A cluster as of the snapshot's day: only what had happened, with its derived status."""
+
+    cluster: Cluster  # events and sources limited to those dated on or before the day
+    district: District | None
+    status: ClusterStatus
+    recognitions: tuple[Recognition, ...]
+    reports: tuple[ReportObligation, ...]
+    notices: tuple[NoticeFacts, ...]  # published notices that list it, newest first
+
+    @property
+    def level(self) -> str | None:
+        """The highest level of recognition, for the list."""
+        levels = {r.level for r in self.recognitions}
+        return next((level for level in LEVEL_ORDER if level in levels), None)
+
+    @property
+    def levels(self) -> list[str]:
+        levels = {r.level for r in self.recognitions}
+        return [level for level in LEVEL_ORDER if level in levels]
+
+    @property
+    def valid_until(self) -> Bound | None:
+        """The end of the recognition the status rests on."""
+        recognition = self.status.recognition
+        return recognition.valid_until if recognition else None
+
+    @property
+    def page(self) -> str:
+        return f"clusters/{self.cluster.id}.md"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A dated obligation, as the instant it passes."""
+
+    key: str  # stable identity, used for calendar UIDs
+    kind: str  # objection | annual_report | validity_end | guideline_lapse
+    day: dt.date  # the day it falls on
+    closes_at: dt.datetime  # the instant it passes: a stated cut-off, or 24:00 of the day
+    timed: bool  # the instant is a stated time of day (an objection cut-off), not a whole day
+    name: str  # the notice, cluster or document it concerns
+    what: str  # what falls due, in Chinese
+    description: str
+    page: str | None  # src_uri of the page it concerns
+    done: bool = False  # an annual report already recorded
+
+    @property
+    def time_label(self) -> str:
+        """"24:00" or the stated cut-off ("17:30")."""
+        if self.closes_at == start_of_day(self.day + _ONE_DAY):
+            return "24:00"
+        return self.closes_at.strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A dated event that had happened by the snapshot's day."""
+
+    date: PartialDate
+    cluster: ClusterFacts
+    event: Event
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    day: dt.date
+    dataset: Dataset  # the full validated dataset (records, not facts)
+    clusters: tuple[ClusterFacts, ...]  # by district, then id
+    notices: tuple[NoticeFacts, ...]  # newest first
+    deadlines: tuple[Deadline, ...]  # by instant
+    changes: tuple[Change, ...]  # newest first
+    municipal: tuple[ClusterFacts, ...]  # counted as valid municipal clusters (1.6) on the day
+    guideline_started: bool
+    guideline_lapsed: bool
+
+    @property
+    def cluster_ids(self) -> set[str]:
+        return {facts.cluster.id for facts in self.clusters}
+
+    def upcoming(self, limit: int = 10) -> list[Deadline]:
+        """Open obligations that had not passed at the start of the day, soonest first."""
+        start = start_of_day(self.day)
+        return [d for d in self.deadlines if d.closes_at > start and not d.done][:limit]
+
+    def recent(self, limit: int = 10) -> list[Change]:
+        return list(self.changes[:limit])
+
+
+def page_url(src_uri: str) -> str:
+    """The URL path MkDocs gives a page with use_directory_urls (index.md -> "", a/b.md -> a/b/)."""
+    if src_uri == "index.md":
+        return ""
+    if src_uri.endswith("/index.md"):
+        return src_uri[: -len("index.md")]
+    return src_uri[: -len(".md")] + "/"
+
+
+def happened(date: PartialDate | None, day: dt.date) -> bool:
+    """Whether something dated `date` may have happened by `day`; an undated thing is taken as past."""
+    return date is None or date.earliest <= day
+
+
+def as_of(cluster: Cluster, day: dt.date) -> Cluster:
+    """The cluster record as it stood on `day`: later events and sources left out."""
+    return dataclasses.replace(
+        cluster,
+        events=tuple(e for e in cluster.events if happened(e.date, day)),
+        sources=tuple(s for s in cluster.sources if happened(s.published_on, day)),
+    )
+
+
+def outcome_published(notice: Notice, window: NoticeWindow | None, day: dt.date) -> bool:
+    if notice.outcome.final_date is not None:
+        return notice.outcome.final_date <= day
+    return window is not None and window.state_on(day) == "closed"
+
+
+def notice_facts(notice: Notice, dataset: Dataset, day: dt.date) -> NoticeFacts:
+    try:
+        window = notice_window(notice, dataset.calendar)
+    except CalendarNotCovered as missing:
+        return NoticeFacts(_without_outcome(notice), None, "unknown", missing.years, None)
+    if not outcome_published(notice, window, day):
+        notice = _without_outcome(notice)
+    state = window.state_on(day)
+    days_left = None
+    if state == "open" and window.checked:
+        days_left = sum(1 for d in window.days if d >= day)
+    return NoticeFacts(notice, window, state, window.missing_years, days_left)
+
+
+def _without_outcome(notice: Notice) -> Notice:
+    if notice.outcome.is_empty:
+        return notice
+    return dataclasses.replace(notice, outcome=Outcome(None, None, None, None, None, None))
+
+
+def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
+    """Every derived fact of `dataset` as of `day` (Asia/Shanghai)."""
+    notices = tuple(sorted(
+        (notice_facts(n, dataset, day) for n in dataset.notices.values() if n.published_on <= day),
+        key=lambda f: (f.notice.published_on, f.notice.id), reverse=True))
+    listed_in: dict[str, list[NoticeFacts]] = {}
+    for facts in notices:
+        for entry in facts.notice.entries:
+            if entry.cluster and facts not in listed_in.get(entry.cluster, []):
+                listed_in.setdefault(entry.cluster, []).append(facts)
+    clusters = []
+    for record in sorted(dataset.clusters.values(), key=lambda c: (c.district, c.id)):
+        cluster = as_of(record, day)
+        listed = listed_in.get(cluster.id, [])
+        if not cluster.events and not listed:
+            continue  # nothing about it had been published by the day
+        status = cluster_status(cluster, day, in_open_publicity=any(f.state == "open" for f in listed))
+        clusters.append(ClusterFacts(cluster, dataset.districts.get(cluster.district), status,
+                                     recognitions(cluster), annual_reports(cluster, day), tuple(listed)))
+    started = guideline_in_force_on(day)
+    municipal = tuple(f for f in clusters if started and f.status.counts_as_municipal)
+    changes = sorted((Change(e.date, f, e) for f in clusters for e in f.cluster.events if e.date is not None),
+                     key=lambda c: (c.date.latest, c.cluster.cluster.id), reverse=True)
+    return Snapshot(day, dataset, tuple(clusters), notices, tuple(_deadlines(clusters, notices, started)),
+                    tuple(changes), municipal, started, guideline_lapsed(day))
+
+
+def _whole_day(day: dt.date) -> dt.datetime:
+    return start_of_day(day + _ONE_DAY)
+
+
+def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], started: bool) -> list[Deadline]:
+    found: list[Deadline] = []
+    for facts in notices:
+        window, notice = facts.window, facts.notice
+        if window is None:
+            continue  # no close can be stated
+        found.append(Deadline(
+            f"notice-close-{notice.id}", "objection", window.last_day, window.closes_at, True, notice.title,
+            f"公示异议截止（{window.cutoff_label}）",
+            f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}，"
+            f"异议受理截至 {window.closes_label}（北京时间）。", facts.page))
+    for facts in clusters:
+        cluster = facts.cluster
+        for report in facts.reports:
+            found.append(Deadline(
+                f"annual-report-{cluster.id}-{report.covered_year}", "annual_report", report.due_on,
+                _whole_day(report.due_on), False, cluster.name, f"{report.covered_year} 年度报告报送截止（指引 4.2）",
+                f"{cluster.name}应于 {report.due_on.isoformat()} 前报送 {report.covered_year} 年度集群培育情况信息表"
+                "（指引 4.2）。", facts.page, done=report.state == "submitted"))
+        revoked = revocation(cluster)
+        for recognition in facts.recognitions:
+            end = recognition.valid_until
+            if end is None or not end.is_exact:
+                continue  # known only to the month or year: no day to state
+            if revoked is not None and revoked.date is not None and revoked.date.earliest <= end.earliest:
+                continue  # revoked before it would have ended
+            found.append(Deadline(
+                f"validity-end-{cluster.id}-{recognition.level}-{_recognition_key(recognition)}", "validity_end",
+                end.earliest, _whole_day(end.earliest), False, cluster.name, f"{recognition.level_name}认定有效期届满",
+                f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}；"
+                "有效期满后，由市工业和信息化局组织开展复核（指引 4.1）。", facts.page))
+    if started:
+        start, last_day = GUIDELINE_IN_FORCE
+        found.append(Deadline(
+            "guideline-lapse", "guideline_lapse", last_day, _whole_day(last_day), False, "《工作指引》",
+            "有效期届满（指引 5.2）",
+            f"工作指引自 {start.isoformat()} 起施行，有效期 3 年，{last_day.isoformat()} 为最后一天（指引 5.2）。",
+            "guideline.md"))
+    return sorted(found, key=lambda d: (d.closes_at, d.key))
+
+
+def _recognition_key(recognition: Recognition) -> str:
+    """What identifies a recognition in a key: its certification's date (or stated start, or batch)."""
+    certified = recognition.certified
+    return str(certified.date or certified.valid_from or certified.batch or certified.row.values.get("seq"))
