@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator import DATA_DIR
-from generator.cli import cli, today_in_shanghai
+from generator.cli import cli
+from generator.clock import today_in_shanghai
 
 
 def run(*args):

@@ -32,12 +32,13 @@ from generator.export import (
     ExportFile,
     build_exports,
     final_diff,
-    recognised_from,
+    recognised_by_notice,
 )
 from generator.problems import Severity
+from generator.snapshot import take_snapshot
 from generator.tables import load_schemas
 
-TODAY = dt.date(2025, 3, 3)
+TODAY = dt.date(2025, 3, 10)  # the fixture notice's final list is dated that day
 LATER = dt.date(2026, 11, 28)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTICE = "test-municipal-2025-list"
@@ -65,7 +66,7 @@ def dataset(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def files(dataset, schema_set) -> dict[str, ExportFile]:
-    built = build_exports(dataset, schema_set, TODAY)
+    built = build_exports(take_snapshot(dataset, TODAY), schema_set)
     paths = [f.path for f in built]
     assert len(paths) == len(set(paths)), "an output path is produced twice"
     return {f.path: f for f in built}
@@ -109,10 +110,10 @@ def test_every_file_has_a_chinese_title_and_description_and_a_media_type(files):
 
 
 def test_same_inputs_give_identical_bytes(dataset, schema_set, files):
-    again = build_exports(dataset, schema_set, TODAY)
+    again = build_exports(take_snapshot(dataset, TODAY), schema_set)
     assert [(f.path, f.content) for f in again] == [(f.path, files[f.path].content) for f in again]
-    with_base = build_exports(dataset, schema_set, TODAY, "https://example.org/gz")
-    assert [f.content for f in with_base] == [f.content for f in build_exports(dataset, schema_set, TODAY,
+    with_base = build_exports(take_snapshot(dataset, TODAY), schema_set, "https://example.org/gz")
+    assert [f.content for f in with_base] == [f.content for f in build_exports(take_snapshot(dataset, TODAY), schema_set,
                                                                                 "https://example.org/gz")]
 
 
@@ -135,7 +136,7 @@ def test_clusters_csv_has_bom_header_and_round_trips_chinese(files, dataset, sch
     assert alpha["area_km2"] == "12.5"
     assert alpha["levels"] == "municipal" and alpha["highest_level"] == "municipal"
     assert alpha["valid_until"] == "2028-03-09"
-    assert alpha["status_as_of"] == "2025-03-03"
+    assert alpha["status_as_of"] == "2025-03-10"
     assert alpha["page"] == "clusters/test-municipal-alpha/"
     beta = by_id["test-national-beta"]
     assert (beta["status"], beta["status_label"], beta["valid_until"]) == ("valid", "有效", "2026")
@@ -148,7 +149,7 @@ def test_clusters_json_matches_csv_with_json_types(files):
     assert [row["id"] for row in rows] == [row["id"] for row in csv_rows]
     alpha = next(row for row in rows if row["id"] == "test-municipal-alpha")
     assert alpha["verified"] is True and alpha["area_km2"] == 12.5
-    assert alpha["levels"] == ["municipal"] and alpha["status_as_of"] == "2025-03-03"
+    assert alpha["levels"] == ["municipal"] and alpha["status_as_of"] == "2025-03-10"
     delta = next(row for row in rows if row["id"] == "test-municipal-delta")
     assert delta["operator"] is None
 
@@ -156,7 +157,9 @@ def test_clusters_json_matches_csv_with_json_types(files):
 def test_events_csv_is_the_events_table(files, dataset, schema_set):
     rows = _csv_rows(files["data/events.csv"].content)
     assert list(rows[0]) == [f["name"] for f in schema_set.schemas["events"]["fields"]]
-    assert len(rows) == sum(len(c.events) for c in dataset.clusters.values())
+    # Events that had happened by the day: alpha's and delta's later ones (2026-…) are not yet published.
+    happened = [e for c in dataset.clusters.values() for e in c.events if e.date is None or e.date.earliest <= TODAY]
+    assert len(rows) == len(happened) < sum(len(c.events) for c in dataset.clusters.values())
     beta = [row for row in rows if row["cluster_id"] == "test-national-beta"]
     assert [(r["seq"], r["type"], r["date"], r["valid_from"], r["year"]) for r in beta] == [
         ("1", "certified", "2023", "2024", ""), ("2", "annual_report", "2025-02", "", "2024")]
@@ -180,7 +183,7 @@ def test_notices_csv_and_json(files, schema_set):
 
 
 def test_notice_state_follows_today(dataset, schema_set):
-    built = {f.path: f for f in build_exports(dataset, schema_set, dt.date(2025, 2, 24))}
+    built = {f.path: f for f in build_exports(take_snapshot(dataset, dt.date(2025, 2, 24)), schema_set)}
     (row,) = _csv_rows(built["data/notices.csv"].content)
     assert row["state"] == "open"
     assert f"data/notices/{NOTICE}/final-diff.json" not in built  # not closed yet: no final list to compare
@@ -204,7 +207,7 @@ def test_main_package_validates_with_frictionless(site):
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "message"])
     assert _check_declared_hashes(package_file) == 5
     descriptor = json.loads(package_file.read_text(encoding="utf-8"))
-    assert descriptor["created"] == "2025-03-03T00:00:00+08:00"
+    assert descriptor["created"] == "2025-03-10T00:00:00+08:00"
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
     assert [r["name"] for r in descriptor["resources"]] == ["clusters", "events", "notices", "clusters-json",
                                                            "notices-json"]
@@ -238,7 +241,7 @@ def test_notice_package_validates_and_declares_hashes(site):
 
 
 def test_notice_package_bytes_do_not_depend_on_today(dataset, schema_set, files):
-    later = {f.path: f for f in build_exports(dataset, schema_set, LATER)}
+    later = {f.path: f for f in build_exports(take_snapshot(dataset, LATER), schema_set)}
     for name in ("entries.csv", "datapackage.json", "final-diff.json"):
         path = f"data/notices/{NOTICE}/{name}"
         assert later[path].content == files[path].content
@@ -280,11 +283,11 @@ def test_final_diff_added_removed_changed(tmp_path, schema_set):
     (data / "clusters" / "test-municipal-zeta.yaml").write_text(zeta, encoding="utf-8")  # not proposed
     dataset = _load(data)
     notice = dataset.notices[NOTICE]
-    assert [c.id for c in recognised_from(notice, dataset)] == [
+    assert [c.id for c in recognised_by_notice(dataset.clusters.values()).get(notice.id, [])] == [
         "test-municipal-alpha", "test-municipal-delta", "test-municipal-epsilon", "test-municipal-zeta"]
-    built = {f.path: f for f in build_exports(dataset, schema_set, TODAY)}
+    built = {f.path: f for f in build_exports(take_snapshot(dataset, TODAY), schema_set)}
     diff = json.loads(built[f"data/notices/{NOTICE}/final-diff.json"].content)
-    assert diff == final_diff(notice, recognised_from(notice, dataset))
+    assert diff == final_diff(notice, recognised_by_notice(dataset.clusters.values()).get(notice.id, []))
     assert diff["added"] == [{"cluster": "test-municipal-zeta", "name": "【测试数据】广州市南沙区测试新增产业集群",
                               "district": "440115"}]
     assert diff["removed"] == []
@@ -298,7 +301,7 @@ def test_final_diff_added_removed_changed(tmp_path, schema_set):
 
 def test_real_data_exports_validate(tmp_path, schema_set):
     dataset = _load(REAL_DATA, LATER)
-    for export in build_exports(dataset, schema_set, LATER, "https://example.org/"):
+    for export in build_exports(take_snapshot(dataset, LATER), schema_set, "https://example.org/"):
         target = tmp_path / export.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(export.content)
@@ -319,8 +322,9 @@ def _entries(content: bytes) -> list[ET.Element]:
     return root.findall(f"{ATOM}entry")
 
 
-def test_feed_is_atom_newest_first_with_dated_entries_up_to_today(files):
-    content = files["feeds/notices.atom"].content
+def test_feed_is_atom_newest_first_with_dated_entries_up_to_today(dataset, schema_set):
+    built = build_exports(take_snapshot(dataset, dt.date(2025, 3, 3)), schema_set)
+    content = next(f for f in built if f.path == "feeds/notices.atom").content
     root = ET.fromstring(content)
     assert root.findtext(f"{ATOM}id") == "tag:gz-clusters,2024:feeds/notices"
     assert root.findtext(f"{ATOM}updated") == "2025-02-20T00:00:00+08:00"  # the newest entry, not the build time
@@ -344,7 +348,7 @@ def test_feed_is_atom_newest_first_with_dated_entries_up_to_today(files):
 def test_feed_ids_are_stable_and_unique(dataset, schema_set, files):
     first = {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}title")
              for e in _entries(files["feeds/notices.atom"].content)}
-    rebuilt = {f.path: f for f in build_exports(dataset, schema_set, LATER)}
+    rebuilt = {f.path: f for f in build_exports(take_snapshot(dataset, LATER), schema_set)}
     later_entries = _entries(rebuilt["feeds/notices.atom"].content)
     later = {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}title") for e in later_entries}
     assert len(later) == len(later_entries) == 9  # + final list, alpha, delta, gamma revoked, delta changed
@@ -354,7 +358,7 @@ def test_feed_ids_are_stable_and_unique(dataset, schema_set, files):
 
 
 def test_feed_links_are_absolute_under_base_url(dataset, schema_set):
-    built = {f.path: f for f in build_exports(dataset, schema_set, TODAY, "https://example.org/gz")}
+    built = {f.path: f for f in build_exports(take_snapshot(dataset, TODAY), schema_set, "https://example.org/gz")}
     root = ET.fromstring(built["feeds/notices.atom"].content)
     links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
     assert links == {"alternate": "https://example.org/gz/notices/",
@@ -380,10 +384,12 @@ def test_calendar_deadlines(files):
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Asia/Shanghai"]
     events = _events(files["calendar/deadlines.ics"].content)
     close = events[f"notice-close-{NOTICE}@gz-clusters"]
-    start = close.decoded("DTSTART")
-    assert start == dt.datetime(2025, 2, 28, 17, 30, tzinfo=SHANGHAI)
-    assert start.utcoffset() == dt.timedelta(hours=8)
-    assert close["DTSTART"].params["TZID"] == "Asia/Shanghai"
+    # On the last day of the window, ending at the notice's stated 17:30 cut-off.
+    start, end = close.decoded("DTSTART"), close.decoded("DTEND")
+    assert (start, end) == (dt.datetime(2025, 2, 28, 0, 0, tzinfo=SHANGHAI),
+                            dt.datetime(2025, 2, 28, 17, 30, tzinfo=SHANGHAI))
+    assert start.utcoffset() == end.utcoffset() == dt.timedelta(hours=8)
+    assert close["DTSTART"].params["TZID"] == close["DTEND"].params["TZID"] == "Asia/Shanghai"
     lapse = events["guideline-lapse@gz-clusters"]
     assert lapse.decoded("DTSTART") == dt.date(2027, 12, 29) and lapse.decoded("DTEND") == dt.date(2027, 12, 30)
     report = events["annual-report-test-municipal-alpha-2025@gz-clusters"]
@@ -395,15 +401,15 @@ def test_calendar_deadlines(files):
     assert not any(uid.startswith(("validity-end-test-national-beta", "validity-end-test-provincial-gamma"))
                    for uid in events)
     stamps = {event.decoded("DTSTAMP") for event in events.values()}
-    assert stamps == {dt.datetime(2025, 3, 2, 16, 0, tzinfo=dt.timezone.utc)}  # 2025-03-03 00:00 in Shanghai
+    assert stamps == {dt.datetime(2025, 3, 9, 16, 0, tzinfo=dt.timezone.utc)}  # 2025-03-10 00:00 in Shanghai
     assert "公示异议截止" in str(close["SUMMARY"])
 
 
 def test_calendar_uids_survive_a_rebuild(dataset, schema_set, files):
-    later = {f.path: f for f in build_exports(dataset, schema_set, LATER)}["calendar/deadlines.ics"].content
+    later = {f.path: f for f in build_exports(take_snapshot(dataset, LATER), schema_set)}["calendar/deadlines.ics"].content
     assert set(_events(later)) == set(_events(files["calendar/deadlines.ics"].content))
     assert later != files["calendar/deadlines.ics"].content  # only DTSTAMP differs
-    again = {f.path: f for f in build_exports(dataset, schema_set, LATER)}["calendar/deadlines.ics"].content
+    again = {f.path: f for f in build_exports(take_snapshot(dataset, LATER), schema_set)}["calendar/deadlines.ics"].content
     assert again == later
 
 

@@ -111,11 +111,20 @@ def test_district_page_lists_only_its_clusters(site):
     assert districts == {"440112"}
 
 
-def test_cluster_page_computes_validity_and_links_clauses(site):
-    alpha = page(site, "clusters/test-municipal-alpha")
+@pytest.fixture(scope="module")
+def certified_site(fixture_data, tmp_path_factory) -> Path:
+    """The fixture site on the day the fixture's provincial cluster was revoked (2025-06-18)."""
+    out = tmp_path_factory.mktemp("certified") / "site"
+    build_site(CONFIG, fixture_data, out, dt.date(2025, 6, 18))
+    return out
+
+
+def test_cluster_page_computes_validity_and_links_clauses(site, certified_site):
+    assert "2028-03-09" not in page(site, "clusters/test-municipal-alpha").text  # certified after that day
+    alpha = page(certified_site, "clusters/test-municipal-alpha")
     assert "2025-03-10 至 2028-03-09" in alpha.text
     assert "按指引4.1计算" in alpha.text.replace(" ", "")
-    revoked = page(site, "clusters/test-provincial-gamma")
+    revoked = page(certified_site, "clusters/test-provincial-gamma")
     assert "撤销认定，依据指引 4.3.3" in revoked.text
     links = [a["href"] for a in revoked.find("a") if "clause-4-3-3" in a.get("href", "")]
     assert links and all(href.startswith("../../guideline/") for href in links)
@@ -174,7 +183,10 @@ def test_statuses_follow_the_day(fixture_data, tmp_path):
     out = tmp_path / "site"
     build_site(CONFIG, fixture_data, out, dt.date(2025, 3, 3))
     notice = page(out, "notices/test-municipal-2025-list")
-    assert "已结束" in notice.text and "穗工信函〔2025〕1号（测试）" in notice.text
+    # closed, but the final list (dated 2025-03-10) had not come out yet
+    assert "已结束" in notice.text and "穗工信函〔2025〕1号（测试）" not in notice.text
+    build_site(CONFIG, fixture_data, out, dt.date(2025, 3, 10))
+    assert "穗工信函〔2025〕1号（测试）" in page(out, "notices/test-municipal-2025-list").text
     assert "已撤销" not in page(out, "clusters/test-provincial-gamma").text
     build_site(CONFIG, fixture_data, out, dt.date(2028, 1, 2))
     assert "已撤销" in page(out, "clusters/test-provincial-gamma").text
@@ -220,7 +232,7 @@ def test_record_text_renders_as_inert_text(fixture_data, tmp_path):
     subprocess.run(["cp", "-r", str(fixture_data), str(data)], check=True)
     (data / "clusters" / "test-hostile.yaml").write_text(HOSTILE, encoding="utf-8")
     out = tmp_path / "site"
-    build_site(CONFIG, data, out, OPEN_DAY)
+    build_site(CONFIG, data, out, dt.date(2025, 3, 10))
     for html in [out / "clusters" / "test-hostile" / "index.html", out / "clusters" / "index.html",
                  out / "districts" / "huangpu" / "index.html"]:
         raw = html.read_text(encoding="utf-8")
