@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from html.parser import HTMLParser
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ CASES_DIR = TESTS_DIR / "cases"
 TODAY = "2026-11-28"
 
 # `PATH:LINE:COL: error|warning: message [code]`
-PROBLEM_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): "
+PROBLEM_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|note): "
                           r"(?P<message>.*) \[(?P<code>[a-z0-9-]+)\]$")
 
 
@@ -121,3 +122,38 @@ def run_validate(data_dir: Path, **extra_env: str) -> Run:
             problems.append(Found(relative_to_data(match["path"], data_dir), int(match["line"]), int(match["col"]),
                                   match["severity"], match["code"], match["message"]))
     return Run(done.returncode, done.stdout, done.stderr, problems)
+
+
+class Page(HTMLParser):
+    """Tags with attributes and the visible text of one HTML page."""
+
+    def __init__(self, source: Path | str):
+        """`source`: an HTML file, or HTML text (a generated page's Markdown holds raw HTML blocks)."""
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.chunks: list[str] = []
+        self.scripts: list[str] = []  # inline script bodies
+        self._skip = 0
+        self.feed(source.read_text(encoding="utf-8") if isinstance(source, Path) else source)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.chunks.append(data)
+        elif self.tags and self.tags[-1][0] == "script":
+            self.scripts.append(data)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\s+", " ", "".join(self.chunks))
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]

@@ -9,50 +9,15 @@ import re
 import subprocess
 import shutil
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, make_data_dir
+from conftest import REPO_ROOT, Page, make_data_dir
 from generator.sitebuild import build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
 OPEN_DAY = dt.date(2025, 2, 24)  # the fixture notice's window is 2025-02-20 .. 2025-02-28 17:30
-
-
-class Page(HTMLParser):
-    """Tags with attributes and the visible text of one HTML page."""
-
-    def __init__(self, path: Path):
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.chunks: list[str] = []
-        self.scripts: list[str] = []  # inline script bodies
-        self._skip = 0
-        self.feed(path.read_text(encoding="utf-8"))
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
-        if tag in ("script", "style"):
-            self._skip += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.chunks.append(data)
-        elif self.tags and self.tags[-1][0] == "script":
-            self.scripts.append(data)
-
-    @property
-    def text(self) -> str:
-        return re.sub(r"\s+", " ", "".join(self.chunks))
-
-    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
-        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
 
 
 @pytest.fixture(scope="module")
