@@ -149,6 +149,7 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
     shown = {facts.cluster.id: facts for facts in clusters}
     pages = [
         page("home.md.j2", "index.md", True, clusters=clusters, notices=notices, municipal=snapshot.municipal,
+             undetermined=snapshot.undetermined,
              target=MUNICIPAL_TARGET, upcoming=snapshot.upcoming(), recent=snapshot.recent()),
         page("cluster_list.md.j2", "clusters/index.md", True, clusters=clusters, district=None),
         page("district_index.md.j2", "districts/index.md", True, clusters=clusters),

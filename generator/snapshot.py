@@ -137,12 +137,9 @@ class Snapshot:
     deadlines: tuple[Deadline, ...]  # by instant
     changes: tuple[Change, ...]  # newest first
     municipal: tuple[ClusterFacts, ...]  # counted as valid municipal clusters (1.6) on the day
+    undetermined: tuple[ClusterFacts, ...]  # status unknown: the sources leave the dates open
     guideline_started: bool
     guideline_lapsed: bool
-
-    @property
-    def cluster_ids(self) -> set[str]:
-        return {facts.cluster.id for facts in self.clusters}
 
     def upcoming(self, limit: int = 10) -> list[Deadline]:
         """Open obligations that had not passed at the start of the day, soonest first."""
@@ -225,8 +222,9 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
     municipal = tuple(f for f in clusters if started and f.status.counts_as_municipal)
     changes = sorted((Change(e.date, f, e) for f in clusters for e in f.cluster.events if e.date is not None),
                      key=lambda c: (c.date.latest, c.cluster.cluster.id), reverse=True)
+    undetermined = tuple(f for f in clusters if f.status.code == "unknown")
     return Snapshot(day, dataset, tuple(clusters), notices, tuple(_deadlines(clusters, notices, started)),
-                    tuple(changes), municipal, started, guideline_lapsed(day))
+                    tuple(changes), municipal, undetermined, started, guideline_lapsed(day))
 
 
 def _whole_day(day: dt.date) -> dt.datetime:
