@@ -23,7 +23,6 @@ from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-DEFAULT_WORKING_DAYS = 7  # municipal lists (guideline 3.3.2); a notice may state another N
 
 # From this day of December on, the next year's arrangement is needed as well: it may put
 # holidays (2023's 元旦 began 2022-12-31) or make-up working days (2018-12-29) into late December.
@@ -235,7 +234,7 @@ class WorkingCalendar:
     def publicity_window(
         self,
         published_on: dt.date,
-        working_days: int = DEFAULT_WORKING_DAYS,
+        working_days: int,
         cutoff: dt.time | None = None,
     ) -> PublicityWindow:
         """The publicity window of a notice published on `published_on` (guideline 3.3.2).

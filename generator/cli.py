@@ -25,9 +25,11 @@ from generator.records import RECORD_TYPES
 from generator.archive import ArchiveFailed, archive_year
 from generator.decap import CONFIG_PATH as DECAP_CONFIG_PATH, decap_config, render_decap_config
 from generator.dataset import LoadResult, load_dataset
+from generator.model import Dataset
 from generator.diff import compare, render_markdown
 from generator.tables import load_schemas
-from generator.calendar import DEFAULT_WORKING_DAYS, CalendarNotCovered, WorkingCalendar
+from generator.calendar import CalendarNotCovered
+from generator.lifecycle import governing
 from generator.clock import parse_day, resolve_day
 from generator.problems import Problem, Severity, summary
 from generator.sitebuild import SiteBuildFailed, build_site, serve_site
@@ -101,39 +103,48 @@ def _day(day: dt.date) -> str:
 
 @cli.command()
 @click.argument("start", type=DAY)
-@click.option("--working-days", "-n", type=click.IntRange(1, 60), default=DEFAULT_WORKING_DAYS, show_default=True,
-              help="公示期的工作日数（指引 3.3.2：市级名单为 7 个）")
+@click.option("--working-days", "-n", type=click.IntRange(1, 60), default=None,
+              help="公示期的工作日数；不写则按 START 当日施行的市级工作指引（data/policy/）")
 @data_option
-def deadline(start: dt.date, working_days: int, data_dir: Path) -> None:
+def deadline(start: dt.date, working_days: int | None, data_dir: Path) -> None:
     """计算从 START（发布日期）起的公示期：第一天、最后一天与截止时刻。最后一行只输出最后一天。"""
-    calendar = _calendar_or_exit(data_dir)
+    dataset = _dataset_or_exit(data_dir)
+    basis = "命令行 --working-days"
+    if working_days is None:
+        policy = governing(dataset.policies, "municipal", start)
+        if policy is None or policy.publicity_working_days.value is None:
+            click.echo(f"错误：{start} 没有施行中的市级工作指引规定公示期，请用 --working-days 指定。", err=True)
+            sys.exit(2)
+        working_days = policy.publicity_working_days.value
+        basis = f"{policy.short_title} {policy.publicity_working_days.clause}：“{policy.publicity_working_days.words}”"
     try:
-        window = calendar.publicity_window(start, working_days)
+        window = dataset.calendar.publicity_window(start, working_days)
     except CalendarNotCovered as exc:
         click.echo(f"错误：{exc}。请先在 data/calendar/ 中补充该年度的节假日安排。", err=True)
         sys.exit(2)
     closes = window.closes_at
-    click.echo(f"公示期：{working_days} 个工作日（从发布日起算，非工作日顺延至下一个工作日）")
+    click.echo(f"公示期：{working_days} 个工作日（{basis}；从发布日起算，非工作日顺延至下一个工作日，本站做法）")
     click.echo(f"发布日期：{_day(start)}")
     click.echo(f"第一天：{_day(window.first_day)}")
     click.echo(f"最后一天：{_day(window.last_day)}")
-    click.echo(f"截止时刻：{closes.strftime('%Y-%m-%d %H:%M')}（北京时间 {closes.tzinfo}，即最后一天 24:00）")
+    click.echo(f"截止时刻：{closes.strftime('%Y-%m-%d %H:%M')}（北京时间 {closes.tzinfo}，即最后一天 24:00，本站做法）")
     click.echo("工作日：" + "、".join(day.strftime("%m-%d") for day in window.days))
     click.echo(window.last_day.isoformat())
 
 
-def _calendar_or_exit(data_dir: Path) -> WorkingCalendar:
-    """The working calendar from data/calendar; refuses (exit 1) when its files are invalid."""
+def _dataset_or_exit(data_dir: Path) -> Dataset:
+    """The working calendar and policies from data/; refuses (exit 1) when their files are invalid."""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     result = load_dataset(data_dir, SCHEMAS_DIR)
-    calendar_problems = [p for p in result.problems if "/calendar/" in f"/{p.path}" and p.severity is Severity.ERROR]
-    if calendar_problems:
-        for found in calendar_problems:
+    needed = [p for p in result.problems if p.severity is Severity.ERROR
+              and ("/calendar/" in f"/{p.path}" or "/policy/" in f"/{p.path}")]
+    if needed:
+        for found in needed:
             click.echo(found.format(), err=True)
-        click.echo("工作日历数据有错误，无法计算。", err=True)
+        click.echo("工作日历或政策数据有错误，无法计算。", err=True)
         sys.exit(1)
-    return result.dataset.calendar
+    return result.dataset
 
 
 @cli.command()
@@ -304,7 +315,8 @@ def new_cluster(record_id, name, district, industry, level, source, certified_on
 @click.option("--level", type=click.Choice(["national", "provincial", "municipal"]), default="municipal",
               show_default=True, help="公示级别")
 @click.option("--published-on", type=DAY, default=None, help="发布日期，默认今天（北京时间）")
-@click.option("--working-days", type=click.IntRange(1, 30), default=DEFAULT_WORKING_DAYS, show_default=True)
+@click.option("--working-days", type=click.IntRange(1, 30), default=None,
+              help="公示原文写明的工作日数；市级公示不写则按工作指引计算")
 @data_option
 @today_option
 def new_notice(record_id, title, issuer, level, published_on, working_days, data_dir, today) -> None:

@@ -80,7 +80,6 @@ from generator.model import (
     CHANGE_SUBJECTS,
     EVENT_TYPE_NAMES,
     LEVEL_NAMES,
-    REVOCATION_REASONS,
     Cluster,
     Dataset,
     Event,
@@ -88,7 +87,7 @@ from generator.model import (
     PartialDate,
 )
 from generator.records import RECORD_TYPES, RecordType
-from generator.snapshot import LEVEL_ORDER, ClusterFacts, Deadline, NoticeFacts, Snapshot, page_url
+from generator.snapshot import LEVEL_ORDER, ClusterFacts, Deadline, NoticeFacts, Revocation, Snapshot, page_url
 from generator.tables import PATTERN_EXPECTATIONS, SchemaSet
 
 UID_DOMAIN = "gz-clusters"  # iCalendar UIDs: "<kind>-<record ids>@gz-clusters"
@@ -142,16 +141,18 @@ NOTICE_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
 )
 
 # JSON Schema: one per YAML record file type (generator.records.RECORD_TYPES kind -> output name).
-SCHEMA_KINDS = {"cluster": "cluster", "notice": "notice", "calendar": "calendar", "gazetteer": "districts",
+SCHEMA_KINDS = {"policy": "policy", "cluster": "cluster", "notice": "notice", "calendar": "calendar", "gazetteer": "districts",
                 "site": "site"}
 SCHEMA_DOCS = {
+    "policy": ("政策记录", "data/policy/<政策标识>.yaml：一份政策文件（工作指引或办法）的规则，每个数值注明条款与原文。"),
     "cluster": ("集群记录", "data/clusters/<集群标识>.yaml：一个集群、它的事件（认定、复核、撤销、变更、年度报告）和信息来源。"),
     "notice": ("公示记录", "data/notices/<公示标识>.yaml：一次公示、异议受理方式、公示结果和公示名单。"),
     "calendar": ("工作日历", "data/calendar/<年份>.yaml：一年的国务院节假日安排（放假时段与调休上班日）。"),
     "districts": ("广州市辖区", "data/districts.yaml：广州市各区的区划代码及其来源。"),
     "site": ("网站信息", "data/site.yaml：网站名称、主办单位、联系方式和备案信息。"),
 }
-GROUP_TITLES = {"objection": "异议受理", "outcome": "公示结果"}
+GROUP_TITLES = {"objection": "异议受理", "outcome": "公示结果", "in_force": "施行与有效期", "validity": "认定有效期",
+                "publicity": "公示期", "annual_report": "年度报告", "target": "认定数量"}
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def build_exports(snapshot: Snapshot, schema_set: SchemaSet, base_url: str | Non
     recognised = recognised_by_notice(facts.cluster for facts in clusters)
     for facts in sorted(snapshot.notices, key=lambda f: f.notice.id):
         files += _notice_package(facts, schema_set, recognised.get(facts.notice.id, []))
+    files.append(_criteria(snapshot))
     files.append(_feed(dataset, schema_set, snapshot, base))
     files.append(_calendar(snapshot, base))
     for record_type in RECORD_TYPES:
@@ -502,6 +504,23 @@ def _window_sentence(view: NoticeFacts) -> str:
     return sentence
 
 
+def _criteria(snapshot: Snapshot) -> ExportFile:
+    """The quantified criteria of the municipal guideline the site explains, for the self-check
+    form (site_src/javascripts/self-check.js) and for reuse: the same data the criteria page prints."""
+    policy = snapshot.rules
+    data = {
+        "policy": policy.id,
+        "title": policy.title,
+        "thresholds": [
+            {"key": t.key, "clause": t.clause, "subject": t.subject, "comparison": t.comparison,
+             "operator": t.operator, "value": _json_cell(t.value), "unit": t.unit, "words": t.words, "group": t.group}
+            for t in policy.thresholds
+        ],
+    }
+    return ExportFile("data/criteria.json", _json_bytes(data), JSON_TYPE, "认定条件的量化指标（JSON）",
+                      f"《{policy.short_title}》所列认定条件中的量化指标：条款、原文用语、比较方式、数值与单位。")
+
+
 # ---------------------------------------------------------------------------------------------
 # Atom feed
 
@@ -536,14 +555,15 @@ def _unique_keys(keys: list[str]) -> list[str]:
     return unique
 
 
-def _event_title(event: Event) -> str:
+def _event_title(event: Event, revocation: Revocation | None) -> str:
     level = LEVEL_NAMES.get(event.level or "", "")
     if event.type == "certified":
         return f"{level}认定"
     if event.type == "renewed":
         return f"{level}认定复核通过"
     if event.type == "revoked":
-        return f"撤销{level}认定（指引 {event.reason}）" if event.reason else f"撤销{level}认定"
+        basis = f"{revocation.policy.short_title} {event.reason}" if revocation and revocation.policy else event.reason
+        return f"撤销{level}认定（{basis}）" if event.reason else f"撤销{level}认定"
     if event.type == "changed":
         return f"变更报备（{CHANGE_SUBJECTS.get(event.subject or '', '其他')}）"
     if event.type == "annual_report":
@@ -551,10 +571,10 @@ def _event_title(event: Event) -> str:
     return EVENT_TYPE_NAMES.get(event.type, event.type)
 
 
-def _event_summary(cluster: Cluster, event: Event) -> str:
-    parts = [f"{event.date.chinese()}，{cluster.name}：{_event_title(event)}。"]
-    if event.type == "revoked" and event.reason in REVOCATION_REASONS:
-        parts.append(f"撤销理由：{REVOCATION_REASONS[event.reason]}。")
+def _event_summary(cluster: Cluster, event: Event, revocation: Revocation | None) -> str:
+    parts = [f"{event.date.chinese()}，{cluster.name}：{_event_title(event, revocation)}。"]
+    if event.type == "revoked" and revocation and revocation.ground:
+        parts.append(f"撤销理由：“{revocation.ground}”")
     if event.doc_no:
         parts.append(f"文号：{event.doc_no}。")
     if event.description:
@@ -584,12 +604,14 @@ def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
             items.append(_FeedItem(f"notice/{notice.id}/final", outcome.final_date, f"公示结果：{notice.title}",
                                    "".join(parts), page, outcome.final_url, "final-list", "正式名单"))
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
-    dated = [(view.cluster, event) for view in clusters for event in view.cluster.events if event.date is not None]
-    keys = _unique_keys([_event_key(cluster, event) for cluster, event in dated])
-    for key, (cluster, event) in zip(keys, dated):
+    dated = [(view, event) for view in clusters for event in view.cluster.events if event.date is not None]
+    keys = _unique_keys([_event_key(view.cluster, event) for view, event in dated])
+    for key, (view, event) in zip(keys, dated):
+        cluster = view.cluster
+        revocation = view.revocation if event.type == "revoked" else None
         items.append(_FeedItem(
-            f"cluster/{key}", event.date.earliest, f"{cluster.name}：{_event_title(event)}",
-            _event_summary(cluster, event), f"clusters/{cluster.id}/", event.source, event.type,
+            f"cluster/{key}", event.date.earliest, f"{cluster.name}：{_event_title(event, revocation)}",
+            _event_summary(cluster, event, revocation), f"clusters/{cluster.id}/", event.source, event.type,
             EVENT_TYPE_NAMES.get(event.type, event.type)))
     # The snapshot holds only what had happened by its day: a record dated later waits for its day.
     return sorted(items, key=lambda item: (item.day, item.key), reverse=True)

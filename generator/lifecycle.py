@@ -1,7 +1,9 @@
 """The life of a recognition as pure functions: validity, renewal, annual reports, revocation, status.
 
-Every function takes the records and "today" (a calendar day in Asia/Shanghai) and returns
-values; nothing here reads the clock or a file. Dates a source states only to the month or year
+Every function takes the records, the policies (data/policy/) and "today" (a calendar day in
+Asia/Shanghai) and returns values; nothing here reads the clock or a file. A recognition, a
+renewal, a report and a notice are each judged under the policy of their level in force on their
+date, so a successor guideline changes the rules for what comes after it and nothing before. Dates a source states only to the month or year
 stay uncertain: a bound is a span of possible days, and a status that the known dates cannot
 decide is reported as unknown rather than guessed.
 """
@@ -12,13 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from generator.calendar import SHANGHAI, CalendarNotCovered, WorkingCalendar, start_of_day
-from generator.model import LEVEL_NAMES, Cluster, Event, Notice, PartialDate
+from generator.model import LEVEL_NAMES, Cluster, Event, Notice, PartialDate, Policy, PolicySet, ReportRule
 
-VALIDITY_YEARS = 3  # guideline 4.1
-EXPIRING_DAYS = 90  # DESIGN: 即将到期 when the validity ends within 90 days
-REVIEW_GRACE_DAYS = 365  # project rule: one annual cycle (3.1) after expiry for the 复核 to be recorded
-GUIDELINE_IN_FORCE = (dt.date(2024, 12, 30), dt.date(2027, 12, 29))  # guideline 5.2
-MUNICIPAL_TARGET = 25  # guideline 1.6: 25个左右
+# The site's own working practice (本站做法), not the guideline's: each is explained on the
+# practice page (generator/templates/practice.md.j2), which prints these very numbers.
+EXPIRING_DAYS = 90  # 即将到期: the validity certainly ends within this many days
+REVIEW_GRACE_DAYS = 365  # 待复核: this long after the end, a review result may still be unrecorded
 
 STATUS_LABELS = {
     "in_publicity": "公示中",
@@ -62,20 +63,37 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return dt.date(day.year + years, 3, 1)
 
 
-def validity_end(valid_from: dt.date, years: int = VALIDITY_YEARS) -> dt.date:
-    """Last valid day: valid_from + 3 years − 1 day (2023-07-10 → 2026-07-09; 2024-02-29 → 2027-02-28)."""
+def validity_end(valid_from: dt.date, years: int) -> dt.date:
+    """Last valid day: valid_from + N years − 1 day (3 years: 2023-07-10 → 2026-07-09; 2024-02-29 → 2027-02-28)."""
     return add_years(valid_from, years) - dt.timedelta(days=1)
 
 
-def renewed_end(old_valid_until: dt.date, years: int = VALIDITY_YEARS) -> dt.date:
-    """复核 passing extends validity by 3 years from the day after the old end (4.1)."""
+def renewed_end(old_valid_until: dt.date, years: int) -> dt.date:
+    """A passed 复核 extends validity by N years from the day after the old end (4.1)."""
     return validity_end(old_valid_until + dt.timedelta(days=1), years)
 
 
-def annual_report_due(covered_year: int) -> dt.date:
-    """The report covering `covered_year` is due on the last day of February of the next year (4.2)."""
-    year = covered_year + 1
-    return dt.date(year, 3, 1) - dt.timedelta(days=1)
+def governing(policies: PolicySet, level: str, day: dt.date | None) -> Policy | None:
+    """The policy of `level` that judges something dated `day` (its first policy when undated)."""
+    if day is None:
+        return policies.first(level)
+    return policies.in_force(level, day)
+
+
+def guideline(policies: PolicySet, day: dt.date) -> Policy | None:
+    """The municipal guideline in force on `day` (None before the first one began)."""
+    return policies.in_force("municipal", day)
+
+
+def guideline_in_force_on(policies: PolicySet, day: dt.date) -> bool:
+    """Whether a municipal guideline had begun by `day`; it still counts after it lapses."""
+    return guideline(policies, day) is not None
+
+
+def guideline_lapsed(policies: PolicySet, day: dt.date) -> bool:
+    """Whether the municipal guideline in force on `day` had passed its stated last day."""
+    current = guideline(policies, day)
+    return current is not None and current.in_force_until is not None and day > current.in_force_until
 
 
 @dataclass(frozen=True)
@@ -89,13 +107,18 @@ class Recognition:
     stated: bool  # validity taken from the source rather than computed
     renewals: tuple[Event, ...]
     ends_before_renewals: tuple[Bound | None, ...]  # the end in force when each renewal happened
+    policy: Policy | None  # the policy its validity was computed under (None: stated, or no policy)
 
     @property
     def level_name(self) -> str:
         return LEVEL_NAMES[self.level]
 
 
-def recognitions(cluster: Cluster) -> tuple[Recognition, ...]:
+def _years(policy: Policy | None) -> int | None:
+    return policy.validity_years.value if policy is not None else None
+
+
+def recognitions(cluster: Cluster, policies: PolicySet) -> tuple[Recognition, ...]:
     """Each certification of the cluster with its validity after the renewals that follow it."""
     found: list[Recognition] = []
     for index, event in enumerate(cluster.events):
@@ -103,10 +126,12 @@ def recognitions(cluster: Cluster) -> tuple[Recognition, ...]:
             continue
         stated = event.valid_until is not None
         valid_from = Bound.of(event.valid_from or event.date) if (event.valid_from or event.date) else None
+        policy = governing(policies, event.level, event.date.earliest if event.date else None)
+        years = _years(policy)
         if event.valid_until is not None:
             valid_until = Bound.of(event.valid_until)
-        elif event.date is not None:
-            valid_until = Bound.of(event.date).shifted(validity_end)
+        elif event.date is not None and years is not None:
+            valid_until = Bound.of(event.date).shifted(lambda day, n=years: validity_end(day, n))
         else:
             valid_until = None
         renewals, ends = [], []
@@ -116,11 +141,15 @@ def recognitions(cluster: Cluster) -> tuple[Recognition, ...]:
             if later.type == "renewed" and later.level == event.level:
                 renewals.append(later)
                 ends.append(valid_until)
+                renewal_years = _years(governing(policies, later.level, later.date.earliest if later.date else None))
                 if later.valid_until is not None:
                     valid_until = Bound.of(later.valid_until)
-                elif valid_until is not None:
-                    valid_until = valid_until.shifted(renewed_end)
-        found.append(Recognition(event.level, event, valid_from, valid_until, stated, tuple(renewals), tuple(ends)))
+                elif valid_until is not None and renewal_years is not None:
+                    valid_until = valid_until.shifted(lambda day, n=renewal_years: renewed_end(day, n))
+                else:
+                    valid_until = None
+        found.append(Recognition(event.level, event, valid_from, valid_until, stated, tuple(renewals), tuple(ends),
+                                 None if stated else policy))
     return tuple(found)
 
 
@@ -144,15 +173,18 @@ class ClusterStatus:
         return self.code in ("valid", "expiring")
 
 
-def cluster_status(cluster: Cluster, today: dt.date, in_open_publicity: bool = False) -> ClusterStatus:
+def cluster_status(cluster: Cluster, today: dt.date, policies: PolicySet,
+                   in_open_publicity: bool = False) -> ClusterStatus:
     """The cluster's status on `today` (Asia/Shanghai)."""
-    candidates = [_status_of(r, today) for r in recognitions(cluster)]
+    candidates = [_status_of(r, today) for r in recognitions(cluster, policies)]
     order = ["valid", "expiring", "unknown", "review_due", "expired"]
     best = min(candidates, key=lambda status: order.index(status.code), default=None)
     revoked = revocation(cluster)
     if revoked is not None and revoked.date is not None and revoked.date.latest <= today:
+        ground = revocation_ground(policies, revoked)
+        basis = f"{ground[0].short_title} {revoked.reason}" if ground else f"第 {revoked.reason} 条"
         return ClusterStatus("revoked", best.recognition if best else None,
-                             f"已于 {revoked.date} 依据指引 {revoked.reason} 撤销认定")
+                             f"已于 {revoked.date} 依据{basis}撤销认定")
     if in_open_publicity and (best is None or not best.counts_as_municipal):
         return ClusterStatus("in_publicity", best.recognition if best else None, "列入正在公示的名单")
     return best or ClusterStatus("unknown", None, "没有认定记录")
@@ -178,43 +210,66 @@ def _status_of(recognition: Recognition, today: dt.date) -> ClusterStatus:
     return ClusterStatus("expired", recognition, f"{name}认定有效期已于 {end.label} 届满，未见复核通过记录")
 
 
+def revocation_ground(policies: PolicySet, revoked: Event) -> tuple[Policy, str] | None:
+    """The policy and the text of the ground a revocation names (the municipal guideline's 4.3)."""
+    day = revoked.date.earliest if revoked.date else None
+    for policy in (governing(policies, "municipal", day), policies.first("municipal")):
+        if policy is not None and revoked.reason in policy.revocation_grounds:
+            return policy, policy.revocation_grounds[revoked.reason]
+    return None
+
+
+REPORT_STATE_LABELS = {"submitted": "已报送", "due": "待报送", "not_recorded": "未见记录"}
+
+
 @dataclass(frozen=True)
 class ReportObligation:
+    level: str  # of the recognition it belongs to
     covered_year: int
     due_on: dt.date
     submitted: Event | None
-    state: str  # submitted | due | overdue
+    state: str  # key of REPORT_STATE_LABELS; "not_recorded": due date passed, no report recorded here
+    policy: Policy  # whose rule sets the due date
+    rule: ReportRule
 
     @property
     def label(self) -> str:
-        return {"submitted": "已报送", "due": "待报送", "overdue": "逾期未报送"}[self.state]
+        return REPORT_STATE_LABELS[self.state]
 
 
-def annual_reports(cluster: Cluster, today: dt.date) -> tuple[ReportObligation, ...]:
-    """Reports owed under 4.2 by the cluster's own municipal recognitions with an exact date.
+def annual_reports(cluster: Cluster, today: dt.date, policies: PolicySet) -> tuple[ReportObligation, ...]:
+    """Reports owed by each recognition with an exact start, under its level's own rule.
 
-    A report covering year Y is owed when the cluster is still valid (and not revoked) on its due
-    date. National/provincial recognitions are left out: no source says those clusters report to
-    the city, and an "overdue" claim about them would be an invented accusation.
+    A report on year Y is owed when the recognition is still valid (and not revoked) on its due
+    date, which the policy of its level in force at the start of Y+1 sets (municipal: 4.2, the last
+    day of February; national and provincial: their own documents). A report not recorded here
+    is "not recorded" — never "not submitted": the site only knows what its records say.
     """
     submitted = {e.year: e for e in cluster.events if e.type == "annual_report"}
     revoked = revocation(cluster)
     cut = revoked.date.earliest if revoked is not None and revoked.date is not None else None
-    owed: dict[int, ReportObligation] = {}
-    for recognition in recognitions(cluster):
+    owed: dict[tuple[str, int], ReportObligation] = {}
+    for recognition in recognitions(cluster, policies):
         start, end = recognition.valid_from, recognition.valid_until
-        if recognition.level != "municipal" or start is None or end is None or not start.is_exact:
+        if start is None or end is None or not start.is_exact:
             continue
         year = start.earliest.year
-        while annual_report_due(year) <= end.earliest and (cut is None or annual_report_due(year) <= cut):
-            due = annual_report_due(year)
+        while True:
+            policy = governing(policies, recognition.level, dt.date(year + 1, 1, 1))
+            rule = policy.annual_report if policy is not None else None
+            if rule is None:
+                break
+            due = rule.due_on(year)
+            if due > end.earliest or (cut is not None and due > cut):
+                break
             if year in submitted:
                 state = "submitted"
             else:
-                state = "overdue" if today > due else "due"
-            owed[year] = ReportObligation(year, due, submitted.get(year), state)
+                state = "not_recorded" if today > due else "due"
+            owed[(recognition.level, year)] = ReportObligation(recognition.level, year, due, submitted.get(year),
+                                                              state, policy, rule)
             year += 1
-    return tuple(owed[year] for year in sorted(owed))
+    return tuple(owed[key] for key in sorted(owed, key=lambda k: (k[1], k[0])))
 
 
 @dataclass(frozen=True)
@@ -235,6 +290,7 @@ class NoticeWindow:
     closes_at: dt.datetime
     cutoff: dt.time | None  # a stated cut-off earlier than 24:00 on the last day
     checked: bool
+    policy: Policy | None  # whose rule set the number of working days (None: the notice states it)
     missing_years: tuple[int, ...] = ()
 
     @property
@@ -255,12 +311,27 @@ class NoticeWindow:
         return "closed"
 
 
-def notice_window(notice: Notice, calendar: WorkingCalendar) -> NoticeWindow:
+class WorkingDaysUnknown(Exception):
+    """A notice that states no number of working days, of a level whose policy sets none."""
+
+
+def window_working_days(notice: Notice, policies: PolicySet) -> tuple[int, Policy | None]:
+    """N and who sets it: the notice's own number (policy None), else its level's policy on its date."""
+    if notice.working_days is not None:
+        return notice.working_days, None
+    policy = governing(policies, notice.level, notice.published_on)
+    if policy is None or policy.publicity_working_days.value is None:
+        raise WorkingDaysUnknown(notice.id)
+    return policy.publicity_working_days.value, policy
+
+
+def notice_window(notice: Notice, calendar: WorkingCalendar, policies: PolicySet) -> NoticeWindow:
     """The notice's window; raises CalendarNotCovered when a needed year's arrangement is missing
-    and the notice states no end date of its own."""
+    and the notice states no end date of its own, WorkingDaysUnknown when nothing sets N."""
     start = notice.starts_on or notice.published_on
+    working_days, policy = window_working_days(notice, policies)
     try:
-        window = calendar.publicity_window(start, notice.working_days, notice.cutoff_time)
+        window = calendar.publicity_window(start, working_days, notice.cutoff_time)
     except CalendarNotCovered as missing:
         if notice.ends_on is None:
             raise
@@ -271,16 +342,7 @@ def notice_window(notice: Notice, calendar: WorkingCalendar) -> NoticeWindow:
         last_day = notice.ends_on
         closes_at = (dt.datetime.combine(last_day, notice.cutoff_time, tzinfo=SHANGHAI) if notice.cutoff_time
                      else start_of_day(last_day + dt.timedelta(days=1)))
-        return NoticeWindow(first_day, last_day, notice.working_days, (), start_of_day(first_day), closes_at,
-                            notice.cutoff_time, False, missing.years)
+        return NoticeWindow(first_day, last_day, working_days, (), start_of_day(first_day), closes_at,
+                            notice.cutoff_time, False, policy, missing.years)
     return NoticeWindow(window.first_day, window.last_day, window.working_days, window.days, window.opens_at,
-                        window.closes_at, notice.cutoff_time, True)
-
-
-def guideline_in_force_on(day: dt.date) -> bool:
-    """Whether the guideline had begun by `day` (5.2); it is still shown as lapsed after its end."""
-    return day >= GUIDELINE_IN_FORCE[0]
-
-
-def guideline_lapsed(today: dt.date) -> bool:
-    return today > GUIDELINE_IN_FORCE[1]
+                        window.closes_at, notice.cutoff_time, True, policy)

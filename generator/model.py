@@ -9,9 +9,10 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from typing import Any, Iterable
 
-from generator.calendar import DEFAULT_WORKING_DAYS, WorkingCalendar, YearArrangement
+from generator.calendar import WorkingCalendar, YearArrangement
 from generator.records import Row, Tables
 
 LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "municipal": "市级"}
@@ -21,13 +22,6 @@ EVENT_TYPE_NAMES = {
     "revoked": "撤销",
     "changed": "变更报备",
     "annual_report": "年度报告",
-}
-REVOCATION_REASONS = {  # guideline 4.3.1–4.3.5
-    "4.3.1": "有效期满未申请复核或经复核未通过",
-    "4.3.2": "发现虚假申报",
-    "4.3.3": "未及时报送集群年度培育情况信息表，不接受、不配合监测监督工作",
-    "4.3.4": "集群发生主导产业、空间范围、运营管理机构变更等重大变动未及时更新报备",
-    "4.3.5": "集群企业发生较大及以上安全、质量和环境污染等事故等违法违规或严重失信行为",
 }
 CHANGE_SUBJECTS = {"leading_industry": "主导产业", "area": "空间范围", "operator": "运营管理机构", "other": "其他"}
 
@@ -187,6 +181,7 @@ class Objection:
     email: str | None
     office_hours: str | None
     supervision_phone: str | None
+    requirements: str | None
 
 
 @dataclass(frozen=True)
@@ -211,7 +206,7 @@ class Notice:
     issuer: str
     published_on: dt.date
     starts_on: dt.date | None
-    working_days: int
+    working_days: int | None  # as the notice states it; else its level's policy sets it
     ends_on: dt.date | None
     cutoff_time: dt.time | None
     window_stated: str | None
@@ -222,6 +217,111 @@ class Notice:
     outcome: Outcome
     entries: tuple[NoticeEntry, ...]
     row: Row = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A quantified criterion, with the comparison word the text uses (以上/高于/不低于/不少于/不超过)."""
+
+    policy_id: str
+    key: str
+    clause: str
+    subject: str
+    comparison: str
+    value: Decimal
+    unit: str
+    words: str  # the clause's own words for it
+    group: str | None  # thresholds of one group: meeting one of them is enough
+    row: Row = field(compare=False, repr=False)
+
+    @property
+    def operator(self) -> str:
+        """The comparison as this site reads it (本站做法, explained on the criteria page)."""
+        return COMPARISON_OPERATORS[self.comparison]
+
+
+COMPARISON_OPERATORS = {"高于": ">", "不低于": ">=", "不少于": ">=", "以上": ">=", "不超过": "<="}
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A value of a policy with the clause and the words it comes from (either may be unknown)."""
+
+    value: Any
+    clause: str | None
+    words: str | None
+
+
+@dataclass(frozen=True)
+class ReportRule:
+    due_month: int
+    due_day: int | None  # None: the last day of the month ("2月底前")
+    words: str | None
+    recipient: str | None
+    clause: str | None
+
+    def due_on(self, covered_year: int) -> dt.date:
+        """The due date of the report on `covered_year`, in the next year."""
+        year = covered_year + 1
+        if self.due_day is None:
+            return dt.date(year, self.due_month, _calendar.monthrange(year, self.due_month)[1])
+        return dt.date(year, self.due_month, self.due_day)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A guideline or measures of one level, as data: every number with its clause."""
+
+    id: str
+    level: str
+    title: str
+    short_title: str
+    issuer: str
+    issued_on: PartialDate | None
+    doc_no: str | None
+    source_url: str | None
+    source_verified: bool
+    source_note: str | None
+    in_force_from: PartialDate
+    in_force_until: dt.date | None
+    in_force: Stated  # value: (from, until)
+    validity_years: Stated
+    publicity_working_days: Stated
+    annual_report: ReportRule | None
+    target: Stated
+    thresholds: tuple[Threshold, ...]
+    revocation_grounds: dict[str, str]  # clause -> text
+    clauses: dict[str, str]  # clause -> text, as the site quotes it
+    row: Row = field(compare=False, repr=False)
+
+    def clause_text(self, clause: str) -> str:
+        return self.clauses.get(clause) or self.revocation_grounds[clause]
+
+    @property
+    def thresholds_by_key(self) -> dict[str, Threshold]:
+        return {threshold.key: threshold for threshold in self.thresholds}
+
+
+class PolicySet:
+    """The policies of every level; a thing dated D is judged under the policy of its level in force on D."""
+
+    def __init__(self, policies: Iterable[Policy]):
+        self.all = tuple(sorted(policies, key=lambda p: (p.level, p.in_force_from.earliest, p.id)))
+
+    def of_level(self, level: str) -> tuple[Policy, ...]:
+        return tuple(p for p in self.all if p.level == level)
+
+    def in_force(self, level: str, day: dt.date) -> Policy | None:
+        """The latest policy of `level` that had begun by `day` (None before the first)."""
+        begun = [p for p in self.of_level(level) if p.in_force_from.earliest <= day]
+        return begun[-1] if begun else None
+
+    def first(self, level: str) -> Policy | None:
+        found = self.of_level(level)
+        return found[0] if found else None
+
+    def get(self, policy_id: str) -> Policy:
+        return next(p for p in self.all if p.id == policy_id)
 
 
 @dataclass(frozen=True)
@@ -237,6 +337,7 @@ class Dataset:
     notices: dict[str, Notice]
     site: Site | None
     calendar: WorkingCalendar
+    policies: PolicySet
 
 
 def _children(rows: list[Row], parent_field: str, usable) -> dict[str, list[Row]]:
@@ -297,7 +398,7 @@ def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
             issuer=row.values["issuer"],
             published_on=_date(row, "published_on"),
             starts_on=_date(row, "starts_on"),
-            working_days=_int(row, "working_days") or DEFAULT_WORKING_DAYS,
+            working_days=_int(row, "working_days"),
             ends_on=_date(row, "ends_on"),
             cutoff_time=dt.time.fromisoformat(cutoff) if cutoff else None,
             window_stated=_text(row, "window_stated"),
@@ -306,7 +407,7 @@ def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
             basis=_text(row, "basis"),
             objection=Objection(*(_text(row, f"objection_{n}") for n in (
                 "channels", "contact_person", "phone", "address", "postcode", "email", "office_hours",
-                "supervision_phone"))),
+                "supervision_phone", "requirements"))),
             outcome=Outcome(
                 _int(row, "outcome_objections_received"),
                 _int(row, "outcome_objections_upheld"),
@@ -321,6 +422,7 @@ def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
             ),
             row=row,
         )
+    policies = PolicySet(_policy(row, tables, usable) for row in tables["policies"] if usable(row))
     site_rows = [row for row in tables["site"] if usable(row)]
     site = Site({k: _text(site_rows[0], k) for k in site_rows[0].values}, site_rows[0]) if site_rows else None
     return Dataset(
@@ -331,6 +433,46 @@ def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
         calendar=WorkingCalendar(
             YearArrangement.from_mapping(row.doc.data) for row in tables["calendar_years"] if usable(row)
         ),
+        policies=policies,
+    )
+
+
+def _policy(row: Row, tables: Tables, usable) -> Policy:
+    pid = row.values["id"]
+
+    def children(resource: str) -> list[Row]:
+        return [r for r in tables[resource] if usable(r) and r.values["policy_id"] == pid]
+
+    due_month = _int(row, "annual_report_due_month")
+    until = _date(row, "in_force_until")
+    return Policy(
+        id=pid,
+        level=row.values["level"],
+        title=row.values["title"],
+        short_title=row.values["short_title"],
+        issuer=row.values["issuer"],
+        issued_on=_partial(row, "issued_on"),
+        doc_no=_text(row, "doc_no"),
+        source_url=_text(row, "source_url"),
+        source_verified=row.values["source_verified"] == "true",
+        source_note=_text(row, "source_note"),
+        in_force_from=PartialDate.parse(row.values["in_force_from"]),
+        in_force_until=until,
+        in_force=Stated(until, _text(row, "in_force_clause"), _text(row, "in_force_words")),
+        validity_years=Stated(_int(row, "validity_years"), _text(row, "validity_clause"), _text(row, "validity_words")),
+        publicity_working_days=Stated(_int(row, "publicity_working_days"), _text(row, "publicity_clause"),
+                                      _text(row, "publicity_words")),
+        annual_report=ReportRule(due_month, _int(row, "annual_report_due_day"), _text(row, "annual_report_words"),
+                                 _text(row, "annual_report_recipient"), _text(row, "annual_report_clause"))
+        if due_month is not None else None,
+        target=Stated(_int(row, "target_count"), _text(row, "target_clause"), _text(row, "target_words")),
+        thresholds=tuple(
+            Threshold(pid, r.values["key"], r.values["clause"], r.values["subject"], r.values["comparison"],
+                      Decimal(r.values["value"]), r.values["unit"], r.values["words"], _text(r, "group"), r)
+            for r in children("policy_thresholds")),
+        revocation_grounds={r.values["clause"]: r.values["text"] for r in children("policy_revocation_grounds")},
+        clauses={r.values["clause"]: r.values["text"] for r in children("policy_clauses")},
+        row=row,
     )
 
 

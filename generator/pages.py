@@ -17,8 +17,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from generator.export import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
-from generator.lifecycle import GUIDELINE_IN_FORCE, MUNICIPAL_TARGET, NOTICE_STATE_LABELS, STATUS_LABELS
-from generator.model import CHANGE_SUBJECTS, EVENT_TYPE_NAMES, LEVEL_NAMES, REVOCATION_REASONS
+from generator.lifecycle import (
+    EXPIRING_DAYS,
+    NOTICE_STATE_LABELS,
+    REPORT_STATE_LABELS,
+    REVIEW_GRACE_DAYS,
+    STATUS_LABELS,
+)
+from generator.model import CHANGE_SUBJECTS, COMPARISON_OPERATORS, EVENT_TYPE_NAMES, LEVEL_NAMES
 from generator.problems import CODES, ProblemType
 from generator.snapshot import Snapshot, page_url
 from generator.tables import PATTERN_EXPECTATIONS, TYPE_NAMES, SchemaSet
@@ -113,11 +119,14 @@ def environment() -> Environment:
         comment_end_string="##}",
     )
     env.globals.update(LEVEL_NAMES=LEVEL_NAMES, EVENT_TYPE_NAMES=EVENT_TYPE_NAMES, STATUS_LABELS=STATUS_LABELS,
-                       REVOCATION_REASONS=REVOCATION_REASONS, CHANGE_SUBJECTS=CHANGE_SUBJECTS)
+                       NOTICE_STATE_LABELS=NOTICE_STATE_LABELS, REPORT_STATE_LABELS=REPORT_STATE_LABELS,
+                       CHANGE_SUBJECTS=CHANGE_SUBJECTS, COMPARISON_OPERATORS=COMPARISON_OPERATORS,
+                       EXPIRING_DAYS=EXPIRING_DAYS, REVIEW_GRACE_DAYS=REVIEW_GRACE_DAYS)
     env.filters["clause"] = lambda number: f"guideline.md#clause-{str(number).replace('.', '-')}"
     env.filters["iso"] = lambda value: value.isoformat() if value is not None else ""
     env.filters["title_meta"] = title_meta
     env.filters["size"] = human_size
+    env.filters["number"] = lambda value: format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
     return env
 
 
@@ -135,7 +144,8 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
         "today": snapshot.day,
         "districts": dataset.districts,
         "site": dataset.site.values if dataset.site else {},
-        "guideline_in_force": GUIDELINE_IN_FORCE,
+        "policy": snapshot.rules,
+        "policies": dataset.policies,
         "guideline_started": snapshot.guideline_started,
         "guideline_lapsed": snapshot.guideline_lapsed,
     }
@@ -144,13 +154,21 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
         def href(target: str) -> str:
             return relative_href(src_uri, target)
 
-        return Page(src_uri, env.get_template(template).render(**common, **context, href=href), in_nav)
+        def asset(path: str) -> str:
+            """A link to a file of the site (not a page), relative to this page's URL."""
+            return "../" * page_url(src_uri).count("/") + path
+
+        return Page(src_uri, env.get_template(template).render(**common, **context, href=href, asset=asset), in_nav)
 
     shown = {facts.cluster.id: facts for facts in clusters}
     pages = [
         page("home.md.j2", "index.md", True, clusters=clusters, notices=notices, municipal=snapshot.municipal,
+             municipal_auto=snapshot.municipal_by_auto_recognition,
              undetermined=snapshot.undetermined,
-             target=MUNICIPAL_TARGET, upcoming=snapshot.upcoming(), recent=snapshot.recent()),
+             upcoming=snapshot.upcoming(), recent=snapshot.recent()),
+        page("criteria.md.j2", "criteria.md", True),
+        page("practice.md.j2", "practice.md", True),
+        page("procedure.md.j2", "procedure.md", True),
         page("cluster_list.md.j2", "clusters/index.md", True, clusters=clusters, district=None),
         page("district_index.md.j2", "districts/index.md", True, clusters=clusters),
         page("notice_index.md.j2", "notices/index.md", True, notices=notices),

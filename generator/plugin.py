@@ -25,7 +25,6 @@ from generator import SCHEMAS_DIR
 from generator.clock import resolve_day
 from generator.dataset import LoadResult, load_dataset
 from generator.export import build_exports
-from generator.lifecycle import GUIDELINE_IN_FORCE
 from generator.pages import NOTICE_LABELS_SCRIPT, notice_labels_script, render_pages
 from generator.problems import Severity
 from generator.snapshot import Snapshot, take_snapshot
@@ -71,7 +70,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         config.extra["clusters"] = {
             "today": day.isoformat(),
             "data_changed": data_last_changed(data_dir, day),
-            "guideline_until": GUIDELINE_IN_FORCE[1].isoformat(),
+            "guideline_until": until.isoformat() if (until := self.snapshot.rules.in_force_until) else None,
             "guideline_lapsed": self.snapshot.guideline_lapsed,
             "site": dict(site.values) if site else {},
         }

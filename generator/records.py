@@ -44,6 +44,16 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         parent_field="year",
     ),
     RecordType(
+        "policy",
+        "policy/*.yaml",
+        "policies",
+        key="id",
+        children={"thresholds": "policy_thresholds", "revocation_grounds": "policy_revocation_grounds",
+                  "clauses": "policy_clauses"},
+        groups=("in_force", "validity", "publicity", "annual_report", "target"),
+        parent_field="policy_id",
+    ),
+    RecordType(
         "cluster",
         "clusters/*.yaml",
         "clusters",

@@ -8,11 +8,19 @@ revocation, recognitions before their programme existed, notice entries and outc
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections.abc import Iterator, Mapping
 
 from generator.calendar import CalendarNotCovered, WorkingCalendar
-from generator.lifecycle import EXPIRING_DAYS, notice_window, recognitions
-from generator.model import LEVEL_NAMES, Cluster, Dataset, Event, Notice, PartialDate
+from generator.lifecycle import (
+    EXPIRING_DAYS,
+    WorkingDaysUnknown,
+    governing,
+    notice_window,
+    recognitions,
+    revocation_ground,
+)
+from generator.model import COMPARISON_OPERATORS, LEVEL_NAMES, Cluster, Dataset, Event, Notice, PartialDate, Policy, PolicySet
 from generator.problems import Problem, problem
 from generator.records import Row, Tables
 
@@ -39,12 +47,6 @@ EVENT_ALLOWED = {
 EVENT_FIELDS = ("date", "level", "batch", "doc_no", "source", "notice", "valid_from", "valid_until", "reason", "year",
                 "subject", "description", "note")
 
-# When each level's programme began: a recognition dated before it is certainly wrong.
-PROGRAMME_START = {
-    "national": (dt.date(2022, 1, 1), "2022 年，工信部企业〔2022〕119号"),
-    "provincial": (dt.date(2023, 1, 1), "2023 年，粤工信服务函〔2023〕4号"),
-    "municipal": (dt.date(2024, 12, 30), "2024-12-30，本指引 5.2"),
-}
 
 
 def check_rows(tables: Tables) -> Iterator[Problem]:
@@ -95,17 +97,46 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
                   today: dt.date | None = None) -> Iterator[Problem]:
     """Rules on typed records; `event_titles` are the events schema's field titles; `today`
     (Asia/Shanghai) enables the future-date warning."""
+    policies = dataset.policies
+    for policy in policies.all:
+        yield from check_policy(policy)
+    if not policies.of_level("municipal"):
+        yield problem("policy-missing", "data/policy", 1, 1)
     for cluster in dataset.clusters.values():
-        yield from check_cluster(cluster, event_titles, today)
-        yield from check_lifecycle(cluster)
+        yield from check_cluster(cluster, event_titles, policies, today)
+        yield from check_lifecycle(cluster, policies)
     for notice in dataset.notices.values():
-        yield from check_notice(notice, dataset.calendar)
+        yield from check_notice(notice, dataset.calendar, policies)
         if today is not None and notice.published_on > today:
             yield problem("notice-scheduled", *notice.row.located("published_on"), date=notice.published_on,
                           today=today)
 
 
-def check_cluster(cluster: Cluster, event_titles: Mapping[str, str],
+def check_policy(policy: Policy) -> Iterator[Problem]:
+    """A policy's quoted words are its clauses' own, and its dates are in order."""
+    for threshold in policy.thresholds:
+        clause = policy.clauses.get(threshold.clause)
+        if clause is None:
+            yield problem("policy-clause-missing", *threshold.row.located("clause"), clause=threshold.clause)
+        elif threshold.words not in clause:
+            yield problem("policy-words-not-in-clause", *threshold.row.located("words"), words=threshold.words,
+                          clause=threshold.clause)
+    for group, clause_field, words_field in (("in_force", "in_force_clause", "in_force_words"),
+                                             ("validity", "validity_clause", "validity_words"),
+                                             ("publicity", "publicity_clause", "publicity_words"),
+                                             ("annual_report", "annual_report_clause", "annual_report_words"),
+                                             ("target", "target_clause", "target_words")):
+        clause, words = policy.row.values.get(clause_field), policy.row.values.get(words_field)
+        if clause and clause not in policy.clauses:
+            yield problem("policy-clause-missing", *policy.row.located(clause_field), clause=clause)
+        elif clause and words and words not in policy.clauses[clause]:
+            yield problem("policy-words-not-in-clause", *policy.row.located(words_field), words=words, clause=clause)
+    if policy.in_force_until is not None and policy.in_force_until < policy.in_force_from.latest:
+        yield problem("validity-order", *policy.row.located("in_force_until"), valid_from=policy.in_force_from,
+                      valid_until=policy.in_force_until)
+
+
+def check_cluster(cluster: Cluster, event_titles: Mapping[str, str], policies: PolicySet,
                   today: dt.date | None = None) -> Iterator[Problem]:
     events = cluster.events
     if not any(event.type == "certified" for event in events):
@@ -129,10 +160,17 @@ def check_cluster(cluster: Cluster, event_titles: Mapping[str, str],
         elif event.type == "revoked":
             revoked = event
         if event.type in ("certified", "renewed") and event.level and event.date:
-            start, since = PROGRAMME_START[event.level]
-            if event.date.latest < start:
+            first = policies.first(event.level)
+            if first is not None and event.date.latest < first.in_force_from.earliest:
                 yield problem("event-before-programme", *event.row.located("date"),
-                              level_name=LEVEL_NAMES[event.level], date=event.date, since=since)
+                              level_name=LEVEL_NAMES[event.level], date=event.date,
+                              since=f"{first.in_force_from}，{first.doc_no or first.title}")
+        if event.type == "revoked" and event.reason and revocation_ground(policies, event) is None:
+            day = event.date.earliest if event.date else None
+            policy = governing(policies, "municipal", day) or policies.first("municipal")
+            grounds = "、".join(policy.revocation_grounds) if policy else "（无）"
+            yield problem("revocation-ground-unknown", *event.row.located("reason"), reason=event.reason,
+                          grounds=grounds)
         if event.type == "renewed" and event.level:
             prior = [e for e in events[: events.index(event)] if e.type == "certified" and e.level == event.level]
             if not prior:
@@ -160,9 +198,12 @@ def check_event_fields(event: Event, titles: Mapping[str, str]) -> Iterator[Prob
 
 
 
-def check_lifecycle(cluster: Cluster) -> Iterator[Problem]:
-    """Renewals inside the expiry window (4.1); annual reports not before certification (4.2)."""
-    for recognition in recognitions(cluster):
+def check_lifecycle(cluster: Cluster, policies: PolicySet) -> Iterator[Problem]:
+    """Renewals inside the expiry window (4.1); annual reports not before certification (4.2);
+    the area criterion of a municipal recognition (3.2.2), a warning since the record states a fact."""
+    for recognition in recognitions(cluster, policies):
+        if recognition.level == "municipal" and cluster.area_km2 is not None:
+            yield from _area_criterion(cluster, recognition, policies)
         for renewal, end in zip(recognition.renewals, recognition.ends_before_renewals):
             if end is None or renewal.date is None:
                 continue
@@ -178,7 +219,20 @@ def check_lifecycle(cluster: Cluster) -> Iterator[Problem]:
                               certified=certified_year)
 
 
-def check_notice(notice: Notice, calendar: WorkingCalendar) -> Iterator[Problem]:
+def _area_criterion(cluster: Cluster, recognition, policies: PolicySet) -> Iterator[Problem]:
+    certified = recognition.certified
+    policy = governing(policies, "municipal", certified.date.earliest if certified.date else None)
+    threshold = policy.thresholds_by_key.get("area") if policy else None
+    if threshold is None:
+        return
+    area = Decimal(str(cluster.area_km2))
+    meets = {">": area > threshold.value, ">=": area >= threshold.value, "<=": area <= threshold.value}
+    if not meets[COMPARISON_OPERATORS[threshold.comparison]]:
+        yield problem("area-outside-criterion", *cluster.row.located("area_km2"), area=cluster.area_km2,
+                      unit=threshold.unit, words=threshold.words, short=policy.short_title, clause=threshold.clause)
+
+
+def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet) -> Iterator[Problem]:
     for entry in notice.entries:
         if entry.cluster is None and entry.name is None:
             yield problem("entry-needs-reference", *entry.row.located("cluster"))
@@ -193,7 +247,11 @@ def check_notice(notice: Notice, calendar: WorkingCalendar) -> Iterator[Problem]
                       upheld=outcome.objections_upheld, received=outcome.objections_received)
     start_field = "starts_on" if notice.starts_on else "published_on"
     try:
-        window = notice_window(notice, calendar)
+        window = notice_window(notice, calendar, policies)
+    except WorkingDaysUnknown:
+        yield problem("notice-working-days-unknown", *notice.row.located("working_days"),
+                      level_name=LEVEL_NAMES[notice.level])
+        return
     except CalendarNotCovered as exc:
         yield problem("calendar-not-covered", *notice.row.located(start_field), what="公示开始日期",
                       date=notice.starts_on or notice.published_on, years="、".join(map(str, exc.years)))
@@ -204,7 +262,7 @@ def check_notice(notice: Notice, calendar: WorkingCalendar) -> Iterator[Problem]
                       ends_on=notice.ends_on)
     if window.checked and notice.ends_on is not None and notice.ends_on < window.last_day:
         yield problem("notice-ends-early", *notice.row.located("ends_on"), ends_on=notice.ends_on,
-                      working_days=notice.working_days, last_day=window.last_day)
+                      working_days=window.working_days, last_day=window.last_day)
     if outcome.final_date is not None and outcome.final_date <= window.last_day:
         yield problem("outcome-before-window", *notice.row.located("outcome_final_date"), date=outcome.final_date,
                       last_day=window.last_day)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from generator.calendar import CalendarNotCovered, start_of_day
 from generator.lifecycle import (
-    GUIDELINE_IN_FORCE,
     NOTICE_STATE_LABELS,
+    WorkingDaysUnknown,
     Bound,
     ClusterStatus,
     NoticeWindow,
@@ -32,13 +32,14 @@ from generator.lifecycle import (
     ReportObligation,
     annual_reports,
     cluster_status,
-    guideline_in_force_on,
+    guideline,
     guideline_lapsed,
     notice_window,
     recognitions,
     revocation,
+    revocation_ground,
 )
-from generator.model import Cluster, Dataset, District, Event, Notice, Outcome, PartialDate
+from generator.model import LEVEL_NAMES, Cluster, Dataset, District, Event, Notice, Outcome, PartialDate, Policy
 
 LEVEL_ORDER = ("national", "provincial", "municipal")
 _ONE_DAY = dt.timedelta(days=1)
@@ -64,6 +65,13 @@ class NoticeFacts:
 
 
 @dataclass(frozen=True)
+class Revocation:
+    event: Event
+    policy: Policy | None  # whose revocation grounds it names
+    ground: str | None  # the ground's text, as the policy states it
+
+
+@dataclass(frozen=True)
 class ClusterFacts:
     """A cluster as of the snapshot's day: only what had happened, with its derived status."""
 
@@ -73,6 +81,7 @@ class ClusterFacts:
     recognitions: tuple[Recognition, ...]
     reports: tuple[ReportObligation, ...]
     notices: tuple[NoticeFacts, ...]  # published notices that list it, newest first
+    revocation: Revocation | None
 
     @property
     def level(self) -> str | None:
@@ -138,8 +147,22 @@ class Snapshot:
     changes: tuple[Change, ...]  # newest first
     municipal: tuple[ClusterFacts, ...]  # counted as valid municipal clusters (1.6) on the day
     undetermined: tuple[ClusterFacts, ...]  # status unknown: the sources leave the dates open
-    guideline_started: bool
+    guideline: Policy | None  # the municipal guideline in force on the day
     guideline_lapsed: bool
+
+    @property
+    def municipal_by_auto_recognition(self) -> tuple[ClusterFacts, ...]:
+        """Counted clusters whose status rests on a national or provincial recognition (1.6)."""
+        return tuple(f for f in self.municipal if f.status.recognition and f.status.recognition.level != "municipal")
+
+    @property
+    def guideline_started(self) -> bool:
+        return self.guideline is not None
+
+    @property
+    def rules(self) -> Policy:
+        """The municipal guideline whose rules the site explains: in force on the day, else the first."""
+        return self.guideline or self.dataset.policies.first("municipal")
 
     def upcoming(self, limit: int = 10) -> list[Deadline]:
         """Open obligations that had not passed at the start of the day, soonest first."""
@@ -181,9 +204,11 @@ def outcome_published(notice: Notice, window: NoticeWindow | None, day: dt.date)
 
 def notice_facts(notice: Notice, dataset: Dataset, day: dt.date) -> NoticeFacts:
     try:
-        window = notice_window(notice, dataset.calendar)
+        window = notice_window(notice, dataset.calendar, dataset.policies)
     except CalendarNotCovered as missing:
         return NoticeFacts(_without_outcome(notice), None, "unknown", missing.years, None)
+    except WorkingDaysUnknown:
+        return NoticeFacts(_without_outcome(notice), None, "unknown", (), None)
     if not outcome_published(notice, window, day):
         notice = _without_outcome(notice)
     state = window.state_on(day)
@@ -215,23 +240,33 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
         listed = listed_in.get(cluster.id, [])
         if not cluster.events and not listed:
             continue  # nothing about it had been published by the day
-        status = cluster_status(cluster, day, in_open_publicity=any(f.state == "open" for f in listed))
+        policies = dataset.policies
+        status = cluster_status(cluster, day, policies, in_open_publicity=any(f.state == "open" for f in listed))
         clusters.append(ClusterFacts(cluster, dataset.districts.get(cluster.district), status,
-                                     recognitions(cluster), annual_reports(cluster, day), tuple(listed)))
-    started = guideline_in_force_on(day)
-    municipal = tuple(f for f in clusters if started and f.status.counts_as_municipal)
+                                     recognitions(cluster, policies), annual_reports(cluster, day, policies),
+                                     tuple(listed), _revocation(cluster, policies)))
+    current = guideline(dataset.policies, day)
+    municipal = tuple(f for f in clusters if current is not None and f.status.counts_as_municipal)
     changes = sorted((Change(e.date, f, e) for f in clusters for e in f.cluster.events if e.date is not None),
                      key=lambda c: (c.date.latest, c.cluster.cluster.id), reverse=True)
     undetermined = tuple(f for f in clusters if f.status.code == "unknown")
-    return Snapshot(day, dataset, tuple(clusters), notices, tuple(_deadlines(clusters, notices, started)),
-                    tuple(changes), municipal, undetermined, started, guideline_lapsed(day))
+    return Snapshot(day, dataset, tuple(clusters), notices, tuple(_deadlines(clusters, notices, current)),
+                    tuple(changes), municipal, undetermined, current, guideline_lapsed(dataset.policies, day))
+
+
+def _revocation(cluster: Cluster, policies) -> Revocation | None:
+    event = revocation(cluster)
+    if event is None:
+        return None
+    ground = revocation_ground(policies, event)
+    return Revocation(event, *ground) if ground else Revocation(event, None, None)
 
 
 def _whole_day(day: dt.date) -> dt.datetime:
     return start_of_day(day + _ONE_DAY)
 
 
-def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], started: bool) -> list[Deadline]:
+def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], current: Policy | None) -> list[Deadline]:
     found: list[Deadline] = []
     for facts in notices:
         window, notice = facts.window, facts.notice
@@ -245,11 +280,16 @@ def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], s
     for facts in clusters:
         cluster = facts.cluster
         for report in facts.reports:
+            basis = _basis(report.policy, report.rule.clause)
+            key = f"annual-report-{cluster.id}-{report.covered_year}"
+            if report.level != "municipal":
+                key += f"-{report.level}"
             found.append(Deadline(
-                f"annual-report-{cluster.id}-{report.covered_year}", "annual_report", report.due_on,
-                _whole_day(report.due_on), False, cluster.name, f"{report.covered_year} 年度报告报送截止（指引 4.2）",
-                f"{cluster.name}应于 {report.due_on.isoformat()} 前报送 {report.covered_year} 年度集群培育情况信息表"
-                "（指引 4.2）。", facts.page, done=report.state == "submitted"))
+                key, "annual_report", report.due_on, _whole_day(report.due_on), False, cluster.name,
+                f"{report.covered_year} 年度报告报送截止（{basis}）",
+                f"{cluster.name}（{report.policy.short_title}所管{LEVEL_NAMES[report.level]}认定）报送 "
+                f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。",
+                facts.page, done=report.state == "submitted"))
         revoked = revocation(cluster)
         for recognition in facts.recognitions:
             end = recognition.valid_until
@@ -257,19 +297,29 @@ def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], s
                 continue  # known only to the month or year: no day to state
             if revoked is not None and revoked.date is not None and revoked.date.earliest <= end.earliest:
                 continue  # revoked before it would have ended
+            basis = "来源载明" if recognition.stated else _basis(recognition.policy, recognition.policy.validity_years.clause
+                                                               if recognition.policy else None)
             found.append(Deadline(
                 f"validity-end-{cluster.id}-{recognition.level}-{_recognition_key(recognition)}", "validity_end",
                 end.earliest, _whole_day(end.earliest), False, cluster.name, f"{recognition.level_name}认定有效期届满",
-                f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}；"
-                "有效期满后，由市工业和信息化局组织开展复核（指引 4.1）。", facts.page))
-    if started:
-        start, last_day = GUIDELINE_IN_FORCE
+                f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}（{basis}）。",
+                facts.page))
+    if current is not None and current.in_force_until is not None:
+        last_day = current.in_force_until
+        basis = _basis(current, current.in_force.clause)
         found.append(Deadline(
-            "guideline-lapse", "guideline_lapse", last_day, _whole_day(last_day), False, "《工作指引》",
-            "有效期届满（指引 5.2）",
-            f"工作指引自 {start.isoformat()} 起施行，有效期 3 年，{last_day.isoformat()} 为最后一天（指引 5.2）。",
+            f"guideline-lapse-{current.id}", "guideline_lapse", last_day, _whole_day(last_day), False,
+            "《工作指引》", f"有效期最后一天（{basis}）",
+            f"{current.title}：“{current.in_force.words}”（{basis}）；按本站读法，{last_day.isoformat()} 为最后一天。",
             "guideline.md"))
     return sorted(found, key=lambda d: (d.closes_at, d.key))
+
+
+def _basis(policy: Policy | None, clause: str | None) -> str:
+    """Where a rule comes from, as the site cites it: "指引 4.2", or the document's short title."""
+    if policy is None:
+        return "来源未载明依据"
+    return f"{policy.short_title} {clause}" if clause else policy.short_title
 
 
 def _recognition_key(recognition: Recognition) -> str:

@@ -51,6 +51,7 @@ PATTERN_EXPECTATIONS = {
     "[0-9()（）+ -]{5,30}": "应为电话号码，只能包含数字、括号、加号、空格和连字符",
     "[a-z]+": "只能使用小写英文字母",
     "[0-9A-Za-z]{6,20}": "应为 6 到 20 位字母或数字",
+    "[0-9]+(\\.[0-9]+)*": "应为条款编号，例如 3.2.2",
 }
 class _AllKeys(frozenset):
     """Stands for every key: a single file such as districts.yaml could not be read at all."""

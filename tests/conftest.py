@@ -1,6 +1,6 @@
 """Shared test helpers: build a temporary data/ folder from the fixtures and run the validate CLI.
 
-The temporary folder holds the REAL data/districts.yaml and data/calendar/ (if present), plus the
+The temporary folder holds the REAL data/districts.yaml, data/calendar/ and data/policy/, plus the
 fixture records in tests/fixtures/base/ (never the real clusters or notices), plus, for a case
 folder, its files/ overlay minus the paths listed in its remove.txt.
 """
@@ -35,8 +35,9 @@ def make_data_dir(tmp_path: Path, case_dir: Path | None = None) -> Path:
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy2(REAL_DATA / "districts.yaml", data / "districts.yaml")
-    if (REAL_DATA / "calendar").is_dir():
-        shutil.copytree(REAL_DATA / "calendar", data / "calendar")
+    for folder in ("calendar", "policy"):
+        if (REAL_DATA / folder).is_dir():
+            shutil.copytree(REAL_DATA / folder, data / folder)
     shutil.copytree(FIXTURE_BASE, data, dirs_exist_ok=True)
     if case_dir is not None:
         files = case_dir / "files"

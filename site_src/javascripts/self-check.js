@@ -9,14 +9,12 @@
   "use strict";
 
   /*
-   * 全部条件，一处定义。键与表单中的 data-criterion 一致。
-   *   clause   出处条款（《工作指引》条款号）
-   *   text     条件的简短名称（用于合计与读屏播报）
-   *   wording  原文用语（量化指标）
-   *   type     "number" 数字比较；"yesno" 是／否；"anyOf" 若干数字项满足其一
-   *   op       ">"（高于）、">="（不低于、不少于、以上）、"<="（不超过）
-   *   limit    门槛数值；unit 单位
-   *   min/max/integer  可接受的输入范围（超出时视为未填写并提示）
+   * “是／否”条件在这里定义；量化指标（门槛数值、比较方式、原文用语、条款）不写在这里，而是从
+   * 表单 data-criteria 指向的 data/criteria.json 读取：它由 data/policy/ 中的政策数据生成，与
+   * 页面上的清单同源。键与表单中的 data-criterion 一致。
+   *   clause   出处条款；text 条件的简短名称（用于合计与读屏播报）
+   *   type     "number" 数字比较；"yesno" 是／否；"anyOf" 同一组的数字项满足其一
+   *   op       ">"（高于）、">="（不低于、不少于、以上）、"<="（不超过）；limit 门槛数值；unit 单位
    *   partOf   属于哪个 anyOf 条件（本身不单独计入合计）
    */
   var CRITERIA = {
@@ -25,54 +23,49 @@
     "no-cyber-incident": { clause: "3.2.1", type: "yesno", text: "近三年未发生重大及以上网络安全事件和数据安全事件" },
     "no-tax-violation": { clause: "3.2.1", type: "yesno", text: "近三年未发生偷税漏税等违法违规行为" },
     "no-serious-dishonesty": { clause: "3.2.1", type: "yesno", text: "近三年未发生严重失信和其它重大问题的行为" },
-
     // 3.2.2 具有较强核心竞争力
     "industry-policy": { clause: "3.2.2", type: "yesno", text: "主导产业符合国家和广东省产业政策及广州市“十四五”规划" },
     "district-pillar": { clause: "3.2.2", type: "yesno", text: "主导产业为所在区的支柱或者特色产业" },
     "city-leading": { clause: "3.2.2", type: "yesno", text: "发展水平位居细分领域广州市前列" },
     "brand-known": { clause: "3.2.2", type: "yesno", text: "有较高的集群品牌知名度" },
-    "area": { clause: "3.2.2", type: "number", text: "占地面积", wording: "不超过100平方公里",
-      op: "<=", limit: 100, unit: "平方公里", min: 0 },
-    "annual-output": { clause: "3.2.2", type: "number", text: "近三年年均产值", wording: "在30亿元以上",
-      op: ">=", limit: 30, unit: "亿元", min: 0 },
-    "sme-output-share": { clause: "3.2.2", type: "number", text: "中小企业产值占集群总产值", wording: "高于60%",
-      op: ">", limit: 60, unit: "%", min: 0, max: 100 },
-    "leading-industry-share": { clause: "3.2.2", type: "number", text: "主导产业占集群总产值比例", wording: "高于60%",
-      op: ">", limit: 60, unit: "%", min: 0, max: 100 },
-    "output-growth": { clause: "3.2.2", type: "number", text: "产值年均增速", wording: "高于5%",
-      op: ">", limit: 5, unit: "%" },
-
     // 3.2.3 优质中小企业梯度培育成效显著
     "gradient-work": { clause: "3.2.3", type: "yesno", text: "持续开展优质中小企业梯度培育工作" },
-    "champion-firms": { clause: "3.2.3", type: "number", text: "国家级制造业单项冠军或专精特新“小巨人”企业",
-      wording: "不少于1家", op: ">=", limit: 1, unit: "家", min: 0, integer: true, partOf: "gradient-firms" },
-    "quality-firms": { clause: "3.2.3", type: "number", text: "国家级高新技术企业等五类企业合计",
-      wording: "不少于10家", op: ">=", limit: 10, unit: "家", min: 0, integer: true, partOf: "gradient-firms" },
-    "gradient-firms": { clause: "3.2.3", type: "anyOf", text: "企业数量（两项满足其一）",
-      of: ["champion-firms", "quality-firms"] },
-
     // 3.2.4 具有较强协同创新能力
-    "rd-growth": { clause: "3.2.4", type: "number", text: "近三年中小企业研发经费年均增长", wording: "高于10%",
-      op: ">", limit: 10, unit: "%" },
     "innovation-platforms": { clause: "3.2.4", type: "yesno", text: "建立多元创新平台，与大型企业、高校和科研院所创新合作紧密" },
     "collaboration-mechanism": { clause: "3.2.4", type: "yesno", text: "大中小企业融通创新和产学研协同创新机制完善" },
     "standards-work": { clause: "3.2.4", type: "yesno", text: "积极参加主导产业的标准制修订工作" },
     "core-technology": { clause: "3.2.4", type: "yesno", text: "突破了一批主导产业的关键核心技术" },
-    "patent-growth": { clause: "3.2.4", type: "number", text: "有效发明专利年均增长率", wording: "不低于15%",
-      op: ">=", limit: 15, unit: "%" },
-    "patents-per-10k": { clause: "3.2.4", type: "number", text: "每万人有效发明专利拥有量", wording: "不低于15个",
-      op: ">=", limit: 15, unit: "个", min: 0 },
-
     // 3.2.5 集群布局科学，统筹规划
     "operator-body": { clause: "3.2.5", type: "yesno", text: "设立有较强治理和服务能力的运营管理机构" },
     "service-institution": { clause: "3.2.5", type: "yesno", text: "建立或者引入优质中小企业公共服务机构" },
     "digital-transformation": { clause: "3.2.5", type: "yesno", text: "数字化转型效果明显" },
-    "industrial-internet-rate": { clause: "3.2.5", type: "number", text: "工业互联网平台应用普及率", wording: "不低于15%",
-      op: ">=", limit: 15, unit: "%", min: 0, max: 100 },
     "green-development": { clause: "3.2.5", type: "yesno", text: "具有较高绿色化发展水平" },
     "international-cooperation": { clause: "3.2.5", type: "yesno", text: "积极参与主导产业国际合作机制或交流活动" },
     "three-year-plan": { clause: "3.2.5", type: "yesno", text: "制定本集群未来三年发展规划" }
   };
+
+  /* 输入框可接受的范围（本站的输入检查，不是认定门槛）：按单位判断。 */
+  function inputLimits(unit, key) {
+    if (unit === "家") { return { min: 0, integer: true }; }
+    if (unit === "%") { return /share|rate/.test(key) ? { min: 0, max: 100 } : {}; }
+    return { min: 0 };
+  }
+
+  /* 把 data/criteria.json 的量化指标并入 CRITERIA（同一组的指标另加一个 anyOf 条件）。 */
+  function addThresholds(thresholds) {
+    for (var i = 0; i < thresholds.length; i++) {
+      var th = thresholds[i];
+      var limits = inputLimits(th.unit, th.key);
+      CRITERIA[th.key] = { clause: th.clause, type: "number", text: th.subject, wording: th.words,
+        op: th.operator, limit: th.value, unit: th.unit, min: limits.min, max: limits.max,
+        integer: limits.integer, partOf: th.group || undefined };
+      if (th.group) {
+        var group = CRITERIA[th.group] || (CRITERIA[th.group] = { clause: th.clause, type: "anyOf",
+          text: "企业数量（满足其一即可）", of: [] });
+        group.of.push(th.key);
+      }
+    }
+  }
 
   var STATE_TEXT = { pass: "满足", fail: "不满足", empty: "未填写" };
   var ANNOUNCE_DELAY_MS = 700;
@@ -238,9 +231,21 @@
     update(false);
   }
 
+  var thresholdsLoaded = false;
+
   function init() {
     var form = document.getElementById("self-check-form");
-    if (form) { bind(form); } else { refreshCurrent = null; }
+    if (!form) { refreshCurrent = null; return; }
+    if (thresholdsLoaded) { bind(form); return; }
+    var request = new XMLHttpRequest();
+    request.open("GET", form.getAttribute("data-criteria"));
+    request.responseType = "json";
+    request.onload = function () {
+      if (request.status !== 200 || !request.response) { return; }
+      if (!thresholdsLoaded) { addThresholds(request.response.thresholds); thresholdsLoaded = true; }
+      bind(form);
+    };
+    request.send();
   }
 
   // 浏览器“后退”恢复页面时可能带回已填的值：重新计算一次。
