@@ -147,6 +147,8 @@ def _load(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> LoadResul
     problems += calendar_problems
     bad_files |= {p.path for p in calendar_problems}
     dataset = build_dataset(tables, bad_files)
+    if not dataset.policies.of_level("municipal") and "policies" not in unloaded:
+        problems.append(problem("policy-missing", display(data_dir / "policy"), 1, 1))
     problems += check_dataset(dataset, _titles(schema_set, "events"), today)
     return LoadResult(dataset, sorted(set(problems)), len(files))
 

@@ -291,6 +291,8 @@ class Policy:
     target: Stated
     thresholds: tuple[Threshold, ...]
     revocation_grounds: dict[str, str]  # clause -> text
+    excerpts: dict[str, tuple[str, str]]  # key -> (clause, words): passages the pages quote
+    excerpt_rows: tuple[Row, ...] = field(compare=False, repr=False)
     clauses: dict[str, str]  # clause -> text, as the site quotes it
     row: Row = field(compare=False, repr=False)
 
@@ -471,6 +473,8 @@ def _policy(row: Row, tables: Tables, usable) -> Policy:
                       Decimal(r.values["value"]), r.values["unit"], r.values["words"], _text(r, "group"), r)
             for r in children("policy_thresholds")),
         revocation_grounds={r.values["clause"]: r.values["text"] for r in children("policy_revocation_grounds")},
+        excerpts={r.values["key"]: (r.values["clause"], r.values["words"]) for r in children("policy_excerpts")},
+        excerpt_rows=tuple(children("policy_excerpts")),
         clauses={r.values["clause"]: r.values["text"] for r in children("policy_clauses")},
         row=row,
     )

@@ -159,15 +159,6 @@ CODES: dict[str, ProblemType] = {
          "放假时间段应先写开始日、后写结束日（含）。"),
         ("calendar-date-outside-year", "日期 {date} 不在 {year} 年安排可能涉及的范围内",
          "某年的节假日安排只涉及该年及前一年年底（例如 2023 年元旦假期从 2022-12-31 开始）。"),
-    ),
-    **_types(
-        "业务规则",
-        W,
-        ("area-outside-criterion", "占地面积 {area} {unit}不符合{short} {clause}“{words}”",
-         "这是市级集群申报单位须具备的条件（认定条件页），不是数据错误：记录照录来源载明的面积。"
-         "请核对来源；国家级、省级集群不适用这一条件。"),
-        ("recognition-date-unknown", "认定日期未载明：来源没有给出日期，有效期将无法计算",
-         "来源没有写明认定日期时，日期留空并会在网站上显示为“未载明”。找到正式文件后请补上日期与文号。"),
         ("policy-missing", "data/policy/ 中没有市级政策文件（工作指引）",
          "网站的有效期、公示期、年度报告、认定条件等规则都取自 data/policy/ 中的政策数据；至少需要一份 level: municipal 的文件。"),
         ("policy-clause-missing", "引用的条款 {clause} 不在本文件的 clauses 列表中",
@@ -178,6 +169,15 @@ CODES: dict[str, ProblemType] = {
          "撤销理由写撤销情形的条款编号，须是撤销当日施行的市级指引（data/policy/）所列的撤销情形之一。"),
         ("notice-working-days-unknown", "公示没有写明公示期的工作日数，{level_name}政策数据也没有规定，无法计算公示期",
          "市级公示的工作日数由工作指引规定（见 data/policy/），其他级别的公示请照录公示原文写明的工作日数（working_days）。"),
+    ),
+    **_types(
+        "业务规则",
+        W,
+        ("area-outside-criterion", "占地面积 {area} {unit}不符合{short} {clause}“{words}”",
+         "这是市级集群申报单位须具备的条件（认定条件页），不是数据错误：记录照录来源载明的面积。"
+         "请核对来源；国家级、省级集群不适用这一条件。"),
+        ("recognition-date-unknown", "认定日期未载明：来源没有给出日期，有效期将无法计算",
+         "来源没有写明认定日期时，日期留空并会在网站上显示为“未载明”。找到正式文件后请补上日期与文号。"),
         ("calendar-not-covered-stated-end",
          "{what} {date} 涉及尚未收录节假日安排的年份（{years}）：按公示载明的截止日 {ends_on} 发布，尚未与官方日历核对",
          "公示载明了自己的截止日（ends_on）时，即使缺少相关年份的国务院节假日安排也照常发布，页面会说明公示期"

@@ -49,7 +49,7 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         "policies",
         key="id",
         children={"thresholds": "policy_thresholds", "revocation_grounds": "policy_revocation_grounds",
-                  "clauses": "policy_clauses"},
+                  "excerpts": "policy_excerpts", "clauses": "policy_clauses"},
         groups=("in_force", "validity", "publicity", "annual_report", "target"),
         parent_field="policy_id",
     ),

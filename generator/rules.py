@@ -100,8 +100,6 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
     policies = dataset.policies
     for policy in policies.all:
         yield from check_policy(policy)
-    if not policies.of_level("municipal"):
-        yield problem("policy-missing", "data/policy", 1, 1)
     for cluster in dataset.clusters.values():
         yield from check_cluster(cluster, event_titles, policies, today)
         yield from check_lifecycle(cluster, policies)
@@ -131,6 +129,12 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
             yield problem("policy-clause-missing", *policy.row.located(clause_field), clause=clause)
         elif clause and words and words not in policy.clauses[clause]:
             yield problem("policy-words-not-in-clause", *policy.row.located(words_field), words=words, clause=clause)
+    for row in policy.excerpt_rows:
+        clause, words = row.values["clause"], row.values["words"]
+        if clause not in policy.clauses and clause not in policy.revocation_grounds:
+            yield problem("policy-clause-missing", *row.located("clause"), clause=clause)
+        elif words not in policy.clause_text(clause):
+            yield problem("policy-words-not-in-clause", *row.located("words"), words=words, clause=clause)
     if policy.in_force_until is not None and policy.in_force_until < policy.in_force_from.latest:
         yield problem("validity-order", *policy.row.located("in_force_until"), valid_from=policy.in_force_from,
                       valid_until=policy.in_force_until)
@@ -165,7 +169,8 @@ def check_cluster(cluster: Cluster, event_titles: Mapping[str, str], policies: P
                 yield problem("event-before-programme", *event.row.located("date"),
                               level_name=LEVEL_NAMES[event.level], date=event.date,
                               since=f"{first.in_force_from}，{first.doc_no or first.title}")
-        if event.type == "revoked" and event.reason and revocation_ground(policies, event) is None:
+        if (event.type == "revoked" and event.reason and policies.of_level("municipal")
+                and revocation_ground(policies, event) is None):
             day = event.date.earliest if event.date else None
             policy = governing(policies, "municipal", day) or policies.first("municipal")
             grounds = "、".join(policy.revocation_grounds) if policy else "（无）"

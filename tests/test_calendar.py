@@ -228,8 +228,8 @@ def test_publicity_window(calendar, published_on, n, expected_days):
                                                    tzinfo=PLUS_8)
 
 
-def test_default_is_seven_working_days(calendar):
-    window = calendar.publicity_window(D("2024-06-07"))  # 端午 2024-06-10 falls inside
+def test_seven_working_days_around_a_holiday(calendar):
+    window = calendar.publicity_window(D("2024-06-07"), 7)  # 端午 2024-06-10 falls inside
     assert window.working_days == 7
     assert window.days == days("2024-06-07", "2024-06-11", "2024-06-12", "2024-06-13", "2024-06-14",
                                "2024-06-17", "2024-06-18")
@@ -344,7 +344,7 @@ def test_state_at_an_instant_in_any_zone(miit_2022, instant, state):
 
 
 def test_state_at_in_summer_new_york_time(calendar):
-    window = calendar.publicity_window(D("2024-06-07"))  # closes 2024-06-19 00:00 +08:00 = 12:00 EDT on the 18th
+    window = calendar.publicity_window(D("2024-06-07"), 7)  # closes 2024-06-19 00:00 +08:00 = 12:00 EDT on the 18th
     assert window.state_at(dt.datetime(2024, 6, 18, 11, 59, tzinfo=NEW_YORK)) == "open"
     assert window.state_at(dt.datetime(2024, 6, 18, 12, 1, tzinfo=NEW_YORK)) == "closed"
 

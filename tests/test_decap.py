@@ -166,7 +166,8 @@ def test_form_order_is_the_record_file_order(kind):
 def test_enum_options_are_labelled_from_the_descriptions():
     events = by_name(by_name(collection("cluster")["fields"])["events"]["fields"])
     assert {"label": "certified 认定", "value": "certified"} in events["type"]["options"]
-    assert {"label": "4.3.2 虚假申报", "value": "4.3.2"} in events["reason"]["options"]
+    assert {"label": "national 国家级（工信部）", "value": "national"} in by_name(
+        collection("notice")["fields"])["level"]["options"]
 
 
 def test_a_schema_change_reaches_the_form():

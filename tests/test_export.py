@@ -44,7 +44,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTICE = "test-municipal-2025-list"
 ATOM = "{http://www.w3.org/2005/Atom}"
 BOM = b"\xef\xbb\xbf"
-SCHEMA_KINDS = ("cluster", "notice", "calendar", "districts", "site")
+SCHEMA_KINDS = ("policy", "cluster", "notice", "calendar", "districts", "site")
 
 
 def _load(data_dir: Path, today: dt.date = TODAY):
@@ -94,7 +94,7 @@ def _csv_rows(content: bytes) -> list[dict[str, str]]:
 def test_output_paths(files):
     assert set(files) == {
         "data/clusters.csv", "data/clusters.json", "data/events.csv", "data/notices.csv", "data/notices.json",
-        "data/datapackage.json",
+        "data/datapackage.json", "data/criteria.json",
         f"data/notices/{NOTICE}/entries.csv", f"data/notices/{NOTICE}/datapackage.json",
         f"data/notices/{NOTICE}/final-diff.json",
         "feeds/notices.atom", "calendar/deadlines.ics",
@@ -390,7 +390,7 @@ def test_calendar_deadlines(files):
                             dt.datetime(2025, 2, 28, 17, 30, tzinfo=SHANGHAI))
     assert start.utcoffset() == end.utcoffset() == dt.timedelta(hours=8)
     assert close["DTSTART"].params["TZID"] == close["DTEND"].params["TZID"] == "Asia/Shanghai"
-    lapse = events["guideline-lapse@gz-clusters"]
+    lapse = events["guideline-lapse-guangzhou-2024@gz-clusters"]
     assert lapse.decoded("DTSTART") == dt.date(2027, 12, 29) and lapse.decoded("DTEND") == dt.date(2027, 12, 30)
     report = events["annual-report-test-municipal-alpha-2025@gz-clusters"]
     assert report.decoded("DTSTART") == dt.date(2026, 2, 28)
@@ -436,7 +436,7 @@ def _validator(files, kind: str) -> Draft202012Validator:
 
 def _record_files(root: Path) -> list[tuple[str, Path]]:
     found = []
-    for folder, kind in (("clusters", "cluster"), ("notices", "notice"), ("calendar", "calendar")):
+    for folder, kind in (("clusters", "cluster"), ("notices", "notice"), ("calendar", "calendar"), ("policy", "policy")):
         found += [(kind, path) for path in sorted((root / folder).glob("*.yaml"))]
     for name, kind in (("districts.yaml", "districts"), ("site.yaml", "site")):
         if (root / name).is_file():
@@ -467,7 +467,7 @@ def test_json_schema_shape(files):
     assert "cluster_id" not in item["properties"] and "seq" not in item["properties"]
     assert item["properties"]["type"]["enum"] == ["certified", "renewed", "revoked", "changed", "annual_report"]
     assert item["properties"]["batch"]["minimum"] == 2022
-    assert cluster["properties"]["area_km2"]["maximum"] == 100
+    assert cluster["properties"]["area_km2"]["minimum"] == 0 and "maximum" not in cluster["properties"]["area_km2"]
     assert cluster["properties"]["verified"]["enum"] == [True, False, "true", "false"]
     notice = json.loads(files["schemas/notice.schema.json"].content)
     assert notice["properties"]["objection"]["additionalProperties"] is False

@@ -4,18 +4,26 @@ import datetime as dt
 
 import pytest
 
+from conftest import make_data_dir
+from generator import SCHEMAS_DIR
+from generator.dataset import load_dataset
 from generator.lifecycle import (
     add_years,
-    annual_report_due,
     annual_reports,
     cluster_status,
     recognitions,
     renewed_end,
     validity_end,
 )
-from generator.model import Cluster, Event, PartialDate
+from generator.model import Cluster, Event, PartialDate, PolicySet
 
 D = dt.date.fromisoformat
+
+
+@pytest.fixture(scope="module", name="policies")
+def policies_fixture(tmp_path_factory) -> PolicySet:
+    """The policies of data/policy/ (guideline: 3 years, reports by the end of February; MIIT: 30 April)."""
+    return load_dataset(make_data_dir(tmp_path_factory.mktemp("policies")), SCHEMAS_DIR).dataset.policies
 
 
 def event(type, date=None, **fields):
@@ -47,7 +55,7 @@ MUNICIPAL = event("certified", "2025-03-10", level="municipal", source="https://
     ],
 )
 def test_validity_is_three_years_minus_a_day(certified, valid_until):
-    assert validity_end(D(certified)) == D(valid_until)
+    assert validity_end(D(certified), 3) == D(valid_until)
 
 
 def test_add_years_moves_29_february_to_1_march():
@@ -60,12 +68,13 @@ def test_add_years_moves_29_february_to_1_march():
     [("2026-07-09", "2029-07-09"), ("2027-02-28", "2030-02-28"), ("2028-02-29", "2031-02-28")],
 )
 def test_renewal_extends_three_years_from_the_day_after(old_end, new_end):
-    assert renewed_end(D(old_end)) == D(new_end)
+    assert renewed_end(D(old_end), 3) == D(new_end)
 
 
 @pytest.mark.parametrize(("covered", "due"), [(2027, "2028-02-29"), (2025, "2026-02-28"), (2023, "2024-02-29")])
-def test_annual_report_due_last_day_of_february(covered, due):
-    assert annual_report_due(covered) == D(due)
+def test_annual_report_due_last_day_of_february(covered, due, policies):
+    rule = policies.first("municipal").annual_report  # the due date rule alone, whatever the year
+    assert rule.due_on(covered) == D(due)
 
 
 @pytest.mark.parametrize(
@@ -81,20 +90,20 @@ def test_annual_report_due_last_day_of_february(covered, due):
         ("2029-03-10", "expired"),
     ],
 )
-def test_municipal_status_over_time(today, status):
-    assert cluster_status(cluster(MUNICIPAL), D(today)).code == status
+def test_municipal_status_over_time(today, status, policies):
+    assert cluster_status(cluster(MUNICIPAL), D(today), policies).code == status
 
 
-def test_renewal_keeps_the_cluster_valid():
+def test_renewal_keeps_the_cluster_valid(policies):
     renewed = cluster(MUNICIPAL, event("renewed", "2028-02-01", level="municipal"))
-    assert recognitions(renewed)[0].valid_until.earliest == D("2031-03-09")
-    assert cluster_status(renewed, D("2028-03-10")).code == "valid"
+    assert recognitions(renewed, policies)[0].valid_until.earliest == D("2031-03-09")
+    assert cluster_status(renewed, D("2028-03-10"), policies).code == "valid"
 
 
-def test_revocation_takes_effect_on_its_date():
+def test_revocation_takes_effect_on_its_date(policies):
     revoked = cluster(MUNICIPAL, event("revoked", "2026-05-01", reason="4.3.3"))
-    assert cluster_status(revoked, D("2026-04-30")).code == "valid"
-    status = cluster_status(revoked, D("2026-05-01"))
+    assert cluster_status(revoked, D("2026-04-30"), policies).code == "valid"
+    status = cluster_status(revoked, D("2026-05-01"), policies)
     assert status.code == "revoked" and "4.3.3" in status.detail
 
 
@@ -109,42 +118,47 @@ def test_revocation_takes_effect_on_its_date():
         ("2027-01-01", "expired"),
     ],
 )
-def test_validity_stated_only_as_years(today, status):
+def test_validity_stated_only_as_years(today, status, policies):
     national = event("certified", level="national", batch=2022, source="https://example.org",
                      valid_from="2023", valid_until="2025")
-    assert cluster_status(cluster(national), D(today)).code == status
+    assert cluster_status(cluster(national), D(today), policies).code == status
 
 
-def test_recognition_without_any_date_has_unknown_status():
+def test_recognition_without_any_date_has_unknown_status(policies):
     national = event("certified", level="national", batch=2024, source="https://example.org")
-    status = cluster_status(cluster(national), D("2026-11-28"))
+    status = cluster_status(cluster(national), D("2026-11-28"), policies)
     assert status.code == "unknown" and "未见来源载明" in status.detail
 
 
-def test_national_recognition_counts_as_municipal():
+def test_national_recognition_counts_as_municipal(policies):
     national = event("certified", "2023-07-10", level="provincial", source="https://example.org")
-    status = cluster_status(cluster(national), D("2025-01-01"))
+    status = cluster_status(cluster(national), D("2025-01-01"), policies)
     assert status.code == "valid" and status.counts_as_municipal
 
 
-def test_candidate_in_open_publicity():
-    assert cluster_status(cluster(), D("2026-11-28"), in_open_publicity=True).code == "in_publicity"
+def test_candidate_in_open_publicity(policies):
+    assert cluster_status(cluster(), D("2026-11-28"), policies, in_open_publicity=True).code == "in_publicity"
     # a valid cluster stays valid while it appears on another list
-    assert cluster_status(cluster(MUNICIPAL), D("2026-11-28"), in_open_publicity=True).code == "valid"
+    assert cluster_status(cluster(MUNICIPAL), D("2026-11-28"), policies, in_open_publicity=True).code == "valid"
 
 
-def test_annual_reports_submitted_due_and_overdue():
+def test_annual_reports_submitted_due_and_not_recorded(policies):
     reported = cluster(MUNICIPAL, event("annual_report", "2026-02-20", year=2025))
-    states = [(o.covered_year, o.due_on.isoformat(), o.state) for o in annual_reports(reported, D("2027-03-01"))]
-    assert states == [(2025, "2026-02-28", "submitted"), (2026, "2027-02-28", "overdue"),
+    states = [(o.covered_year, o.due_on.isoformat(), o.state) for o in annual_reports(reported, D("2027-03-01"), policies)]
+    assert states == [(2025, "2026-02-28", "submitted"), (2026, "2027-02-28", "not_recorded"),
                       (2027, "2028-02-29", "due")]
+    assert [o.label for o in annual_reports(reported, D("2027-03-01"), policies)][1] == "未见记录"
 
 
-def test_no_reports_owed_after_revocation():
+def test_no_reports_owed_after_revocation(policies):
     revoked = cluster(MUNICIPAL, event("revoked", "2026-05-01", reason="4.3.3"))
-    assert [o.covered_year for o in annual_reports(revoked, D("2028-01-01"))] == [2025]
+    assert [o.covered_year for o in annual_reports(revoked, D("2028-01-01"), policies)] == [2025]
 
 
-def test_national_recognitions_owe_no_city_reports():
+def test_national_recognitions_report_by_their_own_rule(policies):
     national = event("certified", "2023-07-10", level="national", source="https://example.org")
-    assert annual_reports(cluster(national), D("2026-11-28")) == ()
+    owed = annual_reports(cluster(national), D("2026-11-28"), policies)
+    assert [(o.covered_year, o.due_on.isoformat(), o.policy.id) for o in owed] == [
+        (2023, "2024-04-30", "miit-2022"), (2024, "2025-04-30", "miit-2022"), (2025, "2026-04-30", "miit-2022")]
+    provincial = event("certified", "2023-07-10", level="provincial", source="https://example.org")
+    assert annual_reports(cluster(provincial), D("2026-11-28"), policies)[0].due_on == D("2024-03-31")

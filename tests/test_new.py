@@ -24,7 +24,9 @@ def test_new_notice_is_valid_and_dated_today(tmp_path):
     assert "published_on: 2026-11-27" in text and "# 如何提出异议" in text
     loaded = load_dataset(data, today=dt.date(2026, 11, 27))
     assert loaded.ok, [p.format() for p in loaded.problems]
-    assert loaded.dataset.notices["test-2026-list"].working_days == 7
+    notice = loaded.dataset.notices["test-2026-list"]
+    assert notice.working_days is None and notice.objection.channels is None  # nothing pre-filled
+    assert "channels: 书面" not in text
 
 
 def test_new_cluster_is_valid_with_the_values_given(tmp_path):

@@ -56,8 +56,8 @@ def test_home_lists_the_open_notice_and_counts_municipal_clusters(site):
     home = page(site, "")
     assert "【测试数据】2025 年广州市市级中小企业特色产业集群拟认定名单公示" in home.text
     assert "含今天还剩 5 个工作日" in home.text  # 02-24, 25, 26, 27 and 28
-    assert "目标为 25 个左右" in home.text
-    assert "至 2027-12-29" in home.text
+    assert "在全市范围内认定25个左右市级集群" in home.text  # quoted from 1.6, with the site's reading labelled
+    assert "最后一天为 2027-12-29" in home.text
 
 
 def test_cluster_list_has_one_row_per_cluster_with_filters(site):
@@ -88,9 +88,9 @@ def test_cluster_page_computes_validity_and_links_clauses(site, certified_site):
     assert "2028-03-09" not in page(site, "clusters/test-municipal-alpha").text  # certified after that day
     alpha = page(certified_site, "clusters/test-municipal-alpha")
     assert "2025-03-10 至 2028-03-09" in alpha.text
-    assert "按指引4.1计算" in alpha.text.replace(" ", "")
+    assert "指引4.1：集群有效期为三年。末日按本站做法计算" in alpha.text.replace(" ", "")
     revoked = page(certified_site, "clusters/test-provincial-gamma")
-    assert "撤销认定，依据指引 4.3.3" in revoked.text
+    assert "撤销认定，依据指引 4.3.3：未及时报送集群年度培育情况信息表" in revoked.text
     links = [a["href"] for a in revoked.find("a") if "clause-4-3-3" in a.get("href", "")]
     assert links and all(href.startswith("../../guideline/") for href in links)
 
@@ -245,6 +245,6 @@ def test_template_error_leaves_the_previous_site_untouched(fixture_data, tmp_pat
         cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 3, result.stdout + result.stderr  # a program defect, not a data problem
     assert "Traceback" not in result.stderr and "保持不变" in result.stderr, result.stderr
-    assert "criteria.md" in result.stderr and "missing" in result.stderr
+    assert "guideline.md" in result.stderr and "missing" in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mkdocs.yml", "overrides", "site"]
