@@ -120,6 +120,8 @@ class Source:
     publisher: str | None
     published_on: PartialDate | None
     states: str | None
+    official: bool  # the issuing authority's own page or document, checked
+    repost: bool
 
 
 @dataclass(frozen=True)
@@ -381,7 +383,7 @@ def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
             events=tuple(_event(r) for r in events.get(cid, [])),
             sources=tuple(
                 Source(r.values["url"], _text(r, "title"), _text(r, "publisher"), _partial(r, "published_on"),
-                       _text(r, "states"))
+                       _text(r, "states"), r.values.get("official") == "true", r.values.get("repost") == "true")
                 for r in sources.get(cid, [])
             ),
             row=row,

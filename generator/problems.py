@@ -159,6 +159,9 @@ CODES: dict[str, ProblemType] = {
          "放假时间段应先写开始日、后写结束日（含）。"),
         ("calendar-date-outside-year", "日期 {date} 不在 {year} 年安排可能涉及的范围内",
          "某年的节假日安排只涉及该年及前一年年底（例如 2023 年元旦假期从 2022-12-31 开始）。"),
+        ("verified-without-official-source", "名称写了 verified: true，但没有一个来源标明 official: true（发文机关原文）",
+         "只有核对过发文机关自己的网页或文件，才能把名称标为已核实；来源是转载页面或新闻报道时写 verified: false，"
+         "网站会显示“名称未核实”并照录来源的写法。"),
         ("policy-missing", "data/policy/ 中没有市级政策文件（工作指引）",
          "网站的有效期、公示期、年度报告、认定条件等规则都取自 data/policy/ 中的政策数据；至少需要一份 level: municipal 的文件。"),
         ("policy-clause-missing", "引用的条款 {clause} 不在本文件的 clauses 列表中",

@@ -145,6 +145,8 @@ def check_cluster(cluster: Cluster, event_titles: Mapping[str, str], policies: P
     events = cluster.events
     if not any(event.type == "certified" for event in events):
         yield problem("no-recognition", *cluster.row.located("events"))
+    if cluster.verified and not any(source.official for source in cluster.sources):
+        yield problem("verified-without-official-source", *cluster.row.located("verified"))
     revoked: Event | None = None
     previous: Event | None = None
     for event in events:
