@@ -302,8 +302,13 @@ def _notice_row(view: NoticeFacts, schema_set: SchemaSet) -> dict[str, Any]:
 
 def _event_rows(clusters: list[ClusterFacts], schema_set: SchemaSet) -> list[dict[str, Any]]:
     specs = schema_set.schemas["events"]["fields"]
-    return [{spec["name"]: _typed(event.row.values.get(spec["name"]), spec) for spec in specs}
-            for view in clusters for event in view.cluster.events]
+    rows = []
+    for view in clusters:
+        for event in view.cluster.events:
+            row = {spec["name"]: _typed(event.row.values.get(spec["name"]), spec) for spec in specs}
+            row["notice"] = event.notice  # as of the day: a notice not yet published is not named
+            rows.append(row)
+    return rows
 
 
 def _tables(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterFacts], notices: list[NoticeFacts],
@@ -466,7 +471,7 @@ def _notice_package(view: NoticeFacts, schema_set: SchemaSet, recognised: list[C
         "bytes": len(entries), "hash": _sha256(entries),
         "schema": {"fields": [_field_descriptor(spec) for spec in specs], "primaryKey": ["notice_id", "seq"]},
     }]
-    if view.state == "closed" and recognised:
+    if view.outcome_published and recognised:
         diff = _json_bytes(final_diff(notice, recognised))
         description = ("正式名单与公示名单的差异：added 为公示名单之外新增认定的集群，removed 为公示名单中未获认定的条目，"
                        "changed 为名称或所在区与公示时不同的集群，unchanged 为一致的集群。条目按集群标识比较，未建档的条目按名称比较。")

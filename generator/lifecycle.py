@@ -157,6 +157,19 @@ def revocation(cluster: Cluster) -> Event | None:
     return next((event for event in cluster.events if event.type == "revoked"), None)
 
 
+def revocation_of(cluster: Cluster, recognition: Recognition) -> Event | None:
+    """The revocation that ends `recognition`: one recorded after its certification (a certification
+    recorded after a revocation is a new recognition, which that revocation does not touch)."""
+    revoked = revocation(cluster)
+    if revoked is None:
+        return None
+    return revoked if _position(cluster, recognition.certified) < _position(cluster, revoked) else None
+
+
+def _position(cluster: Cluster, event: Event) -> int:
+    return next(index for index, candidate in enumerate(cluster.events) if candidate is event)
+
+
 @dataclass(frozen=True)
 class ClusterStatus:
     code: str  # key of STATUS_LABELS
@@ -176,15 +189,24 @@ class ClusterStatus:
 def cluster_status(cluster: Cluster, today: dt.date, policies: PolicySet,
                    in_open_publicity: bool = False) -> ClusterStatus:
     """The cluster's status on `today` (Asia/Shanghai)."""
-    candidates = [_status_of(r, today) for r in recognitions(cluster, policies)]
     order = ["valid", "expiring", "unknown", "review_due", "expired"]
-    best = min(candidates, key=lambda status: order.index(status.code), default=None)
+
+    def best_of(found: list[Recognition]) -> ClusterStatus | None:
+        return min((_status_of(r, today) for r in found), key=lambda status: order.index(status.code), default=None)
+
+    found = list(recognitions(cluster, policies))
     revoked = revocation(cluster)
-    if revoked is not None and revoked.date is not None and revoked.date.latest <= today:
-        ground = revocation_ground(policies, revoked)
-        basis = f"{ground[0].short_title} {revoked.reason}" if ground else f"第 {revoked.reason} 条"
-        return ClusterStatus("revoked", best.recognition if best else None,
-                             f"已于 {revoked.date} 依据{basis}撤销认定")
+    # A revocation takes effect from the first day its date allows, as everywhere else (snapshot.happened).
+    if revoked is not None and revoked.date is not None and revoked.date.earliest <= today:
+        standing = [r for r in found if revocation_of(cluster, r) is None]  # certified again afterwards
+        if not standing:
+            ended = best_of(found)
+            ground = revocation_ground(policies, revoked)
+            basis = f"{ground[0].short_title} {revoked.reason}" if ground else f"第 {revoked.reason} 条"
+            return ClusterStatus("revoked", ended.recognition if ended else None,
+                                 f"已于 {revoked.date} 依据{basis}撤销认定")
+        found = standing
+    best = best_of(found)
     if in_open_publicity and (best is None or not best.counts_as_municipal):
         return ClusterStatus("in_publicity", best.recognition if best else None, "列入正在公示的名单")
     return best or ClusterStatus("unknown", None, "没有认定记录")
@@ -246,10 +268,10 @@ def annual_reports(cluster: Cluster, today: dt.date, policies: PolicySet) -> tup
     is "not recorded" — never "not submitted": the site only knows what its records say.
     """
     submitted = {e.year: e for e in cluster.events if e.type == "annual_report"}
-    revoked = revocation(cluster)
-    cut = revoked.date.earliest if revoked is not None and revoked.date is not None else None
     owed: dict[tuple[str, int], ReportObligation] = {}
     for recognition in recognitions(cluster, policies):
+        revoked = revocation_of(cluster, recognition)
+        cut = revoked.date.earliest if revoked is not None and revoked.date is not None else None
         start, end = recognition.valid_from, recognition.valid_until
         if start is None or end is None or not start.is_exact:
             continue

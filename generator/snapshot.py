@@ -5,7 +5,8 @@ stood on that day (Asia/Shanghai):
 - a notice whose published_on is after the day is not published anywhere (scheduled publication);
 - an event whose date is after the day has not happened: it is left out of the cluster, its
   status, its reports, the recent changes and the feed (a date known only to the month or year
-  counts from its first possible day); a source published after the day is not cited yet;
+  counts from its first possible day; a recognition from a notice's final list not before the
+  list's date); a source published after the day is not cited yet;
 - a cluster appears once it has an event that has happened or is on a published notice;
 - a notice's outcome appears from its final_date (or, without one, once its window has closed);
 - before the guideline's start (5.2) no cluster counts toward the municipal total.
@@ -38,6 +39,7 @@ from generator.lifecycle import (
     recognitions,
     revocation,
     revocation_ground,
+    revocation_of,
 )
 from generator.model import LEVEL_NAMES, Cluster, Dataset, District, Event, Notice, Outcome, PartialDate, Policy
 
@@ -54,6 +56,7 @@ class NoticeFacts:
     state: str  # key of NOTICE_STATE_LABELS
     missing_years: tuple[int, ...]  # holiday arrangements the window still needs
     days_left: int | None  # working days left in an open window, the day itself included
+    outcome_published: bool  # the result (final list) had come out by the day
 
     @property
     def state_label(self) -> str:
@@ -187,12 +190,28 @@ def happened(date: PartialDate | None, day: dt.date) -> bool:
     return date is None or date.earliest <= day
 
 
-def as_of(cluster: Cluster, day: dt.date) -> Cluster:
-    """The cluster record as it stood on `day`: later events and sources left out."""
+def as_of(cluster: Cluster, day: dt.date, published: set[str], final_dates: dict[str, dt.date],
+          dated_urls: dict[str, dt.date]) -> Cluster:
+    """The cluster record as it stood on `day`: later events and sources left out, and no event
+    naming a notice not yet published. The records date some things more closely than their own
+    field does: a recognition from a notice's final list happens no earlier than the list
+    (`final_dates`, by notice id), and a source that states no date of its own but is a notice's
+    final list (`dated_urls`) is dated by the notice."""
+    def event_happened(event) -> bool:
+        if event.notice in final_dates and day < final_dates[event.notice]:
+            return False
+        return happened(event.date, day)
+
+    def source_date(source) -> PartialDate | None:
+        if source.published_on is None and source.url in dated_urls:
+            return PartialDate.of(dated_urls[source.url])
+        return source.published_on
+
     return dataclasses.replace(
         cluster,
-        events=tuple(e for e in cluster.events if happened(e.date, day)),
-        sources=tuple(s for s in cluster.sources if happened(s.published_on, day)),
+        events=tuple(e if e.notice is None or e.notice in published else dataclasses.replace(e, notice=None)
+                     for e in cluster.events if event_happened(e)),
+        sources=tuple(s for s in cluster.sources if happened(source_date(s), day)),
     )
 
 
@@ -206,16 +225,17 @@ def notice_facts(notice: Notice, dataset: Dataset, day: dt.date) -> NoticeFacts:
     try:
         window = notice_window(notice, dataset.calendar, dataset.policies)
     except CalendarNotCovered as missing:
-        return NoticeFacts(_without_outcome(notice), None, "unknown", missing.years, None)
+        return NoticeFacts(_without_outcome(notice), None, "unknown", missing.years, None, False)
     except WorkingDaysUnknown:
-        return NoticeFacts(_without_outcome(notice), None, "unknown", (), None)
-    if not outcome_published(notice, window, day):
+        return NoticeFacts(_without_outcome(notice), None, "unknown", (), None, False)
+    published = outcome_published(notice, window, day)
+    if not published:
         notice = _without_outcome(notice)
     state = window.state_on(day)
     days_left = None
     if state == "open" and window.checked:
         days_left = sum(1 for d in window.days if d >= day)
-    return NoticeFacts(notice, window, state, window.missing_years, days_left)
+    return NoticeFacts(notice, window, state, window.missing_years, days_left, published)
 
 
 def _without_outcome(notice: Notice) -> Notice:
@@ -235,8 +255,12 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
             if entry.cluster and facts not in listed_in.get(entry.cluster, []):
                 listed_in.setdefault(entry.cluster, []).append(facts)
     clusters = []
+    published = {facts.notice.id for facts in notices}
+    final_dates = {n.id: n.outcome.final_date for n in dataset.notices.values() if n.outcome.final_date}
+    dated_urls = {n.outcome.final_url: n.outcome.final_date for n in dataset.notices.values()
+                  if n.outcome.final_url and n.outcome.final_date}
     for record in sorted(dataset.clusters.values(), key=lambda c: (c.district, c.id)):
-        cluster = as_of(record, day)
+        cluster = as_of(record, day, published, final_dates, dated_urls)
         listed = listed_in.get(cluster.id, [])
         if not cluster.events and not listed:
             continue  # nothing about it had been published by the day
@@ -290,11 +314,11 @@ def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], c
                 f"{cluster.name}（{report.policy.short_title}所管{LEVEL_NAMES[report.level]}认定）报送 "
                 f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。",
                 facts.page, done=report.state == "submitted"))
-        revoked = revocation(cluster)
         for recognition in facts.recognitions:
             end = recognition.valid_until
             if end is None or not end.is_exact:
                 continue  # known only to the month or year: no day to state
+            revoked = revocation_of(cluster, recognition)
             if revoked is not None and revoked.date is not None and revoked.date.earliest <= end.earliest:
                 continue  # revoked before it would have ended
             basis = "来源载明" if recognition.stated else _basis(recognition.policy, recognition.policy.validity_years.clause
