@@ -297,15 +297,15 @@ def new() -> None:
 @click.option("--source", prompt="来源网址", help="认定来源网址")
 @click.option("--date", "certified_on", type=DAY, default=None, help="认定日期（来源载明时填写）")
 @click.option("--doc-no", default=None, help="认定文件文号")
-@click.option("--unverified", is_flag=True, help="来源只给出简称或部分信息")
+@click.option("--verified", is_flag=True, help="来源网址是发文机关自己的网页或文件，且已核对名称")
 @data_option
 @today_option
-def new_cluster(record_id, name, district, industry, level, source, certified_on, doc_no, unverified, data_dir,
+def new_cluster(record_id, name, district, industry, level, source, certified_on, doc_no, verified, data_dir,
                 today) -> None:
     """新建 data/clusters/ID.yaml。"""
     _write_skeleton(data_dir, "clusters", record_id, "new_cluster.yaml.j2", today, name=name, district=district,
                     industry=industry, level=level, source=source, date=certified_on, doc_no=doc_no,
-                    verified=not unverified)
+                    verified=verified)
 
 
 @new.command("notice")

@@ -40,7 +40,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 REVOKED = """\
 id: test-asof-revoked
 name: 【测试数据】广州市天河区测试撤销产业集群
-verified: true
+verified: false
 district: "440106"
 leading_industry: 【测试数据】测试软件
 events:
@@ -59,7 +59,7 @@ events:
 LATE = """\
 id: test-asof-late
 name: 【测试数据】广州市番禺区测试后认定产业集群
-verified: true
+verified: false
 district: "440113"
 leading_industry: 【测试数据】测试纺织
 events:

@@ -258,7 +258,7 @@ def test_final_diff_of_the_fixture(files):
 EPSILON = """\
 id: test-municipal-epsilon
 name: 【测试数据】广州市南沙区测试候选产业集群
-verified: true
+verified: false
 district: "440115"
 leading_industry: 【测试数据】测试候选
 events:

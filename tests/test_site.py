@@ -222,7 +222,7 @@ def test_staff_guide_lists_every_problem_code(site):
     guide = page(site, "guide")
     listed = {a["id"].removeprefix("code-") for a in guide.find("tr") if a.get("id", "").startswith("code-")}
     assert listed == set(CODES)
-    assert "记录撤销" in guide.text and "4.3.1–4.3.5" in guide.text
+    assert "记录撤销" in guide.text and "撤销情形的条款编号" in guide.text and "后续指引" in guide.text
 
 
 def test_template_error_leaves_the_previous_site_untouched(fixture_data, tmp_path):
