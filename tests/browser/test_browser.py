@@ -137,7 +137,7 @@ def test_search_finds_a_cluster_by_a_word_from_the_middle_of_its_name(browser, b
 
 
 def visible_names(page) -> list[str]:
-    return page.locator("table[data-cluster-list] tbody tr:not([hidden]) td:first-child a").all_inner_texts()
+    return page.locator("table[data-cluster-list] tbody tr:not([hidden]) td:first-child a:not(.cl-badge-link)").all_inner_texts()
 
 
 def test_filter_the_list(browser, base_url):
@@ -160,6 +160,29 @@ def test_filter_the_list(browser, base_url):
         page.select_option("select[data-filter=level]", "")
         page.select_option("select[data-filter=status]", "")
         assert len(visible_names(page)) == 4
+        assert_clean(found)
+
+
+def test_self_check_reads_the_thresholds_from_the_policy_data(browser, base_url):
+    """The self-check form compares against data/criteria.json (generated from data/policy/), fetched
+    from the site itself: the comparison words decide whether the threshold value itself passes."""
+    with visit(browser, base_url, locale="zh-CN") as found:
+        page = found.page
+        page.goto(base_url + "criteria/", wait_until="networkidle")
+        page.wait_for_selector("#self-check-form[data-self-check=ready]")
+        assert any(url.endswith("/data/criteria.json") for url in found.requests)
+        result = page.locator("#sc-area-result")
+        for value, expected in (("120", "不满足"), ("100", "满足"), ("99.5", "满足")):  # 不超过 100: 100 passes
+            page.fill("#sc-area", value)
+            assert result.inner_text() == expected, value
+        page.fill("#sc-annual-output", "30")  # 以上: the number itself passes
+        assert page.locator("#sc-annual-output-result").inner_text() == "满足"
+        page.fill("#sc-sme-output-share", "60")  # 高于: the number itself does not
+        assert page.locator("#sc-sme-output-share-result").inner_text() == "不满足"
+        page.fill("#sc-champion-firms", "0")
+        page.fill("#sc-quality-firms", "10")
+        assert page.locator("#sc-gradient-firms-result").inner_text() == "满足"
+        assert "不满足：3.2.2 中小企业产值占集群总产值" in page.locator("#sc-summary-failed").inner_text()
         assert_clean(found)
 
 
