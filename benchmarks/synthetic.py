@@ -1,6 +1,6 @@
 """Write a synthetic data/ folder (test data, never real records) for the benchmark.
 
-The folder holds the real districts.yaml, calendar/ and site.yaml from the repository (site.yaml
+The folder holds the real districts.yaml, calendar/, policy/ and site.yaml from the repository (site.yaml
 gains `demo: true`, as tests/fixtures/base/site.yaml has it, so every built page shows the
 demo banner) plus generated clusters/ and notices/ in the shape of tests/fixtures/base. Every
 name starts with 【测试数据】 and every file begins with a comment saying it is synthetic.
@@ -81,6 +81,7 @@ def write_data_dir(target: Path, repo_root: Path, clusters: int, notices: int) -
     target.mkdir(parents=True)
     shutil.copy2(real / "districts.yaml", target / "districts.yaml")
     shutil.copytree(real / "calendar", target / "calendar")
+    shutil.copytree(real / "policy", target / "policy")
     site = (real / "site.yaml").read_text(encoding="utf-8").rstrip("\n")
     (target / "site.yaml").write_text(site + "\ndemo: true  # 合成测试数据（性能基准）\n", encoding="utf-8")
 
@@ -192,7 +193,7 @@ def _certified_by_notice(plan: NoticePlan) -> dict[str, Any]:
 
 def _source(url: str, title: str, published_on: str) -> dict[str, Any]:
     return {"url": url, "title": f"{MARK}{title}", "publisher": f"{MARK}测试发布单位", "published_on": published_on,
-            "states": "名称、所在区、认定日期"}
+            "official": True, "states": "名称、所在区、认定日期"}
 
 
 def _later_events(rng: random.Random, level: str, start: dt.date, exact: bool) -> list[dict[str, Any]]:
