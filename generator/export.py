@@ -85,6 +85,7 @@ from generator.model import (
     Event,
     Notice,
     PartialDate,
+    site_address,
 )
 from generator.records import RECORD_TYPES, RecordType
 from generator.snapshot import LEVEL_ORDER, ClusterFacts, Deadline, NoticeFacts, Revocation, Snapshot, page_url
@@ -166,7 +167,7 @@ class ExportFile:
 
 def build_exports(snapshot: Snapshot, schema_set: SchemaSet, base_url: str | None = None) -> list[ExportFile]:
     """Every open-data file as of the snapshot's day; links are absolute under `base_url` when given."""
-    base = _normalise_base(base_url)
+    base = site_address(base_url)
     dataset, today = snapshot.dataset, snapshot.day
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
     chronological = sorted(snapshot.notices, key=lambda facts: (facts.notice.published_on, facts.notice.id))
@@ -184,12 +185,6 @@ def build_exports(snapshot: Snapshot, schema_set: SchemaSet, base_url: str | Non
 
 # ---------------------------------------------------------------------------------------------
 # Values and encodings
-
-
-def _normalise_base(base_url: str | None) -> str | None:
-    if not base_url:
-        return None
-    return base_url if base_url.endswith("/") else base_url + "/"
 
 
 def _typed(value: Any, spec: dict[str, Any]) -> Any:

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
+from urllib.parse import quote, urlsplit
 
 from generator.calendar import WorkingCalendar, YearArrangement
 from generator.records import Row, Tables
@@ -332,6 +333,25 @@ class PolicySet:
 class Site:
     values: dict[str, str | None]
     row: Row = field(compare=False, repr=False)
+
+    @property
+    def address(self) -> str | None:
+        """The published address (base_url) parsed and rebuilt from its parts: scheme http or https,
+        host, and a path with every character outside the URL path alphabet percent-encoded, ending
+        in "/"; no query, fragment or credentials. Never the text as written."""
+        return site_address(self.values.get("base_url"))
+
+
+def site_address(text: str | None) -> str | None:
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        return None
+    host = parts.hostname.encode("idna").decode("ascii")
+    port = f":{parts.port}" if parts.port else ""
+    path = quote(parts.path or "/", safe="/-._~")
+    return f"{parts.scheme}://{host}{port}{path if path.endswith('/') else path + '/'}"
 
 
 @dataclass(frozen=True)

@@ -62,11 +62,11 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
             raise PluginError(f"数据校验未通过（{len(errors)} 个错误），网站未生成。请先运行 clusters validate。")
         self.snapshot = take_snapshot(self.loaded.dataset, day)
         site = self.snapshot.dataset.site
-        base_url = site.values.get("base_url") if site else None
-        if base_url and not config.site_url:
-            # The published address (site.yaml) makes the 404 page, canonical links and the
-            # sitemap correct wherever the site is hosted, e.g. under a GitHub Pages project path.
-            config.site_url = base_url if base_url.endswith("/") else base_url + "/"
+        address = site.address if site else None
+        if address and not config.site_url:
+            # The published address (site.yaml, parsed and rebuilt) makes the 404 page, canonical
+            # links and the sitemap correct wherever the site is hosted, e.g. under a project path.
+            config.site_url = address
         config.extra["clusters"] = {
             "today": day.isoformat(),
             "data_changed": data_last_changed(data_dir, day),
@@ -82,7 +82,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         assert self.snapshot is not None
         snapshot, schema_set = self.snapshot, load_schemas(SCHEMAS_DIR)
         site = snapshot.dataset.site
-        downloads = build_exports(snapshot, schema_set, site.values.get("base_url") if site else None)
+        downloads = build_exports(snapshot, schema_set, site.address if site else None)
         for export in downloads:  # open data, feeds and calendars are static files of the site
             files.append(File.generated(config, export.path, content=export.content))
         files.append(File.generated(config, NOTICE_LABELS_SCRIPT, content=notice_labels_script()))

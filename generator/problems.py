@@ -162,6 +162,8 @@ CODES: dict[str, ProblemType] = {
         ("verified-without-official-source", "名称写了 verified: true，但没有一个来源标明 official: true（发文机关原文）",
          "只有核对过发文机关自己的网页或文件，才能把名称标为已核实；来源是转载页面或新闻报道时写 verified: false，"
          "网站会显示“名称未核实”并照录来源的写法。"),
+        ("site-address-invalid", "网站地址应为 http:// 或 https:// 开头、带主机名的网址，不能含用户名或密码",
+         "base_url 会被拆成协议、主机和路径后重新拼出，用于网站的绝对链接、订阅源和日历；无法这样拆分的地址不能使用。"),
         ("policy-missing", "data/policy/ 中没有市级政策文件（工作指引）",
          "网站的有效期、公示期、年度报告、认定条件等规则都取自 data/policy/ 中的政策数据；至少需要一份 level: municipal 的文件。"),
         ("policy-clause-missing", "引用的条款 {clause} 不在本文件的 clauses 列表中",

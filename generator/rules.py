@@ -97,6 +97,9 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
                   today: dt.date | None = None) -> Iterator[Problem]:
     """Rules on typed records; `event_titles` are the events schema's field titles; `today`
     (Asia/Shanghai) enables the future-date warning."""
+    site = dataset.site
+    if site is not None and site.values.get("base_url") and site.address is None:
+        yield problem("site-address-invalid", *site.row.located("base_url"))
     policies = dataset.policies
     for policy in policies.all:
         yield from check_policy(policy)
