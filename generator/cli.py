@@ -24,14 +24,15 @@ from generator.export import SCHEMA_KINDS, record_json_schema
 from generator.records import RECORD_TYPES
 from generator.archive import ArchiveFailed, archive_year
 from generator.decap import CONFIG_PATH as DECAP_CONFIG_PATH, decap_config, render_decap_config
-from generator.dataset import LoadResult, load_dataset
+from generator.dataset import DisplayPaths, LoadResult, load_dataset
 from generator.model import Dataset
 from generator.diff import compare, render_markdown
 from generator.tables import load_schemas
 from generator.calendar import CalendarNotCovered
 from generator.lifecycle import governing
 from generator.clock import parse_day, resolve_day
-from generator.problems import Problem, Severity, summary
+from generator.problems import Problem, Severity, problem, summary
+from generator.repository import untracked_files
 from generator.sitebuild import SiteBuildFailed, build_site, serve_site
 from generator.snapshot import take_snapshot
 
@@ -81,8 +82,10 @@ def validate(data_dir: Path, schemas_dir: Path, today: dt.date) -> None:
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     result = load_dataset(data_dir, schemas_dir, today)
-    _print_problems(result.problems)
-    click.echo(summary(result.problems, result.files))
+    problems = result.problems + [problem("file-untracked", DisplayPaths(data_dir)(path), 1, 1)
+                                  for path in untracked_files(data_dir) or []]
+    _print_problems(problems)
+    click.echo(summary(problems, result.files))
     sys.exit(0 if result.ok else 1)
 
 

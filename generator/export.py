@@ -205,15 +205,27 @@ def _typed(value: Any, spec: dict[str, Any]) -> Any:
     return value
 
 
+# A text cell starting with one of these is read as a formula by Excel, WPS and LibreOffice (OWASP
+# "CSV injection"): the CSV cell gets a leading apostrophe, which spreadsheets show as text and hide.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Text as a spreadsheet must show it, never run it: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return neutralised(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return ",".join(str(item) for item in value)
+        return neutralised(",".join(str(item) for item in value))
     return str(value)
 
 
@@ -257,8 +269,14 @@ def _chinese_day(day: dt.date) -> str:
 
 
 def _field_descriptor(spec: dict[str, Any]) -> dict[str, Any]:
-    """A field as published: the Table Schema descriptor without editing hints."""
-    return {key: copy.deepcopy(value) for key, value in spec.items() if key != "example"}
+    """A field as published in a CSV package: the Table Schema descriptor without editing hints; a
+    text pattern that admits a formula start (a phone number "+86 …") also admits the apostrophe the
+    CSV puts before it (FORMULA_PREFIXES), so the published files validate against their schema."""
+    field = {key: copy.deepcopy(value) for key, value in spec.items() if key != "example"}
+    pattern = field.get("constraints", {}).get("pattern")
+    if pattern and any(re.fullmatch(pattern, prefix + "0123456789") for prefix in FORMULA_PREFIXES):
+        field["constraints"]["pattern"] = f"'?(?:{pattern})"
+    return field
 
 
 def _cluster_row(view: ClusterFacts, schema_set: SchemaSet, today: dt.date) -> dict[str, Any]:

@@ -26,6 +26,8 @@ POSITIVE = sorted(p for p in (CASES_DIR / "positive").iterdir() if p.is_dir())
 # Error codes that no file content can produce, so no negative case can exercise them.
 NOT_REACHABLE_FROM_FILES = {
     "file-unreadable",  # needs an OS read failure (permissions, I/O error), not file content
+    "file-symlink",  # a case folder is copied, links followed: tests/test_hostile.py makes real links
+    "file-not-regular",  # a FIFO cannot live in git: tests/test_hostile.py makes one
 }
 
 

@@ -71,3 +71,26 @@ def test_validate_missing_data_dir_is_a_usage_error(tmp_path):
 def test_today_is_the_day_in_shanghai(utc, day):
     # a build at 16:30 UTC on 31 Dec is already 1 Jan in Guangzhou
     assert today_in_shanghai(dt.datetime.fromisoformat(utc)) == dt.date.fromisoformat(day)
+
+
+def test_validate_lists_files_git_does_not_track(tmp_path):
+    """The pull-request check names a record file that is not committed (a warning, not an error)."""
+    import subprocess
+
+    from conftest import make_data_dir
+
+    data = make_data_dir(tmp_path)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run([*git, "-C", str(tmp_path), "add", "data"], check=True)
+    subprocess.run([*git, "-C", str(tmp_path), "commit", "-qm", "data"], check=True)
+    committed = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", "2026-11-28"])
+    assert committed.exit_code == 0 and "file-untracked" not in committed.output, committed.output
+    source = data / "clusters" / "test-municipal-alpha.yaml"
+    (data / "clusters" / "test-copy.yaml").write_text(
+        source.read_text(encoding="utf-8").replace("id: test-municipal-alpha", "id: test-copy")
+        .replace("name: 【测试数据】广州市黄埔区测试装备产业集群", "name: 【测试数据】复制的集群"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", "2026-11-28"])
+    lines = [line for line in result.output.splitlines() if "[file-untracked]" in line]
+    assert len(lines) == 1 and "clusters/test-copy.yaml:1:1: warning:" in lines[0], result.output
+    assert result.exit_code == 0

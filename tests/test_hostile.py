@@ -21,6 +21,7 @@ import datetime as dt
 import fnmatch
 import io
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -35,7 +36,7 @@ from conftest import PROBLEM_LINE, REPO_ROOT, TODAY, make_data_dir, relative_to_
 from generator import SCHEMAS_DIR
 from generator.cli import cli
 from generator.records import RECORD_TYPES, flatten
-from generator.sitebuild import build_site
+from generator.sitebuild import SiteBuildFailed, build_site
 from generator.tables import load_schemas
 from generator.yamlread import read_yaml
 from hostile_corpus import ACCEPTED, HOSTILE_DIR, MARKER, REFUSED, make_hostile_data_dir
@@ -514,3 +515,53 @@ def test_refused_case(case: Path, tmp_path):
             found.add((relative_to_data(match["path"], data), int(match["line"]), int(match["col"]), match["code"]))
     assert found == as_keys(expectation["errors"]), output
     assert result.exit_code == 1, output
+
+
+# ---------------------------------------------------------------------------------------------
+# Links and special files: nothing from outside the repository reaches the site
+
+
+SECRET = "OUTSIDE-SECRET-MARKER"
+
+
+def _outside_repository(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    (outside / "notices").mkdir(parents=True)
+    (outside / "secret.yaml").write_text(f"id: {SECRET}\nname: {SECRET}\n", encoding="utf-8")
+    (outside / "notices" / "secret-notice.yaml").write_text(f"id: secret-notice\ntitle: {SECRET}\n", encoding="utf-8")
+    return outside
+
+
+def test_links_and_special_files_in_data_are_refused_unread(tmp_path):
+    """A link to a file, a link to a folder and a FIFO in data/: each refused at its own path with a
+    stable code; nothing of a target is read or named, and the FIFO never blocks the reader."""
+    outside = _outside_repository(tmp_path)
+    (tmp_path / "repo").mkdir()
+    data = make_data_dir(tmp_path / "repo")
+    (data / "clusters" / "linked.yaml").symlink_to(outside / "secret.yaml")
+    for path in (data / "notices").iterdir():
+        path.unlink()
+    (data / "notices").rmdir()
+    (data / "notices").symlink_to(outside / "notices", target_is_directory=True)
+    os.mkfifo(data / "clusters" / "pipe.yaml")
+    run = run_validate(data)  # a subprocess with a timeout: a FIFO opened for reading would hang it
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, output
+    assert {("clusters/linked.yaml", 1, 1, "file-symlink"), ("notices", 1, 1, "file-symlink"),
+            ("clusters/pipe.yaml", 1, 1, "file-not-regular")} <= run.keys("error"), output
+    assert SECRET not in output and str(outside) not in output and "secret-notice" not in output
+
+
+def test_a_linked_record_never_reaches_the_site(tmp_path):
+    outside = _outside_repository(tmp_path)
+    (tmp_path / "repo").mkdir()
+    data = make_data_dir(tmp_path / "repo")
+    site = tmp_path / "site"
+    build_site(CONFIG, data, site, DAY)
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    (data / "clusters" / "linked.yaml").symlink_to(outside / "secret.yaml")
+    with pytest.raises(SiteBuildFailed) as failed:
+        build_site(CONFIG, data, site, DAY)
+    assert {p.code for p in failed.value.loaded.problems} >= {"file-symlink"}
+    after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert after == before and not any(SECRET.encode() in content for content in after.values())
