@@ -350,7 +350,7 @@ def site_address(text: str | None) -> str | None:
         return None
     host = parts.hostname.encode("idna").decode("ascii")
     port = f":{parts.port}" if parts.port else ""
-    path = quote(parts.path or "/", safe="/-._~")
+    path = quote(parts.path or "/", safe="/-._~%")  # "%": an address already rebuilt stays as it is
     return f"{parts.scheme}://{host}{port}{path if path.endswith('/') else path + '/'}"
 
 

