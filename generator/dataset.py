@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import re
 import stat
 from collections.abc import Iterator
@@ -106,6 +107,19 @@ def entry_problem(path: Path, data_dir: Path, display: DisplayPaths) -> Problem 
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         return problem("file-not-regular", display(path), 1, 1)
     return None  # entries come from listing the data folder, so only a link could lead outside it
+
+
+def refused_entries(root: Path) -> list[Problem]:
+    """Every link, FIFO, socket or device anywhere under `root` (site_src/, say), found without
+    following links (os.walk does not descend into a linked folder), each as a problem."""
+    found: list[Problem] = []
+    display = DisplayPaths(root)
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        for name in sorted(dirs + files):
+            refused = entry_problem(Path(folder) / name, root, display)
+            if refused is not None:
+                found.append(refused)
+    return found
 
 
 class DisplayPaths:

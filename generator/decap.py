@@ -35,7 +35,7 @@ import yaml
 
 from generator import DATA_DIR, PROJECT_ROOT, SCHEMAS_DIR
 from generator.export import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS
-from generator.records import RECORD_TYPES, RecordType
+from generator.records import RecordType
 from generator.tables import PATTERN_EXPECTATIONS, SchemaSet
 
 CONFIG_PATH = PROJECT_ROOT / "site_src" / "admin" / "config.yml"

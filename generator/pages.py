@@ -7,7 +7,6 @@ expressions inside raw HTML blocks, so Markdown never interprets a record's text
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 from dataclasses import dataclass

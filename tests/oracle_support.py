@@ -575,7 +575,6 @@ class _Oracle:
             f.equal(f"notice {nid} state", f"{facts.page} badge", (badge.state, badge.label), "snapshot",
                     (facts.state, NOTICE_STATE_LABELS[facts.state]))
             # The window as the page states it.
-            dds = {dt_.text(): dt_ for dt_ in page.find_all("dt")}
             window_dd = self._dd_after(page, "公示期")
             match = re.search(rf"({DATE_RE}) 至 ({DATE_RE})", window_dd.text() if window_dd else "")
             page_days = (dt.date.fromisoformat(match.group(1)), dt.date.fromisoformat(match.group(2))) if match else None

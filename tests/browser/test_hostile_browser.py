@@ -5,7 +5,6 @@ script error carries the corpus's marker, nothing is requested from another orig
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
