@@ -21,9 +21,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from generator import SCHEMAS_DIR
+from generator import SCHEMAS_DIR, csp
 from generator.clock import resolve_day
-from generator.dataset import LoadResult, load_dataset
+from generator.dataset import LoadResult, load_dataset, refused_entries
 from generator.export import build_exports
 from generator.pages import NOTICE_LABELS_SCRIPT, notice_labels_script, render_pages
 from generator.problems import Severity
@@ -54,7 +54,11 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         logging.getLogger("jieba").setLevel(logging.WARNING)  # the search plugin's segmenter chats on stderr
         data_dir = self._data_dir(config)
         self.snapshot = None
-        self.loaded = load_dataset(data_dir, SCHEMAS_DIR, day)
+        loaded = load_dataset(data_dir, SCHEMAS_DIR, day)
+        # The hand-written pages are read by MkDocs, which follows links: refuse them (and FIFOs)
+        # in site_src/ before MkDocs reads a byte, as data/ refuses them.
+        refused = refused_entries(Path(config.docs_dir))
+        self.loaded = LoadResult(loaded.dataset, sorted(loaded.problems + refused), loaded.files)
         errors = [p for p in self.loaded.problems if p.severity is Severity.ERROR]
         if errors:
             for found in errors:
@@ -99,6 +103,46 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         server.watch(str(self._data_dir(config)))
         server.watch(str(SCHEMAS_DIR))
         return server
+
+    # Every page carries its Content-Security-Policy (generator.csp) as a <meta> right after
+    # <meta charset>, before any script: the hashes of its own inline scripts and nothing else
+    # inline. Not in the live preview, whose reload script changes with every request.
+    def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str:
+        if csp.is_live_preview(config.site_url, config.dev_addr):
+            return output
+        placed = None if csp.has_policy_meta(output) else csp.with_policy_meta(output, csp.page_policy(output))
+        if placed is None:
+            log.warning(f"{page.file.src_uri}：页面没有 <head>，未能加入内容安全策略（Content-Security-Policy）")
+            return output
+        return placed
+
+    # After all files are written: the theme's own pages (404.html) get the <meta> too, the admin
+    # page its own policy, and the site-wide policy (every page's hashes) is written for the web
+    # server: csp-policy.txt, and csp-nginx.conf, which deploy/nginx.conf includes.
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site_dir = Path(config.site_dir)
+        preview = csp.is_live_preview(config.site_url, config.dev_addr)
+        hashes: set[str] = set()
+        for html in sorted(site_dir.rglob("*.html")):
+            admin = html.relative_to(site_dir).parts[0] == csp.ADMIN_DIR
+            try:
+                text = html.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                log.warning(f"{html.relative_to(site_dir).as_posix()}：不是 UTF-8 文本，未能检查其中的脚本")
+                continue
+            if not admin:
+                hashes.update(csp.script_hashes(text))
+            if preview or csp.has_policy_meta(text):
+                continue
+            content = csp.meta_policy(csp.ADMIN_POLICY) if admin else csp.page_policy(text)
+            placed = csp.with_policy_meta(text, content)
+            if placed is None:
+                log.warning(f"{html.relative_to(site_dir).as_posix()}：页面没有 <head>，只能由网站服务器的响应头提供内容安全策略")
+                continue
+            html.write_bytes(placed.encode("utf-8"))
+        site_policy = csp.policy(hashes)
+        (site_dir / csp.POLICY_FILE).write_text(site_policy + "\n", encoding="utf-8")
+        (site_dir / csp.NGINX_FILE).write_text(csp.nginx_map(site_policy), encoding="utf-8")
 
     def _data_dir(self, config: MkDocsConfig) -> Path:
         path = Path(self.config.data_dir)

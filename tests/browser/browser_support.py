@@ -1,6 +1,10 @@
 """Shared pieces of the browser tests: build a site from test data, serve it on 127.0.0.1, and
 drive Debian's Chromium with Playwright, recording every request, console message and page error.
 
+The test server sends the headers deploy/nginx.conf sends: the Content-Security-Policy from the
+csp-nginx.conf the build wrote into the site (chosen by path, as nginx's map does) and the other
+security headers, so every browser test runs under the policy the site is deployed with.
+
 Chromium is the distribution's (/usr/bin/chromium, or $CHROMIUM_PATH), never a browser that
 Playwright downloads: `playwright install` needs a network this project's CI does not have.
 """
@@ -11,15 +15,17 @@ import datetime as dt
 import functools
 import http.server
 import os
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
+from generator import csp
 from generator.sitebuild import build_site
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +40,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no daylight saving time since 1991
 # URLs that stay inside the page: they make no request that leaves the site.
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
+# The headers deploy/nginx.conf adds to every response besides the Content-Security-Policy.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
 
 
 def build(data_dir: Path, site_dir: Path, today: dt.date) -> Path:
@@ -41,14 +54,54 @@ def build(data_dir: Path, site_dir: Path, today: dt.date) -> Path:
     return site_dir
 
 
+def csp_by_path(site_dir: Path) -> dict[str, str] | None:
+    """The site's csp-nginx.conf map (key: 'default' or an nginx regex such as '~^/admin/'), or
+    None for a site built without one."""
+    generated = site_dir / csp.NGINX_FILE
+    return csp.parse_nginx_map(generated.read_text(encoding="utf-8")) if generated.is_file() else None
+
+
+def csp_for(by_path: dict[str, str], uri: str) -> str | None:
+    """The policy nginx's `map $uri` would pick for this (decoded) path: the first matching regex
+    key, else the default."""
+    for key, value in by_path.items():
+        if key.startswith("~*"):
+            matched = re.search(key[2:], uri, re.I)
+        elif key.startswith("~"):
+            matched = re.search(key[1:], uri)
+        else:
+            matched = key == uri
+        if matched:
+            return value
+    return by_path.get("default")
+
+
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, and the site's own 404.html for a missing page, as GitHub Pages serves them."""
+    """Static files, and the site's own 404.html for a missing page, as GitHub Pages serves them;
+    with `headers`, the security headers nginx adds (deploy/nginx.conf)."""
+
+    def __init__(self, *args, headers: bool = True, by_path: dict[str, str] | None = None, **kwargs):
+        self.security_headers = headers
+        self.by_path = by_path
+        self.uri: str | None = None  # nginx's $uri: the path, or /404.html after error_page
+        super().__init__(*args, **kwargs)
+
+    def end_headers(self):
+        if self.security_headers:
+            uri = self.uri or unquote(urlsplit(self.path).path)
+            policy = csp_for(self.by_path, uri) if self.by_path else None
+            if policy:
+                self.send_header("Content-Security-Policy", policy)
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+        super().end_headers()
 
     def send_error(self, code, message=None, explain=None):
         page = Path(self.directory) / "404.html"
         if code != 404 or not page.is_file():
             super().send_error(code, message, explain)
             return
+        self.uri = "/404.html"
         body = page.read_bytes()
         self.send_response(404)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -62,9 +115,12 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(site_dir: Path) -> Iterator[str]:
-    """Serve `site_dir` on 127.0.0.1 (a free port) in a thread; yields the base URL ending in '/'."""
-    handler = functools.partial(_SiteHandler, directory=str(site_dir))
+def serve(site_dir: Path, headers: bool = True) -> Iterator[str]:
+    """Serve `site_dir` on 127.0.0.1 (a free port) in a thread; yields the base URL ending in '/'.
+    `headers`: send the Content-Security-Policy and security headers as deploy/nginx.conf does
+    (without: as GitHub Pages serves the site, where only the pages' <meta> policy applies)."""
+    by_path = csp_by_path(site_dir) if headers else None
+    handler = functools.partial(_SiteHandler, directory=str(site_dir), headers=headers, by_path=by_path)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

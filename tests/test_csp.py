@@ -1,0 +1,326 @@
+"""The Content-Security-Policy (generator/csp.py): every built page carries it in a <meta> before its
+first script, it allows exactly the hashes of the inline scripts the pages hold and nothing else
+inline, and the web server configuration the project ships (deploy/nginx.conf) sends the policy
+the build computed. The hashes are computed here independently of generator/csp.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, Page, make_data_dir
+from generator import csp
+from generator.sitebuild import build_site
+
+CONFIG = REPO_ROOT / "mkdocs.yml"
+DEPLOY = REPO_ROOT / "deploy"
+OPEN_DAY = dt.date(2025, 2, 24)
+# The directives the public pages' policy must have, with exactly these values (script-src: plus hashes).
+REQUIRED = {
+    "default-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
+META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="(?P<content>[^"]*)">')
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("csp")
+    out = root / "site"
+    build_site(CONFIG, make_data_dir(root), out, OPEN_DAY)
+    return out
+
+
+def pages(site: Path) -> list[Path]:
+    found = sorted(p for p in site.rglob("*.html") if p.relative_to(site).parts[0] != "admin")
+    assert len(found) > 30 and site / "404.html" in found
+    return found
+
+
+def parse(policy: str) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    for part in policy.split(";"):
+        words = part.split()
+        if words:
+            assert words[0] not in parsed, f"directive {words[0]} twice in {policy}"
+            parsed[words[0]] = words[1:]
+    return parsed
+
+
+def expected_hashes(text: str) -> set[str]:
+    """The hashes of the inline scripts a browser runs: no src, and no type or a JavaScript type."""
+    found = set()
+    for match in SCRIPT.finditer(text):
+        attrs = match["attrs"]
+        kind = re.search(r"\btype\s*=\s*[\"']?([^\"'\s>]+)", attrs)
+        if re.search(r"\bsrc\s*=", attrs) or (kind and kind[1].lower() not in ("text/javascript", "module")):
+            continue
+        digest = hashlib.sha256(match["body"].encode("utf-8")).digest()
+        found.add(f"'sha256-{base64.b64encode(digest).decode()}'")
+    return found
+
+
+def hashes_in(sources: list[str]) -> set[str]:
+    return {s for s in sources if s.startswith("'sha256-")}
+
+
+def site_policy(site: Path) -> str:
+    return (site / csp.POLICY_FILE).read_text(encoding="utf-8").strip()
+
+
+# --- generator/csp.py, function by function ----------------------------------------------------
+
+
+def test_script_hash_is_the_browsers():
+    assert csp.script_hash("") == "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+    assert csp.script_hash("a\r\nb\rc") == csp.script_hash("a\nb\nc")  # the HTML parser's line ends
+    digest = base64.b64encode(hashlib.sha256("公示".encode()).digest()).decode()
+    assert csp.script_hash("公示") == f"'sha256-{digest}'"
+
+
+def test_inline_scripts_are_the_ones_that_run():
+    text = ('<script>one()</script><script src="x.js"></script><script type="application/json">{"a": 1}</script>'
+            '<script type="module">two()</script><script type="text/javascript">three(1 &amp; 2)</script>'
+            '<script type="text/template"><b>no</b></script><SCRIPT>four("</div>")</SCRIPT>')
+    assert csp.inline_scripts(text) == ["one()", "two()", "three(1 &amp; 2)", 'four("</div>")']
+    assert csp.script_hashes(text) == sorted({csp.script_hash(b) for b in csp.inline_scripts(text)})
+
+
+def test_event_handler_attributes_are_found():
+    text = '<p onclick="x()">a</p><img src=x onerror=y()><svg><a onmouseover="z"/></svg><a href="#once">b</a>'
+    assert [(tag, name) for tag, name, _ in csp.event_handler_attributes(text)] == [
+        ("p", "onclick"), ("img", "onerror"), ("a", "onmouseover")]
+
+
+def test_policy_allows_exactly_the_given_hashes_and_never_inline():
+    one, two = csp.script_hash("a()"), csp.script_hash("b()")
+    header = parse(csp.policy([two, one, one]))
+    assert header["script-src"] == ["'self'", *sorted([one, two])]
+    for name, value in REQUIRED.items():
+        assert header[name] == value.split(), name
+    assert header["script-src-attr"] == ["'none'"]
+    assert not [s for values in header.values() for s in values if s in ("'unsafe-inline'", "'unsafe-eval'", "*")]
+    meta = parse(csp.policy([one], meta=True))
+    assert "frame-ancestors" not in meta and meta["script-src"] == ["'self'", one]
+    assert csp.meta_policy(csp.policy([one])) == csp.policy([one], meta=True)
+    with pytest.raises(ValueError):
+        csp.policy(["'unsafe-inline'"])
+
+
+def test_meta_goes_right_after_the_charset_before_any_script():
+    page = '<!doctype html><html><head>\n<meta charset="utf-8">\n<script>x()</script></head><body></body></html>'
+    placed = csp.with_policy_meta(page, "default-src 'self'")
+    assert placed is not None
+    assert placed.index('<meta charset="utf-8"><meta http-equiv="Content-Security-Policy"') < placed.index("<script")
+    assert "content=\"default-src 'self'\"" in placed
+    no_charset = csp.with_policy_meta("<html><head><title>t</title></head></html>", "x")
+    assert no_charset is not None and no_charset.startswith('<html><head><meta http-equiv')
+    assert csp.with_policy_meta("<p>a fragment</p>", "x") is None
+    assert csp.with_policy_meta("<script>x()</script><html><head></head></html>", "x") is None
+    assert csp.has_policy_meta(placed) and not csp.has_policy_meta(page)
+
+
+def test_live_preview_is_recognised_by_its_address():
+    assert csp.is_live_preview("http://127.0.0.1:8000/", ("127.0.0.1", 8000))
+    assert csp.is_live_preview("http://127.0.0.1:8000/sub/", ("127.0.0.1", 8000))
+    assert not csp.is_live_preview("https://example.org/", ("127.0.0.1", 8000))
+    assert not csp.is_live_preview(None, ("127.0.0.1", 8000))
+
+
+def test_nginx_map_round_trips():
+    policy = csp.policy([csp.script_hash("a()")])
+    assert csp.parse_nginx_map(csp.nginx_map(policy)) == {"default": policy, "~^/admin/": csp.ADMIN_POLICY}
+    with pytest.raises(ValueError):
+        csp.nginx_map('default-src "self"')
+
+
+# --- the built site -----------------------------------------------------------------------------
+
+
+def test_every_page_has_its_policy_in_a_meta_before_its_first_script(site):
+    for path in pages(site):
+        text = path.read_text(encoding="utf-8")
+        metas = list(META_CSP.finditer(text))
+        assert len(metas) == 1, path
+        meta = metas[0]
+        assert text[: meta.start()].rstrip().endswith('<meta charset="utf-8">'), path
+        first_script = text.find("<script")
+        assert first_script > meta.end(), path
+        assert meta.start() < text.find("</head>"), path
+        policy = parse(html.unescape(meta["content"]))
+        assert "frame-ancestors" not in policy, path  # a <meta> policy cannot carry it
+        for name, value in REQUIRED.items():
+            if name != "frame-ancestors":
+                assert policy[name] == value.split(), (path, name)
+        assert policy["script-src"][0] == "'self'"
+        assert hashes_in(policy["script-src"]) == expected_hashes(text), path  # exactly the page's own
+        assert html.unescape(meta["content"]) == csp.policy(expected_hashes(text), meta=True)
+
+
+def test_every_inline_script_is_allowed_by_the_site_policy_and_nothing_more(site):
+    policy = parse(site_policy(site))
+    union = set()
+    for path in pages(site):
+        text = path.read_text(encoding="utf-8")
+        assert expected_hashes(text), path  # the theme's __md_scope script is on every page
+        union |= expected_hashes(text)
+    assert hashes_in(policy["script-src"]) == union
+    assert policy["script-src"] == ["'self'", *sorted(union)]
+    for name, value in REQUIRED.items():
+        assert policy[name] == value.split(), name
+    assert not [s for values in policy.values() for s in values
+                if s in ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:")]
+
+
+def test_the_theme_config_block_is_data_not_script(site):
+    """<script id="__config" type="application/json"> is never run: CSP does not apply to it."""
+    text = (site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<script id="__config" type="application/json">', text)
+    assert all("__config" not in body for body in csp.inline_scripts(text))
+
+
+def test_no_inline_event_handler_or_script_url_anywhere(site):
+    for path in sorted(site.rglob("*.html")):
+        for tag, attrs in Page(path).tags:
+            handlers = [name for name in attrs if name.startswith("on")]
+            assert not handlers, (path, tag, handlers)
+            for name in ("href", "src", "action", "formaction"):
+                assert not attrs.get(name, "").strip().lower().startswith("javascript:"), (path, tag, attrs)
+        assert not csp.event_handler_attributes(path.read_text(encoding="utf-8")), path
+
+
+def test_scripts_come_only_from_the_site(site):
+    for path in sorted(site.rglob("*.html")):
+        for tag, attrs in Page(path).tags:
+            if tag == "script" and "src" in attrs:
+                assert not re.match(r"^([a-z]+:)?//", attrs["src"], re.I), (path, attrs)
+                assert ("/assets/" in "/" + attrs["src"] or "/javascripts/" in "/" + attrs["src"]
+                        or path.parent.name == "admin"), (path, attrs)
+
+
+def test_admin_page_has_its_own_policy(site):
+    text = (site / "admin" / "index.html").read_text(encoding="utf-8")
+    metas = list(META_CSP.finditer(text))
+    assert len(metas) == 1 and metas[0].end() < text.index("<script")
+    assert html.unescape(metas[0]["content"]) == csp.meta_policy(csp.ADMIN_POLICY)
+    assert not csp.inline_scripts(text)
+    admin = parse(csp.ADMIN_POLICY)
+    assert admin["script-src"] == ["'self'", "'unsafe-eval'"]  # Decap's ajv compiles its schemas
+    assert admin["script-src-attr"] == ["'none'"] and admin["frame-ancestors"] == ["'none'"]
+    assert admin["object-src"] == ["'none'"] and admin["base-uri"] == ["'self'"]
+
+
+def test_the_generated_nginx_map_is_the_site_policy(site):
+    generated = csp.parse_nginx_map((site / csp.NGINX_FILE).read_text(encoding="utf-8"))
+    assert generated == {"default": site_policy(site), "~^/admin/": csp.ADMIN_POLICY}
+
+
+def test_deploy_nginx_conf_sends_the_built_policy_and_only_it():
+    conf = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    live = "\n".join(line.split("#", 1)[0] for line in conf.splitlines())  # without comments
+    root = re.search(r"^\s*root\s+(\S+);", live, re.M)[1]
+    assert re.search(rf"^include {re.escape(root)}/{re.escape(csp.NGINX_FILE)};", live, re.M)
+    headers = dict(re.findall(r"^\s*add_header\s+(\S+)\s+(.+?)\s+always;", live, re.M))
+    assert headers["Content-Security-Policy"] == "$clusters_csp"  # the build's map: no second copy
+    assert headers["X-Content-Type-Options"] == '"nosniff"'
+    assert headers["Referrer-Policy"] == '"strict-origin-when-cross-origin"'
+    assert "X-Frame-Options" in headers
+    assert live.count("add_header") == len(headers)
+    for block in re.findall(r"location[^{]*\{[^}]*\}", live):  # a location's add_header drops the server's
+        assert "add_header" not in block, block
+    assert "sha256-" not in conf and "default-src" not in conf
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    assert csp.NGINX_FILE in readme and "nginx -s reload" in readme
+
+
+# --- deploy/nginx.conf in a real nginx, where one is installed ---------------------------------------
+
+
+def find_nginx() -> str | None:
+    for candidate in (os.environ.get("NGINX_PATH"), shutil.which("nginx"), "/usr/sbin/nginx"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+@pytest.mark.skipif(find_nginx() is None, reason="nginx not installed (apt-get install nginx, or set NGINX_PATH)")
+def test_nginx_serves_the_site_with_the_built_policy(site, tmp_path):
+    nginx, port = find_nginx(), free_port()
+    conf = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    conf = conf.replace("/srv/gz-clusters/site", str(site))
+    conf = re.sub(r"^\s*listen\s+\[::\]:80;\n", "", conf, flags=re.M)
+    conf = re.sub(r"^(\s*)listen\s+80;", rf"\1listen 127.0.0.1:{port};", conf, count=1, flags=re.M)
+    (tmp_path / "site.conf").write_text(conf, encoding="utf-8")
+    (tmp_path / "temp").mkdir()
+    main = tmp_path / "main.conf"
+    temp = tmp_path / "temp"
+    main.write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off;\nmaster_process off;\npid {tmp_path / 'nginx.pid'};\nerror_log stderr warn;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {temp}; proxy_temp_path {temp};\n"
+        f"  fastcgi_temp_path {temp}; uwsgi_temp_path {temp}; scgi_temp_path {temp};\n"
+        "  types { text/html html; text/css css; application/javascript js; application/json json; }\n"
+        f"  include {tmp_path / 'site.conf'};\n}}\n", encoding="utf-8")
+    command = [nginx, "-p", str(tmp_path), "-c", str(main), "-e", "stderr"]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30, check=False)
+    assert checked.returncode == 0, checked.stderr
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                get(base + "/")
+                break
+            except OSError:
+                time.sleep(0.05)
+        policy = site_policy(site)
+        for path, status, expected in [("/", 200, policy), ("/clusters/test-municipal-alpha/", 200, policy),
+                                       ("/javascripts/a11y.js", 200, policy), ("/no-such-page/", 404, policy),
+                                       ("/admin/", 200, csp.ADMIN_POLICY), ("/admin/config.yml", 200, csp.ADMIN_POLICY),
+                                       ("/csp-nginx.conf", 404, policy)]:
+            got_status, headers = get(base + path)
+            assert got_status == status, path
+            assert headers["Content-Security-Policy"] == expected, path
+            assert headers["X-Content-Type-Options"] == "nosniff", path
+            assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+        _, headers = get(base + "/data/clusters.csv")
+        assert headers["Content-Type"].startswith("text/csv")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
