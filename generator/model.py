@@ -461,6 +461,11 @@ def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
     )
 
 
+def _stated(row: Row, group: str, value: Any) -> Stated:
+    """A policy value with the clause and words its group states (in_force, validity, …)."""
+    return Stated(value, _text(row, f"{group}_clause"), _text(row, f"{group}_words"))
+
+
 def _policy(row: Row, tables: Tables, usable) -> Policy:
     pid = row.values["id"]
 
@@ -482,14 +487,13 @@ def _policy(row: Row, tables: Tables, usable) -> Policy:
         source_note=_text(row, "source_note"),
         in_force_from=PartialDate.parse(row.values["in_force_from"]),
         in_force_until=until,
-        in_force=Stated(until, _text(row, "in_force_clause"), _text(row, "in_force_words")),
-        validity_years=Stated(_int(row, "validity_years"), _text(row, "validity_clause"), _text(row, "validity_words")),
-        publicity_working_days=Stated(_int(row, "publicity_working_days"), _text(row, "publicity_clause"),
-                                      _text(row, "publicity_words")),
+        in_force=_stated(row, "in_force", until),
+        validity_years=_stated(row, "validity", _int(row, "validity_years")),
+        publicity_working_days=_stated(row, "publicity", _int(row, "publicity_working_days")),
         annual_report=ReportRule(due_month, _int(row, "annual_report_due_day"), _text(row, "annual_report_words"),
                                  _text(row, "annual_report_recipient"), _text(row, "annual_report_clause"))
         if due_month is not None else None,
-        target=Stated(_int(row, "target_count"), _text(row, "target_clause"), _text(row, "target_words")),
+        target=_stated(row, "target", _int(row, "target_count")),
         thresholds=tuple(
             Threshold(pid, r.values["key"], r.values["clause"], r.values["subject"], r.values["comparison"],
                       Decimal(r.values["value"]), r.values["unit"], r.values["words"], _text(r, "group"), r)
