@@ -257,9 +257,6 @@ def _sha256(content: bytes) -> str:
     return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
-_midnight = start_of_day
-
-
 def _chinese_day(day: dt.date) -> str:
     return PartialDate.of(day).chinese()
 
@@ -387,7 +384,7 @@ def _tables(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterFacts
         "name": package["name"],
         "title": package["title"],
         "description": package["description"] + as_of,
-        "created": _midnight(today).isoformat(),
+        "created": start_of_day(today).isoformat(),
         "licenses": copy.deepcopy(package["licenses"]),
         "sources": _package_sources(notices, base),
     }
@@ -662,12 +659,12 @@ def _feed(dataset: Dataset, schema_set: SchemaSet, snapshot: Snapshot, base: str
     if base:
         feed.link(href=base + "feeds/notices.atom", rel="self", type="application/atom+xml")
     # The feed's own date is its newest entry's, never the build time.
-    feed.updated(_midnight(items[0].day if items else snapshot.day))
+    feed.updated(start_of_day(items[0].day if items else snapshot.day))
     for item in items:
         entry = feed.add_entry(order="append")
         entry.id(TAG_PREFIX + item.key)
         entry.title(item.title)
-        entry.updated(_midnight(item.day))
+        entry.updated(start_of_day(item.day))
         # One link only: feedgen 1.0.0 drops rel/type/title of entry links (lkiesow/python-feedgen#135),
         # so a second (source) link would become a second "alternate"; the source goes in the summary.
         entry.link(href=_link(item.page, base, "feeds"))
@@ -717,7 +714,7 @@ def _calendar(snapshot: Snapshot, base: str | None) -> ExportFile:
     calendar.add("x-published-ttl", "P1D")
     calendar.add_component(_shanghai_timezone())
     # DTSTAMP from "today", so rebuilding the same inputs gives the same bytes.
-    stamp = _midnight(snapshot.day).astimezone(dt.timezone.utc)
+    stamp = start_of_day(snapshot.day).astimezone(dt.timezone.utc)
     for deadline in snapshot.deadlines:
         event = CalendarEvent()
         event.add("uid", f"{deadline.key}@{UID_DOMAIN}")
@@ -725,7 +722,7 @@ def _calendar(snapshot: Snapshot, base: str | None) -> ExportFile:
         event.add("summary", _calendar_summary(deadline))
         if deadline.timed:
             # On its last day, ending at the cut-off instant: calendar apps show it on that day.
-            event.add("dtstart", _midnight(deadline.day))
+            event.add("dtstart", start_of_day(deadline.day))
             event.add("dtend", deadline.closes_at.astimezone(SHANGHAI))
         else:
             event.add("dtstart", deadline.day)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.calendar import SHANGHAI, CalendarNotCovered, WorkingCalendar, start_of_day
+from generator.calendar import SHANGHAI, CalendarNotCovered, WorkingCalendar, publicity_state, start_of_day
 from generator.model import LEVEL_NAMES, Cluster, Event, Notice, PartialDate, Policy, PolicySet, ReportRule
 
 # The site's own working practice (本站做法), not the guideline's: each is explained on the
@@ -326,11 +326,7 @@ class NoticeWindow:
 
     def state_on(self, day: dt.date) -> str:
         """upcoming / open / closed for a day in Asia/Shanghai (the last day counts as open)."""
-        if day < self.first_day:
-            return "upcoming"
-        if day <= self.last_day:
-            return "open"
-        return "closed"
+        return publicity_state(self, day)
 
 
 class WorkingDaysUnknown(Exception):
