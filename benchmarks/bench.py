@@ -142,7 +142,7 @@ def internal_command(task: str, *args: Path) -> list[str]:
 
 def task_load(data_dir: str) -> dict[str, Any]:
     """Time load_dataset alone (imports excluded): the library path of `clusters validate`."""
-    from generator.dataset import load_dataset
+    from generator.load.dataset import load_dataset
 
     wall, cpu = time.perf_counter(), time.process_time()
     result = load_dataset(Path(data_dir), today=dt.date.fromisoformat(TODAY))
@@ -159,7 +159,7 @@ def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
     work_dir = Path(work)
     docs = work_dir / "docs"
     shutil.copytree(REPO_ROOT / "site_src", docs)
-    from generator.sitebuild import plugin_options
+    from generator.site.build import plugin_options
 
     config_file = REPO_ROOT / "mkdocs.yml"
     config = load_config(str(config_file), site_dir=str(work_dir / "unused"),

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from generator.calendar import WorkingCalendar
+from generator.domain.calendar import WorkingCalendar
 
 TODAY = dt.date(2026, 11, 28)
 LATEST_EVENT = TODAY - dt.timedelta(days=1)
@@ -42,7 +42,7 @@ ISSUERS = {
 }
 DOC_PREFIXES = {"national": "工信部企业函", "provincial": "粤工信服务函", "municipal": "穗工信函"}
 # Weights of the notice levels, and the days each level's notices may be published: never before
-# the level's programme began (generator.rules.PROGRAMME_START) and never in late December 2026,
+# the level's programme began (generator.load.rules.PROGRAMME_START) and never in late December 2026,
 # which would need the 2027 calendar.
 LEVELS = {
     "national": (2, dt.date(2022, 3, 1), dt.date(2025, 10, 31)),

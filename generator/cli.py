@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import tarfile
@@ -17,32 +16,25 @@ import tempfile
 from pathlib import Path
 
 import click
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from generator import PROJECT_ROOT, SCHEMAS_DIR
-from generator.export import SCHEMA_KINDS, record_json_schema
-from generator.records import RECORD_TYPES
-from generator.archive import ArchiveFailed, archive_year
-from generator.decap import CONFIG_PATH as DECAP_CONFIG_PATH, decap_config, render_decap_config
-from generator.dataset import DisplayPaths, LoadResult, load_dataset
-from generator.model import Dataset
-from generator.diff import compare, render_markdown
-from generator.tables import load_schemas
-from generator.calendar import CalendarNotCovered
-from generator.lifecycle import governing
-from generator.clock import parse_day, resolve_day
+from generator.domain.calendar import CalendarNotCovered
+from generator.domain.lifecycle import governing
+from generator.domain.model import Dataset
+from generator.domain.snapshot import take_snapshot
+from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
+from generator.editor.decap import decap_config, render_decap_config
+from generator.editor.jsonschema import record_json_schema
+from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
+from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
+from generator.load.repository import untracked_files
+from generator.load.tables import load_schemas
 from generator.problems import Problem, Severity, problem, summary
-from generator.repository import untracked_files
-from generator.sitebuild import SiteBuildFailed, build_site, serve_site
-from generator.snapshot import take_snapshot
-
-
-def skeleton(template: str, **values) -> str:
-    """Render a record skeleton; `|yaml` quotes a value as a YAML (JSON) string."""
-    env = Environment(loader=PackageLoader("generator", "templates"), undefined=StrictUndefined,
-                      keep_trailing_newline=True, autoescape=False)
-    env.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
-    return env.get_template(template).render(**values)
+from generator.publish.diff import compare, render_markdown
+from generator.publish.templates import render
+from generator.site.archive import ArchiveFailed, archive_year
+from generator.site.build import SiteBuildFailed, build_site, serve_site
+from generator.site.clock import parse_day, resolve_day
 
 
 class _Day(click.ParamType):
@@ -61,7 +53,7 @@ DAY = _Day()
 data_option = click.option(
     "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
     show_default=True, help="数据目录")
-# Every command whose output depends on the day takes --today and resolves it once (generator.clock).
+# Every command whose output depends on the day takes --today and resolves it once (generator.site.clock).
 today_option = click.option(
     "--today", type=DAY, default=None, callback=lambda ctx, param, value: resolve_day(value),
     help="按哪一天（北京时间）计算状态与发布内容，默认为今天")
@@ -330,13 +322,13 @@ def new_notice(record_id, title, issuer, level, published_on, working_days, data
 
 def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, today: dt.date,
                     **values) -> None:
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", record_id):
+    if not RECORD_ID.fullmatch(record_id):
         raise click.UsageError(f"“{record_id}” 不能作为 id：只能使用小写英文字母、数字和连字符")
     target = data_dir / folder / f"{record_id}.yaml"
     if target.exists():
         click.echo(f"错误：{target} 已存在，不会覆盖。", err=True)
         sys.exit(1)
-    text = skeleton(template, id=record_id, today=today.isoformat(), **values)
+    text = render(template, id=record_id, today=today.isoformat(), **values)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     result = load_dataset(data_dir, SCHEMAS_DIR, today)

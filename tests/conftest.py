@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from html.parser import HTMLParser
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest

@@ -28,14 +28,14 @@ from urllib.parse import urljoin, urlsplit
 
 import icalendar
 import yaml
+from conftest import make_data_dir
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
-from conftest import make_data_dir
-from generator.calendar import SHANGHAI, WorkingCalendar, start_of_day
-from generator.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS, validity_end
-from generator.model import PartialDate
-from generator.snapshot import Snapshot, page_url
+from generator.domain.calendar import SHANGHAI, WorkingCalendar, start_of_day
+from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS, validity_end
+from generator.domain.model import PartialDate
+from generator.domain.snapshot import Snapshot, page_url
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 TAG_PREFIX = "tag:gz-clusters,2024:"
@@ -1028,7 +1028,7 @@ def check_diff(base: Snapshot, head: Snapshot, schema_set, render_markdown, comp
 @functools.lru_cache(maxsize=None)
 def base_calendar() -> tuple[WorkingCalendar, tuple[tuple[str, str], ...]]:
     """The real holiday arrangements and the districts (code, slug), read once."""
-    from generator.dataset import load_dataset
+    from generator.load.dataset import load_dataset
 
     folder = Path(tempfile.mkdtemp(prefix="oracle-calendar-"))
     atexit.register(shutil.rmtree, folder, True)

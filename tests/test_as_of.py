@@ -17,20 +17,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO_ROOT, Page, make_data_dir
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from conftest import REPO_ROOT, Page, make_data_dir
 from generator import SCHEMAS_DIR
-from generator.calendar import SHANGHAI
 from generator.cli import cli
-from generator.dataset import load_dataset
-from generator.diff import compare
-from generator.export import build_exports
-from generator.pages import render_pages
-from generator.sitebuild import build_site
-from generator.snapshot import take_snapshot
-from generator.tables import load_schemas
+from generator.domain.calendar import SHANGHAI
+from generator.domain.snapshot import take_snapshot
+from generator.load.dataset import load_dataset
+from generator.load.tables import load_schemas
+from generator.publish.diff import compare
+from generator.publish.exports import build_exports
+from generator.publish.pages import render_pages
+from generator.site.build import build_site
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 NOTICE = "test-municipal-2025-list"  # fixture: published 2025-02-20, window to 2025-02-28 17:30

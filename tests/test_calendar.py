@@ -12,7 +12,7 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from generator.calendar import (
+from generator.domain.calendar import (
     CalendarNotCovered,
     HolidaySpan,
     PublicityWindow,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import CASES_DIR, make_data_dir, run_validate
+
 from generator.problems import CODES, Severity
 
 NEGATIVE = sorted(p for p in (CASES_DIR / "negative").iterdir() if p.is_dir())

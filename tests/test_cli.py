@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from generator import DATA_DIR
 from generator.cli import cli
-from generator.clock import today_in_shanghai
+from generator.site.clock import today_in_shanghai
 
 
 def run(*args):

@@ -1,7 +1,7 @@
-"""The Content-Security-Policy (generator/csp.py): every built page carries it in a <meta> before its
+"""The Content-Security-Policy (generator/publish/csp.py): every built page carries it in a <meta> before its
 first script, it allows exactly the hashes of the inline scripts the pages hold and nothing else
 inline, and the web server configuration the project ships (deploy/nginx.conf) sends the policy
-the build computed. The hashes are computed here independently of generator/csp.py.
+the build computed. The hashes are computed here independently of generator/publish/csp.py.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, Page, make_data_dir
-from generator import csp
-from generator.sitebuild import build_site
+
+from generator.publish import csp
+from generator.site.build import build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
 DEPLOY = REPO_ROOT / "deploy"
@@ -90,7 +90,7 @@ def site_policy(site: Path) -> str:
     return (site / csp.POLICY_FILE).read_text(encoding="utf-8").strip()
 
 
-# --- generator/csp.py, function by function ----------------------------------------------------
+# --- generator/publish/csp.py, function by function ----------------------------------------------------
 
 
 def test_script_hash_is_the_browsers():

@@ -3,7 +3,8 @@
 import datetime as dt
 
 from conftest import make_data_dir
-from generator.dataset import load_dataset
+
+from generator.load.dataset import load_dataset
 
 TODAY = dt.date(2026, 11, 28)
 

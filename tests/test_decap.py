@@ -1,4 +1,4 @@
-"""The Decap CMS admin: site_src/admin/config.yml is exactly what generator/decap.py makes from the
+"""The Decap CMS admin: site_src/admin/config.yml is exactly what generator/editor/decap.py makes from the
 schemas, every schema field (and every YAML list and group of RECORD_TYPES) has a form field with
 the same required/pattern/enum/min/max, no form field lacks a schema field, and the admin page
 loads nothing from outside the site."""
@@ -17,9 +17,15 @@ import pytest
 import yaml
 
 from generator import PROJECT_ROOT, SCHEMAS_DIR
-from generator.decap import CONFIG_PATH, COLLECTION_KINDS, TEXT_THRESHOLD, decap_config, render_decap_config
-from generator.records import RECORD_TYPES
-from generator.tables import load_schemas
+from generator.editor.decap import (
+    COLLECTION_KINDS,
+    CONFIG_PATH,
+    TEXT_THRESHOLD,
+    decap_config,
+    render_decap_config,
+)
+from generator.load.records import RECORD_TYPES
+from generator.load.tables import load_schemas
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 CONFIG = decap_config(SCHEMA_SET, RECORD_TYPES)
@@ -85,7 +91,7 @@ def test_checked_in_config_is_current():
 
 def test_checked_in_config_says_it_is_generated_and_parses_to_the_same_configuration():
     text = CONFIG_PATH.read_text(encoding="utf-8")
-    assert text.startswith("# 本文件由 generator/decap.py 生成"), text[:80]
+    assert text.startswith("# 本文件由 generator/editor/decap.py 生成"), text[:80]
     assert "请勿手工编辑" in text.splitlines()[0]
     assert yaml.safe_load(text) == CONFIG
 

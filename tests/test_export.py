@@ -19,24 +19,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from conftest import FIXTURE_BASE, REAL_DATA, make_data_dir
 from frictionless import Package, validate
 from icalendar import Calendar
 from jsonschema import Draft202012Validator
 
-from conftest import FIXTURE_BASE, REAL_DATA, make_data_dir
 from generator import SCHEMAS_DIR
-from generator.dataset import load_dataset
-from generator.export import (
-    CLUSTER_DERIVED_FIELDS,
-    NOTICE_DERIVED_FIELDS,
-    ExportFile,
-    build_exports,
-    final_diff,
-    recognised_by_notice,
-)
+from generator.domain.results import final_diff, recognised_by_notice
+from generator.domain.snapshot import take_snapshot
+from generator.load.dataset import load_dataset
+from generator.load.tables import load_schemas
 from generator.problems import Severity
-from generator.snapshot import take_snapshot
-from generator.tables import load_schemas
+from generator.publish.exports import build_exports
+from generator.publish.opendata import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
+from generator.publish.serialize import ExportFile
 
 TODAY = dt.date(2025, 3, 10)  # the fixture notice's final list is dated that day
 LATER = dt.date(2026, 11, 28)

@@ -33,18 +33,28 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import (
+    PROBLEM_LINE,
+    REPO_ROOT,
+    TODAY,
+    make_data_dir,
+    relative_to_data,
+    run_validate,
+)
+from hostile_corpus import ACCEPTED, HOSTILE_DIR, MARKER, REFUSED, make_hostile_data_dir
 from icalendar import Calendar
+from test_cases import (  # the expect.yaml format of tests/cases/negative
+    as_keys,
+    load_expectation,
+)
 
-from conftest import PROBLEM_LINE, REPO_ROOT, TODAY, make_data_dir, relative_to_data, run_validate
 from generator import SCHEMAS_DIR
 from generator.cli import cli
-from generator.export import neutralised
-from generator.records import RECORD_TYPES, flatten
-from generator.sitebuild import SiteBuildFailed, build_site
-from generator.tables import load_schemas
-from generator.yamlread import read_yaml
-from hostile_corpus import ACCEPTED, HOSTILE_DIR, MARKER, REFUSED, make_hostile_data_dir
-from test_cases import as_keys, load_expectation  # the expect.yaml format of tests/cases/negative
+from generator.load.records import RECORD_TYPES, flatten
+from generator.load.tables import load_schemas
+from generator.load.yamlread import read_yaml
+from generator.publish.serialize import neutralised
+from generator.site.build import SiteBuildFailed, build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
 DAY = dt.date.fromisoformat(TODAY)  # 2026-11-28: test-hostile-closed is over, test-hostile-open is open

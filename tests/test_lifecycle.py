@@ -3,11 +3,10 @@
 import datetime as dt
 
 import pytest
-
 from conftest import make_data_dir
+
 from generator import SCHEMAS_DIR
-from generator.dataset import load_dataset
-from generator.lifecycle import (
+from generator.domain.lifecycle import (
     add_years,
     annual_reports,
     cluster_status,
@@ -15,7 +14,8 @@ from generator.lifecycle import (
     renewed_end,
     validity_end,
 )
-from generator.model import Cluster, Event, PartialDate, PolicySet
+from generator.domain.model import Cluster, Event, PartialDate, PolicySet
+from generator.load.dataset import load_dataset
 
 D = dt.date.fromisoformat
 
@@ -33,12 +33,12 @@ def event(type, date=None, **fields):
         if name in fields:
             fields[name] = PartialDate.parse(fields[name])
     values.update(fields)
-    return Event(type=type, date=PartialDate.parse(date) if date else None, row=None, **values)
+    return Event(seq=1, type=type, date=PartialDate.parse(date) if date else None, origin=None, **values)
 
 
 def cluster(*events):
     return Cluster(id="x", name="x", verified=True, district="440112", leading_industry="x", operator=None,
-                   area_km2=None, summary=None, website=None, note=None, events=tuple(events), sources=(), row=None)
+                   area_km2=None, summary=None, website=None, note=None, events=tuple(events), sources=(), origin=None)
 
 
 MUNICIPAL = event("certified", "2025-03-10", level="municipal", source="https://example.org")

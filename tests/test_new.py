@@ -3,10 +3,10 @@
 import datetime as dt
 
 from click.testing import CliRunner
-
 from conftest import make_data_dir
+
 from generator.cli import cli
-from generator.dataset import load_dataset
+from generator.load.dataset import load_dataset
 
 
 def invoke(*args):

@@ -23,17 +23,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-
 from conftest import FIXTURE_BASE, REPO_ROOT, make_data_dir
-from generator import SCHEMAS_DIR
-from generator.dataset import load_dataset
-from generator.diff import compare, render_markdown
-from generator.export import build_exports
-from generator.pages import render_pages
-from generator.sitebuild import build_site
-from generator.snapshot import take_snapshot
-from generator.tables import load_schemas
+from hypothesis import HealthCheck, assume, given, settings
 from oracle_support import (
     SHANGHAI,
     check_consistent,
@@ -44,6 +35,15 @@ from oracle_support import (
     start_of_day,
     write_data_dir,
 )
+
+from generator import SCHEMAS_DIR
+from generator.domain.snapshot import take_snapshot
+from generator.load.dataset import load_dataset
+from generator.load.tables import load_schemas
+from generator.publish.diff import compare, render_markdown
+from generator.publish.exports import build_exports
+from generator.publish.pages import render_pages
+from generator.site.build import build_site
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 CONFIG = REPO_ROOT / "mkdocs.yml"
@@ -245,7 +245,7 @@ events:
 """
 
 
-# Was: generator/export.py _event_rows: events.csv copies an as-of event's `notice` even when that notice is  published after the day. A certification dated only '2025' (as of 2025-03-01 it counts from 2025-01-01)  naming notice test-oracle-later (published_on 2025-06-03) puts 'test-oracle-later' in data/e
+# Was: generator/publish/export.py _event_rows (now publish/opendata.py): events.csv copies an as-of event's `notice` even when that notice is  published after the day. A certification dated only '2025' (as of 2025-03-01 it counts from 2025-01-01)  naming notice test-oracle-later (published_on 2025-06-03) puts 'test-oracle-later' in data/e
 def test_regression_event_names_a_notice_not_yet_published(tmp_path):
     loaded = _fixture_with(tmp_path, add={"notices/test-oracle-later.yaml": LATER_NOTICE,
                                           "clusters/test-oracle-year-only.yaml": YEAR_ONLY_CLUSTER})
@@ -256,7 +256,7 @@ def test_regression_event_names_a_notice_not_yet_published(tmp_path):
     check_consistent(snapshot, pages, exports, base_url=base_url)
 
 
-# Was: generator/export.py _notice_package: data/notices/<id>/final-diff.json (the final list against the  proposed one) is written once the notice is closed and some cluster's as-of certification names it, not  from the notice's outcome.final_date. Fixture with test-municipal-alpha's certification dated '
+# Was: generator/publish/export.py _notice_package (now publish/opendata.py): data/notices/<id>/final-diff.json (the final list against the  proposed one) is written once the notice is closed and some cluster's as-of certification names it, not  from the notice's outcome.final_date. Fixture with test-municipal-alpha's certification dated '
 def test_regression_final_diff_before_the_final_list(tmp_path):
     loaded = _fixture_with(tmp_path, replace={"clusters/test-municipal-alpha.yaml": (
         "    date: 2025-03-10\n    level: municipal", "    date: 2025-03\n    level: municipal")})
@@ -267,7 +267,7 @@ def test_regression_final_diff_before_the_final_list(tmp_path):
     check_consistent(snapshot, pages, exports, base_url=base_url)
 
 
-# Was: generator/snapshot.py as_of: a cluster source without published_on is always cited, even when its url  is a notice's outcome.final_url, whose date the records state (outcome.final_date). Fixture as of  2025-02-24: clusters/test-municipal-delta cites https://example.org/notices/test-municipal-2025-fi
+# Was: generator/domain/snapshot.py as_of: a cluster source without published_on is always cited, even when its url  is a notice's outcome.final_url, whose date the records state (outcome.final_date). Fixture as of  2025-02-24: clusters/test-municipal-delta cites https://example.org/notices/test-municipal-2025-fi
 def test_regression_undated_source_cites_the_final_list_early(tmp_path):
     loaded = _fixture_with(tmp_path)
     snapshot, pages, exports, base_url = build(loaded.dataset, dt.date(2025, 2, 24))
@@ -294,7 +294,7 @@ events:
 """
 
 
-# Was: generator/lifecycle.py cluster_status: a revocation dated only to the month counts from the month's  first day everywhere (snapshot.as_of shows it in the page's 撤销 section, the history and the home page's  recent changes; _deadlines drops the validity end; annual_reports stops the reports) except in
+# Was: generator/domain/lifecycle.py cluster_status: a revocation dated only to the month counts from the month's  first day everywhere (snapshot.as_of shows it in the page's 撤销 section, the history and the home page's  recent changes; _deadlines drops the validity end; annual_reports stops the reports) except in
 def test_regression_partly_dated_revocation_leaves_the_status_valid(tmp_path):
     loaded = _fixture_with(tmp_path, add={"clusters/test-oracle-revoked-in-june.yaml": PARTLY_DATED_REVOCATION})
     snapshot, pages, exports, base_url = build(loaded.dataset, dt.date(2026, 6, 10))
@@ -327,7 +327,7 @@ events:
 """
 
 
-# Was: generator/lifecycle.py cluster_status (and snapshot._deadlines, lifecycle.annual_reports): a  certification recorded after a revocation (the way problems.py event-after-revocation tells staff to record  a re-recognition) never takes effect: the first revocation decides the status for good. A cluster
+# Was: generator/domain/lifecycle.py cluster_status (and snapshot._deadlines, lifecycle.annual_reports): a  certification recorded after a revocation (the way problems.py event-after-revocation tells staff to record  a re-recognition) never takes effect: the first revocation decides the status for good. A cluster
 def test_regression_certification_after_revocation_is_ignored(tmp_path):
     loaded = _fixture_with(tmp_path, add={"clusters/test-oracle-recertified.yaml": RECERTIFIED})
     snapshot, pages, exports, base_url = build(loaded.dataset, dt.date(2026, 8, 1))

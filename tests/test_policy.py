@@ -19,14 +19,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, TESTS_DIR, Page, make_data_dir
+
 from generator import SCHEMAS_DIR
-from generator.dataset import load_dataset
-from generator.export import build_exports
-from generator.pages import render_pages
-from generator.snapshot import take_snapshot
-from generator.tables import load_schemas
+from generator.domain.snapshot import take_snapshot
+from generator.load.dataset import load_dataset
+from generator.load.tables import load_schemas
+from generator.publish.exports import build_exports
+from generator.publish.pages import render_pages
 
 GUIDELINE_TEXT = REPO_ROOT / "docs" / "sources" / "guangzhou-cluster-guideline-2024.txt"
 SUCCESSOR = TESTS_DIR / "fixtures" / "successor"

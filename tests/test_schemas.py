@@ -8,9 +8,13 @@ import pytest
 from frictionless import Schema
 
 from generator import SCHEMAS_DIR
+from generator.load.records import RECORD_TYPES
+from generator.load.tables import (
+    PATTERN_EXPECTATIONS,
+    descriptor_key_errors,
+    load_schemas,
+)
 from generator.problems import CODES, Severity
-from generator.records import RECORD_TYPES
-from generator.tables import PATTERN_EXPECTATIONS, descriptor_key_errors, load_schemas
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -6,15 +6,15 @@ import datetime as dt
 import hashlib
 import json
 import re
-import subprocess
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, Page, make_data_dir
-from generator.sitebuild import build_site
+
+from generator.site.build import build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
 OPEN_DAY = dt.date(2025, 2, 24)  # the fixture notice's window is 2025-02-20 .. 2025-02-28 17:30

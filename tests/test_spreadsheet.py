@@ -10,8 +10,8 @@ values. A control writes the same rows without neutralising and sees LibreOffice
 from __future__ import annotations
 
 import csv
-import fnmatch
 import datetime as dt
+import fnmatch
 import io
 import itertools
 import json
@@ -23,14 +23,15 @@ import openpyxl
 import pytest
 import yaml
 from frictionless import validate
+from hostile_corpus import ACCEPTED, make_hostile_data_dir
 
 from generator import SCHEMAS_DIR
-from generator.dataset import load_dataset
-from generator.export import FORMULA_PREFIXES, build_exports
-from generator.records import RECORD_TYPES
-from generator.snapshot import take_snapshot
-from generator.tables import load_schemas
-from hostile_corpus import ACCEPTED, make_hostile_data_dir
+from generator.domain.snapshot import take_snapshot
+from generator.load.dataset import load_dataset
+from generator.load.records import RECORD_TYPES
+from generator.load.tables import load_schemas
+from generator.publish.exports import build_exports
+from generator.publish.serialize import FORMULA_PREFIXES
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 DAY = dt.date(2026, 11, 28)

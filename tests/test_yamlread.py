@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.yamlread import MAX_BYTES, read_yaml
+from generator.load.yamlread import MAX_BYTES, read_yaml
 
 
 def read(tmp_path: Path, content: str | bytes):

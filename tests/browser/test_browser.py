@@ -12,10 +12,9 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
 from browser_support import SHANGHAI, build, chromium, screenshot, serve, visit
 from conftest import TESTS_DIR, make_data_dir
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 BUILT_ON = dt.date(2025, 2, 24)
 # One page of each kind the generator or site_src/ makes: (name for screenshots, path).

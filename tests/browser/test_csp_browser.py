@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browser_support import SECURITY_HEADERS, build, chromium, serve, visit
 from conftest import REPO_ROOT, TESTS_DIR, make_data_dir
-from generator import csp
 from test_browser import BUILT_ON, PAGE_TYPES
+
+from generator.publish import csp
 
 # Records every violation event into the page before any of its scripts runs.
 RECORD_VIOLATIONS = """

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from browser_support import build, chromium, serve, visit
 from hostile_corpus import MARKER, make_hostile_data_dir
 

@@ -22,15 +22,15 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.calendar import CalendarNotCovered, start_of_day
-from generator.lifecycle import (
+from generator.domain.calendar import CalendarNotCovered, start_of_day
+from generator.domain.lifecycle import (
     NOTICE_STATE_LABELS,
-    WorkingDaysUnknown,
     Bound,
     ClusterStatus,
     NoticeWindow,
     Recognition,
     ReportObligation,
+    WorkingDaysUnknown,
     annual_reports,
     cluster_status,
     guideline,
@@ -41,7 +41,17 @@ from generator.lifecycle import (
     revocation_ground,
     revocation_of,
 )
-from generator.model import LEVEL_NAMES, Cluster, Dataset, District, Event, Notice, Outcome, PartialDate, Policy
+from generator.domain.model import (
+    LEVEL_NAMES,
+    Cluster,
+    Dataset,
+    District,
+    Event,
+    Notice,
+    Outcome,
+    PartialDate,
+    Policy,
+)
 
 LEVEL_ORDER = ("national", "provincial", "municipal")
 _ONE_DAY = dt.timedelta(days=1)
@@ -349,4 +359,4 @@ def _basis(policy: Policy | None, clause: str | None) -> str:
 def _recognition_key(recognition: Recognition) -> str:
     """What identifies a recognition in a key: its certification's date (or stated start, or batch)."""
     certified = recognition.certified
-    return str(certified.date or certified.valid_from or certified.batch or certified.row.values.get("seq"))
+    return str(certified.date or certified.valid_from or certified.batch or certified.seq)

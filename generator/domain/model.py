@@ -1,7 +1,9 @@
 """The domain objects (clusters, events, notices, districts, site) typed from validated rows.
 
-Objects are built only from records that passed validation, so conversion cannot fail here.
-Each keeps the row it came from, so a rule can point at the exact file, line and column.
+Objects are built (by generator.load.build) only from records that passed validation. Each keeps
+its `origin`: where its fields were written, so a rule can point at the exact file, line and
+column; the origin gives positions only, never the text as written, so every output reads the
+typed values here.
 """
 
 from __future__ import annotations
@@ -10,11 +12,23 @@ import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 from urllib.parse import quote, urlsplit
 
-from generator.calendar import WorkingCalendar, YearArrangement
-from generator.records import Row, Tables
+from generator.domain.calendar import WorkingCalendar
+
+
+class Origin(Protocol):
+    """Where a record's fields were written (generator.load.records.Row is one)."""
+
+    def located(self, name: str) -> tuple[str, int, int]:
+        """(path, line, column) of a field."""
+        ...
+
+    def position(self, name: str) -> tuple[int, int]:
+        """(line, column) of a field."""
+        ...
+
 
 LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "municipal": "市级"}
 EVENT_TYPE_NAMES = {
@@ -86,26 +100,6 @@ class PartialDate:
         return text
 
 
-def _text(row: Row, name: str) -> str | None:
-    value = row.values.get(name)
-    return value if value not in (None, "") else None
-
-
-def _int(row: Row, name: str) -> int | None:
-    value = _text(row, name)
-    return int(value) if value is not None else None
-
-
-def _date(row: Row, name: str) -> dt.date | None:
-    value = _text(row, name)
-    return dt.date.fromisoformat(value) if value is not None else None
-
-
-def _partial(row: Row, name: str) -> PartialDate | None:
-    value = _text(row, name)
-    return PartialDate.parse(value) if value is not None else None
-
-
 @dataclass(frozen=True)
 class District:
     code: str
@@ -127,6 +121,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Event:
+    seq: int  # position in the cluster's list of events, from 1
     type: str
     date: PartialDate | None
     level: str | None
@@ -141,7 +136,7 @@ class Event:
     subject: str | None
     description: str | None
     note: str | None
-    row: Row = field(compare=False, repr=False)
+    origin: Origin = field(compare=False, repr=False)
 
     @property
     def type_name(self) -> str:
@@ -156,22 +151,23 @@ class Cluster:
     district: str
     leading_industry: str
     operator: str | None
-    area_km2: float | None
+    area_km2: Decimal | None
     summary: str | None
     website: str | None
     note: str | None
     events: tuple[Event, ...]
     sources: tuple[Source, ...]
-    row: Row = field(compare=False, repr=False)
+    origin: Origin = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class NoticeEntry:
+    seq: int  # position in the published list, from 1
     cluster: str | None
     name: str | None
     district: str | None
     note: str | None
-    row: Row = field(compare=False, repr=False)
+    origin: Origin = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -219,7 +215,7 @@ class Notice:
     objection: Objection
     outcome: Outcome
     entries: tuple[NoticeEntry, ...]
-    row: Row = field(compare=False, repr=False)
+    origin: Origin = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -235,7 +231,7 @@ class Threshold:
     unit: str
     words: str  # the clause's own words for it
     group: str | None  # thresholds of one group: meeting one of them is enough
-    row: Row = field(compare=False, repr=False)
+    origin: Origin = field(compare=False, repr=False)
 
     @property
     def operator(self) -> str:
@@ -295,9 +291,9 @@ class Policy:
     thresholds: tuple[Threshold, ...]
     revocation_grounds: dict[str, str]  # clause -> text
     excerpts: dict[str, tuple[str, str]]  # key -> (clause, words): passages the pages quote
-    excerpt_rows: tuple[Row, ...] = field(compare=False, repr=False)
+    excerpt_origins: tuple[Origin, ...] = field(compare=False, repr=False)
     clauses: dict[str, str]  # clause -> text, as the site quotes it
-    row: Row = field(compare=False, repr=False)
+    origin: Origin = field(compare=False, repr=False)
 
     def clause_text(self, clause: str) -> str:
         return self.clauses.get(clause) or self.revocation_grounds[clause]
@@ -332,7 +328,7 @@ class PolicySet:
 @dataclass(frozen=True)
 class Site:
     values: dict[str, str | None]
-    row: Row = field(compare=False, repr=False)
+    origin: Origin = field(compare=False, repr=False)
 
     @property
     def address(self) -> str | None:
@@ -362,165 +358,3 @@ class Dataset:
     site: Site | None
     calendar: WorkingCalendar
     policies: PolicySet
-
-
-def _children(rows: list[Row], parent_field: str, usable) -> dict[str, list[Row]]:
-    grouped: dict[str, list[Row]] = {}
-    for row in rows:
-        if usable(row):
-            grouped.setdefault(row.values[parent_field], []).append(row)
-    return grouped
-
-
-def build_dataset(tables: Tables, bad_files: set[str]) -> Dataset:
-    """Type the rows of every file without errors into domain objects."""
-
-    def usable(row: Row) -> bool:
-        return row.doc.path not in bad_files
-
-    districts = {
-        row.values["code"]: District(row.values["code"], row.values["name"], row.values["slug"], _text(row, "pinyin"))
-        for row in tables["districts"] if usable(row)
-    }
-    events = _children(tables["events"], "cluster_id", usable)
-    sources = _children(tables["cluster_sources"], "cluster_id", usable)
-    clusters = {}
-    for row in tables["clusters"]:
-        if not usable(row):
-            continue
-        cid = row.values["id"]
-        clusters[cid] = Cluster(
-            id=cid,
-            name=row.values["name"],
-            verified=row.values["verified"] == "true",
-            district=row.values["district"],
-            leading_industry=row.values["leading_industry"],
-            operator=_text(row, "operator"),
-            area_km2=float(row.values["area_km2"]) if _text(row, "area_km2") else None,
-            summary=_text(row, "summary"),
-            website=_text(row, "website"),
-            note=_text(row, "note"),
-            events=tuple(_event(r) for r in events.get(cid, [])),
-            sources=tuple(
-                Source(r.values["url"], _text(r, "title"), _text(r, "publisher"), _partial(r, "published_on"),
-                       _text(r, "states"), r.values.get("official") == "true", r.values.get("repost") == "true")
-                for r in sources.get(cid, [])
-            ),
-            row=row,
-        )
-    entries = _children(tables["notice_entries"], "notice_id", usable)
-    notices = {}
-    for row in tables["notices"]:
-        if not usable(row):
-            continue
-        nid = row.values["id"]
-        cutoff = _text(row, "cutoff_time")
-        notices[nid] = Notice(
-            id=nid,
-            title=row.values["title"],
-            level=row.values["level"],
-            issuer=row.values["issuer"],
-            published_on=_date(row, "published_on"),
-            starts_on=_date(row, "starts_on"),
-            working_days=_int(row, "working_days"),
-            ends_on=_date(row, "ends_on"),
-            cutoff_time=dt.time.fromisoformat(cutoff) if cutoff else None,
-            window_stated=_text(row, "window_stated"),
-            url=_text(row, "url"),
-            source_note=_text(row, "source_note"),
-            basis=_text(row, "basis"),
-            objection=Objection(*(_text(row, f"objection_{n}") for n in (
-                "channels", "contact_person", "phone", "address", "postcode", "email", "office_hours",
-                "supervision_phone", "requirements"))),
-            outcome=Outcome(
-                _int(row, "outcome_objections_received"),
-                _int(row, "outcome_objections_upheld"),
-                _text(row, "outcome_final_doc_no"),
-                _date(row, "outcome_final_date"),
-                _text(row, "outcome_final_url"),
-                _text(row, "outcome_note"),
-            ),
-            entries=tuple(
-                NoticeEntry(_text(r, "cluster"), _text(r, "name"), _text(r, "district"), _text(r, "note"), r)
-                for r in entries.get(nid, [])
-            ),
-            row=row,
-        )
-    policies = PolicySet(_policy(row, tables, usable) for row in tables["policies"] if usable(row))
-    site_rows = [row for row in tables["site"] if usable(row)]
-    site = Site({k: _text(site_rows[0], k) for k in site_rows[0].values}, site_rows[0]) if site_rows else None
-    return Dataset(
-        districts=districts,
-        clusters=clusters,
-        notices=notices,
-        site=site,
-        calendar=WorkingCalendar(
-            YearArrangement.from_mapping(row.doc.data) for row in tables["calendar_years"] if usable(row)
-        ),
-        policies=policies,
-    )
-
-
-def _stated(row: Row, group: str, value: Any) -> Stated:
-    """A policy value with the clause and words its group states (in_force, validity, …)."""
-    return Stated(value, _text(row, f"{group}_clause"), _text(row, f"{group}_words"))
-
-
-def _policy(row: Row, tables: Tables, usable) -> Policy:
-    pid = row.values["id"]
-
-    def children(resource: str) -> list[Row]:
-        return [r for r in tables[resource] if usable(r) and r.values["policy_id"] == pid]
-
-    due_month = _int(row, "annual_report_due_month")
-    until = _date(row, "in_force_until")
-    return Policy(
-        id=pid,
-        level=row.values["level"],
-        title=row.values["title"],
-        short_title=row.values["short_title"],
-        issuer=row.values["issuer"],
-        issued_on=_partial(row, "issued_on"),
-        doc_no=_text(row, "doc_no"),
-        source_url=_text(row, "source_url"),
-        source_verified=row.values["source_verified"] == "true",
-        source_note=_text(row, "source_note"),
-        in_force_from=PartialDate.parse(row.values["in_force_from"]),
-        in_force_until=until,
-        in_force=_stated(row, "in_force", until),
-        validity_years=_stated(row, "validity", _int(row, "validity_years")),
-        publicity_working_days=_stated(row, "publicity", _int(row, "publicity_working_days")),
-        annual_report=ReportRule(due_month, _int(row, "annual_report_due_day"), _text(row, "annual_report_words"),
-                                 _text(row, "annual_report_recipient"), _text(row, "annual_report_clause"))
-        if due_month is not None else None,
-        target=_stated(row, "target", _int(row, "target_count")),
-        thresholds=tuple(
-            Threshold(pid, r.values["key"], r.values["clause"], r.values["subject"], r.values["comparison"],
-                      Decimal(r.values["value"]), r.values["unit"], r.values["words"], _text(r, "group"), r)
-            for r in children("policy_thresholds")),
-        revocation_grounds={r.values["clause"]: r.values["text"] for r in children("policy_revocation_grounds")},
-        excerpts={r.values["key"]: (r.values["clause"], r.values["words"]) for r in children("policy_excerpts")},
-        excerpt_rows=tuple(children("policy_excerpts")),
-        clauses={r.values["clause"]: r.values["text"] for r in children("policy_clauses")},
-        row=row,
-    )
-
-
-def _event(row: Row) -> Event:
-    return Event(
-        type=row.values["type"],
-        date=_partial(row, "date"),
-        level=_text(row, "level"),
-        batch=_int(row, "batch"),
-        doc_no=_text(row, "doc_no"),
-        source=_text(row, "source"),
-        notice=_text(row, "notice"),
-        valid_from=_partial(row, "valid_from"),
-        valid_until=_partial(row, "valid_until"),
-        reason=_text(row, "reason"),
-        year=_int(row, "year"),
-        subject=_text(row, "subject"),
-        description=_text(row, "description"),
-        note=_text(row, "note"),
-        row=row,
-    )

@@ -152,7 +152,7 @@ class PublicityWindow:
 
 def publicity_state(window: Any, today: dt.date) -> str:
     """'upcoming', 'open' or 'closed' for a calendar day in Asia/Shanghai, for any window with a
-    first_day and a last_day (a PublicityWindow, or a notice's window in generator.lifecycle).
+    first_day and a last_day (a PublicityWindow, or a notice's window in generator.domain.lifecycle).
 
     Upcoming before first_day, open from first_day through last_day, closed after. This is a
     day-level answer: when the notice states a cut-off time, the last day is still 'open' here

@@ -25,9 +25,9 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.utils import yaml_load
 
-from generator.calendar import start_of_day
-from generator.dataset import LoadResult
-from generator.plugin import PROBLEM_RECORD, ClustersPlugin
+from generator.domain.calendar import start_of_day
+from generator.load.dataset import LoadResult
+from generator.site.plugin import PROBLEM_RECORD, ClustersPlugin
 
 PLUGIN_NAME = "clusters"
 

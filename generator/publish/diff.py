@@ -11,11 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
-from generator.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Event
-from generator.snapshot import Snapshot
-from generator.tables import SchemaSet
+from generator.domain.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Event
+from generator.domain.snapshot import Snapshot
+from generator.load.records import RECORD_TYPE
+from generator.load.tables import SchemaSet
+from generator.publish.serialize import record_row
+from generator.publish.templates import render
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
     base, head, today = base_snapshot.dataset, head_snapshot.dataset, head_snapshot.day
     titles = {name: {f["name"]: f.get("title", f["name"]) for f in schema["fields"]}
               for name, schema in schema_set.schemas.items()}
+    cluster_specs, notice_specs = schema_set.schemas["clusters"]["fields"], schema_set.schemas["notices"]["fields"]
     diff = RecordDiff(today)
     for cid in sorted(head.clusters.keys() - base.clusters.keys()):
         diff.clusters_added.append((cid, head.clusters[cid].name))
@@ -103,7 +105,8 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
         diff.clusters_removed.append((cid, base.clusters[cid].name))
     for cid in sorted(base.clusters.keys() & head.clusters.keys()):
         old, new = base.clusters[cid], head.clusters[cid]
-        fields = _field_changes(old.row.values, new.row.values, titles["clusters"])
+        fields = _field_changes(record_row(old, cluster_specs, RECORD_TYPE["cluster"]),
+                                record_row(new, cluster_specs, RECORD_TYPE["cluster"]), titles["clusters"])
         added, removed = _list_changes([describe_event(e) for e in old.events], [describe_event(e) for e in new.events])
         sources_added, sources_removed = _list_changes([s.url for s in old.sources], [s.url for s in new.sources])
         added += tuple(f"来源 {url}" for url in sources_added)
@@ -117,7 +120,8 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
         diff.notices_removed.append((nid, base.notices[nid].title))
     for nid in sorted(base.notices.keys() & head.notices.keys()):
         old, new = base.notices[nid], head.notices[nid]
-        fields = _field_changes(old.row.values, new.row.values, titles["notices"])
+        fields = _field_changes(record_row(old, notice_specs, RECORD_TYPE["notice"]),
+                                record_row(new, notice_specs, RECORD_TYPE["notice"]), titles["notices"])
         added, removed = _list_changes([e.cluster or e.name or "" for e in old.entries],
                                        [e.cluster or e.name or "" for e in new.entries])
         if fields or added or removed:
@@ -142,19 +146,6 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
     return diff
 
 
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~"})
-
-
-def markdown_text(value: Any) -> str:
-    """Record text as literal Markdown: every character Markdown could interpret is escaped."""
-    if value is None or value == "":
-        return "（空）"
-    return str(value).replace("\n", " ").translate(_MARKDOWN_SPECIAL)
-
-
 def render_markdown(diff: RecordDiff, base_label: str, head_label: str) -> str:
-    # Markdown has no autoescape: `finalize` escapes every {{ value }} the template prints.
-    env = Environment(loader=PackageLoader("generator", "templates"), autoescape=False, finalize=markdown_text,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      comment_start_string="{##", comment_end_string="##}")
-    return env.get_template("diff.md.j2").render(diff=diff, base=base_label, head=head_label)
+    """The change as a pull-request comment (plain Markdown; every value escaped, see templates)."""
+    return render("diff.md.j2", diff=diff, base=base_label, head=head_label)

@@ -34,9 +34,8 @@ from typing import Any, Iterable
 import yaml
 
 from generator import DATA_DIR, PROJECT_ROOT, SCHEMAS_DIR
-from generator.export import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS
-from generator.records import RecordType
-from generator.tables import PATTERN_EXPECTATIONS, SchemaSet
+from generator.load.records import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
+from generator.load.tables import PATTERN_EXPECTATIONS, SchemaSet
 
 CONFIG_PATH = PROJECT_ROOT / "site_src" / "admin" / "config.yml"
 # Placeholder: staff set the real GitHub repository ("owner/name") here before deploying /admin/,
@@ -52,11 +51,11 @@ TEXT_THRESHOLD = 200  # strings allowing more characters than this get a multi-l
 TRAILING_ORDER = {"cluster": ("sources", "events"), "notice": ("objection", "entries", "outcome")}
 
 HEADER = (
-    "# 本文件由 generator/decap.py 生成（运行 clusters generate），请勿手工编辑。\n"
+    "# 本文件由 generator/editor/decap.py 生成（运行 clusters generate），请勿手工编辑。\n"
     "# Decap CMS 在线编辑后台（网站的 /admin/）的配置：表单字段全部来自 schemas/ 中的数据模式，\n"
-    "# 修改数据模式或 generator/decap.py 后重新运行 clusters generate。\n"
+    "# 修改数据模式或 generator/editor/decap.py 后重新运行 clusters generate。\n"
 )
-REPO_COMMENT = "部署前由工作人员设置：在 generator/decap.py 中把 REPO 改为实际的 GitHub 仓库（所有者/仓库名），再运行 clusters generate"
+REPO_COMMENT = "部署前由工作人员设置：在 generator/editor/decap.py 中把 REPO 改为实际的 GitHub 仓库（所有者/仓库名），再运行 clusters generate"
 COMMIT_MESSAGES = {
     "create": "新增{{collection}}：{{slug}}",
     "update": "修改{{collection}}：{{slug}}",
@@ -143,11 +142,10 @@ def _summary_field(specs: list[dict[str, Any]], record_type: RecordType) -> str 
 def _record_fields(record_type: RecordType, schema_set: SchemaSet) -> list[dict[str, Any]]:
     """The schema's own top-level fields in schema order, then the groups and YAML lists."""
     specs = schema_set.schemas[record_type.resource]["fields"]
-    fields = [field_widget(spec) for spec in specs
-              if not any(spec["name"].startswith(g + "_") for g in record_type.groups)]
+    fields = [field_widget(spec) for spec in specs if record_type.group_of(spec["name"]) is None]
     trailing: dict[str, dict[str, Any]] = {}
     for group in record_type.groups:
-        members = [{**s, "name": s["name"][len(group) + 1:]} for s in specs if s["name"].startswith(group + "_")]
+        members = record_type.members(specs, group)
         trailing[group] = {
             "name": group,
             "label": GROUP_TITLES.get(group, group),
@@ -156,8 +154,7 @@ def _record_fields(record_type: RecordType, schema_set: SchemaSet) -> list[dict[
             "fields": [field_widget(member) for member in members],
         }
     for key, resource in record_type.children.items():
-        child_specs = [s for s in schema_set.schemas[resource]["fields"]
-                       if s["name"] not in ("seq", record_type.parent_field)]
+        child_specs = record_type.item_fields(schema_set.schemas[resource]["fields"])
         trailing[key] = {
             "name": key,
             "label": schema_set.titles[resource],

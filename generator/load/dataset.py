@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,14 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import SCHEMAS_DIR
-from generator.model import Dataset, build_dataset
+from generator.domain.model import Dataset
+from generator.load.build import build_dataset
+from generator.load.records import RECORD_ID, RECORD_TYPES, RecordType, Tables, flatten
+from generator.load.rules import check_calendar_rows, check_dataset, check_rows
+from generator.load.tables import ALL_KEYS, SchemaSet, load_schemas, validate_tables
+from generator.load.yamlread import read_yaml
 from generator.problems import Problem, Severity, problem
-from generator.records import RECORD_TYPES, RecordType, Tables, flatten
-from generator.rules import check_calendar_rows, check_dataset, check_rows
-from generator.tables import ALL_KEYS, SchemaSet, load_schemas, validate_tables
-from generator.yamlread import read_yaml
-
-_RECORD_STEM = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def discover(data_dir: Path) -> tuple[list[tuple[Path, RecordType]], list[Proble
                     if not path.name.startswith("."):
                         problems.append(problem("file-unexpected", display(path), 1, 1))
                     continue
-                if not _RECORD_STEM.fullmatch(path.stem):
+                if not RECORD_ID.fullmatch(path.stem):
                     problems.append(problem("file-name", display(path), 1, 1, name=path.name))
                     continue
                 found.append((path, record_type))
@@ -196,7 +194,7 @@ def _load(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> LoadResul
     calendar_problems = list(check_calendar_rows(tables, bad_files))
     problems += calendar_problems
     bad_files |= {p.path for p in calendar_problems}
-    dataset = build_dataset(tables, bad_files)
+    dataset = build_dataset(tables, bad_files, schema_set)
     if not dataset.policies.of_level("municipal") and "policies" not in unloaded:
         problems.append(problem("policy-missing", display(data_dir / "policy"), 1, 1))
     problems += check_dataset(dataset, _titles(schema_set, "events"), today)

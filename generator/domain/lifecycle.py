@@ -13,8 +13,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.calendar import SHANGHAI, CalendarNotCovered, WorkingCalendar, publicity_state, start_of_day
-from generator.model import LEVEL_NAMES, Cluster, Event, Notice, PartialDate, Policy, PolicySet, ReportRule
+from generator.domain.calendar import (
+    SHANGHAI,
+    CalendarNotCovered,
+    WorkingCalendar,
+    publicity_state,
+    start_of_day,
+)
+from generator.domain.model import (
+    LEVEL_NAMES,
+    Cluster,
+    Event,
+    Notice,
+    PartialDate,
+    Policy,
+    PolicySet,
+    ReportRule,
+)
 
 # The site's own working practice (本站做法), not the guideline's: each is explained on the
 # practice page (generator/templates/practice.md.j2), which prints these very numbers.

@@ -3,8 +3,8 @@
 With it, `mkdocs build` and `mkdocs serve` are the whole pipeline: staff get a live preview that
 reloads when a record or schema changes. The day and the data folder reach the plugin one way
 only, as its options (`today`, `data_dir`); `clusters build/serve` set them, and without `today`
-the plugin asks generator.clock for today in Asia/Shanghai. The pages and exports come from the
-as-of snapshot (generator.snapshot), which knows nothing of MkDocs.
+the plugin asks generator.site.clock for today in Asia/Shanghai. The pages and exports come from the
+as-of snapshot (generator.domain.snapshot), which knows nothing of MkDocs.
 """
 
 from __future__ import annotations
@@ -21,14 +21,19 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from generator import SCHEMAS_DIR, csp
-from generator.clock import resolve_day
-from generator.dataset import LoadResult, load_dataset, refused_entries
-from generator.export import build_exports
-from generator.pages import NOTICE_LABELS_SCRIPT, notice_labels_script, render_pages
+from generator import SCHEMAS_DIR
+from generator.domain.snapshot import Snapshot, take_snapshot
+from generator.load.dataset import LoadResult, load_dataset, refused_entries
+from generator.load.tables import load_schemas
 from generator.problems import Severity
-from generator.snapshot import Snapshot, take_snapshot
-from generator.tables import load_schemas
+from generator.publish import csp
+from generator.publish.exports import build_exports
+from generator.publish.pages import (
+    NOTICE_LABELS_SCRIPT,
+    notice_labels_script,
+    render_pages,
+)
+from generator.site.clock import resolve_day
 
 log = logging.getLogger("mkdocs.plugins.clusters")
 PROBLEM_RECORD = "clusters_problem"  # set on log records of data problems (the CLI prints those itself)
@@ -36,7 +41,7 @@ PROBLEM_RECORD = "clusters_problem"  # set on log records of data problems (the 
 
 class ClustersConfig(base.Config):
     data_dir = c.Type(str, default="data")
-    today = c.Optional(c.Type(str))  # YYYY-MM-DD in Asia/Shanghai; default: today, from generator.clock
+    today = c.Optional(c.Type(str))  # YYYY-MM-DD in Asia/Shanghai; default: today, from generator.site.clock
 
 
 class ClustersPlugin(BasePlugin[ClustersConfig]):
@@ -104,7 +109,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         server.watch(str(SCHEMAS_DIR))
         return server
 
-    # Every page carries its Content-Security-Policy (generator.csp) as a <meta> right after
+    # Every page carries its Content-Security-Policy (generator.publish.csp) as a <meta> right after
     # <meta charset>, before any script: the hashes of its own inline scripts and nothing else
     # inline. Not in the live preview, whose reload script changes with every request.
     def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str:

@@ -9,11 +9,13 @@ likely correction) instead of silently vanishing.
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
+from generator.load.yamlread import Document, Path_, kind_name
 from generator.problems import Problem, problem
-from generator.yamlread import Document, Path_, kind_name
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,18 @@ class RecordType:
     @property
     def one_per_file(self) -> bool:
         return "*" in self.location
+
+    def group_of(self, name: str) -> str | None:
+        """The nested mapping a flat field name belongs to (objection_phone -> objection), or None."""
+        return next((group for group in self.groups if name.startswith(group + "_")), None)
+
+    def item_fields(self, specs: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The fields of a child row that its YAML list item writes (not the row's seq or parent key)."""
+        return [spec for spec in specs if spec["name"] not in ("seq", self.parent_field)]
+
+    def members(self, specs: Iterable[Mapping[str, Any]], group: str) -> list[dict[str, Any]]:
+        """The field specs of one group, named as the YAML writes them (objection_phone -> phone)."""
+        return [{**spec, "name": spec["name"][len(group) + 1:]} for spec in specs if self.group_of(spec["name"]) == group]
 
 
 RECORD_TYPES: tuple[RecordType, ...] = (
@@ -73,6 +87,27 @@ RECORD_TYPES: tuple[RecordType, ...] = (
 )
 
 
+# What each record file is, for editors (JSON Schema, Decap CMS) and the open-data page:
+# kind -> (name of its JSON Schema, Chinese title, what one file holds).
+SCHEMA_KINDS = {"policy": "policy", "cluster": "cluster", "notice": "notice", "calendar": "calendar",
+                "gazetteer": "districts", "site": "site"}
+SCHEMA_DOCS = {
+    "policy": ("政策记录", "data/policy/<政策标识>.yaml：一份政策文件（工作指引或办法）的规则，每个数值注明条款与原文。"),
+    "cluster": ("集群记录", "data/clusters/<集群标识>.yaml：一个集群、它的事件（认定、复核、撤销、变更、年度报告）和信息来源。"),
+    "notice": ("公示记录", "data/notices/<公示标识>.yaml：一次公示、异议受理方式、公示结果和公示名单。"),
+    "calendar": ("工作日历", "data/calendar/<年份>.yaml：一年的国务院节假日安排（放假时段与调休上班日）。"),
+    "districts": ("广州市辖区", "data/districts.yaml：广州市各区的区划代码及其来源。"),
+    "site": ("网站信息", "data/site.yaml：网站名称、主办单位、联系方式和备案信息。"),
+}
+GROUP_TITLES = {"objection": "异议受理", "outcome": "公示结果", "in_force": "施行与有效期", "validity": "认定有效期",
+                "publicity": "公示期", "annual_report": "年度报告", "target": "认定数量"}
+
+# A record identifier (and the stem of its file): the one pattern, also in the schemas' `id` fields.
+RECORD_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+RECORD_TYPE = {record_type.kind: record_type for record_type in RECORD_TYPES}
+
+
 @dataclass
 class Row:
     """One table row and where each of its cells came from."""
@@ -85,9 +120,9 @@ class Row:
     def field_path(self, name: str) -> Path_:
         if name in ("seq", self.record_type.parent_field) and self.base:
             return self.base
-        for group in self.record_type.groups if not self.base else ():
-            if name.startswith(group + "_"):
-                return self.base + (group, name[len(group) + 1 :])
+        group = None if self.base else self.record_type.group_of(name)
+        if group is not None:
+            return self.base + (group, name[len(group) + 1 :])
         return self.base + (name,)
 
     def position(self, name: str) -> tuple[int, int]:
@@ -107,7 +142,7 @@ def flatten(doc: Document, record_type: RecordType, fields: Mapping[str, Mapping
     problems: list[Problem] = []
     root_fields = fields[record_type.resource]
     values: dict[str, Any] = dict.fromkeys(root_fields)
-    allowed = [name for name in root_fields if not _in_group(name, record_type.groups)]
+    allowed = [name for name in root_fields if record_type.group_of(name) is None]
     allowed += list(record_type.groups) + list(record_type.children)
     child_lists: list[tuple[str, list[Any]]] = []
     for key, value in doc.data.items():
@@ -122,14 +157,14 @@ def flatten(doc: Document, record_type: RecordType, fields: Mapping[str, Mapping
                 problems.append(problem("expected-mapping", doc.path, *doc.position(path),
                                         what=f"字段 “{key}” ", kind=kind_name(value)))
                 continue
-            group_fields = {n[len(key) + 1 :]: n for n in root_fields if n.startswith(key + "_")}
+            group_fields = {n[len(key) + 1 :]: n for n in root_fields if record_type.group_of(n) == key}
             for sub, sub_value in value.items():
                 if sub not in group_fields:
                     problems.append(_unknown(doc, path + (sub,), sub, list(group_fields)))
                 else:
                     values[group_fields[sub]] = _cell(doc, path + (sub,), sub, sub_value,
                                                       root_fields[group_fields[sub]], problems)
-        elif key in root_fields and not _in_group(key, record_type.groups):
+        elif key in root_fields and record_type.group_of(key) is None:
             values[key] = _cell(doc, path, key, value, root_fields[key], problems)
         else:
             problems.append(_unknown(doc, path, key, allowed))
@@ -138,7 +173,7 @@ def flatten(doc: Document, record_type: RecordType, fields: Mapping[str, Mapping
     for key, items in child_lists:
         resource = record_type.children[key]
         child_fields = fields[resource]
-        own = [n for n in child_fields if n not in ("seq", record_type.parent_field)]
+        own = [spec["name"] for spec in record_type.item_fields({"name": n} for n in child_fields)]
         for index, item in enumerate(items):
             base: Path_ = (key, index)
             if not isinstance(item, dict):
@@ -156,10 +191,6 @@ def flatten(doc: Document, record_type: RecordType, fields: Mapping[str, Mapping
                     problems.append(_unknown(doc, base + (sub,), sub, own))
             tables[resource].append(Row(row_values, doc, base, record_type))
     return problems
-
-
-def _in_group(name: str, groups: tuple[str, ...]) -> bool:
-    return any(name.startswith(group + "_") for group in groups)
 
 
 def _as_list(doc: Document, path: Path_, key: str, value: Any, problems: list[Problem]) -> list[Any]:

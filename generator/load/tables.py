@@ -18,8 +18,8 @@ from typing import Any, Iterator, Mapping
 import yaml
 from frictionless import Package
 
+from generator.load.records import RECORD_ID, Row, Tables
 from generator.problems import Problem, problem
-from generator.records import Row, Tables
 
 # Keys a Table Schema or field descriptor may use here. Frictionless accepts typos such as
 # `constraint:` silently, so the schema files are checked against these lists (see tests).
@@ -43,7 +43,7 @@ TYPE_NAMES = {
 PATTERN_EXPECTATIONS = {
     "[0-9]{6}": "应为 6 位数字",
     "4401[0-9]{2}": "应为广州市辖区的 6 位区划代码（以 4401 开头）",
-    "[a-z0-9]+(-[a-z0-9]+)*": "只能使用小写英文字母、数字和连字符，且不能以连字符开头或结尾、不能连续使用连字符",
+    RECORD_ID.pattern: "只能使用小写英文字母、数字和连字符，且不能以连字符开头或结尾、不能连续使用连字符",
     "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?": "应为日期 YYYY-MM-DD，或只写到月（YYYY-MM）、只写到年（YYYY）",
     'https?://[^\\s<>"]+': "应为以 http:// 或 https:// 开头的完整网址",
     "https?://\\S+": "应为以 http:// 或 https:// 开头的完整网址",

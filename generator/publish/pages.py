@@ -7,27 +7,15 @@ expressions inside raw HTML blocks, so Markdown never interprets a record's text
 
 from __future__ import annotations
 
-import html
-import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
-
-from generator.export import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
-from generator.lifecycle import (
-    EXPIRING_DAYS,
-    NOTICE_STATE_LABELS,
-    REPORT_STATE_LABELS,
-    REVIEW_GRACE_DAYS,
-    STATUS_LABELS,
-)
-from generator.model import CHANGE_SUBJECTS, COMPARISON_OPERATORS, EVENT_TYPE_NAMES, LEVEL_NAMES
+from generator.domain.lifecycle import NOTICE_STATE_LABELS
+from generator.domain.snapshot import Snapshot, page_url
+from generator.load.tables import PATTERN_EXPECTATIONS, TYPE_NAMES, SchemaSet
 from generator.problems import CODES, ProblemType
-from generator.snapshot import Snapshot, page_url
-from generator.tables import PATTERN_EXPECTATIONS, TYPE_NAMES, SchemaSet
-
+from generator.publish.opendata import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
+from generator.publish.templates import environment, render
 
 NOTICE_LABELS_SCRIPT = "javascripts/notice-labels.js"  # generated; mkdocs.yml loads it before notice-state.js
 
@@ -95,43 +83,9 @@ def relative_href(from_src: str, to_src: str) -> str:
     return "/".join(parts) + "/" if parts else "./"
 
 
-def human_size(size: int) -> str:
-    return f"{size} 字节" if size < 1024 else f"{size / 1024:.1f} KB"
-
-
-def title_meta(text: str) -> Markup:
-    """A page title for the Markdown front matter. MkDocs themes print `page.meta.title` as HTML
-    (unescaped, in <title> and the header), so the text is HTML-escaped, then quoted as YAML."""
-    return Markup(json.dumps(html.escape(text, quote=False), ensure_ascii=False))
-
-
-def environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("generator", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        # Markdown uses {#id} for heading anchors, so Jinja comments are {## … ##} here.
-        comment_start_string="{##",
-        comment_end_string="##}",
-    )
-    env.globals.update(LEVEL_NAMES=LEVEL_NAMES, EVENT_TYPE_NAMES=EVENT_TYPE_NAMES, STATUS_LABELS=STATUS_LABELS,
-                       NOTICE_STATE_LABELS=NOTICE_STATE_LABELS, REPORT_STATE_LABELS=REPORT_STATE_LABELS,
-                       CHANGE_SUBJECTS=CHANGE_SUBJECTS, COMPARISON_OPERATORS=COMPARISON_OPERATORS,
-                       EXPIRING_DAYS=EXPIRING_DAYS, REVIEW_GRACE_DAYS=REVIEW_GRACE_DAYS)
-    env.filters["clause"] = lambda number: f"guideline.md#clause-{str(number).replace('.', '-')}"
-    env.filters["iso"] = lambda value: value.isoformat() if value is not None else ""
-    env.filters["title_meta"] = title_meta
-    env.filters["size"] = human_size
-    env.filters["number"] = lambda value: format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
-    return env
-
-
 def notice_labels_script() -> str:
     """The notice state labels for the browser script, from the same table the pages print."""
-    return environment().get_template("notice_labels.js.j2").render(labels=NOTICE_STATE_LABELS)
+    return render("notice_labels.js.j2", labels=NOTICE_STATE_LABELS)
 
 
 def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[Any] = ()) -> list[Page]:

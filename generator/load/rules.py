@@ -8,11 +8,11 @@ revocation, recognitions before their programme existed, notice entries and outc
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 
-from generator.calendar import CalendarNotCovered, WorkingCalendar
-from generator.lifecycle import (
+from generator.domain.calendar import CalendarNotCovered, WorkingCalendar
+from generator.domain.lifecycle import (
     EXPIRING_DAYS,
     WorkingDaysUnknown,
     governing,
@@ -20,9 +20,19 @@ from generator.lifecycle import (
     recognitions,
     revocation_ground,
 )
-from generator.model import COMPARISON_OPERATORS, LEVEL_NAMES, Cluster, Dataset, Event, Notice, PartialDate, Policy, PolicySet
+from generator.domain.model import (
+    COMPARISON_OPERATORS,
+    LEVEL_NAMES,
+    Cluster,
+    Dataset,
+    Event,
+    Notice,
+    PartialDate,
+    Policy,
+    PolicySet,
+)
+from generator.load.records import Row, Tables
 from generator.problems import Problem, problem
-from generator.records import Row, Tables
 
 PARTIAL_DATE_FIELDS = {
     "events": ("date", "valid_from", "valid_until"),
@@ -99,7 +109,7 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
     (Asia/Shanghai) enables the future-date warning."""
     site = dataset.site
     if site is not None and site.values.get("base_url") and site.address is None:
-        yield problem("site-address-invalid", *site.row.located("base_url"))
+        yield problem("site-address-invalid", *site.origin.located("base_url"))
     policies = dataset.policies
     for policy in policies.all:
         yield from check_policy(policy)
@@ -109,7 +119,7 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
     for notice in dataset.notices.values():
         yield from check_notice(notice, dataset.calendar, policies)
         if today is not None and notice.published_on > today:
-            yield problem("notice-scheduled", *notice.row.located("published_on"), date=notice.published_on,
+            yield problem("notice-scheduled", *notice.origin.located("published_on"), date=notice.published_on,
                           today=today)
 
 
@@ -118,28 +128,27 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
     for threshold in policy.thresholds:
         clause = policy.clauses.get(threshold.clause)
         if clause is None:
-            yield problem("policy-clause-missing", *threshold.row.located("clause"), clause=threshold.clause)
+            yield problem("policy-clause-missing", *threshold.origin.located("clause"), clause=threshold.clause)
         elif threshold.words not in clause:
-            yield problem("policy-words-not-in-clause", *threshold.row.located("words"), words=threshold.words,
+            yield problem("policy-words-not-in-clause", *threshold.origin.located("words"), words=threshold.words,
                           clause=threshold.clause)
-    for group, clause_field, words_field in (("in_force", "in_force_clause", "in_force_words"),
-                                             ("validity", "validity_clause", "validity_words"),
-                                             ("publicity", "publicity_clause", "publicity_words"),
-                                             ("annual_report", "annual_report_clause", "annual_report_words"),
-                                             ("target", "target_clause", "target_words")):
-        clause, words = policy.row.values.get(clause_field), policy.row.values.get(words_field)
+    stated = [(group, value.clause, value.words) for group, value in (
+        ("in_force", policy.in_force), ("validity", policy.validity_years),
+        ("publicity", policy.publicity_working_days), ("annual_report", policy.annual_report),
+        ("target", policy.target)) if value is not None]
+    for group, clause, words in stated:
         if clause and clause not in policy.clauses:
-            yield problem("policy-clause-missing", *policy.row.located(clause_field), clause=clause)
+            yield problem("policy-clause-missing", *policy.origin.located(f"{group}_clause"), clause=clause)
         elif clause and words and words not in policy.clauses[clause]:
-            yield problem("policy-words-not-in-clause", *policy.row.located(words_field), words=words, clause=clause)
-    for row in policy.excerpt_rows:
-        clause, words = row.values["clause"], row.values["words"]
+            yield problem("policy-words-not-in-clause", *policy.origin.located(f"{group}_words"), words=words,
+                          clause=clause)
+    for origin, (clause, words) in zip(policy.excerpt_origins, policy.excerpts.values()):
         if clause not in policy.clauses and clause not in policy.revocation_grounds:
-            yield problem("policy-clause-missing", *row.located("clause"), clause=clause)
+            yield problem("policy-clause-missing", *origin.located("clause"), clause=clause)
         elif words not in policy.clause_text(clause):
-            yield problem("policy-words-not-in-clause", *row.located("words"), words=words, clause=clause)
+            yield problem("policy-words-not-in-clause", *origin.located("words"), words=words, clause=clause)
     if policy.in_force_until is not None and policy.in_force_until < policy.in_force_from.latest:
-        yield problem("validity-order", *policy.row.located("in_force_until"), valid_from=policy.in_force_from,
+        yield problem("validity-order", *policy.origin.located("in_force_until"), valid_from=policy.in_force_from,
                       valid_until=policy.in_force_until)
 
 
@@ -147,31 +156,31 @@ def check_cluster(cluster: Cluster, event_titles: Mapping[str, str], policies: P
                   today: dt.date | None = None) -> Iterator[Problem]:
     events = cluster.events
     if not any(event.type == "certified" for event in events):
-        yield problem("no-recognition", *cluster.row.located("events"))
+        yield problem("no-recognition", *cluster.origin.located("events"))
     if cluster.verified and not any(source.official for source in cluster.sources):
-        yield problem("verified-without-official-source", *cluster.row.located("verified"))
+        yield problem("verified-without-official-source", *cluster.origin.located("verified"))
     revoked: Event | None = None
     previous: Event | None = None
     for event in events:
         yield from check_event_fields(event, event_titles)
         if previous is not None and previous.date and event.date and event.date.latest < previous.date.earliest:
-            yield problem("events-out-of-order", *event.row.located("date"), date=event.date,
+            yield problem("events-out-of-order", *event.origin.located("date"), date=event.date,
                           previous=previous.date)
         if event.date is not None:
             previous = event
         if revoked is not None:
             if event.type == "revoked":
-                yield problem("revoked-twice", *event.row.located("type"),
-                              first_line=revoked.row.position("type")[0])
+                yield problem("revoked-twice", *event.origin.located("type"),
+                              first_line=revoked.origin.position("type")[0])
             elif event.type != "certified":
-                yield problem("event-after-revocation", *event.row.located("type"),
-                              revoked_line=revoked.row.position("type")[0], type_name=event.type_name)
+                yield problem("event-after-revocation", *event.origin.located("type"),
+                              revoked_line=revoked.origin.position("type")[0], type_name=event.type_name)
         elif event.type == "revoked":
             revoked = event
         if event.type in ("certified", "renewed") and event.level and event.date:
             first = policies.first(event.level)
             if first is not None and event.date.latest < first.in_force_from.earliest:
-                yield problem("event-before-programme", *event.row.located("date"),
+                yield problem("event-before-programme", *event.origin.located("date"),
                               level_name=LEVEL_NAMES[event.level], date=event.date,
                               since=f"{first.in_force_from}，{first.doc_no or first.title}")
         if (event.type == "revoked" and event.reason and policies.of_level("municipal")
@@ -179,30 +188,30 @@ def check_cluster(cluster: Cluster, event_titles: Mapping[str, str], policies: P
             day = event.date.earliest if event.date else None
             policy = governing(policies, "municipal", day) or policies.first("municipal")
             grounds = "、".join(policy.revocation_grounds) if policy else "（无）"
-            yield problem("revocation-ground-unknown", *event.row.located("reason"), reason=event.reason,
+            yield problem("revocation-ground-unknown", *event.origin.located("reason"), reason=event.reason,
                           grounds=grounds)
         if event.type == "renewed" and event.level:
             prior = [e for e in events[: events.index(event)] if e.type == "certified" and e.level == event.level]
             if not prior:
-                yield problem("renewal-without-recognition", *event.row.located("level"),
+                yield problem("renewal-without-recognition", *event.origin.located("level"),
                               level_name=LEVEL_NAMES[event.level])
         if event.valid_from and event.valid_until and event.valid_from.earliest > event.valid_until.latest:
-            yield problem("validity-order", *event.row.located("valid_from"), valid_from=event.valid_from,
+            yield problem("validity-order", *event.origin.located("valid_from"), valid_from=event.valid_from,
                           valid_until=event.valid_until)
         if event.type == "certified" and event.date is None and event.valid_until is None:
-            yield problem("recognition-date-unknown", *event.row.located("date"))
+            yield problem("recognition-date-unknown", *event.origin.located("date"))
         if today is not None and event.date is not None and event.date.earliest > today:
-            yield problem("event-in-future", *event.row.located("date"), date=event.date, today=today)
+            yield problem("event-in-future", *event.origin.located("date"), date=event.date, today=today)
 
 
 def check_event_fields(event: Event, titles: Mapping[str, str]) -> Iterator[Problem]:
     for name in EVENT_REQUIRED[event.type]:
         if getattr(event, name) is None:
-            yield problem("event-field-missing", *event.row.located(name), type_name=event.type_name, field=name,
+            yield problem("event-field-missing", *event.origin.located(name), type_name=event.type_name, field=name,
                           title=titles[name])
     for name in EVENT_FIELDS:
         if name not in EVENT_ALLOWED[event.type] and getattr(event, name) is not None:
-            yield problem("event-field-not-allowed", *event.row.located(name), type_name=event.type_name,
+            yield problem("event-field-not-allowed", *event.origin.located(name), type_name=event.type_name,
                           field=name, title=titles[name])
 
 
@@ -218,14 +227,14 @@ def check_lifecycle(cluster: Cluster, policies: PolicySet) -> Iterator[Problem]:
             if end is None or renewal.date is None:
                 continue
             if renewal.date.latest < end.earliest - dt.timedelta(days=EXPIRING_DAYS):
-                yield problem("renewal-too-early", *renewal.row.located("date"), date=renewal.date,
+                yield problem("renewal-too-early", *renewal.origin.located("date"), date=renewal.date,
                               days=EXPIRING_DAYS, valid_until=end.label)
     first = [e.date or e.valid_from for e in cluster.events if e.type == "certified" and (e.date or e.valid_from)]
     if first:
         certified_year = min(first).year
         for event in cluster.events:
             if event.type == "annual_report" and event.year is not None and event.year < certified_year:
-                yield problem("report-before-certification", *event.row.located("year"), year=event.year,
+                yield problem("report-before-certification", *event.origin.located("year"), year=event.year,
                               certified=certified_year)
 
 
@@ -238,41 +247,41 @@ def _area_criterion(cluster: Cluster, recognition, policies: PolicySet) -> Itera
     area = Decimal(str(cluster.area_km2))
     meets = {">": area > threshold.value, ">=": area >= threshold.value, "<=": area <= threshold.value}
     if not meets[COMPARISON_OPERATORS[threshold.comparison]]:
-        yield problem("area-outside-criterion", *cluster.row.located("area_km2"), area=cluster.area_km2,
+        yield problem("area-outside-criterion", *cluster.origin.located("area_km2"), area=cluster.area_km2,
                       unit=threshold.unit, words=threshold.words, short=policy.short_title, clause=threshold.clause)
 
 
 def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet) -> Iterator[Problem]:
     for entry in notice.entries:
         if entry.cluster is None and entry.name is None:
-            yield problem("entry-needs-reference", *entry.row.located("cluster"))
+            yield problem("entry-needs-reference", *entry.origin.located("cluster"))
     if notice.starts_on is not None and notice.starts_on < notice.published_on:
-        yield problem("notice-starts-before-publication", *notice.row.located("starts_on"),
+        yield problem("notice-starts-before-publication", *notice.origin.located("starts_on"),
                       starts_on=notice.starts_on, published_on=notice.published_on)
         return
     outcome = notice.outcome
     if (outcome.objections_upheld is not None and outcome.objections_received is not None
             and outcome.objections_upheld > outcome.objections_received):
-        yield problem("objections-upheld-exceed", *notice.row.located("outcome_objections_upheld"),
+        yield problem("objections-upheld-exceed", *notice.origin.located("outcome_objections_upheld"),
                       upheld=outcome.objections_upheld, received=outcome.objections_received)
     start_field = "starts_on" if notice.starts_on else "published_on"
     try:
         window = notice_window(notice, calendar, policies)
     except WorkingDaysUnknown:
-        yield problem("notice-working-days-unknown", *notice.row.located("working_days"),
+        yield problem("notice-working-days-unknown", *notice.origin.located("working_days"),
                       level_name=LEVEL_NAMES[notice.level])
         return
     except CalendarNotCovered as exc:
-        yield problem("calendar-not-covered", *notice.row.located(start_field), what="公示开始日期",
+        yield problem("calendar-not-covered", *notice.origin.located(start_field), what="公示开始日期",
                       date=notice.starts_on or notice.published_on, years="、".join(map(str, exc.years)))
         return
     if not window.checked:
-        yield problem("calendar-not-covered-stated-end", *notice.row.located(start_field), what="公示开始日期",
+        yield problem("calendar-not-covered-stated-end", *notice.origin.located(start_field), what="公示开始日期",
                       date=notice.starts_on or notice.published_on, years="、".join(map(str, window.missing_years)),
                       ends_on=notice.ends_on)
     if window.checked and notice.ends_on is not None and notice.ends_on < window.last_day:
-        yield problem("notice-ends-early", *notice.row.located("ends_on"), ends_on=notice.ends_on,
+        yield problem("notice-ends-early", *notice.origin.located("ends_on"), ends_on=notice.ends_on,
                       working_days=window.working_days, last_day=window.last_day)
     if outcome.final_date is not None and outcome.final_date <= window.last_day:
-        yield problem("outcome-before-window", *notice.row.located("outcome_final_date"), date=outcome.final_date,
+        yield problem("outcome-before-window", *notice.origin.located("outcome_final_date"), date=outcome.final_date,
                       last_day=window.last_day)

@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from generator.sitebuild import build_site
+from generator.site.build import build_site
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: entries carry no build-time information
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from generator.calendar import SHANGHAI
+from generator.domain.calendar import SHANGHAI
 
 
 def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:

@@ -1,0 +1,189 @@
+"""Type the validated rows into domain objects (generator.domain.model), once.
+
+Every cell is converted by its field's Table Schema type (integer -> int, number -> Decimal,
+boolean -> bool, date -> datetime.date, array -> tuple; empty -> None) in one place, `cells`; the
+few text fields with a richer meaning (a date stated to the year or month, a time of day) are
+parsed here too. After this stage nothing reads the text as written: pages, exports and the diff
+read the typed objects, and a row stays attached only as an object's `origin`, to locate problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from generator.domain.calendar import WorkingCalendar, YearArrangement
+from generator.domain.model import (
+    Cluster,
+    Dataset,
+    District,
+    Event,
+    Notice,
+    NoticeEntry,
+    Objection,
+    Outcome,
+    PartialDate,
+    Policy,
+    PolicySet,
+    ReportRule,
+    Site,
+    Source,
+    Stated,
+    Threshold,
+)
+from generator.load.records import Row, Tables
+from generator.load.tables import SchemaSet
+
+Cells = dict[str, Any]
+
+
+def cell(value: Any, spec: dict[str, Any]) -> Any:
+    """A cell as loaded (text) as a Python value of its Table Schema type; None when empty."""
+    if value is None or value == "" or value == []:
+        return None
+    kind = spec.get("type", "string")
+    if kind == "integer":
+        return int(str(value).strip())
+    if kind == "number":
+        return Decimal(str(value).strip())
+    if kind == "boolean":
+        return str(value) in spec.get("trueValues", ["true"])
+    if kind == "date":
+        return dt.date.fromisoformat(str(value))
+    if kind == "array":
+        return tuple(value)
+    return value
+
+
+def cells(resource: str, row: Row, schema_set: SchemaSet) -> Cells:
+    """Every field of a row of `resource`, typed by its schema."""
+    return {spec["name"]: cell(row.values.get(spec["name"]), spec) for spec in schema_set.schemas[resource]["fields"]}
+
+
+def _partial(value: str | None) -> PartialDate | None:
+    return PartialDate.parse(value) if value is not None else None
+
+
+def _group(values: Cells, group: str) -> Cells:
+    """The members of a flattened group (objection_phone -> phone)."""
+    prefix = group + "_"
+    return {name[len(prefix):]: value for name, value in values.items() if name.startswith(prefix)}
+
+
+def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) -> Dataset:
+    """The domain objects of every file without errors."""
+
+    def typed(resource: str) -> list[tuple[Row, Cells]]:
+        return [(row, cells(resource, row, schema_set)) for row in tables[resource] if row.doc.path not in bad_files]
+
+    def children(resource: str, parent_field: str) -> dict[str, list[tuple[Row, Cells]]]:
+        grouped: dict[str, list[tuple[Row, Cells]]] = {}
+        for row, values in typed(resource):
+            grouped.setdefault(values[parent_field], []).append((row, values))
+        return grouped
+
+    districts = {values["code"]: District(values["code"], values["name"], values["slug"], values["pinyin"])
+                 for _, values in typed("districts")}
+    events = children("events", "cluster_id")
+    sources = children("cluster_sources", "cluster_id")
+    clusters = {}
+    for row, values in typed("clusters"):
+        cid = values["id"]
+        clusters[cid] = Cluster(
+            **values,
+            events=tuple(_event(r, v) for r, v in events.get(cid, [])),
+            sources=tuple(_source(v) for _, v in sources.get(cid, [])),
+            origin=row,
+        )
+    entries = children("notice_entries", "notice_id")
+    notices = {}
+    for row, values in typed("notices"):
+        nid = values["id"]
+        plain = {name: value for name, value in values.items() if not name.startswith(("objection_", "outcome_"))}
+        cutoff = plain.pop("cutoff_time")
+        notices[nid] = Notice(
+            **plain,
+            cutoff_time=dt.time.fromisoformat(cutoff) if cutoff else None,
+            objection=Objection(**_group(values, "objection")),
+            outcome=Outcome(**_group(values, "outcome")),
+            entries=tuple(
+                NoticeEntry(seq=v["seq"], cluster=v["cluster"], name=v["name"], district=v["district"],
+                            note=v["note"], origin=r)
+                for r, v in entries.get(nid, [])
+            ),
+            origin=row,
+        )
+    policy_children = {resource: children(resource, "policy_id") for resource in (
+        "policy_thresholds", "policy_revocation_grounds", "policy_excerpts", "policy_clauses")}
+    policies = PolicySet(_policy(row, values, policy_children) for row, values in typed("policies"))
+    site_rows = typed("site")
+    site = Site(site_rows[0][1], site_rows[0][0]) if site_rows else None
+    return Dataset(
+        districts=districts,
+        clusters=clusters,
+        notices=notices,
+        site=site,
+        calendar=WorkingCalendar(YearArrangement.from_mapping(row.doc.data) for row, _ in typed("calendar_years")),
+        policies=policies,
+    )
+
+
+def _source(values: Cells) -> Source:
+    return Source(url=values["url"], title=values["title"], publisher=values["publisher"],
+                  published_on=_partial(values["published_on"]), states=values["states"],
+                  official=bool(values["official"]), repost=bool(values["repost"]))
+
+
+def _event(row: Row, values: Cells) -> Event:
+    partial_dates = {name: _partial(values[name]) for name in ("date", "valid_from", "valid_until")}
+    rest = {name: value for name, value in values.items() if name not in partial_dates and name != "cluster_id"}
+    return Event(**rest, **partial_dates, origin=row)
+
+
+def _stated(values: Cells, group: str, value: Any) -> Stated:
+    """A policy value with the clause and words its group states (in_force, validity, …)."""
+    return Stated(value, values[f"{group}_clause"], values[f"{group}_words"])
+
+
+ChildRows = dict[str, dict[str, list[tuple[Row, Cells]]]]
+
+
+def _policy(row: Row, values: Cells, policy_children: ChildRows) -> Policy:
+    pid = values["id"]
+
+    def children(resource: str) -> list[tuple[Row, Cells]]:
+        return policy_children[resource].get(pid, [])
+
+    threshold: Callable[[Row, Cells], Threshold] = lambda r, v: Threshold(  # noqa: E731
+        pid, v["key"], v["clause"], v["subject"], v["comparison"], v["value"], v["unit"], v["words"], v["group"], r)
+    due_month = values["annual_report_due_month"]
+    until = values["in_force_until"]
+    return Policy(
+        id=pid,
+        level=values["level"],
+        title=values["title"],
+        short_title=values["short_title"],
+        issuer=values["issuer"],
+        issued_on=_partial(values["issued_on"]),
+        doc_no=values["doc_no"],
+        source_url=values["source_url"],
+        source_verified=bool(values["source_verified"]),
+        source_note=values["source_note"],
+        in_force_from=PartialDate.parse(values["in_force_from"]),
+        in_force_until=until,
+        in_force=_stated(values, "in_force", until),
+        validity_years=_stated(values, "validity", values["validity_years"]),
+        publicity_working_days=_stated(values, "publicity", values["publicity_working_days"]),
+        annual_report=ReportRule(due_month, values["annual_report_due_day"], values["annual_report_words"],
+                                 values["annual_report_recipient"], values["annual_report_clause"])
+        if due_month is not None else None,
+        target=_stated(values, "target", values["target_count"]),
+        thresholds=tuple(threshold(r, v) for r, v in children("policy_thresholds")),
+        revocation_grounds={v["clause"]: v["text"] for _, v in children("policy_revocation_grounds")},
+        excerpts={v["key"]: (v["clause"], v["words"]) for _, v in children("policy_excerpts")},
+        excerpt_origins=tuple(r for r, _ in children("policy_excerpts")),
+        clauses={v["clause"]: v["text"] for _, v in children("policy_clauses")},
+        origin=row,
+    )

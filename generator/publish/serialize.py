@@ -1,0 +1,133 @@
+"""Values and encodings of the open-data files: one schema-driven serializer for every record row.
+
+`record_row` reads a typed domain object (generator.domain.model) field by field in the order of
+its Table Schema, so a CSV, a JSON copy and a notice package all print the values the domain
+holds (a number stays the Decimal the record states, a date stated to the month stays "2024-05").
+Nothing here reads the YAML text.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable
+
+from generator.domain.model import PartialDate
+from generator.load.records import RecordType
+
+CSV_TYPE = "text/csv"
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    path: str  # relative to the site root, e.g. "data/clusters.csv"
+    content: bytes
+    media_type: str
+    title: str  # Chinese
+    description: str  # Chinese
+
+
+
+def record_row(record: object, specs: Iterable[dict[str, Any]], record_type: RecordType,
+               **context: Any) -> dict[str, Any]:
+    """One row of a table: for every field of the schema, the typed value the domain object holds.
+
+    A flattened group field (objection_phone) is read from the object's group (notice.objection.phone);
+    `context` gives what the object does not hold itself (the parent's key of a child row)."""
+    row: dict[str, Any] = {}
+    for spec in specs:
+        name = spec["name"]
+        if name in context:
+            row[name] = context[name]
+            continue
+        group = record_type.group_of(name)
+        holder = getattr(record, group) if group else record
+        row[name] = plain(getattr(holder, name[len(group) + 1:] if group else name))
+    return row
+
+
+def plain(value: Any) -> Any:
+    """A domain value as a table cell: a partial date as written (2024-05), a time as HH:MM."""
+    if isinstance(value, PartialDate):
+        return str(value)
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return value
+
+
+# A text cell starting with one of these is read as a formula by Excel, WPS and LibreOffice (OWASP
+# "CSV injection"): the CSV cell gets a leading apostrophe, which spreadsheets show as text and hide.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Text as a spreadsheet must show it, never run it: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralised(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return neutralised(",".join(str(item) for item in value))
+    return str(value)
+
+
+def json_cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def csv_bytes(header: list[str], rows: Iterable[dict[str, Any]]) -> bytes:
+    """UTF-8 with BOM, header row, CRLF line ends, minimal quoting."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(name)) for name in header])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def sha256(content: bytes) -> str:
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def chinese_day(day: dt.date) -> str:
+    return PartialDate.of(day).chinese()
+
+
+
+def field_descriptor(spec: dict[str, Any]) -> dict[str, Any]:
+    """A field as published in a CSV package: the Table Schema descriptor without editing hints; a
+    text pattern that admits a formula start (a phone number "+86 …") also admits the apostrophe the
+    CSV puts before it (FORMULA_PREFIXES), so the published files validate against their schema."""
+    field = {key: copy.deepcopy(value) for key, value in spec.items() if key != "example"}
+    pattern = field.get("constraints", {}).get("pattern")
+    if pattern and any(re.fullmatch(pattern, prefix + "0123456789") for prefix in FORMULA_PREFIXES):
+        field["constraints"]["pattern"] = f"'?(?:{pattern})"
+    return field
+
+
