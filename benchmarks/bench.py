@@ -36,10 +36,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -87,8 +88,11 @@ class Run:
 
 def fastest(runs: list[Run]) -> Run:
     """The best of repeated runs: the shortest wall and CPU times, the highest peak memory."""
-    return Run(Timing(min(r.timing.wall for r in runs), min(r.timing.cpu for r in runs)),
-               max(r.max_rss_mib for r in runs), runs[0].stdout)
+    return Run(
+        Timing(min(r.timing.wall for r in runs), min(r.timing.cpu for r in runs)),
+        max(r.max_rss_mib for r in runs),
+        runs[0].stdout,
+    )
 
 
 def child_env() -> dict[str, str]:
@@ -110,8 +114,9 @@ def run_measured(command: list[str], what: str) -> Run:
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if process.returncode != 0:
-        raise BenchmarkError(f"{what} failed with exit code {process.returncode}: {' '.join(command)}\n"
-                             f"{_tail(stdout)}\n{_tail(stderr)}")
+        raise BenchmarkError(
+            f"{what} failed with exit code {process.returncode}: {' '.join(command)}\n{_tail(stdout)}\n{_tail(stderr)}"
+        )
     return Run(Timing(wall, usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024, stdout)
 
 
@@ -124,8 +129,20 @@ def validate_command(data_dir: Path) -> list[str]:
 
 
 def full_build_command(data_dir: Path, site_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "generator", "build", "--data", str(data_dir), "--site-dir", str(site_dir),
-            "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--today", TODAY]
+    return [
+        sys.executable,
+        "-m",
+        "generator",
+        "build",
+        "--data",
+        str(data_dir),
+        "--site-dir",
+        str(site_dir),
+        "--config-file",
+        str(REPO_ROOT / "mkdocs.yml"),
+        "--today",
+        TODAY,
+    ]
 
 
 def plain_build_command(config_file: Path) -> list[str]:
@@ -146,8 +163,12 @@ def task_load(data_dir: str) -> dict[str, Any]:
 
     wall, cpu = time.perf_counter(), time.process_time()
     result = load_dataset(Path(data_dir), today=dt.date.fromisoformat(TODAY))
-    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "files": result.files,
-            "problems": len(result.problems)}
+    return {
+        "wall": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
+        "files": result.files,
+        "problems": len(result.problems),
+    }
 
 
 def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
@@ -162,8 +183,11 @@ def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
     from generator.site.build import plugin_options
 
     config_file = REPO_ROOT / "mkdocs.yml"
-    config = load_config(str(config_file), site_dir=str(work_dir / "unused"),
-                         **plugin_options(config_file, Path(data_dir), dt.date.fromisoformat(TODAY)))
+    config = load_config(
+        str(config_file),
+        site_dir=str(work_dir / "unused"),
+        **plugin_options(config_file, Path(data_dir), dt.date.fromisoformat(TODAY)),
+    )
     config = config.plugins.on_config(config)
     files = config.plugins.on_files(get_files(config), config=config)
     generated = [file for file in files if file.generated_by == "clusters"]
@@ -182,8 +206,11 @@ def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
         plain["site_url"] = config.site_url
     config_file = work_dir / "mkdocs-plain.yml"
     config_file.write_text(yaml.safe_dump(plain, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return {"config": str(config_file), "site": plain["site_dir"],
-            "pages": sum(file.src_uri.endswith(".md") for file in generated)}
+    return {
+        "config": str(config_file),
+        "site": plain["site_dir"],
+        "pages": sum(file.src_uri.endswith(".md") for file in generated),
+    }
 
 
 def task_yardstick(data_dir: str) -> dict[str, Any]:
@@ -199,8 +226,11 @@ def task_yardstick(data_dir: str) -> dict[str, Any]:
     return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "files": len(files)}
 
 
-INTERNAL_TASKS: dict[str, Callable[..., dict[str, Any]]] = {"load": task_load, "plain-project": task_plain_project,
-                                                            "yardstick": task_yardstick}
+INTERNAL_TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "load": task_load,
+    "plain-project": task_plain_project,
+    "yardstick": task_yardstick,
+}
 
 
 def run_internal(task: str, *args: Path) -> dict[str, Any]:
@@ -248,12 +278,15 @@ def notices_for(clusters: int) -> int:
 def make_data(scratch: Path, clusters: int, notices: int) -> Path:
     """Synthetic data that must validate without errors or warnings; abort loudly otherwise."""
     data_dir = synthetic.write_data_dir(scratch / f"data-{clusters}-{notices}", REPO_ROOT, clusters, notices)
-    check = subprocess.run(validate_command(data_dir), cwd=REPO_ROOT, env=child_env(), capture_output=True,
-                           text=True, check=False)
+    check = subprocess.run(
+        validate_command(data_dir), cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True, check=False
+    )
     summary = check.stdout.strip().splitlines()[-1] if check.stdout.strip() else ""
     if check.returncode != 0 or "0 个错误，0 个警告" not in summary:
-        raise BenchmarkError(f"the synthetic data in {data_dir} does not validate cleanly "
-                             f"(exit {check.returncode}):\n{_tail(check.stdout)}\n{_tail(check.stderr)}")
+        raise BenchmarkError(
+            f"the synthetic data in {data_dir} does not validate cleanly "
+            f"(exit {check.returncode}):\n{_tail(check.stdout)}\n{_tail(check.stderr)}"
+        )
     return data_dir
 
 
@@ -286,8 +319,10 @@ def measure_size(scratch: Path, clusters: int, repeat: int) -> SizeResult:
 
     full_pages, plain_pages = _html_pages(full_site), _html_pages(Path(project["site"]))
     if full_pages != plain_pages:
-        raise BenchmarkError(f"the plain build has {plain_pages} HTML pages, the full build {full_pages}: "
-                             "they did not build the same pages")
+        raise BenchmarkError(
+            f"the plain build has {plain_pages} HTML pages, the full build {full_pages}: "
+            "they did not build the same pages"
+        )
     cluster_ids = [path.stem for path in (data_dir / "clusters").glob("*.yaml")]
     page_sizes = [(full_site / "clusters" / cid / "index.html").stat().st_size for cid in cluster_ids]
     return SizeResult(
@@ -329,8 +364,13 @@ def check_targets(sizes: dict[int, SizeResult], validated: ValidateResult | None
     name = f"full build ≤ {RATIO_LIMIT}× plain MkDocs at N = {RATIO_SIZE:,} (CPU time)"
     if RATIO_SIZE in sizes:
         r = sizes[RATIO_SIZE]
-        targets.append(Target(name, f"{r.ratio_cpu:.2f}× ({r.full.cpu:.1f} s / {r.plain.cpu:.1f} s); "
-                                    f"wall time {r.ratio_wall:.2f}×", r.ratio_cpu <= RATIO_LIMIT))
+        targets.append(
+            Target(
+                name,
+                f"{r.ratio_cpu:.2f}× ({r.full.cpu:.1f} s / {r.plain.cpu:.1f} s); wall time {r.ratio_wall:.2f}×",
+                r.ratio_cpu <= RATIO_LIMIT,
+            )
+        )
     else:
         targets.append(Target(name, f"not measured (needs N = {RATIO_SIZE})", None))
 
@@ -338,27 +378,46 @@ def check_targets(sizes: dict[int, SizeResult], validated: ValidateResult | None
     if BYTES_BASE in sizes and BYTES_SIZE in sizes:
         base, large = sizes[BYTES_BASE].cluster_page_bytes, sizes[BYTES_SIZE].cluster_page_bytes
         change = large / base - 1
-        targets.append(Target(name, f"{large:,.0f} vs {base:,.0f} bytes ({change:+.1%})",
-                              abs(change) <= BYTES_TOLERANCE))
+        targets.append(
+            Target(name, f"{large:,.0f} vs {base:,.0f} bytes ({change:+.1%})", abs(change) <= BYTES_TOLERANCE)
+        )
     else:
         targets.append(Target(name, f"not measured (needs N = {BYTES_BASE} and {BYTES_SIZE})", None))
 
     name = f"`clusters validate` of {VALIDATE_RECORDS:,} record files ≤ {VALIDATE_LIMIT:g} s (CPU time)"
     if validated is not None and validated.clusters + validated.notices == VALIDATE_RECORDS:
-        targets.append(Target(name, f"{validated.cli.cpu:.2f} s (wall {validated.cli.wall:.2f} s; load_dataset "
-                                    f"alone {validated.load.cpu:.2f} s)", validated.cli.cpu <= VALIDATE_LIMIT))
+        targets.append(
+            Target(
+                name,
+                f"{validated.cli.cpu:.2f} s (wall {validated.cli.wall:.2f} s; load_dataset "
+                f"alone {validated.load.cpu:.2f} s)",
+                validated.cli.cpu <= VALIDATE_LIMIT,
+            )
+        )
     else:
         targets.append(Target(name, f"not measured (needs --validate-records {VALIDATE_RECORDS})", None))
     return targets
 
 
 def machine() -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    memory_kib = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                       if line.startswith("MemTotal:")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    memory_kib = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        ),
+        0,
+    )
     return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
         "cores": str(os.cpu_count()),
         "ram": f"{memory_kib / 1024 / 1024:.1f} GiB",
@@ -372,30 +431,48 @@ def machine() -> dict[str, str]:
     }
 
 
-def report(info: dict[str, str], repeat: int, sizes: dict[int, SizeResult], validated: ValidateResult | None,
-           targets: list[Target]) -> str:
+def report(
+    info: dict[str, str],
+    repeat: int,
+    sizes: dict[int, SizeResult],
+    validated: ValidateResult | None,
+    targets: list[Target],
+) -> str:
     lines = ["## Machine", ""]
     lines += [f"- {key}: {value}" for key, value in info.items()]
-    lines += [f"- runs per step: {repeat} (fastest counts)", "", "## Sizes", "",
-              "Times in seconds, wall / CPU.", "",
-              "| clusters | notices | validate CLI | load_dataset | full build | plain MkDocs | full ÷ plain CPU (wall) "
-              "| bytes / cluster page | search index (bytes) | HTML pages | peak RSS validate / full / plain (MiB) |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        f"- runs per step: {repeat} (fastest counts)",
+        "",
+        "## Sizes",
+        "",
+        "Times in seconds, wall / CPU.",
+        "",
+        "| clusters | notices | validate CLI | load_dataset | full build | plain MkDocs | full ÷ plain CPU (wall) "
+        "| bytes / cluster page | search index (bytes) | HTML pages | peak RSS validate / full / plain (MiB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for clusters, r in sizes.items():
         v = r.validate
-        lines.append(f"| {clusters:,} | {v.notices:,} | {v.cli} | {v.load} | {r.full} | {r.plain} "
-                     f"| {r.ratio_cpu:.2f} ({r.ratio_wall:.2f}) | {r.cluster_page_bytes:,.0f} "
-                     f"| {r.search_index_bytes:,} | {r.html_pages:,} "
-                     f"| {v.max_rss_mib:.0f} / {r.full_rss_mib:.0f} / {r.plain_rss_mib:.0f} |")
+        lines.append(
+            f"| {clusters:,} | {v.notices:,} | {v.cli} | {v.load} | {r.full} | {r.plain} "
+            f"| {r.ratio_cpu:.2f} ({r.ratio_wall:.2f}) | {r.cluster_page_bytes:,.0f} "
+            f"| {r.search_index_bytes:,} | {r.html_pages:,} "
+            f"| {v.max_rss_mib:.0f} / {r.full_rss_mib:.0f} / {r.plain_rss_mib:.0f} |"
+        )
     if validated is not None:
-        lines += ["", "## Validation only", "",
-                  "| record files | clusters | notices | validate CLI | load_dataset | peak RSS (MiB) "
-                  "| PyYAML C loader alone (yardstick) |",
-                  "|---:|---:|---:|---:|---:|---:|---:|",
-                  f"| {validated.clusters + validated.notices:,} | {validated.clusters:,} | {validated.notices:,} "
-                  f"| {validated.cli} | {validated.load} | {validated.max_rss_mib:.0f} | {validated.yardstick} |",
-                  "", "The yardstick is the machine's speed: DESIGN.md measured about 1.1 s for 10,000 files "
-                  "where the targets were set."]
+        lines += [
+            "",
+            "## Validation only",
+            "",
+            "| record files | clusters | notices | validate CLI | load_dataset | peak RSS (MiB) "
+            "| PyYAML C loader alone (yardstick) |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {validated.clusters + validated.notices:,} | {validated.clusters:,} | {validated.notices:,} "
+            f"| {validated.cli} | {validated.load} | {validated.max_rss_mib:.0f} | {validated.yardstick} |",
+            "",
+            "The yardstick is the machine's speed: DESIGN.md measured about 1.1 s for 10,000 files "
+            "where the targets were set.",
+        ]
     lines += ["", "## Targets", "", "| target | measured | result |", "|---|---|---|"]
     for target in targets:
         verdict = {True: "PASS", False: "**FAIL**", None: "not measured"}[target.passed]
@@ -408,13 +485,20 @@ def report(info: dict[str, str], repeat: int, sizes: dict[int, SizeResult], vali
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="comma-separated numbers of synthetic clusters (default %(default)s)")
-    parser.add_argument("--validate-records", type=int, default=DEFAULT_VALIDATE_RECORDS,
-                        help="record files (clusters + notices, 10:1) for the validation-only run; 0 skips it "
-                             "(default %(default)s)")
-    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
-                        help="runs per step; the fastest counts (default %(default)s)")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="comma-separated numbers of synthetic clusters (default %(default)s)",
+    )
+    parser.add_argument(
+        "--validate-records",
+        type=int,
+        default=DEFAULT_VALIDATE_RECORDS,
+        help="record files (clusters + notices, 10:1) for the validation-only run; 0 skips it (default %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=DEFAULT_REPEAT, help="runs per step; the fastest counts (default %(default)s)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (data and sites)")
     args = parser.parse_args(argv)
@@ -449,11 +533,17 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     targets = check_targets(sizes, validated)
     print(report(info, args.repeat, sizes, validated, targets), end="")
     if args.json:
-        payload = {"machine": info, "today": TODAY, "repeat": args.repeat,
-                   "sizes": [{"clusters": n, **asdict(r), "ratio_cpu": r.ratio_cpu, "ratio_wall": r.ratio_wall}
-                             for n, r in sizes.items()],
-                   "validate_only": asdict(validated) if validated else None,
-                   "targets": [asdict(target) for target in targets]}
+        payload = {
+            "machine": info,
+            "today": TODAY,
+            "repeat": args.repeat,
+            "sizes": [
+                {"clusters": n, **asdict(r), "ratio_cpu": r.ratio_cpu, "ratio_wall": r.ratio_wall}
+                for n, r in sizes.items()
+            ],
+            "validate_only": asdict(validated) if validated else None,
+            "targets": [asdict(target) for target in targets],
+        }
         args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 1 if any(target.passed is False for target in targets) else 0
 

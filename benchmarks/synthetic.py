@@ -31,9 +31,26 @@ HEADER = "# 测试数据（合成，仅供性能基准 benchmarks/）：虚构�
 MARK = "【测试数据】"
 
 INDUSTRIES = (
-    "智能装备", "新能源汽车零部件", "超高清视频", "生物医药", "美妆日化", "皮具箱包", "纺织服装", "定制家居",
-    "珠宝首饰", "食品饮料", "工业软件", "集成电路设计", "新型显示", "高分子材料", "精细化工", "智能家电",
-    "医疗器械", "灯光音响", "数字创意", "检验检测",
+    "智能装备",
+    "新能源汽车零部件",
+    "超高清视频",
+    "生物医药",
+    "美妆日化",
+    "皮具箱包",
+    "纺织服装",
+    "定制家居",
+    "珠宝首饰",
+    "食品饮料",
+    "工业软件",
+    "集成电路设计",
+    "新型显示",
+    "高分子材料",
+    "精细化工",
+    "智能家电",
+    "医疗器械",
+    "灯光音响",
+    "数字创意",
+    "检验检测",
 )
 ISSUERS = {
     "national": "中华人民共和国工业和信息化部",
@@ -50,8 +67,12 @@ LEVELS = {
     "municipal": (5, dt.date(2025, 1, 6), dt.date(2026, 11, 26)),
 }
 REVOCATION_REASONS = ("4.3.1", "4.3.2", "4.3.3", "4.3.4", "4.3.5")
-CHANGE_SUBJECTS = {"leading_industry": "主导产业调整", "area": "空间范围调整", "operator": "运营管理机构更名",
-                   "other": "其他事项变更"}
+CHANGE_SUBJECTS = {
+    "leading_industry": "主导产业调整",
+    "area": "空间范围调整",
+    "operator": "运营管理机构更名",
+    "other": "其他事项变更",
+}
 
 
 @dataclass(frozen=True)
@@ -88,7 +109,8 @@ def write_data_dir(target: Path, repo_root: Path, clusters: int, notices: int) -
     districts = _districts(real / "districts.yaml")
     calendar = WorkingCalendar.from_mappings(
         yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
-        for path in sorted((real / "calendar").glob("*.yaml")))
+        for path in sorted((real / "calendar").glob("*.yaml"))
+    )
     plans = [_notice_plan(k) for k in range(notices)]
     members: list[list[dict[str, Any]]] = [[] for _ in plans]
 
@@ -112,8 +134,9 @@ def _districts(path: Path) -> list[District]:
 
 
 def _write(path: Path, record: dict[str, Any]) -> None:
-    text = yaml.dump(record, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True,
-                     sort_keys=False, width=10_000)
+    text = yaml.dump(
+        record, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True, sort_keys=False, width=10_000
+    )
     path.write_text(HEADER + text, encoding="utf-8")
 
 
@@ -154,14 +177,22 @@ def cluster_record(i: int, district: District, plan: NoticePlan) -> dict[str, An
     cluster_id = f"test-{district.slug}-{i:05d}"
     name = f"{MARK}广州市{district.name}{industry}产业集群（样本{i:05d}）"
     if plan.final_date is not None:
-        certified, sources = _certified_by_notice(plan), [_source(plan.final_url, "认定名单", plan.final_date.isoformat())]
+        certified, sources = (
+            _certified_by_notice(plan),
+            [_source(plan.final_url, "认定名单", plan.final_date.isoformat())],
+        )
         start, exact = plan.final_date, True
     else:  # listed in a notice still under way: an earlier national recognition known only to the month
         year = rng.choice((2022, 2023))
         month = rng.randint(3, 11)
         url = f"https://example.org/sources/{cluster_id}"
-        certified = {"type": "certified", "date": f"{year}-{month:02d}", "level": "national", "batch": year,
-                     "source": url}
+        certified = {
+            "type": "certified",
+            "date": f"{year}-{month:02d}",
+            "level": "national",
+            "batch": year,
+            "source": url,
+        }
         sources = [_source(url, f"{year} 年度中小企业特色产业集群名单", f"{year}-{month:02d}")]
         start, exact = dt.date(year, month, 1), False
     record: dict[str, Any] = {
@@ -176,8 +207,10 @@ def cluster_record(i: int, district: District, plan: NoticePlan) -> dict[str, An
     if rng.random() < 0.6:
         record["area_km2"] = round(rng.uniform(0.5, 95.0), 1)
     if rng.random() < 0.5:
-        record["summary"] = (f"{MARK}用于性能基准的虚构集群，位于{district.name}，主导产业为{industry}，"
-                             f"集聚中小企业约 {rng.randint(50, 900)} 家。")
+        record["summary"] = (
+            f"{MARK}用于性能基准的虚构集群，位于{district.name}，主导产业为{industry}，"
+            f"集聚中小企业约 {rng.randint(50, 900)} 家。"
+        )
     if rng.random() < 0.4:
         record["website"] = f"https://example.org/clusters/{cluster_id}"
     record["note"] = f"{MARK}合成数据，请勿发布。"
@@ -187,13 +220,26 @@ def cluster_record(i: int, district: District, plan: NoticePlan) -> dict[str, An
 
 
 def _certified_by_notice(plan: NoticePlan) -> dict[str, Any]:
-    return {"type": "certified", "date": plan.final_date.isoformat(), "level": plan.level, "notice": plan.id,
-            "batch": plan.published_on.year, "doc_no": plan.doc_no, "source": plan.final_url}
+    return {
+        "type": "certified",
+        "date": plan.final_date.isoformat(),
+        "level": plan.level,
+        "notice": plan.id,
+        "batch": plan.published_on.year,
+        "doc_no": plan.doc_no,
+        "source": plan.final_url,
+    }
 
 
 def _source(url: str, title: str, published_on: str) -> dict[str, Any]:
-    return {"url": url, "title": f"{MARK}{title}", "publisher": f"{MARK}测试发布单位", "published_on": published_on,
-            "official": True, "states": "名称、所在区、认定日期"}
+    return {
+        "url": url,
+        "title": f"{MARK}{title}",
+        "publisher": f"{MARK}测试发布单位",
+        "published_on": published_on,
+        "official": True,
+        "states": "名称、所在区、认定日期",
+    }
 
 
 def _later_events(rng: random.Random, level: str, start: dt.date, exact: bool) -> list[dict[str, Any]]:
@@ -210,30 +256,68 @@ def _later_events(rng: random.Random, level: str, start: dt.date, exact: bool) -
             year += 1
     elif rng.random() < 0.3 and dt.date(start.year + 1, 2, 25) <= LATEST_EVENT:
         month = f"{start.year + 1}-02"
-        events.append((dt.date(start.year + 1, 2, 28), {"type": "annual_report", "date": month, "year": start.year,
-                                                         "description": f"{MARK}{start.year} 年度情况报告"}))
+        events.append(
+            (
+                dt.date(start.year + 1, 2, 28),
+                {
+                    "type": "annual_report",
+                    "date": month,
+                    "year": start.year,
+                    "description": f"{MARK}{start.year} 年度情况报告",
+                },
+            )
+        )
     renewal = end - dt.timedelta(days=rng.randint(10, 60))  # inside the 90 days before expiry (4.1)
     if renewal <= LATEST_EVENT and rng.random() < 0.6:
-        events.append((renewal, {"type": "renewed", "date": renewal.isoformat(), "level": level,
-                                 "doc_no": f"复核〔{renewal.year}〕{rng.randint(1, 99)}号（测试）"}))
+        events.append(
+            (
+                renewal,
+                {
+                    "type": "renewed",
+                    "date": renewal.isoformat(),
+                    "level": level,
+                    "doc_no": f"复核〔{renewal.year}〕{rng.randint(1, 99)}号（测试）",
+                },
+            )
+        )
     changed_from = start + dt.timedelta(days=60)
     if changed_from < LATEST_EVENT and rng.random() < 0.1:
         subject = rng.choice(list(CHANGE_SUBJECTS))
         day = _day_between(rng, changed_from, LATEST_EVENT)
-        events.append((day, {"type": "changed", "date": day.isoformat(), "subject": subject,
-                             "description": f"{MARK}{CHANGE_SUBJECTS[subject]}"}))
+        events.append(
+            (
+                day,
+                {
+                    "type": "changed",
+                    "date": day.isoformat(),
+                    "subject": subject,
+                    "description": f"{MARK}{CHANGE_SUBJECTS[subject]}",
+                },
+            )
+        )
     events.sort(key=lambda item: item[0])
     last = events[-1][0] if events else start
     if last + dt.timedelta(days=30) < LATEST_EVENT and rng.random() < 0.04:
         day = _day_between(rng, last + dt.timedelta(days=30), LATEST_EVENT)
-        events.append((day, {"type": "revoked", "date": day.isoformat(), "level": level,
-                             "reason": rng.choice(REVOCATION_REASONS), "doc_no": f"撤销〔{day.year}〕1号（测试）",
-                             "description": f"{MARK}撤销原因说明"}))
+        events.append(
+            (
+                day,
+                {
+                    "type": "revoked",
+                    "date": day.isoformat(),
+                    "level": level,
+                    "reason": rng.choice(REVOCATION_REASONS),
+                    "doc_no": f"撤销〔{day.year}〕1号（测试）",
+                    "description": f"{MARK}撤销原因说明",
+                },
+            )
+        )
     return [event for _, event in events]
 
 
-def notice_record(k: int, plan: NoticePlan, members: list[dict[str, Any]], districts: list[District],
-                  calendar: WorkingCalendar) -> dict[str, Any]:
+def notice_record(
+    k: int, plan: NoticePlan, members: list[dict[str, Any]], districts: list[District], calendar: WorkingCalendar
+) -> dict[str, Any]:
     """One notice file listing `members` (and sometimes a candidate without a cluster file)."""
     rng = random.Random(f"notice-record-{k}")
     working_days = 5 if plan.level == "national" else 7
@@ -248,7 +332,7 @@ def notice_record(k: int, plan: NoticePlan, members: list[dict[str, Any]], distr
         "ends_on": window.last_day.isoformat(),
         "cutoff_time": "17:30",
         "window_stated": f"{_chinese_day(window.first_day)}至{window.last_day.month}月{window.last_day.day}日"
-                         f"（{working_days}个工作日）",
+        f"（{working_days}个工作日）",
         "url": f"https://example.org/notices/{plan.id}",
         "basis": f"{MARK}工作指引 3.3.2",
         "objection": {
@@ -262,13 +346,22 @@ def notice_record(k: int, plan: NoticePlan, members: list[dict[str, Any]], distr
         },
     }
     if plan.final_date is not None:
-        record["outcome"] = {"objections_received": rng.randint(0, 2), "objections_upheld": 0,
-                             "final_doc_no": plan.doc_no, "final_date": plan.final_date.isoformat(),
-                             "final_url": plan.final_url}
+        record["outcome"] = {
+            "objections_received": rng.randint(0, 2),
+            "objections_upheld": 0,
+            "final_doc_no": plan.doc_no,
+            "final_date": plan.final_date.isoformat(),
+            "final_url": plan.final_url,
+        }
     entries = [{"cluster": c["id"], "name": c["name"], "district": c["district"]} for c in members]
     if rng.random() < 0.5:
         district = rng.choice(districts)
-        entries.append({"name": f"{MARK}广州市{district.name}候选产业集群（公示{k + 1}）", "district": district.code,
-                        "note": f"{MARK}候选集群，尚未建档"})
+        entries.append(
+            {
+                "name": f"{MARK}广州市{district.name}候选产业集群（公示{k + 1}）",
+                "district": district.code,
+                "note": f"{MARK}候选集群，尚未建档",
+            }
+        )
     record["entries"] = entries
     return record

@@ -6,12 +6,9 @@ Exit codes: 0 success, 1 invalid data, 2 usage error, 3 internal error (a bug, n
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -27,7 +24,7 @@ from generator.editor.decap import decap_config, render_decap_config
 from generator.editor.jsonschema import record_json_schema
 from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
-from generator.load.repository import untracked_files
+from generator.load.repository import GitError, commit_of, extract, untracked_files
 from generator.load.tables import load_schemas
 from generator.problems import Problem, Severity, problem, summary
 from generator.publish.diff import compare, render_markdown
@@ -51,12 +48,21 @@ class _Day(click.ParamType):
 
 DAY = _Day()
 data_option = click.option(
-    "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-    show_default=True, help="数据目录")
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data"),
+    show_default=True,
+    help="数据目录",
+)
 # Every command whose output depends on the day takes --today and resolves it once (generator.site.clock).
 today_option = click.option(
-    "--today", type=DAY, default=None, callback=lambda ctx, param, value: resolve_day(value),
-    help="按哪一天（北京时间）计算状态与发布内容，默认为今天")
+    "--today",
+    type=DAY,
+    default=None,
+    callback=lambda ctx, param, value: resolve_day(value),
+    help="按哪一天（北京时间）计算状态与发布内容，默认为今天",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,16 +72,22 @@ def cli() -> None:
 
 @cli.command()
 @data_option
-@click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=SCHEMAS_DIR, help="数据模式目录")
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=SCHEMAS_DIR,
+    help="数据模式目录",
+)
 @today_option
 def validate(data_dir: Path, schemas_dir: Path, today: dt.date) -> None:
     """校验 data/ 中的全部记录，逐条列出问题（文件:行:列）。"""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     result = load_dataset(data_dir, schemas_dir, today)
-    problems = result.problems + [problem("file-untracked", DisplayPaths(data_dir)(path), 1, 1)
-                                  for path in untracked_files(data_dir) or []]
+    problems = result.problems + [
+        problem("file-untracked", DisplayPaths(data_dir)(path), 1, 1) for path in untracked_files(data_dir) or []
+    ]
     _print_problems(problems)
     click.echo(summary(problems, result.files))
     sys.exit(0 if result.ok else 1)
@@ -98,8 +110,13 @@ def _day(day: dt.date) -> str:
 
 @cli.command()
 @click.argument("start", type=DAY)
-@click.option("--working-days", "-n", type=click.IntRange(1, 60), default=None,
-              help="公示期的工作日数；不写则按 START 当日施行的市级工作指引（data/policy/）")
+@click.option(
+    "--working-days",
+    "-n",
+    type=click.IntRange(1, 60),
+    default=None,
+    help="公示期的工作日数；不写则按 START 当日施行的市级工作指引（data/policy/）",
+)
 @data_option
 def deadline(start: dt.date, working_days: int | None, data_dir: Path) -> None:
     """计算从 START（发布日期）起的公示期：第一天、最后一天与截止时刻。最后一行只输出最后一天。"""
@@ -132,8 +149,11 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     result = load_dataset(data_dir, SCHEMAS_DIR)
-    needed = [p for p in result.problems if p.severity is Severity.ERROR
-              and ("/calendar/" in f"/{p.path}" or "/policy/" in f"/{p.path}")]
+    needed = [
+        p
+        for p in result.problems
+        if p.severity is Severity.ERROR and ("/calendar/" in f"/{p.path}" or "/policy/" in f"/{p.path}")
+    ]
     if needed:
         for found in needed:
             click.echo(found.format(), err=True)
@@ -144,10 +164,21 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
 
 @cli.command()
 @data_option
-@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
-              show_default=True, help="网站输出目录")
-@click.option("--config-file", "-f", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=Path("mkdocs.yml"), show_default=True, help="MkDocs 配置文件")
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="网站输出目录",
+)
+@click.option(
+    "--config-file",
+    "-f",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="MkDocs 配置文件",
+)
 @today_option
 def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> None:
     """校验数据并生成网站；只有完整生成成功后才替换输出目录。"""
@@ -164,8 +195,11 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> 
             click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{exc}", err=True)
         sys.exit(1)
     except Exception as exc:  # a template or program defect: still say that the published site is intact
-        click.echo(f"内部错误（程序缺陷，不是数据问题），网站生成失败，原有的 {site_dir} 保持不变；"
-                   f"请报告给维护者：{type(exc).__name__}: {exc}", err=True)
+        click.echo(
+            f"内部错误（程序缺陷，不是数据问题），网站生成失败，原有的 {site_dir} 保持不变；"
+            f"请报告给维护者：{type(exc).__name__}: {exc}",
+            err=True,
+        )
         sys.exit(3)
     _print_problems(loaded.problems, err=True)
     click.echo(f"网站已生成：{site_dir}（状态按 {today.isoformat()} 计算）")
@@ -173,8 +207,14 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> 
 
 @cli.command()
 @data_option
-@click.option("--config-file", "-f", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=Path("mkdocs.yml"), show_default=True, help="MkDocs 配置文件")
+@click.option(
+    "--config-file",
+    "-f",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="MkDocs 配置文件",
+)
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览地址")
 @today_option
 def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date) -> None:
@@ -211,27 +251,33 @@ def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
         return Path(data_path)
     if Path(ref).is_dir():
         return Path(ref) / data_path if (Path(ref) / data_path / "districts.yaml").is_file() else Path(ref)
-    check = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], capture_output=True,
-                           text=True, check=False)
-    if check.returncode != 0:
+    revision = commit_of(ref)
+    if revision is None:
         raise click.UsageError(f"“{ref}” 既不是目录，也不是 git 修订")
-    archive = subprocess.run(["git", "archive", "--format=tar", check.stdout.strip(), "--", data_path],
-                             capture_output=True, check=False)
-    if archive.returncode != 0:
-        raise click.UsageError(f"无法从 {ref} 取出 {data_path}：{archive.stderr.decode(errors='replace').strip()}")
-    scratch.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(scratch, filter="data")
-    return scratch / data_path
+    try:
+        return extract(revision, data_path, scratch)
+    except GitError as failure:
+        raise click.UsageError(str(failure)) from failure
 
 
 @cli.command()
 @click.argument("year", type=click.IntRange(2022, 2100))
 @data_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="输出文件，默认为 clusters-archive-YEAR.zip")
-@click.option("--config-file", "-f", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=Path("mkdocs.yml"), show_default=True, help="MkDocs 配置文件")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="输出文件，默认为 clusters-archive-YEAR.zip",
+)
+@click.option(
+    "--config-file",
+    "-f",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="MkDocs 配置文件",
+)
 @click.option("--no-git", is_flag=True, help="不从 git 历史取年底的记录，直接使用当前数据目录")
 def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, no_git: bool) -> None:
     """生成 YEAR 年底的网站与数据包存档（zip），用于档案留存。"""
@@ -273,7 +319,8 @@ def derived_files(schema_set) -> dict[Path, bytes]:
         schema = record_json_schema(record_type, schema_set)
         name = SCHEMA_KINDS[record_type.kind]
         files[SCHEMAS_DIR / "json" / f"{name}.schema.json"] = (
-            json.dumps(schema, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+            json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+        ).encode("utf-8")
     return files
 
 
@@ -287,41 +334,77 @@ def new() -> None:
 @click.option("--name", prompt="集群名称（照录来源原文）", help="集群名称")
 @click.option("--district", prompt="所在区的 6 位区划代码", help="所在区区划代码，如 440112")
 @click.option("--industry", prompt="主导产业", help="主导产业")
-@click.option("--level", type=click.Choice(["national", "provincial", "municipal"]), default="municipal",
-              show_default=True, help="认定级别")
+@click.option(
+    "--level",
+    type=click.Choice(["national", "provincial", "municipal"]),
+    default="municipal",
+    show_default=True,
+    help="认定级别",
+)
 @click.option("--source", prompt="来源网址", help="认定来源网址")
 @click.option("--date", "certified_on", type=DAY, default=None, help="认定日期（来源载明时填写）")
 @click.option("--doc-no", default=None, help="认定文件文号")
 @click.option("--verified", is_flag=True, help="来源网址是发文机关自己的网页或文件，且已核对名称")
 @data_option
 @today_option
-def new_cluster(record_id, name, district, industry, level, source, certified_on, doc_no, verified, data_dir,
-                today) -> None:
+def new_cluster(
+    record_id, name, district, industry, level, source, certified_on, doc_no, verified, data_dir, today
+) -> None:
     """新建 data/clusters/ID.yaml。"""
-    _write_skeleton(data_dir, "clusters", record_id, "new_cluster.yaml.j2", today, name=name, district=district,
-                    industry=industry, level=level, source=source, date=certified_on, doc_no=doc_no,
-                    verified=verified)
+    _write_skeleton(
+        data_dir,
+        "clusters",
+        record_id,
+        "new_cluster.yaml.j2",
+        today,
+        name=name,
+        district=district,
+        industry=industry,
+        level=level,
+        source=source,
+        date=certified_on,
+        doc_no=doc_no,
+        verified=verified,
+    )
 
 
 @new.command("notice")
 @click.argument("record_id", metavar="ID")
 @click.option("--title", prompt="公示标题", help="公示标题")
 @click.option("--issuer", prompt="发布单位", help="发布单位")
-@click.option("--level", type=click.Choice(["national", "provincial", "municipal"]), default="municipal",
-              show_default=True, help="公示级别")
+@click.option(
+    "--level",
+    type=click.Choice(["national", "provincial", "municipal"]),
+    default="municipal",
+    show_default=True,
+    help="公示级别",
+)
 @click.option("--published-on", type=DAY, default=None, help="发布日期，默认今天（北京时间）")
-@click.option("--working-days", type=click.IntRange(1, 30), default=None,
-              help="公示原文写明的工作日数；市级公示不写则按工作指引计算")
+@click.option(
+    "--working-days",
+    type=click.IntRange(1, 30),
+    default=None,
+    help="公示原文写明的工作日数；市级公示不写则按工作指引计算",
+)
 @data_option
 @today_option
 def new_notice(record_id, title, issuer, level, published_on, working_days, data_dir, today) -> None:
     """新建 data/notices/ID.yaml。"""
-    _write_skeleton(data_dir, "notices", record_id, "new_notice.yaml.j2", today, title=title, issuer=issuer,
-                    level=level, published_on=(published_on or today).isoformat(), working_days=working_days)
+    _write_skeleton(
+        data_dir,
+        "notices",
+        record_id,
+        "new_notice.yaml.j2",
+        today,
+        title=title,
+        issuer=issuer,
+        level=level,
+        published_on=(published_on or today).isoformat(),
+        working_days=working_days,
+    )
 
 
-def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, today: dt.date,
-                    **values) -> None:
+def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, today: dt.date, **values) -> None:
     if not RECORD_ID.fullmatch(record_id):
         raise click.UsageError(f"“{record_id}” 不能作为 id：只能使用小写英文字母、数字和连字符")
     target = data_dir / folder / f"{record_id}.yaml"

@@ -18,8 +18,9 @@ Rules (DESIGN.md, "working day" and "publicity window"):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -88,8 +89,7 @@ class YearArrangement:
             year=int(m["year"]),
             title=str(m["title"]),
             holidays=tuple(
-                HolidaySpan(str(h["name"]), _as_date(h["start"]), _as_date(h["end"]))
-                for h in _items(m.get("holidays"))
+                HolidaySpan(str(h["name"]), _as_date(h["start"]), _as_date(h["end"])) for h in _items(m.get("holidays"))
             ),
             makeup_workdays=frozenset(_as_date(d["date"]) for d in _items(m.get("makeup_workdays"))),
             doc_no=_text(m.get("doc_no")),

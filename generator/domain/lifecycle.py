@@ -66,8 +66,11 @@ class Bound:
 
     def shifted(self, transform) -> Bound:
         earliest, latest = transform(self.earliest), transform(self.latest)
-        return Bound(earliest, latest, earliest.isoformat() if earliest == latest else
-                     f"{earliest.isoformat()} 至 {latest.isoformat()} 之间")
+        return Bound(
+            earliest,
+            latest,
+            earliest.isoformat() if earliest == latest else f"{earliest.isoformat()} 至 {latest.isoformat()} 之间",
+        )
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -163,8 +166,18 @@ def recognitions(cluster: Cluster, policies: PolicySet) -> tuple[Recognition, ..
                     valid_until = valid_until.shifted(lambda day, n=renewal_years: renewed_end(day, n))
                 else:
                     valid_until = None
-        found.append(Recognition(event.level, event, valid_from, valid_until, stated, tuple(renewals), tuple(ends),
-                                 None if stated else policy))
+        found.append(
+            Recognition(
+                event.level,
+                event,
+                valid_from,
+                valid_until,
+                stated,
+                tuple(renewals),
+                tuple(ends),
+                None if stated else policy,
+            )
+        )
     return tuple(found)
 
 
@@ -201,8 +214,9 @@ class ClusterStatus:
         return self.code in ("valid", "expiring")
 
 
-def cluster_status(cluster: Cluster, today: dt.date, policies: PolicySet,
-                   in_open_publicity: bool = False) -> ClusterStatus:
+def cluster_status(
+    cluster: Cluster, today: dt.date, policies: PolicySet, in_open_publicity: bool = False
+) -> ClusterStatus:
     """The cluster's status on `today` (Asia/Shanghai)."""
     order = ["valid", "expiring", "unknown", "review_due", "expired"]
 
@@ -218,8 +232,9 @@ def cluster_status(cluster: Cluster, today: dt.date, policies: PolicySet,
             ended = best_of(found)
             ground = revocation_ground(policies, revoked)
             basis = f"{ground[0].short_title} {revoked.reason}" if ground else f"第 {revoked.reason} 条"
-            return ClusterStatus("revoked", ended.recognition if ended else None,
-                                 f"已于 {revoked.date} 依据{basis}撤销认定")
+            return ClusterStatus(
+                "revoked", ended.recognition if ended else None, f"已于 {revoked.date} 依据{basis}撤销认定"
+            )
         found = standing
     best = best_of(found)
     if in_open_publicity and (best is None or not best.counts_as_municipal):
@@ -303,8 +318,9 @@ def annual_reports(cluster: Cluster, today: dt.date, policies: PolicySet) -> tup
                 state = "submitted"
             else:
                 state = "not_recorded" if today > due else "due"
-            owed[(recognition.level, year)] = ReportObligation(recognition.level, year, due, submitted.get(year),
-                                                              state, policy, rule)
+            owed[(recognition.level, year)] = ReportObligation(
+                recognition.level, year, due, submitted.get(year), state, policy, rule
+            )
             year += 1
     return tuple(owed[key] for key in sorted(owed, key=lambda k: (k[1], k[0])))
 
@@ -373,9 +389,31 @@ def notice_window(notice: Notice, calendar: WorkingCalendar, policies: PolicySet
         except CalendarNotCovered:
             first_day = start
         last_day = notice.ends_on
-        closes_at = (dt.datetime.combine(last_day, notice.cutoff_time, tzinfo=SHANGHAI) if notice.cutoff_time
-                     else start_of_day(last_day + dt.timedelta(days=1)))
-        return NoticeWindow(first_day, last_day, working_days, (), start_of_day(first_day), closes_at,
-                            notice.cutoff_time, False, policy, missing.years)
-    return NoticeWindow(window.first_day, window.last_day, window.working_days, window.days, window.opens_at,
-                        window.closes_at, notice.cutoff_time, True, policy)
+        closes_at = (
+            dt.datetime.combine(last_day, notice.cutoff_time, tzinfo=SHANGHAI)
+            if notice.cutoff_time
+            else start_of_day(last_day + dt.timedelta(days=1))
+        )
+        return NoticeWindow(
+            first_day,
+            last_day,
+            working_days,
+            (),
+            start_of_day(first_day),
+            closes_at,
+            notice.cutoff_time,
+            False,
+            policy,
+            missing.years,
+        )
+    return NoticeWindow(
+        window.first_day,
+        window.last_day,
+        window.working_days,
+        window.days,
+        window.opens_at,
+        window.closes_at,
+        notice.cutoff_time,
+        True,
+        policy,
+    )

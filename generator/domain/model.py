@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from generator.domain.calendar import WorkingCalendar

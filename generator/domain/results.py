@@ -41,17 +41,24 @@ def final_diff(notice: Notice, recognised: list[Cluster]) -> dict[str, Any]:
             removed.append({"seq": entry.seq, "cluster": entry.cluster, "name": entry.name, "district": entry.district})
             continue
         matched.add(cluster.id)
-        differs = [name for name, proposed, final in (("name", entry.name, cluster.name),
-                                                      ("district", entry.district, cluster.district))
-                   if proposed is not None and proposed != final]
+        differs = [
+            name
+            for name, proposed, final in (
+                ("name", entry.name, cluster.name),
+                ("district", entry.district, cluster.district),
+            )
+            if proposed is not None and proposed != final
+        ]
         if differs:
-            changed.append({
-                "seq": entry.seq,
-                "cluster": cluster.id,
-                "fields": differs,
-                "proposed": {"name": entry.name, "district": entry.district},
-                "final": {"name": cluster.name, "district": cluster.district},
-            })
+            changed.append(
+                {
+                    "seq": entry.seq,
+                    "cluster": cluster.id,
+                    "fields": differs,
+                    "proposed": {"name": entry.name, "district": entry.district},
+                    "final": {"name": cluster.name, "district": cluster.district},
+                }
+            )
         else:
             unchanged.append(cluster.id)
     added = [{"cluster": c.id, "name": c.name, "district": c.district} for c in recognised if c.id not in matched]

@@ -135,7 +135,7 @@ class Deadline:
 
     @property
     def time_label(self) -> str:
-        """"24:00" or the stated cut-off ("17:30")."""
+        """ "24:00" or the stated cut-off ("17:30")."""
         if self.closes_at == start_of_day(self.day + _ONE_DAY):
             return "24:00"
         return self.closes_at.strftime("%H:%M")
@@ -200,13 +200,15 @@ def happened(date: PartialDate | None, day: dt.date) -> bool:
     return date is None or date.earliest <= day
 
 
-def as_of(cluster: Cluster, day: dt.date, published: set[str], final_dates: dict[str, dt.date],
-          dated_urls: dict[str, dt.date]) -> Cluster:
+def as_of(
+    cluster: Cluster, day: dt.date, published: set[str], final_dates: dict[str, dt.date], dated_urls: dict[str, dt.date]
+) -> Cluster:
     """The cluster record as it stood on `day`: later events and sources left out, and no event
     naming a notice not yet published. The records date some things more closely than their own
     field does: a recognition from a notice's final list happens no earlier than the list
     (`final_dates`, by notice id), and a source that states no date of its own but is a notice's
     final list (`dated_urls`) is dated by the notice."""
+
     def event_happened(event) -> bool:
         if event.notice in final_dates and day < final_dates[event.notice]:
             return False
@@ -219,8 +221,11 @@ def as_of(cluster: Cluster, day: dt.date, published: set[str], final_dates: dict
 
     return dataclasses.replace(
         cluster,
-        events=tuple(e if e.notice is None or e.notice in published else dataclasses.replace(e, notice=None)
-                     for e in cluster.events if event_happened(e)),
+        events=tuple(
+            e if e.notice is None or e.notice in published else dataclasses.replace(e, notice=None)
+            for e in cluster.events
+            if event_happened(e)
+        ),
         sources=tuple(s for s in cluster.sources if happened(source_date(s), day)),
     )
 
@@ -256,9 +261,13 @@ def _without_outcome(notice: Notice) -> Notice:
 
 def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
     """Every derived fact of `dataset` as of `day` (Asia/Shanghai)."""
-    notices = tuple(sorted(
-        (notice_facts(n, dataset, day) for n in dataset.notices.values() if n.published_on <= day),
-        key=lambda f: (f.notice.published_on, f.notice.id), reverse=True))
+    notices = tuple(
+        sorted(
+            (notice_facts(n, dataset, day) for n in dataset.notices.values() if n.published_on <= day),
+            key=lambda f: (f.notice.published_on, f.notice.id),
+            reverse=True,
+        )
+    )
     listed_in: dict[str, list[NoticeFacts]] = {}
     for facts in notices:
         for entry in facts.notice.entries:
@@ -267,8 +276,11 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
     clusters = []
     published = {facts.notice.id for facts in notices}
     final_dates = {n.id: n.outcome.final_date for n in dataset.notices.values() if n.outcome.final_date}
-    dated_urls = {n.outcome.final_url: n.outcome.final_date for n in dataset.notices.values()
-                  if n.outcome.final_url and n.outcome.final_date}
+    dated_urls = {
+        n.outcome.final_url: n.outcome.final_date
+        for n in dataset.notices.values()
+        if n.outcome.final_url and n.outcome.final_date
+    }
     for record in sorted(dataset.clusters.values(), key=lambda c: (c.district, c.id)):
         cluster = as_of(record, day, published, final_dates, dated_urls)
         listed = listed_in.get(cluster.id, [])
@@ -276,16 +288,37 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
             continue  # nothing about it had been published by the day
         policies = dataset.policies
         status = cluster_status(cluster, day, policies, in_open_publicity=any(f.state == "open" for f in listed))
-        clusters.append(ClusterFacts(cluster, dataset.districts.get(cluster.district), status,
-                                     recognitions(cluster, policies), annual_reports(cluster, day, policies),
-                                     tuple(listed), _revocation(cluster, policies)))
+        clusters.append(
+            ClusterFacts(
+                cluster,
+                dataset.districts.get(cluster.district),
+                status,
+                recognitions(cluster, policies),
+                annual_reports(cluster, day, policies),
+                tuple(listed),
+                _revocation(cluster, policies),
+            )
+        )
     current = guideline(dataset.policies, day)
     municipal = tuple(f for f in clusters if current is not None and f.status.counts_as_municipal)
-    changes = sorted((Change(e.date, f, e) for f in clusters for e in f.cluster.events if e.date is not None),
-                     key=lambda c: (c.date.latest, c.cluster.cluster.id), reverse=True)
+    changes = sorted(
+        (Change(e.date, f, e) for f in clusters for e in f.cluster.events if e.date is not None),
+        key=lambda c: (c.date.latest, c.cluster.cluster.id),
+        reverse=True,
+    )
     undetermined = tuple(f for f in clusters if f.status.code == "unknown")
-    return Snapshot(day, dataset, tuple(clusters), notices, tuple(_deadlines(clusters, notices, current)),
-                    tuple(changes), municipal, undetermined, current, guideline_lapsed(dataset.policies, day))
+    return Snapshot(
+        day,
+        dataset,
+        tuple(clusters),
+        notices,
+        tuple(_deadlines(clusters, notices, current)),
+        tuple(changes),
+        municipal,
+        undetermined,
+        current,
+        guideline_lapsed(dataset.policies, day),
+    )
 
 
 def _revocation(cluster: Cluster, policies) -> Revocation | None:
@@ -300,17 +333,28 @@ def _whole_day(day: dt.date) -> dt.datetime:
     return start_of_day(day + _ONE_DAY)
 
 
-def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], current: Policy | None) -> list[Deadline]:
+def _deadlines(
+    clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], current: Policy | None
+) -> list[Deadline]:
     found: list[Deadline] = []
     for facts in notices:
         window, notice = facts.window, facts.notice
         if window is None:
             continue  # no close can be stated
-        found.append(Deadline(
-            f"notice-close-{notice.id}", "objection", window.last_day, window.closes_at, True, notice.title,
-            f"公示异议截止（{window.cutoff_label}）",
-            f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}，"
-            f"异议受理截至 {window.closes_label}（北京时间）。", facts.page))
+        found.append(
+            Deadline(
+                f"notice-close-{notice.id}",
+                "objection",
+                window.last_day,
+                window.closes_at,
+                True,
+                notice.title,
+                f"公示异议截止（{window.cutoff_label}）",
+                f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}，"
+                f"异议受理截至 {window.closes_label}（北京时间）。",
+                facts.page,
+            )
+        )
     for facts in clusters:
         cluster = facts.cluster
         for report in facts.reports:
@@ -318,12 +362,21 @@ def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], c
             key = f"annual-report-{cluster.id}-{report.covered_year}"
             if report.level != "municipal":
                 key += f"-{report.level}"
-            found.append(Deadline(
-                key, "annual_report", report.due_on, _whole_day(report.due_on), False, cluster.name,
-                f"{report.covered_year} 年度报告报送截止（{basis}）",
-                f"{cluster.name}（{report.policy.short_title}所管{LEVEL_NAMES[report.level]}认定）报送 "
-                f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。",
-                facts.page, done=report.state == "submitted"))
+            found.append(
+                Deadline(
+                    key,
+                    "annual_report",
+                    report.due_on,
+                    _whole_day(report.due_on),
+                    False,
+                    cluster.name,
+                    f"{report.covered_year} 年度报告报送截止（{basis}）",
+                    f"{cluster.name}（{report.policy.short_title}所管{LEVEL_NAMES[report.level]}认定）报送 "
+                    f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。",
+                    facts.page,
+                    done=report.state == "submitted",
+                )
+            )
         for recognition in facts.recognitions:
             end = recognition.valid_until
             if end is None or not end.is_exact:
@@ -331,21 +384,42 @@ def _deadlines(clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], c
             revoked = revocation_of(cluster, recognition)
             if revoked is not None and revoked.date is not None and revoked.date.earliest <= end.earliest:
                 continue  # revoked before it would have ended
-            basis = "来源载明" if recognition.stated else _basis(recognition.policy, recognition.policy.validity_years.clause
-                                                               if recognition.policy else None)
-            found.append(Deadline(
-                f"validity-end-{cluster.id}-{recognition.level}-{_recognition_key(recognition)}", "validity_end",
-                end.earliest, _whole_day(end.earliest), False, cluster.name, f"{recognition.level_name}认定有效期届满",
-                f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}（{basis}）。",
-                facts.page))
+            basis = (
+                "来源载明"
+                if recognition.stated
+                else _basis(
+                    recognition.policy, recognition.policy.validity_years.clause if recognition.policy else None
+                )
+            )
+            found.append(
+                Deadline(
+                    f"validity-end-{cluster.id}-{recognition.level}-{_recognition_key(recognition)}",
+                    "validity_end",
+                    end.earliest,
+                    _whole_day(end.earliest),
+                    False,
+                    cluster.name,
+                    f"{recognition.level_name}认定有效期届满",
+                    f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}（{basis}）。",
+                    facts.page,
+                )
+            )
     if current is not None and current.in_force_until is not None:
         last_day = current.in_force_until
         basis = _basis(current, current.in_force.clause)
-        found.append(Deadline(
-            f"guideline-lapse-{current.id}", "guideline_lapse", last_day, _whole_day(last_day), False,
-            "《工作指引》", f"有效期最后一天（{basis}）",
-            f"{current.title}：“{current.in_force.words}”（{basis}）；按本站读法，{last_day.isoformat()} 为最后一天。",
-            "guideline.md"))
+        found.append(
+            Deadline(
+                f"guideline-lapse-{current.id}",
+                "guideline_lapse",
+                last_day,
+                _whole_day(last_day),
+                False,
+                "《工作指引》",
+                f"有效期最后一天（{basis}）",
+                f"{current.title}：“{current.in_force.words}”（{basis}）；按本站读法，{last_day.isoformat()} 为最后一天。",
+                "guideline.md",
+            )
+        )
     return sorted(found, key=lambda d: (d.closes_at, d.key))
 
 

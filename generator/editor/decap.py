@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -115,10 +116,10 @@ def _collection(record_type: RecordType, schema_set: SchemaSet) -> dict[str, Any
         "create": True,
         "delete": False,  # a published record is revoked or corrected, never removed from the public record
         "identifier_field": record_type.key,
-        "slug": "{{fields.%s}}" % record_type.key,  # the file name is the record id
+        "slug": "{{fields." + record_type.key + "}}",  # the file name is the record id
     }
     if name_field:
-        collection["summary"] = "{{%s}}（{{%s}}）" % (name_field, record_type.key)
+        collection["summary"] = "{{" + name_field + "}}（{{" + record_type.key + "}}）"
     collection["editor"] = {"preview": False}
     collection["fields"] = fields
     return collection
@@ -133,8 +134,13 @@ def _summary_field(specs: list[dict[str, Any]], record_type: RecordType) -> str 
     """The record's human-readable name: its first required free-text string field."""
     for spec in specs:
         constraints = spec.get("constraints", {})
-        if (spec["name"] != record_type.key and spec.get("type", "string") == "string"
-                and constraints.get("required") and "pattern" not in constraints and "enum" not in constraints):
+        if (
+            spec["name"] != record_type.key
+            and spec.get("type", "string") == "string"
+            and constraints.get("required")
+            and "pattern" not in constraints
+            and "enum" not in constraints
+        ):
             return spec["name"]
     return None
 
@@ -161,7 +167,7 @@ def _record_fields(record_type: RecordType, schema_set: SchemaSet) -> list[dict[
             "label_singular": schema_set.titles[resource],
             "widget": "list",
             "required": False,
-            "summary": " ".join("{{fields.%s}}" % spec["name"] for spec in child_specs[:2]),
+            "summary": " ".join("{{fields." + spec["name"] + "}}" for spec in child_specs[:2]),
             "fields": [field_widget(spec) for spec in child_specs],
         }
     order = TRAILING_ORDER.get(record_type.kind, ())

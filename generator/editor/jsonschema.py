@@ -90,8 +90,21 @@ def _json_property(spec: dict[str, Any], required: bool) -> dict[str, Any]:
     return dict(sorted(prop.items(), key=lambda item: _PROPERTY_KEY_ORDER.index(item[0])))
 
 
-_PROPERTY_KEY_ORDER = ["title", "description", "type", "format", "enum", "pattern", "patternErrorMessage",
-                       "minLength", "maxLength", "minimum", "maximum", "items", "examples"]
+_PROPERTY_KEY_ORDER = [
+    "title",
+    "description",
+    "type",
+    "format",
+    "enum",
+    "pattern",
+    "patternErrorMessage",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "items",
+    "examples",
+]
 
 
 def _object(specs: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
@@ -127,15 +140,20 @@ def record_json_schema(record_type: RecordType, schema_set: SchemaSet, base_url:
             required += own_required
         elif group not in properties:
             group_properties, group_required = _object(record_type.members(fields, group))
-            properties[group] = {"title": GROUP_TITLES.get(group, group),
-                                 **_object_schema(group_properties, group_required, nullable=not group_required)}
+            properties[group] = {
+                "title": GROUP_TITLES.get(group, group),
+                **_object_schema(group_properties, group_required, nullable=not group_required),
+            }
             if group_required:
                 required.append(group)
     for key, resource in record_type.children.items():
         child_specs = record_type.item_fields(schema_set.schemas[resource]["fields"])
         child_properties, child_required = _object(child_specs)
-        properties[key] = {"title": schema_set.titles[resource], "type": ["array", "null"],
-                           "items": _object_schema(child_properties, child_required)}
+        properties[key] = {
+            "title": schema_set.titles[resource],
+            "type": ["array", "null"],
+            "items": _object_schema(child_properties, child_required),
+        }
     schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     if base_url:
         schema["$id"] = f"{base_url}schemas/{kind}.schema.json"

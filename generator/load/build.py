@@ -41,7 +41,7 @@ Cells = dict[str, Any]
 
 def cell(value: Any, spec: dict[str, Any]) -> Any:
     """A cell as loaded (text) as a Python value of its Table Schema type; None when empty."""
-    if value is None or value == "" or value == []:
+    if value is None or value in ("", []):
         return None
     kind = spec.get("type", "string")
     if kind == "integer":
@@ -69,7 +69,7 @@ def _partial(value: str | None) -> PartialDate | None:
 def _group(values: Cells, group: str) -> Cells:
     """The members of a flattened group (objection_phone -> phone)."""
     prefix = group + "_"
-    return {name[len(prefix):]: value for name, value in values.items() if name.startswith(prefix)}
+    return {name[len(prefix) :]: value for name, value in values.items() if name.startswith(prefix)}
 
 
 def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) -> Dataset:
@@ -84,8 +84,10 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
             grouped.setdefault(values[parent_field], []).append((row, values))
         return grouped
 
-    districts = {values["code"]: District(values["code"], values["name"], values["slug"], values["pinyin"])
-                 for _, values in typed("districts")}
+    districts = {
+        values["code"]: District(values["code"], values["name"], values["slug"], values["pinyin"])
+        for _, values in typed("districts")
+    }
     events = children("events", "cluster_id")
     sources = children("cluster_sources", "cluster_id")
     clusters = {}
@@ -109,14 +111,17 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
             objection=Objection(**_group(values, "objection")),
             outcome=Outcome(**_group(values, "outcome")),
             entries=tuple(
-                NoticeEntry(seq=v["seq"], cluster=v["cluster"], name=v["name"], district=v["district"],
-                            note=v["note"], origin=r)
+                NoticeEntry(
+                    seq=v["seq"], cluster=v["cluster"], name=v["name"], district=v["district"], note=v["note"], origin=r
+                )
                 for r, v in entries.get(nid, [])
             ),
             origin=row,
         )
-    policy_children = {resource: children(resource, "policy_id") for resource in (
-        "policy_thresholds", "policy_revocation_grounds", "policy_excerpts", "policy_clauses")}
+    policy_children = {
+        resource: children(resource, "policy_id")
+        for resource in ("policy_thresholds", "policy_revocation_grounds", "policy_excerpts", "policy_clauses")
+    }
     policies = PolicySet(_policy(row, values, policy_children) for row, values in typed("policies"))
     site_rows = typed("site")
     site = Site(site_rows[0][1], site_rows[0][0]) if site_rows else None
@@ -131,9 +136,15 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
 
 
 def _source(values: Cells) -> Source:
-    return Source(url=values["url"], title=values["title"], publisher=values["publisher"],
-                  published_on=_partial(values["published_on"]), states=values["states"],
-                  official=bool(values["official"]), repost=bool(values["repost"]))
+    return Source(
+        url=values["url"],
+        title=values["title"],
+        publisher=values["publisher"],
+        published_on=_partial(values["published_on"]),
+        states=values["states"],
+        official=bool(values["official"]),
+        repost=bool(values["repost"]),
+    )
 
 
 def _event(row: Row, values: Cells) -> Event:
@@ -157,7 +168,8 @@ def _policy(row: Row, values: Cells, policy_children: ChildRows) -> Policy:
         return policy_children[resource].get(pid, [])
 
     threshold: Callable[[Row, Cells], Threshold] = lambda r, v: Threshold(  # noqa: E731
-        pid, v["key"], v["clause"], v["subject"], v["comparison"], v["value"], v["unit"], v["words"], v["group"], r)
+        pid, v["key"], v["clause"], v["subject"], v["comparison"], v["value"], v["unit"], v["words"], v["group"], r
+    )
     due_month = values["annual_report_due_month"]
     until = values["in_force_until"]
     return Policy(
@@ -176,9 +188,15 @@ def _policy(row: Row, values: Cells, policy_children: ChildRows) -> Policy:
         in_force=_stated(values, "in_force", until),
         validity_years=_stated(values, "validity", values["validity_years"]),
         publicity_working_days=_stated(values, "publicity", values["publicity_working_days"]),
-        annual_report=ReportRule(due_month, values["annual_report_due_day"], values["annual_report_words"],
-                                 values["annual_report_recipient"], values["annual_report_clause"])
-        if due_month is not None else None,
+        annual_report=ReportRule(
+            due_month,
+            values["annual_report_due_day"],
+            values["annual_report_words"],
+            values["annual_report_recipient"],
+            values["annual_report_clause"],
+        )
+        if due_month is not None
+        else None,
         target=_stated(values, "target", values["target_count"]),
         thresholds=tuple(threshold(r, v) for r, v in children("policy_thresholds")),
         revocation_grounds={v["clause"]: v["text"] for _, v in children("policy_revocation_grounds")},

@@ -42,7 +42,9 @@ class RecordType:
 
     def members(self, specs: Iterable[Mapping[str, Any]], group: str) -> list[dict[str, Any]]:
         """The field specs of one group, named as the YAML writes them (objection_phone -> phone)."""
-        return [{**spec, "name": spec["name"][len(group) + 1:]} for spec in specs if self.group_of(spec["name"]) == group]
+        return [
+            {**spec, "name": spec["name"][len(group) + 1 :]} for spec in specs if self.group_of(spec["name"]) == group
+        ]
 
 
 RECORD_TYPES: tuple[RecordType, ...] = (
@@ -53,8 +55,11 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         "calendar/*.yaml",
         "calendar_years",
         key="year",
-        children={"holidays": "calendar_holidays", "makeup_workdays": "calendar_makeup_days",
-                  "sources": "calendar_sources"},
+        children={
+            "holidays": "calendar_holidays",
+            "makeup_workdays": "calendar_makeup_days",
+            "sources": "calendar_sources",
+        },
         parent_field="year",
     ),
     RecordType(
@@ -62,8 +67,12 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         "policy/*.yaml",
         "policies",
         key="id",
-        children={"thresholds": "policy_thresholds", "revocation_grounds": "policy_revocation_grounds",
-                  "excerpts": "policy_excerpts", "clauses": "policy_clauses"},
+        children={
+            "thresholds": "policy_thresholds",
+            "revocation_grounds": "policy_revocation_grounds",
+            "excerpts": "policy_excerpts",
+            "clauses": "policy_clauses",
+        },
         groups=("in_force", "validity", "publicity", "annual_report", "target"),
         parent_field="policy_id",
     ),
@@ -89,18 +98,37 @@ RECORD_TYPES: tuple[RecordType, ...] = (
 
 # What each record file is, for editors (JSON Schema, Decap CMS) and the open-data page:
 # kind -> (name of its JSON Schema, Chinese title, what one file holds).
-SCHEMA_KINDS = {"policy": "policy", "cluster": "cluster", "notice": "notice", "calendar": "calendar",
-                "gazetteer": "districts", "site": "site"}
+SCHEMA_KINDS = {
+    "policy": "policy",
+    "cluster": "cluster",
+    "notice": "notice",
+    "calendar": "calendar",
+    "gazetteer": "districts",
+    "site": "site",
+}
 SCHEMA_DOCS = {
-    "policy": ("政策记录", "data/policy/<政策标识>.yaml：一份政策文件（工作指引或办法）的规则，每个数值注明条款与原文。"),
-    "cluster": ("集群记录", "data/clusters/<集群标识>.yaml：一个集群、它的事件（认定、复核、撤销、变更、年度报告）和信息来源。"),
+    "policy": (
+        "政策记录",
+        "data/policy/<政策标识>.yaml：一份政策文件（工作指引或办法）的规则，每个数值注明条款与原文。",
+    ),
+    "cluster": (
+        "集群记录",
+        "data/clusters/<集群标识>.yaml：一个集群、它的事件（认定、复核、撤销、变更、年度报告）和信息来源。",
+    ),
     "notice": ("公示记录", "data/notices/<公示标识>.yaml：一次公示、异议受理方式、公示结果和公示名单。"),
     "calendar": ("工作日历", "data/calendar/<年份>.yaml：一年的国务院节假日安排（放假时段与调休上班日）。"),
     "districts": ("广州市辖区", "data/districts.yaml：广州市各区的区划代码及其来源。"),
     "site": ("网站信息", "data/site.yaml：网站名称、主办单位、联系方式和备案信息。"),
 }
-GROUP_TITLES = {"objection": "异议受理", "outcome": "公示结果", "in_force": "施行与有效期", "validity": "认定有效期",
-                "publicity": "公示期", "annual_report": "年度报告", "target": "认定数量"}
+GROUP_TITLES = {
+    "objection": "异议受理",
+    "outcome": "公示结果",
+    "in_force": "施行与有效期",
+    "validity": "认定有效期",
+    "publicity": "公示期",
+    "annual_report": "年度报告",
+    "target": "认定数量",
+}
 
 # A record identifier (and the stem of its file): the one pattern, also in the schemas' `id` fields.
 RECORD_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -136,8 +164,9 @@ class Row:
 Tables = dict[str, list[Row]]
 
 
-def flatten(doc: Document, record_type: RecordType, fields: Mapping[str, Mapping[str, str]],
-            tables: Tables) -> list[Problem]:
+def flatten(
+    doc: Document, record_type: RecordType, fields: Mapping[str, Mapping[str, str]], tables: Tables
+) -> list[Problem]:
     """Append `doc`'s rows to `tables`; `fields` maps resource -> field name -> field type."""
     problems: list[Problem] = []
     root_fields = fields[record_type.resource]
@@ -154,16 +183,20 @@ def flatten(doc: Document, record_type: RecordType, fields: Mapping[str, Mapping
             if value is None:
                 continue
             if not isinstance(value, dict):
-                problems.append(problem("expected-mapping", doc.path, *doc.position(path),
-                                        what=f"字段 “{key}” ", kind=kind_name(value)))
+                problems.append(
+                    problem(
+                        "expected-mapping", doc.path, *doc.position(path), what=f"字段 “{key}” ", kind=kind_name(value)
+                    )
+                )
                 continue
             group_fields = {n[len(key) + 1 :]: n for n in root_fields if record_type.group_of(n) == key}
             for sub, sub_value in value.items():
                 if sub not in group_fields:
                     problems.append(_unknown(doc, path + (sub,), sub, list(group_fields)))
                 else:
-                    values[group_fields[sub]] = _cell(doc, path + (sub,), sub, sub_value,
-                                                      root_fields[group_fields[sub]], problems)
+                    values[group_fields[sub]] = _cell(
+                        doc, path + (sub,), sub, sub_value, root_fields[group_fields[sub]], problems
+                    )
         elif key in root_fields and record_type.group_of(key) is None:
             values[key] = _cell(doc, path, key, value, root_fields[key], problems)
         else:
@@ -177,8 +210,15 @@ def flatten(doc: Document, record_type: RecordType, fields: Mapping[str, Mapping
         for index, item in enumerate(items):
             base: Path_ = (key, index)
             if not isinstance(item, dict):
-                problems.append(problem("expected-mapping", doc.path, *doc.position(base),
-                                        what=f"“{key}” 的第 {index + 1} 项", kind=kind_name(item)))
+                problems.append(
+                    problem(
+                        "expected-mapping",
+                        doc.path,
+                        *doc.position(base),
+                        what=f"“{key}” 的第 {index + 1} 项",
+                        kind=kind_name(item),
+                    )
+                )
                 continue
             row_values: dict[str, Any] = dict.fromkeys(child_fields)
             row_values["seq"] = str(index + 1)
@@ -207,8 +247,15 @@ def _cell(doc: Document, path: Path_, key: str, value: Any, field_type: str, pro
         items = _as_list(doc, path, key, value, problems)
         for index, item in enumerate(items):
             if isinstance(item, (dict, list)):
-                problems.append(problem("expected-scalar", doc.path, *doc.position(path + (index,)),
-                                        key=f"{key}[{index + 1}]", kind=kind_name(item)))
+                problems.append(
+                    problem(
+                        "expected-scalar",
+                        doc.path,
+                        *doc.position(path + (index,)),
+                        key=f"{key}[{index + 1}]",
+                        kind=kind_name(item),
+                    )
+                )
                 return None
         return items or None
     if isinstance(value, (dict, list)):

@@ -54,9 +54,21 @@ EVENT_ALLOWED = {
     "changed": {"date", "subject", "description", "doc_no", "source", "note"},
     "annual_report": {"date", "year", "source", "description", "note"},
 }
-EVENT_FIELDS = ("date", "level", "batch", "doc_no", "source", "notice", "valid_from", "valid_until", "reason", "year",
-                "subject", "description", "note")
-
+EVENT_FIELDS = (
+    "date",
+    "level",
+    "batch",
+    "doc_no",
+    "source",
+    "notice",
+    "valid_from",
+    "valid_until",
+    "reason",
+    "year",
+    "subject",
+    "description",
+    "note",
+)
 
 
 def check_rows(tables: Tables) -> Iterator[Problem]:
@@ -99,12 +111,15 @@ def check_calendar_rows(tables: Tables, bad_files: set[str]) -> Iterator[Problem
             if "end" in days and days["start"] > days["end"]:
                 yield problem("holiday-span-order", *row.located("start"), start=days["start"], end=days["end"])
             if "date" in days and days["date"].weekday() < 5:
-                yield problem("makeup-day-not-weekend", *row.located("date"), date=days["date"],
-                              weekday="一二三四五六日"[days["date"].weekday()])
+                yield problem(
+                    "makeup-day-not-weekend",
+                    *row.located("date"),
+                    date=days["date"],
+                    weekday="一二三四五六日"[days["date"].weekday()],
+                )
 
 
-def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
-                  today: dt.date | None = None) -> Iterator[Problem]:
+def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.date | None = None) -> Iterator[Problem]:
     """Rules on typed records; `event_titles` are the events schema's field titles; `today`
     (Asia/Shanghai) enables the future-date warning."""
     site = dataset.site
@@ -119,8 +134,9 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str],
     for notice in dataset.notices.values():
         yield from check_notice(notice, dataset.calendar, policies)
         if today is not None and notice.published_on > today:
-            yield problem("notice-scheduled", *notice.origin.located("published_on"), date=notice.published_on,
-                          today=today)
+            yield problem(
+                "notice-scheduled", *notice.origin.located("published_on"), date=notice.published_on, today=today
+            )
 
 
 def check_policy(policy: Policy) -> Iterator[Problem]:
@@ -130,30 +146,47 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
         if clause is None:
             yield problem("policy-clause-missing", *threshold.origin.located("clause"), clause=threshold.clause)
         elif threshold.words not in clause:
-            yield problem("policy-words-not-in-clause", *threshold.origin.located("words"), words=threshold.words,
-                          clause=threshold.clause)
-    stated = [(group, value.clause, value.words) for group, value in (
-        ("in_force", policy.in_force), ("validity", policy.validity_years),
-        ("publicity", policy.publicity_working_days), ("annual_report", policy.annual_report),
-        ("target", policy.target)) if value is not None]
+            yield problem(
+                "policy-words-not-in-clause",
+                *threshold.origin.located("words"),
+                words=threshold.words,
+                clause=threshold.clause,
+            )
+    stated = [
+        (group, value.clause, value.words)
+        for group, value in (
+            ("in_force", policy.in_force),
+            ("validity", policy.validity_years),
+            ("publicity", policy.publicity_working_days),
+            ("annual_report", policy.annual_report),
+            ("target", policy.target),
+        )
+        if value is not None
+    ]
     for group, clause, words in stated:
         if clause and clause not in policy.clauses:
             yield problem("policy-clause-missing", *policy.origin.located(f"{group}_clause"), clause=clause)
         elif clause and words and words not in policy.clauses[clause]:
-            yield problem("policy-words-not-in-clause", *policy.origin.located(f"{group}_words"), words=words,
-                          clause=clause)
-    for origin, (clause, words) in zip(policy.excerpt_origins, policy.excerpts.values()):
+            yield problem(
+                "policy-words-not-in-clause", *policy.origin.located(f"{group}_words"), words=words, clause=clause
+            )
+    for origin, (clause, words) in zip(policy.excerpt_origins, policy.excerpts.values(), strict=True):
         if clause not in policy.clauses and clause not in policy.revocation_grounds:
             yield problem("policy-clause-missing", *origin.located("clause"), clause=clause)
         elif words not in policy.clause_text(clause):
             yield problem("policy-words-not-in-clause", *origin.located("words"), words=words, clause=clause)
     if policy.in_force_until is not None and policy.in_force_until < policy.in_force_from.latest:
-        yield problem("validity-order", *policy.origin.located("in_force_until"), valid_from=policy.in_force_from,
-                      valid_until=policy.in_force_until)
+        yield problem(
+            "validity-order",
+            *policy.origin.located("in_force_until"),
+            valid_from=policy.in_force_from,
+            valid_until=policy.in_force_until,
+        )
 
 
-def check_cluster(cluster: Cluster, event_titles: Mapping[str, str], policies: PolicySet,
-                  today: dt.date | None = None) -> Iterator[Problem]:
+def check_cluster(
+    cluster: Cluster, event_titles: Mapping[str, str], policies: PolicySet, today: dt.date | None = None
+) -> Iterator[Problem]:
     events = cluster.events
     if not any(event.type == "certified" for event in events):
         yield problem("no-recognition", *cluster.origin.located("events"))
@@ -164,40 +197,58 @@ def check_cluster(cluster: Cluster, event_titles: Mapping[str, str], policies: P
     for event in events:
         yield from check_event_fields(event, event_titles)
         if previous is not None and previous.date and event.date and event.date.latest < previous.date.earliest:
-            yield problem("events-out-of-order", *event.origin.located("date"), date=event.date,
-                          previous=previous.date)
+            yield problem("events-out-of-order", *event.origin.located("date"), date=event.date, previous=previous.date)
         if event.date is not None:
             previous = event
         if revoked is not None:
             if event.type == "revoked":
-                yield problem("revoked-twice", *event.origin.located("type"),
-                              first_line=revoked.origin.position("type")[0])
+                yield problem(
+                    "revoked-twice", *event.origin.located("type"), first_line=revoked.origin.position("type")[0]
+                )
             elif event.type != "certified":
-                yield problem("event-after-revocation", *event.origin.located("type"),
-                              revoked_line=revoked.origin.position("type")[0], type_name=event.type_name)
+                yield problem(
+                    "event-after-revocation",
+                    *event.origin.located("type"),
+                    revoked_line=revoked.origin.position("type")[0],
+                    type_name=event.type_name,
+                )
         elif event.type == "revoked":
             revoked = event
         if event.type in ("certified", "renewed") and event.level and event.date:
             first = policies.first(event.level)
             if first is not None and event.date.latest < first.in_force_from.earliest:
-                yield problem("event-before-programme", *event.origin.located("date"),
-                              level_name=LEVEL_NAMES[event.level], date=event.date,
-                              since=f"{first.in_force_from}，{first.doc_no or first.title}")
-        if (event.type == "revoked" and event.reason and policies.of_level("municipal")
-                and revocation_ground(policies, event) is None):
+                yield problem(
+                    "event-before-programme",
+                    *event.origin.located("date"),
+                    level_name=LEVEL_NAMES[event.level],
+                    date=event.date,
+                    since=f"{first.in_force_from}，{first.doc_no or first.title}",
+                )
+        if (
+            event.type == "revoked"
+            and event.reason
+            and policies.of_level("municipal")
+            and revocation_ground(policies, event) is None
+        ):
             day = event.date.earliest if event.date else None
             policy = governing(policies, "municipal", day) or policies.first("municipal")
             grounds = "、".join(policy.revocation_grounds) if policy else "（无）"
-            yield problem("revocation-ground-unknown", *event.origin.located("reason"), reason=event.reason,
-                          grounds=grounds)
+            yield problem(
+                "revocation-ground-unknown", *event.origin.located("reason"), reason=event.reason, grounds=grounds
+            )
         if event.type == "renewed" and event.level:
             prior = [e for e in events[: events.index(event)] if e.type == "certified" and e.level == event.level]
             if not prior:
-                yield problem("renewal-without-recognition", *event.origin.located("level"),
-                              level_name=LEVEL_NAMES[event.level])
+                yield problem(
+                    "renewal-without-recognition", *event.origin.located("level"), level_name=LEVEL_NAMES[event.level]
+                )
         if event.valid_from and event.valid_until and event.valid_from.earliest > event.valid_until.latest:
-            yield problem("validity-order", *event.origin.located("valid_from"), valid_from=event.valid_from,
-                          valid_until=event.valid_until)
+            yield problem(
+                "validity-order",
+                *event.origin.located("valid_from"),
+                valid_from=event.valid_from,
+                valid_until=event.valid_until,
+            )
         if event.type == "certified" and event.date is None and event.valid_until is None:
             yield problem("recognition-date-unknown", *event.origin.located("date"))
         if today is not None and event.date is not None and event.date.earliest > today:
@@ -207,14 +258,22 @@ def check_cluster(cluster: Cluster, event_titles: Mapping[str, str], policies: P
 def check_event_fields(event: Event, titles: Mapping[str, str]) -> Iterator[Problem]:
     for name in EVENT_REQUIRED[event.type]:
         if getattr(event, name) is None:
-            yield problem("event-field-missing", *event.origin.located(name), type_name=event.type_name, field=name,
-                          title=titles[name])
+            yield problem(
+                "event-field-missing",
+                *event.origin.located(name),
+                type_name=event.type_name,
+                field=name,
+                title=titles[name],
+            )
     for name in EVENT_FIELDS:
         if name not in EVENT_ALLOWED[event.type] and getattr(event, name) is not None:
-            yield problem("event-field-not-allowed", *event.origin.located(name), type_name=event.type_name,
-                          field=name, title=titles[name])
-
-
+            yield problem(
+                "event-field-not-allowed",
+                *event.origin.located(name),
+                type_name=event.type_name,
+                field=name,
+                title=titles[name],
+            )
 
 
 def check_lifecycle(cluster: Cluster, policies: PolicySet) -> Iterator[Problem]:
@@ -223,19 +282,28 @@ def check_lifecycle(cluster: Cluster, policies: PolicySet) -> Iterator[Problem]:
     for recognition in recognitions(cluster, policies):
         if recognition.level == "municipal" and cluster.area_km2 is not None:
             yield from _area_criterion(cluster, recognition, policies)
-        for renewal, end in zip(recognition.renewals, recognition.ends_before_renewals):
+        for renewal, end in zip(recognition.renewals, recognition.ends_before_renewals, strict=True):
             if end is None or renewal.date is None:
                 continue
             if renewal.date.latest < end.earliest - dt.timedelta(days=EXPIRING_DAYS):
-                yield problem("renewal-too-early", *renewal.origin.located("date"), date=renewal.date,
-                              days=EXPIRING_DAYS, valid_until=end.label)
+                yield problem(
+                    "renewal-too-early",
+                    *renewal.origin.located("date"),
+                    date=renewal.date,
+                    days=EXPIRING_DAYS,
+                    valid_until=end.label,
+                )
     first = [e.date or e.valid_from for e in cluster.events if e.type == "certified" and (e.date or e.valid_from)]
     if first:
         certified_year = min(first).year
         for event in cluster.events:
             if event.type == "annual_report" and event.year is not None and event.year < certified_year:
-                yield problem("report-before-certification", *event.origin.located("year"), year=event.year,
-                              certified=certified_year)
+                yield problem(
+                    "report-before-certification",
+                    *event.origin.located("year"),
+                    year=event.year,
+                    certified=certified_year,
+                )
 
 
 def _area_criterion(cluster: Cluster, recognition, policies: PolicySet) -> Iterator[Problem]:
@@ -247,8 +315,15 @@ def _area_criterion(cluster: Cluster, recognition, policies: PolicySet) -> Itera
     area = Decimal(str(cluster.area_km2))
     meets = {">": area > threshold.value, ">=": area >= threshold.value, "<=": area <= threshold.value}
     if not meets[COMPARISON_OPERATORS[threshold.comparison]]:
-        yield problem("area-outside-criterion", *cluster.origin.located("area_km2"), area=cluster.area_km2,
-                      unit=threshold.unit, words=threshold.words, short=policy.short_title, clause=threshold.clause)
+        yield problem(
+            "area-outside-criterion",
+            *cluster.origin.located("area_km2"),
+            area=cluster.area_km2,
+            unit=threshold.unit,
+            words=threshold.words,
+            short=policy.short_title,
+            clause=threshold.clause,
+        )
 
 
 def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet) -> Iterator[Problem]:
@@ -256,32 +331,63 @@ def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet)
         if entry.cluster is None and entry.name is None:
             yield problem("entry-needs-reference", *entry.origin.located("cluster"))
     if notice.starts_on is not None and notice.starts_on < notice.published_on:
-        yield problem("notice-starts-before-publication", *notice.origin.located("starts_on"),
-                      starts_on=notice.starts_on, published_on=notice.published_on)
+        yield problem(
+            "notice-starts-before-publication",
+            *notice.origin.located("starts_on"),
+            starts_on=notice.starts_on,
+            published_on=notice.published_on,
+        )
         return
     outcome = notice.outcome
-    if (outcome.objections_upheld is not None and outcome.objections_received is not None
-            and outcome.objections_upheld > outcome.objections_received):
-        yield problem("objections-upheld-exceed", *notice.origin.located("outcome_objections_upheld"),
-                      upheld=outcome.objections_upheld, received=outcome.objections_received)
+    if (
+        outcome.objections_upheld is not None
+        and outcome.objections_received is not None
+        and outcome.objections_upheld > outcome.objections_received
+    ):
+        yield problem(
+            "objections-upheld-exceed",
+            *notice.origin.located("outcome_objections_upheld"),
+            upheld=outcome.objections_upheld,
+            received=outcome.objections_received,
+        )
     start_field = "starts_on" if notice.starts_on else "published_on"
     try:
         window = notice_window(notice, calendar, policies)
     except WorkingDaysUnknown:
-        yield problem("notice-working-days-unknown", *notice.origin.located("working_days"),
-                      level_name=LEVEL_NAMES[notice.level])
+        yield problem(
+            "notice-working-days-unknown", *notice.origin.located("working_days"), level_name=LEVEL_NAMES[notice.level]
+        )
         return
     except CalendarNotCovered as exc:
-        yield problem("calendar-not-covered", *notice.origin.located(start_field), what="公示开始日期",
-                      date=notice.starts_on or notice.published_on, years="、".join(map(str, exc.years)))
+        yield problem(
+            "calendar-not-covered",
+            *notice.origin.located(start_field),
+            what="公示开始日期",
+            date=notice.starts_on or notice.published_on,
+            years="、".join(map(str, exc.years)),
+        )
         return
     if not window.checked:
-        yield problem("calendar-not-covered-stated-end", *notice.origin.located(start_field), what="公示开始日期",
-                      date=notice.starts_on or notice.published_on, years="、".join(map(str, window.missing_years)),
-                      ends_on=notice.ends_on)
+        yield problem(
+            "calendar-not-covered-stated-end",
+            *notice.origin.located(start_field),
+            what="公示开始日期",
+            date=notice.starts_on or notice.published_on,
+            years="、".join(map(str, window.missing_years)),
+            ends_on=notice.ends_on,
+        )
     if window.checked and notice.ends_on is not None and notice.ends_on < window.last_day:
-        yield problem("notice-ends-early", *notice.origin.located("ends_on"), ends_on=notice.ends_on,
-                      working_days=window.working_days, last_day=window.last_day)
+        yield problem(
+            "notice-ends-early",
+            *notice.origin.located("ends_on"),
+            ends_on=notice.ends_on,
+            working_days=window.working_days,
+            last_day=window.last_day,
+        )
     if outcome.final_date is not None and outcome.final_date <= window.last_day:
-        yield problem("outcome-before-window", *notice.origin.located("outcome_final_date"), date=outcome.final_date,
-                      last_day=window.last_day)
+        yield problem(
+            "outcome-before-window",
+            *notice.origin.located("outcome_final_date"),
+            date=outcome.final_date,
+            last_day=window.last_day,
+        )

@@ -11,9 +11,10 @@ times), which was a third of its time to validate 10,000 records (benchmarks/REA
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import yaml
 from frictionless import Package
@@ -24,10 +25,10 @@ from generator.problems import Problem, problem
 # Keys a Table Schema or field descriptor may use here. Frictionless accepts typos such as
 # `constraint:` silently, so the schema files are checked against these lists (see tests).
 SCHEMA_KEYS = frozenset({"fields", "primaryKey", "foreignKeys", "missingValues", "title", "description"})
-FIELD_KEYS = frozenset({"name", "title", "description", "type", "format", "constraints", "trueValues",
-                        "falseValues", "example"})
-CONSTRAINT_KEYS = frozenset({"required", "unique", "pattern", "enum", "minimum", "maximum", "minLength",
-                             "maxLength"})
+FIELD_KEYS = frozenset(
+    {"name", "title", "description", "type", "format", "constraints", "trueValues", "falseValues", "example"}
+)
+CONSTRAINT_KEYS = frozenset({"required", "unique", "pattern", "enum", "minimum", "maximum", "minLength", "maxLength"})
 PACKAGE_KEYS = frozenset({"name", "title", "description", "licenses", "resources"})
 RESOURCE_KEYS = frozenset({"name", "title", "description", "path", "schema"})
 
@@ -53,6 +54,8 @@ PATTERN_EXPECTATIONS = {
     "[0-9A-Za-z]{6,20}": "应为 6 到 20 位字母或数字",
     "[0-9]+(\\.[0-9]+)*": "应为条款编号，例如 3.2.2",
 }
+
+
 class _AllKeys(frozenset):
     """Stands for every key: a single file such as districts.yaml could not be read at all."""
 
@@ -74,6 +77,8 @@ class _InlineRows(list):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _InlineRows:
         return self
+
+
 _CONSTRAINT_NOTE = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _ROW_POSITION = re.compile(r"row at position (\d+)")
 
@@ -87,8 +92,10 @@ class SchemaSet:
     titles: dict[str, str]  # resource name -> Chinese title
 
     def field_types(self) -> dict[str, dict[str, str]]:
-        return {name: {f["name"]: f.get("type", "string") for f in schema["fields"]}
-                for name, schema in self.schemas.items()}
+        return {
+            name: {f["name"]: f.get("type", "string") for f in schema["fields"]}
+            for name, schema in self.schemas.items()
+        }
 
     def field(self, resource: str, name: str) -> dict[str, Any]:
         return next(f for f in self.schemas[resource]["fields"] if f["name"] == name)
@@ -113,13 +120,15 @@ def descriptor_key_errors(schema_set: SchemaSet) -> list[str]:
         found += [f"{name}: {k}" for k in set(schema) - SCHEMA_KEYS]
         for f in schema["fields"]:
             found += [f"{name}.{f.get('name')}: {k}" for k in set(f) - FIELD_KEYS]
-            found += [f"{name}.{f.get('name')}.constraints: {k}"
-                      for k in set(f.get("constraints", {})) - CONSTRAINT_KEYS]
+            found += [
+                f"{name}.{f.get('name')}.constraints: {k}" for k in set(f.get("constraints", {})) - CONSTRAINT_KEYS
+            ]
     return found
 
 
-def validate_tables(schema_set: SchemaSet, tables: Tables,
-                    unloaded: Mapping[str, set[str]] | None = None) -> tuple[list[Problem], set[str]]:
+def validate_tables(
+    schema_set: SchemaSet, tables: Tables, unloaded: Mapping[str, set[str]] | None = None
+) -> tuple[list[Problem], set[str]]:
     """Run Frictionless over all rows; return problems and the paths of the files they concern.
 
     `unloaded` maps a resource to the keys of records whose files could not be read: references
@@ -153,8 +162,7 @@ def validate_tables(schema_set: SchemaSet, tables: Tables,
     return problems, {p.path for p in problems}
 
 
-def foreign_key_problems(schema_set: SchemaSet, tables: Tables,
-                         unloaded: Mapping[str, set[str]]) -> Iterator[Problem]:
+def foreign_key_problems(schema_set: SchemaSet, tables: Tables, unloaded: Mapping[str, set[str]]) -> Iterator[Problem]:
     """Each row's references against the keys of the table they name, as Frictionless compares
     them: typed values, an empty value referring to nothing, every referenced row counting (its
     own errors are reported on it). A reference to a record whose file could not be read is left
@@ -168,8 +176,9 @@ def foreign_key_problems(schema_set: SchemaSet, tables: Tables,
             known = keys.get((target, target_field))
             if known is None:
                 target_type = types[target][target_field]
-                known = keys[target, target_field] = {_key_value(target_type, row.values.get(target_field))
-                                                      for row in tables[target]}
+                known = keys[target, target_field] = {
+                    _key_value(target_type, row.values.get(target_field)) for row in tables[target]
+                }
             missing_targets = unloaded.get(target, set())
             field_type = types[resource][name]
             for row in tables[resource]:
@@ -177,8 +186,13 @@ def foreign_key_problems(schema_set: SchemaSet, tables: Tables,
                 typed = _key_value(field_type, value)
                 if typed is None or typed in known or value in missing_targets:
                     continue
-                yield problem("unknown-reference", *row.located(name), value=value,
-                              target=schema_set.titles[target], **_field_info(schema_set, resource, name))
+                yield problem(
+                    "unknown-reference",
+                    *row.located(name),
+                    value=value,
+                    target=schema_set.titles[target],
+                    **_field_info(schema_set, resource, name),
+                )
 
 
 def _key_value(field_type: str, value: Any) -> Any:
@@ -204,7 +218,9 @@ def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any
         return
     if kind == "primary-key":
         key_values = [row.values.get(n) for n in schema_set.schemas[resource]["primaryKey"]]
-        if row.record_type.resource == resource and None not in key_values:  # child rows only repeat a duplicated parent key
+        if (
+            row.record_type.resource == resource and None not in key_values
+        ):  # child rows only repeat a duplicated parent key
             field_names = schema_set.schemas[resource]["primaryKey"]
             yield _duplicate(schema_set, resource, row, field_names[0], rows, _ROW_POSITION.search(error.note))
         return
@@ -214,8 +230,7 @@ def _map_error(schema_set: SchemaSet, resource: str, rows: list[Row], error: Any
     yield _map_field_error(schema_set, resource, row, rows, error, name)
 
 
-def _map_field_error(schema_set: SchemaSet, resource: str, row: Row, rows: list[Row], error: Any,
-                     name: str) -> Problem:
+def _map_field_error(schema_set: SchemaSet, resource: str, row: Row, rows: list[Row], error: Any, name: str) -> Problem:
     kind = error.type
     info = _field_info(schema_set, resource, name)
     value = row.values.get(name)
@@ -226,8 +241,9 @@ def _map_field_error(schema_set: SchemaSet, resource: str, row: Row, rows: list[
         field_format = schema_set.field(resource, name).get("format")
         if field_format == "email":
             return problem("invalid-format", *where, value=value, expectation="应为电子邮箱地址", **info)
-        return problem("invalid-type", *where, value=value, type_name=TYPE_NAMES.get(info["type"], info["type"]),
-                       **info)
+        return problem(
+            "invalid-type", *where, value=value, type_name=TYPE_NAMES.get(info["type"], info["type"]), **info
+        )
     if kind == "constraint-error":
         match = _CONSTRAINT_NOTE.search(error.note)
         constraint, bound = (match.group(1), match.group(2)) if match else ("", error.note)
@@ -239,23 +255,38 @@ def _map_field_error(schema_set: SchemaSet, resource: str, row: Row, rows: list[
         if constraint == "enum":
             choices = "、".join(str(c) for c in schema_set.field(resource, name)["constraints"]["enum"])
             return problem("invalid-choice", *where, value=value, choices=choices, **info)
-        text = {"minimum": "不小于 {}", "maximum": "不大于 {}", "minLength": "长度不少于 {} 个字符",
-                "maxLength": "长度不超过 {} 个字符"}.get(constraint, "{}")
+        text = {
+            "minimum": "不小于 {}",
+            "maximum": "不大于 {}",
+            "minLength": "长度不少于 {} 个字符",
+            "maxLength": "长度不超过 {} 个字符",
+        }.get(constraint, "{}")
         return problem("out-of-range", *where, value=_shorten(value), bound=text.format(bound), **info)
     raise RuntimeError(f"unmapped Frictionless error {kind} in {resource}: {error.message}")
 
 
-def _duplicate(schema_set: SchemaSet, resource: str, row: Row, name: str, rows: list[Row],
-               other: re.Match[str] | None) -> Problem:
+def _duplicate(
+    schema_set: SchemaSet, resource: str, row: Row, name: str, rows: list[Row], other: re.Match[str] | None
+) -> Problem:
     if other is None:
-        return problem("duplicate-id", *row.located(name), value=row.values.get(name), other="另一条记录",
-                       **_field_info(schema_set, resource, name))
+        return problem(
+            "duplicate-id",
+            *row.located(name),
+            value=row.values.get(name),
+            other="另一条记录",
+            **_field_info(schema_set, resource, name),
+        )
     first = rows[int(other.group(1)) - 2]
     if _is_copy(first, name) and not _is_copy(row, name):  # blame the copy, not the original
         row, first = first, row
     line, col = first.position(name)
-    return problem("duplicate-id", *row.located(name), value=row.values.get(name),
-                   other=f"{first.doc.path}:{line}:{col}", **_field_info(schema_set, resource, name))
+    return problem(
+        "duplicate-id",
+        *row.located(name),
+        value=row.values.get(name),
+        other=f"{first.doc.path}:{line}:{col}",
+        **_field_info(schema_set, resource, name),
+    )
 
 
 def _is_copy(row: Row, name: str) -> bool:
@@ -277,8 +308,9 @@ def _strict_number(schema_set: SchemaSet, resource: str, row: Row, spec: dict[st
     if pattern is None or not isinstance(value, str) or value == "" or pattern.fullmatch(value.strip()):
         return None
     info = _field_info(schema_set, resource, spec["name"])
-    return problem("invalid-type", *row.located(spec["name"]), value=_shorten(value),
-                   type_name=TYPE_NAMES[info["type"]], **info)
+    return problem(
+        "invalid-type", *row.located(spec["name"]), value=_shorten(value), type_name=TYPE_NAMES[info["type"]], **info
+    )
 
 
 def _field_info(schema_set: SchemaSet, resource: str, name: str) -> dict[str, str]:

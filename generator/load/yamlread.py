@@ -20,8 +20,11 @@ from generator.problems import Problem, problem
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 20
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_DEFAULT_TAGS = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq",
-                 yaml.MappingNode: "tag:yaml.org,2002:map"}
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
 
 
 class _Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[misc]
@@ -51,8 +54,17 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u
 # A double-quoted scalar can write any of them as an escape ("\0", "\e", "\u202E", "\L"), which the
 # check of the file's text cannot see: each escape is decoded and checked on its own.
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
-_SHORT_ESCAPES = {"0": "\x00", "a": "\x07", "b": "\x08", "v": "\x0b", "f": "\x0c", "e": "\x1b", "N": "\x85",
-                  "L": "\u2028", "P": "\u2029"}
+_SHORT_ESCAPES = {
+    "0": "\x00",
+    "a": "\x07",
+    "b": "\x08",
+    "v": "\x0b",
+    "f": "\x0c",
+    "e": "\x1b",
+    "N": "\x85",
+    "L": "\u2028",
+    "P": "\u2029",
+}
 
 Path_ = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -144,8 +156,12 @@ def read_yaml(file: Path, display: str) -> tuple[Document | None, list[Problem]]
 # A key written `key：value` (full-width colon) or `key:value` (no space) is not a key in YAML: the
 # line becomes plain text and the parser only complains on a later line.
 _BAD_KEY_LINE = re.compile(r"^\s*(- )?[A-Za-z_][A-Za-z0-9_]*(?P<sep>：|:(?=[^\s]))")
-_OPENERS = ("while parsing a flow", "while scanning a quoted scalar", "while scanning a double-quoted",
-            "while scanning a single-quoted")
+_OPENERS = (
+    "while parsing a flow",
+    "while scanning a quoted scalar",
+    "while scanning a double-quoted",
+    "while scanning a single-quoted",
+)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
@@ -166,7 +182,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Probl
 
 
 _EXPLANATIONS = (
-    ("mapping values are not allowed", "此处不能出现“键: 值”（可能是冒号后缺少空格、值中含有未加引号的冒号，或缩进错误）"),
+    (
+        "mapping values are not allowed",
+        "此处不能出现“键: 值”（可能是冒号后缺少空格、值中含有未加引号的冒号，或缩进错误）",
+    ),
     ("could not find expected ':'", "找不到应有的冒号（可能是缩进错误或多行文本未加引号）"),
     ("did not find expected key", "缩进不一致，找不到应有的字段"),
     ("did not find expected '-' indicator", "列表缩进不一致"),

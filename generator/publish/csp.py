@@ -38,11 +38,28 @@ ADMIN_DIR = "admin"  # the Decap CMS page: its own policy, no theme
 # also checks against script-src. Any other type (application/json: the theme's __config) is a
 # data block: never run, not subject to CSP, not hashed.
 _JAVASCRIPT_TYPES = frozenset(
-    {"application/ecmascript", "application/javascript", "application/x-ecmascript",
-     "application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0",
-     "text/javascript1.1", "text/javascript1.2", "text/javascript1.3", "text/javascript1.4",
-     "text/javascript1.5", "text/jscript", "text/livescript", "text/x-ecmascript", "text/x-javascript",
-     "module", "importmap", "speculationrules"})
+    {
+        "application/ecmascript",
+        "application/javascript",
+        "application/x-ecmascript",
+        "application/x-javascript",
+        "text/ecmascript",
+        "text/javascript",
+        "text/javascript1.0",
+        "text/javascript1.1",
+        "text/javascript1.2",
+        "text/javascript1.3",
+        "text/javascript1.4",
+        "text/javascript1.5",
+        "text/jscript",
+        "text/livescript",
+        "text/x-ecmascript",
+        "text/x-javascript",
+        "module",
+        "importmap",
+        "speculationrules",
+    }
+)
 
 # The public pages' directives, in order. script-src gets the hashes appended.
 # style-src has no 'unsafe-inline': neither the theme's pages nor its scripts write style
@@ -73,22 +90,24 @@ HEADER_ONLY = frozenset({"frame-ancestors", "report-uri", "sandbox"})
 # through the GitHub API, asks GitHub's status page, shows avatars and repository images, and
 # previews uploads as blob:. Login opens a window at the OAuth provider (api.netlify.com by
 # default), a navigation CSP does not restrict; the provider answers by postMessage.
-ADMIN_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self' 'unsafe-eval'",
-    "script-src-attr 'none'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob: https://avatars.githubusercontent.com https://raw.githubusercontent.com",
-    "font-src 'self' data:",
-    "connect-src 'self' https://api.github.com https://www.githubstatus.com",
-    "media-src 'self' blob:",
-    "frame-src 'self' blob:",
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+ADMIN_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-eval'",
+        "script-src-attr 'none'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: https://avatars.githubusercontent.com https://raw.githubusercontent.com",
+        "font-src 'self' data:",
+        "connect-src 'self' https://api.github.com https://www.githubstatus.com",
+        "media-src 'self' blob:",
+        "frame-src 'self' blob:",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 
 
 class _Scripts(HTMLParser):
@@ -139,8 +158,7 @@ def is_executable(attributes: dict[str, str]) -> bool:
 def inline_scripts(html: str) -> list[str]:
     """The bodies of the inline scripts the browser would run, in document order (data blocks
     such as <script type="application/json"> and scripts with src= left out)."""
-    return [body for attributes, body in _parse(html).scripts
-            if "src" not in attributes and is_executable(attributes)]
+    return [body for attributes, body in _parse(html).scripts if "src" not in attributes and is_executable(attributes)]
 
 
 def script_hash(body: str) -> str:
@@ -172,9 +190,8 @@ def policy(hashes: Iterable[str], *, meta: bool = False) -> str:
     for name, value in _DIRECTIVES:
         if meta and name in HEADER_ONLY:
             continue
-        if name == "script-src" and allowed:
-            value = " ".join([value, *allowed])
-        parts.append(f"{name} {value}")
+        sources = [value, *allowed] if name == "script-src" else [value]
+        parts.append(f"{name} {' '.join(sources)}")
     return "; ".join(parts)
 
 
@@ -242,7 +259,7 @@ def nginx_map(site_policy: str, admin_policy: str = ADMIN_POLICY) -> str:
 
 def parse_nginx_map(text: str) -> dict[str, str]:
     """The values of a NGINX_FILE map by key ('default', '~^/admin/'): what nginx will send."""
-    return {key: value for key, value in re.findall(r'^\s*(\S+)\s+"([^"]*)";\s*$', text, re.M)}
+    return dict(re.findall(r'^\s*(\S+)\s+"([^"]*)";\s*$', text, re.M))
 
 
 def is_live_preview(site_url: str | None, dev_addr: tuple[str, int] | None) -> bool:

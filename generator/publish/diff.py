@@ -74,8 +74,9 @@ def describe_event(event: Event) -> str:
     return " ".join(parts)
 
 
-def _field_changes(before: dict[str, Any], after: dict[str, Any], titles: dict[str, str],
-                   skip: tuple[str, ...] = ()) -> tuple[FieldChange, ...]:
+def _field_changes(
+    before: dict[str, Any], after: dict[str, Any], titles: dict[str, str], skip: tuple[str, ...] = ()
+) -> tuple[FieldChange, ...]:
     return tuple(
         FieldChange(titles.get(name, name), before.get(name), after.get(name))
         for name in titles
@@ -95,8 +96,10 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
     if base_snapshot.day != head_snapshot.day:
         raise ValueError("两个快照的日期不同，无法比较状态")
     base, head, today = base_snapshot.dataset, head_snapshot.dataset, head_snapshot.day
-    titles = {name: {f["name"]: f.get("title", f["name"]) for f in schema["fields"]}
-              for name, schema in schema_set.schemas.items()}
+    titles = {
+        name: {f["name"]: f.get("title", f["name"]) for f in schema["fields"]}
+        for name, schema in schema_set.schemas.items()
+    }
     cluster_specs, notice_specs = schema_set.schemas["clusters"]["fields"], schema_set.schemas["notices"]["fields"]
     diff = RecordDiff(today)
     for cid in sorted(head.clusters.keys() - base.clusters.keys()):
@@ -105,8 +108,11 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
         diff.clusters_removed.append((cid, base.clusters[cid].name))
     for cid in sorted(base.clusters.keys() & head.clusters.keys()):
         old, new = base.clusters[cid], head.clusters[cid]
-        fields = _field_changes(record_row(old, cluster_specs, RECORD_TYPE["cluster"]),
-                                record_row(new, cluster_specs, RECORD_TYPE["cluster"]), titles["clusters"])
+        fields = _field_changes(
+            record_row(old, cluster_specs, RECORD_TYPE["cluster"]),
+            record_row(new, cluster_specs, RECORD_TYPE["cluster"]),
+            titles["clusters"],
+        )
         added, removed = _list_changes([describe_event(e) for e in old.events], [describe_event(e) for e in new.events])
         sources_added, sources_removed = _list_changes([s.url for s in old.sources], [s.url for s in new.sources])
         added += tuple(f"来源 {url}" for url in sources_added)
@@ -120,20 +126,36 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
         diff.notices_removed.append((nid, base.notices[nid].title))
     for nid in sorted(base.notices.keys() & head.notices.keys()):
         old, new = base.notices[nid], head.notices[nid]
-        fields = _field_changes(record_row(old, notice_specs, RECORD_TYPE["notice"]),
-                                record_row(new, notice_specs, RECORD_TYPE["notice"]), titles["notices"])
-        added, removed = _list_changes([e.cluster or e.name or "" for e in old.entries],
-                                       [e.cluster or e.name or "" for e in new.entries])
+        fields = _field_changes(
+            record_row(old, notice_specs, RECORD_TYPE["notice"]),
+            record_row(new, notice_specs, RECORD_TYPE["notice"]),
+            titles["notices"],
+        )
+        added, removed = _list_changes(
+            [e.cluster or e.name or "" for e in old.entries], [e.cluster or e.name or "" for e in new.entries]
+        )
         if fields or added or removed:
-            diff.notices_changed.append(RecordChange(nid, new.title, fields, tuple(f"名单条目 {a}" for a in added),
-                                                     tuple(f"名单条目 {r}" for r in removed)))
+            diff.notices_changed.append(
+                RecordChange(
+                    nid,
+                    new.title,
+                    fields,
+                    tuple(f"名单条目 {a}" for a in added),
+                    tuple(f"名单条目 {r}" for r in removed),
+                )
+            )
     before = {facts.cluster.id: facts.status for facts in base_snapshot.clusters}
     for facts in sorted(head_snapshot.clusters, key=lambda f: f.cluster.id):
         old = before.get(facts.cluster.id)
         if old is None or old.code != facts.status.code:
-            diff.statuses.append(StatusChange(facts.cluster.id, facts.cluster.name,
-                                              old.label if old else "（新增）" if facts.cluster.id not in base.clusters else "（未发布）",
-                                              facts.status.label))
+            diff.statuses.append(
+                StatusChange(
+                    facts.cluster.id,
+                    facts.cluster.name,
+                    old.label if old else "（新增）" if facts.cluster.id not in base.clusters else "（未发布）",
+                    facts.status.label,
+                )
+            )
     old_years = {a.year: a for a in base.calendar.arrangements}
     new_years = {a.year: a for a in head.calendar.arrangements}
     diff.calendar_years_added = sorted(new_years.keys() - old_years.keys())

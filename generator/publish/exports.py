@@ -92,5 +92,10 @@ def json_schema_file(record_type: RecordType, schema_set: SchemaSet, base: str |
     kind = SCHEMA_KINDS[record_type.kind]
     title, description = SCHEMA_DOCS[kind]
     content = json_bytes(record_json_schema(record_type, schema_set, base))
-    return ExportFile(f"schemas/{kind}.schema.json", content, "application/schema+json",
-                      f"{title}的 JSON Schema", f"{description} 供编辑器自动补全和检查 YAML 记录使用。")
+    return ExportFile(
+        f"schemas/{kind}.schema.json",
+        content,
+        "application/schema+json",
+        f"{title}的 JSON Schema",
+        f"{description} 供编辑器自动补全和检查 YAML 记录使用。",
+    )

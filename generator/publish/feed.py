@@ -83,7 +83,9 @@ def _event_summary(cluster: Cluster, event: Event, revocation: Revocation | None
     if event.doc_no:
         parts.append(f"文号：{event.doc_no}。")
     if event.description:
-        parts.append(event.description if event.description.endswith(("。", "！", "？", ".")) else event.description + "。")
+        parts.append(
+            event.description if event.description.endswith(("。", "！", "？", ".")) else event.description + "。"
+        )
     return "".join(parts)
 
 
@@ -92,10 +94,18 @@ def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
     for view in snapshot.notices:
         notice = view.notice
         page = f"notices/{notice.id}/"
-        items.append(_FeedItem(
-            f"notice/{notice.id}", notice.published_on, f"公示：{notice.title}",
-            f"{notice.issuer}于{chinese_day(notice.published_on)}发布公示。{window_sentence(view)}",
-            page, notice.url, "notice", "公示"))
+        items.append(
+            _FeedItem(
+                f"notice/{notice.id}",
+                notice.published_on,
+                f"公示：{notice.title}",
+                f"{notice.issuer}于{chinese_day(notice.published_on)}发布公示。{window_sentence(view)}",
+                page,
+                notice.url,
+                "notice",
+                "公示",
+            )
+        )
         outcome = notice.outcome
         if outcome.final_date is not None:
             parts = [f"{chinese_day(outcome.final_date)}发布正式名单。"]
@@ -106,18 +116,36 @@ def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
                 if outcome.objections_upheld is not None:
                     parts.append(f"，其中成立 {outcome.objections_upheld} 件")
                 parts.append("。")
-            items.append(_FeedItem(f"notice/{notice.id}/final", outcome.final_date, f"公示结果：{notice.title}",
-                                   "".join(parts), page, outcome.final_url, "final-list", "正式名单"))
+            items.append(
+                _FeedItem(
+                    f"notice/{notice.id}/final",
+                    outcome.final_date,
+                    f"公示结果：{notice.title}",
+                    "".join(parts),
+                    page,
+                    outcome.final_url,
+                    "final-list",
+                    "正式名单",
+                )
+            )
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
     dated = [(view, event) for view in clusters for event in view.cluster.events if event.date is not None]
     keys = _unique_keys([_event_key(view.cluster, event) for view, event in dated])
-    for key, (view, event) in zip(keys, dated):
+    for key, (view, event) in zip(keys, dated, strict=True):
         cluster = view.cluster
         revocation = view.revocation if event.type == "revoked" else None
-        items.append(_FeedItem(
-            f"cluster/{key}", event.date.earliest, f"{cluster.name}：{_event_title(event, revocation)}",
-            _event_summary(cluster, event, revocation), f"clusters/{cluster.id}/", event.source, event.type,
-            EVENT_TYPE_NAMES.get(event.type, event.type)))
+        items.append(
+            _FeedItem(
+                f"cluster/{key}",
+                event.date.earliest,
+                f"{cluster.name}：{_event_title(event, revocation)}",
+                _event_summary(cluster, event, revocation),
+                f"clusters/{cluster.id}/",
+                event.source,
+                event.type,
+                EVENT_TYPE_NAMES.get(event.type, event.type),
+            )
+        )
     # The snapshot holds only what had happened by its day: a record dated later waits for its day.
     return sorted(items, key=lambda item: (item.day, item.key), reverse=True)
 
@@ -161,7 +189,10 @@ def feed_file(dataset: Dataset, schema_set: SchemaSet, snapshot: Snapshot, base:
         entry.summary(item.summary + (f"来源：{item.related}" if item.related else ""))
         entry.category(term=item.term, label=item.label)
     content = feed.atom_str(pretty=True)
-    return ExportFile("feeds/notices.atom", content, "application/atom+xml", "公示与集群动态（Atom 订阅）",
-                      "公示发布、正式名单与集群事件，最新的在前；可用 RSS/Atom 阅读器订阅。")
-
-
+    return ExportFile(
+        "feeds/notices.atom",
+        content,
+        "application/atom+xml",
+        "公示与集群动态（Atom 订阅）",
+        "公示发布、正式名单与集群事件，最新的在前；可用 RSS/Atom 阅读器订阅。",
+    )

@@ -55,7 +55,7 @@ def calendar_file(snapshot: Snapshot, base: str | None) -> ExportFile:
     calendar.add("x-published-ttl", "P1D")
     calendar.add_component(_shanghai_timezone())
     # DTSTAMP from "today", so rebuilding the same inputs gives the same bytes.
-    stamp = start_of_day(snapshot.day).astimezone(dt.timezone.utc)
+    stamp = start_of_day(snapshot.day).astimezone(dt.UTC)
     for deadline in snapshot.deadlines:
         event = CalendarEvent()
         event.add("uid", f"{deadline.key}@{UID_DOMAIN}")
@@ -76,7 +76,10 @@ def calendar_file(snapshot: Snapshot, base: str | None) -> ExportFile:
             text += "\n" + base + page
         event.add("description", text)
         calendar.add_component(event)
-    return ExportFile("calendar/deadlines.ics", calendar.to_ical(), "text/calendar", "截止日期日历（iCalendar）",
-                      "公示异议截止、年度报告截止、认定有效期届满和工作指引届满；可在日历应用中订阅。")
-
-
+    return ExportFile(
+        "calendar/deadlines.ics",
+        calendar.to_ical(),
+        "text/calendar",
+        "截止日期日历（iCalendar）",
+        "公示异议截止、年度报告截止、认定有效期届满和工作指引届满；可在日历应用中订阅。",
+    )

@@ -33,44 +33,94 @@ from generator.publish.serialize import (
 # Derived fields, defined once: the data package and the site's open-data page describe them.
 CLUSTER_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
     {"name": "district_name", "title": "所在区名称", "description": "由区划代码查得的区名。", "type": "string"},
-    {"name": "levels", "title": "认定级别（全部）",
-     "description": "集群获得的全部认定级别，按国家级（national）、省级（provincial）、市级（municipal）排列，"
-                    "以英文逗号分隔；JSON 文件中为数组。",
-     "type": "string",
-     "constraints": {"pattern": "(national|provincial|municipal)(,(national|provincial|municipal))*"}},
-    {"name": "highest_level", "title": "最高认定级别",
-     "description": "national 国家级；provincial 省级；municipal 市级；没有认定记录时为空。",
-     "type": "string", "constraints": {"enum": list(LEVEL_ORDER)}},
-    {"name": "status", "title": "状态代码",
-     "description": "截至 status_as_of 当天（北京时间）的状态：" + "；".join(f"{code} {label}" for code, label in
-                                                                   STATUS_LABELS.items()) + "。",
-     "type": "string", "constraints": {"required": True, "enum": list(STATUS_LABELS)}},
-    {"name": "status_label", "title": "状态", "description": "状态代码的中文名称。", "type": "string",
-     "constraints": {"required": True, "enum": list(STATUS_LABELS.values())}},
-    {"name": "valid_until", "title": "有效期止",
-     "description": "决定状态的那项认定的有效期最后一天；来源只写到年或月时为年、月或一段日期；无法确定时为空。",
-     "type": "string"},
-    {"name": "status_as_of", "title": "状态计算日期", "description": "状态按这一天（北京时间）计算。", "type": "date",
-     "constraints": {"required": True}},
-    {"name": "page", "title": "页面", "description": "本站该集群页面的网址，相对于网站根目录。", "type": "string",
-     "constraints": {"required": True}},
+    {
+        "name": "levels",
+        "title": "认定级别（全部）",
+        "description": "集群获得的全部认定级别，按国家级（national）、省级（provincial）、市级（municipal）排列，"
+        "以英文逗号分隔；JSON 文件中为数组。",
+        "type": "string",
+        "constraints": {"pattern": "(national|provincial|municipal)(,(national|provincial|municipal))*"},
+    },
+    {
+        "name": "highest_level",
+        "title": "最高认定级别",
+        "description": "national 国家级；provincial 省级；municipal 市级；没有认定记录时为空。",
+        "type": "string",
+        "constraints": {"enum": list(LEVEL_ORDER)},
+    },
+    {
+        "name": "status",
+        "title": "状态代码",
+        "description": "截至 status_as_of 当天（北京时间）的状态："
+        + "；".join(f"{code} {label}" for code, label in STATUS_LABELS.items())
+        + "。",
+        "type": "string",
+        "constraints": {"required": True, "enum": list(STATUS_LABELS)},
+    },
+    {
+        "name": "status_label",
+        "title": "状态",
+        "description": "状态代码的中文名称。",
+        "type": "string",
+        "constraints": {"required": True, "enum": list(STATUS_LABELS.values())},
+    },
+    {
+        "name": "valid_until",
+        "title": "有效期止",
+        "description": "决定状态的那项认定的有效期最后一天；来源只写到年或月时为年、月或一段日期；无法确定时为空。",
+        "type": "string",
+    },
+    {
+        "name": "status_as_of",
+        "title": "状态计算日期",
+        "description": "状态按这一天（北京时间）计算。",
+        "type": "date",
+        "constraints": {"required": True},
+    },
+    {
+        "name": "page",
+        "title": "页面",
+        "description": "本站该集群页面的网址，相对于网站根目录。",
+        "type": "string",
+        "constraints": {"required": True},
+    },
 )
 NOTICE_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
-    {"name": "first_day", "title": "公示期第一天",
-     "description": "发布日（或公示载明的开始日）为工作日时即该日，否则为其后第一个工作日（指引 3.3.2）；"
-                    "工作日历未收录相关年份时为空。",
-     "type": "date"},
-    {"name": "last_day", "title": "公示期最后一天", "description": "从第一天起数满公示期工作日数的那一天。",
-     "type": "date"},
-    {"name": "closes_at", "title": "异议截止时刻",
-     "description": "异议受理截止的时刻（北京时间，+08:00）：最后一天 24:00（即次日 00:00），或公示载明的更早截止时刻。",
-     "type": "datetime"},
-    {"name": "state", "title": "公示状态",
-     "description": "截至导出当天（北京时间）的状态：" + "；".join(f"{code} {label}" for code, label in
-                                                        NOTICE_STATE_LABELS.items()) + "。",
-     "type": "string", "constraints": {"required": True, "enum": list(NOTICE_STATE_LABELS)}},
-    {"name": "page", "title": "页面", "description": "本站该公示页面的网址，相对于网站根目录。", "type": "string",
-     "constraints": {"required": True}},
+    {
+        "name": "first_day",
+        "title": "公示期第一天",
+        "description": "发布日（或公示载明的开始日）为工作日时即该日，否则为其后第一个工作日（指引 3.3.2）；"
+        "工作日历未收录相关年份时为空。",
+        "type": "date",
+    },
+    {
+        "name": "last_day",
+        "title": "公示期最后一天",
+        "description": "从第一天起数满公示期工作日数的那一天。",
+        "type": "date",
+    },
+    {
+        "name": "closes_at",
+        "title": "异议截止时刻",
+        "description": "异议受理截止的时刻（北京时间，+08:00）：最后一天 24:00（即次日 00:00），或公示载明的更早截止时刻。",
+        "type": "datetime",
+    },
+    {
+        "name": "state",
+        "title": "公示状态",
+        "description": "截至导出当天（北京时间）的状态："
+        + "；".join(f"{code} {label}" for code, label in NOTICE_STATE_LABELS.items())
+        + "。",
+        "type": "string",
+        "constraints": {"required": True, "enum": list(NOTICE_STATE_LABELS)},
+    },
+    {
+        "name": "page",
+        "title": "页面",
+        "description": "本站该公示页面的网址，相对于网站根目录。",
+        "type": "string",
+        "constraints": {"required": True},
+    },
 )
 
 
@@ -114,8 +164,14 @@ def _event_rows(clusters: list[ClusterFacts], schema_set: SchemaSet) -> list[dic
     return rows
 
 
-def tables(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterFacts], notices: list[NoticeFacts],
-            today: dt.date, base: str | None) -> list[ExportFile]:
+def tables(
+    dataset: Dataset,
+    schema_set: SchemaSet,
+    clusters: list[ClusterFacts],
+    notices: list[NoticeFacts],
+    today: dt.date,
+    base: str | None,
+) -> list[ExportFile]:
     cluster_fields = [field_descriptor(s) for s in schema_set.schemas["clusters"]["fields"]]
     cluster_fields += [field_descriptor(s) for s in CLUSTER_DERIVED_FIELDS]
     notice_fields = [field_descriptor(s) for s in schema_set.schemas["notices"]["fields"]]
@@ -136,41 +192,91 @@ def tables(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterFacts]
     as_of = f"状态按 {today.isoformat()}（北京时间）计算。"
     tables = [
         # (resource name, file name, fields, content, title, description, schema extras)
-        ("clusters", "clusters.csv", cluster_fields, csv_bytes(names(cluster_fields), cluster_rows),
-         titles["clusters"], "每个集群一行：记录中的字段，加上所在区名称、认定级别、状态与有效期等派生字段。" + as_of,
-         {"primaryKey": ["id"]}),
-        ("events", "events.csv", event_fields, csv_bytes(names(event_fields), event_rows),
-         titles["events"], "集群的认定、复核、撤销、变更报备与年度报告事件，与记录文件一致。",
-         {"primaryKey": ["cluster_id", "seq"],
-          "foreignKeys": [{"fields": ["cluster_id"], "reference": {"resource": "clusters", "fields": ["id"]}},
-                          {"fields": ["notice"], "reference": {"resource": "notices", "fields": ["id"]}}]}),
-        ("notices", "notices.csv", notice_fields, csv_bytes(names(notice_fields), notice_rows),
-         titles["notices"], "每次公示一行：记录中的字段（异议受理方式与公示结果展开为 objection_*、outcome_*），"
-                            "加上按工作日历计算的公示期与异议截止时刻。" + f"公示状态按 {today.isoformat()}（北京时间）计算。",
-         {"primaryKey": ["id"]}),
+        (
+            "clusters",
+            "clusters.csv",
+            cluster_fields,
+            csv_bytes(names(cluster_fields), cluster_rows),
+            titles["clusters"],
+            "每个集群一行：记录中的字段，加上所在区名称、认定级别、状态与有效期等派生字段。" + as_of,
+            {"primaryKey": ["id"]},
+        ),
+        (
+            "events",
+            "events.csv",
+            event_fields,
+            csv_bytes(names(event_fields), event_rows),
+            titles["events"],
+            "集群的认定、复核、撤销、变更报备与年度报告事件，与记录文件一致。",
+            {
+                "primaryKey": ["cluster_id", "seq"],
+                "foreignKeys": [
+                    {"fields": ["cluster_id"], "reference": {"resource": "clusters", "fields": ["id"]}},
+                    {"fields": ["notice"], "reference": {"resource": "notices", "fields": ["id"]}},
+                ],
+            },
+        ),
+        (
+            "notices",
+            "notices.csv",
+            notice_fields,
+            csv_bytes(names(notice_fields), notice_rows),
+            titles["notices"],
+            "每次公示一行：记录中的字段（异议受理方式与公示结果展开为 objection_*、outcome_*），"
+            "加上按工作日历计算的公示期与异议截止时刻。" + f"公示状态按 {today.isoformat()}（北京时间）计算。",
+            {"primaryKey": ["id"]},
+        ),
     ]
     jsons = [
-        ("clusters-json", "clusters.json", as_json(cluster_fields, cluster_rows), f"{titles['clusters']}（JSON）",
-         "与 clusters.csv 相同的行，数字、是/否值和认定级别列表使用 JSON 类型。"),
-        ("notices-json", "notices.json", as_json(notice_fields, notice_rows), f"{titles['notices']}（JSON）",
-         "与 notices.csv 相同的行，数字使用 JSON 类型。"),
+        (
+            "clusters-json",
+            "clusters.json",
+            as_json(cluster_fields, cluster_rows),
+            f"{titles['clusters']}（JSON）",
+            "与 clusters.csv 相同的行，数字、是/否值和认定级别列表使用 JSON 类型。",
+        ),
+        (
+            "notices-json",
+            "notices.json",
+            as_json(notice_fields, notice_rows),
+            f"{titles['notices']}（JSON）",
+            "与 notices.csv 相同的行，数字使用 JSON 类型。",
+        ),
     ]
 
     files: list[ExportFile] = []
     resources: list[dict[str, Any]] = []
     for name, file_name, fields, content, title, description, extras in tables:
         files.append(ExportFile(f"data/{file_name}", content, CSV_TYPE, title, description))
-        resources.append({
-            "name": name, "title": title, "description": description, "path": file_name, "format": "csv",
-            "mediatype": CSV_TYPE, "encoding": "utf-8", "bytes": len(content), "hash": sha256(content),
-            "schema": {"fields": fields, **extras},
-        })
+        resources.append(
+            {
+                "name": name,
+                "title": title,
+                "description": description,
+                "path": file_name,
+                "format": "csv",
+                "mediatype": CSV_TYPE,
+                "encoding": "utf-8",
+                "bytes": len(content),
+                "hash": sha256(content),
+                "schema": {"fields": fields, **extras},
+            }
+        )
     for name, file_name, content, title, description in jsons:
         files.append(ExportFile(f"data/{file_name}", content, JSON_TYPE, title, description))
-        resources.append({
-            "name": name, "title": title, "description": description, "path": file_name, "format": "json",
-            "mediatype": JSON_TYPE, "encoding": "utf-8", "bytes": len(content), "hash": sha256(content),
-        })
+        resources.append(
+            {
+                "name": name,
+                "title": title,
+                "description": description,
+                "path": file_name,
+                "format": "json",
+                "mediatype": JSON_TYPE,
+                "encoding": "utf-8",
+                "bytes": len(content),
+                "hash": sha256(content),
+            }
+        )
 
     package = schema_set.package
     descriptor: dict[str, Any] = {
@@ -184,13 +290,26 @@ def tables(dataset: Dataset, schema_set: SchemaSet, clusters: list[ClusterFacts]
     if base:
         descriptor["homepage"] = base
     descriptor["resources"] = resources
-    files.append(ExportFile("data/datapackage.json", json_bytes(descriptor), JSON_TYPE, "数据包说明（datapackage.json）",
-                            "Frictionless 数据包描述：各数据文件的字段、类型、约束、许可、来源、字节数与 SHA-256 校验值。"))
+    files.append(
+        ExportFile(
+            "data/datapackage.json",
+            json_bytes(descriptor),
+            JSON_TYPE,
+            "数据包说明（datapackage.json）",
+            "Frictionless 数据包描述：各数据文件的字段、类型、约束、许可、来源、字节数与 SHA-256 校验值。",
+        )
+    )
     return sorted(files, key=lambda f: _TABLE_ORDER.index(f.path))
 
 
-_TABLE_ORDER = ["data/clusters.csv", "data/clusters.json", "data/events.csv", "data/notices.csv", "data/notices.json",
-                "data/datapackage.json"]
+_TABLE_ORDER = [
+    "data/clusters.csv",
+    "data/clusters.json",
+    "data/events.csv",
+    "data/notices.csv",
+    "data/notices.json",
+    "data/datapackage.json",
+]
 
 
 def _package_sources(notices: list[NoticeFacts], base: str | None) -> list[dict[str, str]]:
@@ -213,23 +332,53 @@ def notice_package(view: NoticeFacts, schema_set: SchemaSet, recognised: list[Cl
     rows = [record_row(entry, specs, RECORD_TYPE["notice"], notice_id=notice.id) for entry in notice.entries]
     entries = csv_bytes([spec["name"] for spec in specs], rows)
     published = f"{notice.issuer}于 {notice.published_on.isoformat()} 发布"
-    files = [ExportFile(f"{folder}/entries.csv", entries, CSV_TYPE, f"公示名单：{notice.title}",
-                        f"{published}的公示名单原样（拟认定名单），每个条目一行。")]
-    resources: list[dict[str, Any]] = [{
-        "name": "entries", "title": "公示名单", "description": "公示时发布的名单，按原文顺序；未建档的候选集群只有名称。",
-        "path": "entries.csv", "format": "csv", "mediatype": CSV_TYPE, "encoding": "utf-8",
-        "bytes": len(entries), "hash": sha256(entries),
-        "schema": {"fields": [field_descriptor(spec) for spec in specs], "primaryKey": ["notice_id", "seq"]},
-    }]
+    files = [
+        ExportFile(
+            f"{folder}/entries.csv",
+            entries,
+            CSV_TYPE,
+            f"公示名单：{notice.title}",
+            f"{published}的公示名单原样（拟认定名单），每个条目一行。",
+        )
+    ]
+    resources: list[dict[str, Any]] = [
+        {
+            "name": "entries",
+            "title": "公示名单",
+            "description": "公示时发布的名单，按原文顺序；未建档的候选集群只有名称。",
+            "path": "entries.csv",
+            "format": "csv",
+            "mediatype": CSV_TYPE,
+            "encoding": "utf-8",
+            "bytes": len(entries),
+            "hash": sha256(entries),
+            "schema": {"fields": [field_descriptor(spec) for spec in specs], "primaryKey": ["notice_id", "seq"]},
+        }
+    ]
     if view.outcome_published and recognised:
         diff = json_bytes(final_diff(notice, recognised))
-        description = ("正式名单与公示名单的差异：added 为公示名单之外新增认定的集群，removed 为公示名单中未获认定的条目，"
-                       "changed 为名称或所在区与公示时不同的集群，unchanged 为一致的集群。条目按集群标识比较，未建档的条目按名称比较。")
-        files.append(ExportFile(f"{folder}/final-diff.json", diff, JSON_TYPE, f"正式名单与公示名单的差异：{notice.title}",
-                                description))
-        resources.append({"name": "final-diff", "title": "正式名单与公示名单的差异", "description": description,
-                          "path": "final-diff.json", "format": "json", "mediatype": JSON_TYPE, "encoding": "utf-8",
-                          "bytes": len(diff), "hash": sha256(diff)})
+        description = (
+            "正式名单与公示名单的差异：added 为公示名单之外新增认定的集群，removed 为公示名单中未获认定的条目，"
+            "changed 为名称或所在区与公示时不同的集群，unchanged 为一致的集群。条目按集群标识比较，未建档的条目按名称比较。"
+        )
+        files.append(
+            ExportFile(
+                f"{folder}/final-diff.json", diff, JSON_TYPE, f"正式名单与公示名单的差异：{notice.title}", description
+            )
+        )
+        resources.append(
+            {
+                "name": "final-diff",
+                "title": "正式名单与公示名单的差异",
+                "description": description,
+                "path": "final-diff.json",
+                "format": "json",
+                "mediatype": JSON_TYPE,
+                "encoding": "utf-8",
+                "bytes": len(diff),
+                "hash": sha256(diff),
+            }
+        )
     sources = [{"title": notice.title, "path": notice.url}] if notice.url else [{"title": notice.title}]
     if notice.outcome.final_url:
         sources.append({"title": f"{notice.title}：正式名单", "path": notice.outcome.final_url})
@@ -241,8 +390,15 @@ def notice_package(view: NoticeFacts, schema_set: SchemaSet, recognised: list[Cl
         "sources": sources,
         "resources": resources,
     }
-    files.append(ExportFile(f"{folder}/datapackage.json", json_bytes(descriptor), JSON_TYPE,
-                            f"公示数据包：{notice.title}", "该公示名单的数据包描述，含各文件的字节数与 SHA-256 校验值。"))
+    files.append(
+        ExportFile(
+            f"{folder}/datapackage.json",
+            json_bytes(descriptor),
+            JSON_TYPE,
+            f"公示数据包：{notice.title}",
+            "该公示名单的数据包描述，含各文件的字节数与 SHA-256 校验值。",
+        )
+    )
     return files
 
 
@@ -251,8 +407,10 @@ def window_sentence(view: NoticeFacts) -> str:
     if window is None:
         years = "、".join(str(year) for year in view.missing_years)
         return f"工作日历未收录 {years} 年的节假日安排，公示期无法计算。"
-    sentence = (f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}（{window.working_days} 个工作日），"
-                f"异议受理截至 {window.closes_label}（北京时间）。")
+    sentence = (
+        f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}（{window.working_days} 个工作日），"
+        f"异议受理截至 {window.closes_label}（北京时间）。"
+    )
     if not window.checked:
         years = "、".join(str(year) for year in window.missing_years)
         sentence += f"截止日按公示载明；缺少 {years} 年国务院节假日安排，尚未与官方日历核对。"
@@ -267,12 +425,24 @@ def criteria_file(snapshot: Snapshot) -> ExportFile:
         "policy": policy.id,
         "title": policy.title,
         "thresholds": [
-            {"key": t.key, "clause": t.clause, "subject": t.subject, "comparison": t.comparison,
-             "operator": t.operator, "value": json_cell(t.value), "unit": t.unit, "words": t.words, "group": t.group}
+            {
+                "key": t.key,
+                "clause": t.clause,
+                "subject": t.subject,
+                "comparison": t.comparison,
+                "operator": t.operator,
+                "value": json_cell(t.value),
+                "unit": t.unit,
+                "words": t.words,
+                "group": t.group,
+            }
             for t in policy.thresholds
         ],
     }
-    return ExportFile("data/criteria.json", json_bytes(data), JSON_TYPE, "认定条件的量化指标（JSON）",
-                      f"《{policy.short_title}》所列认定条件中的量化指标：条款、原文用语、比较方式、数值与单位。")
-
-
+    return ExportFile(
+        "data/criteria.json",
+        json_bytes(data),
+        JSON_TYPE,
+        "认定条件的量化指标（JSON）",
+        f"《{policy.short_title}》所列认定条件中的量化指标：条款、原文用语、比较方式、数值与单位。",
+    )

@@ -7,8 +7,9 @@ expressions inside raw HTML blocks, so Markdown never interprets a record's text
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from generator.domain.lifecycle import NOTICE_STATE_LABELS
 from generator.domain.snapshot import Snapshot, page_url
@@ -55,8 +56,15 @@ def field_docs(schema: dict[str, Any]) -> list[FieldDoc]:
         if "pattern" in cons:
             parts.append(PATTERN_EXPECTATIONS.get(cons["pattern"], cons["pattern"]))
         kind = spec.get("type", "string")
-        docs.append(FieldDoc(spec["name"], spec.get("title", spec["name"]), TYPE_NAMES.get(kind, kind),
-                             "；".join(parts), spec.get("description", "")))
+        docs.append(
+            FieldDoc(
+                spec["name"],
+                spec.get("title", spec["name"]),
+                TYPE_NAMES.get(kind, kind),
+                "；".join(parts),
+                spec.get("description", ""),
+            )
+        )
     return docs
 
 
@@ -115,10 +123,18 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
 
     shown = {facts.cluster.id: facts for facts in clusters}
     pages = [
-        page("home.md.j2", "index.md", True, clusters=clusters, notices=notices, municipal=snapshot.municipal,
-             municipal_auto=snapshot.municipal_by_auto_recognition,
-             undetermined=snapshot.undetermined,
-             upcoming=snapshot.upcoming(), recent=snapshot.recent()),
+        page(
+            "home.md.j2",
+            "index.md",
+            True,
+            clusters=clusters,
+            notices=notices,
+            municipal=snapshot.municipal,
+            municipal_auto=snapshot.municipal_by_auto_recognition,
+            undetermined=snapshot.undetermined,
+            upcoming=snapshot.upcoming(),
+            recent=snapshot.recent(),
+        ),
         page("criteria.md.j2", "criteria.md", True),
         page("practice.md.j2", "practice.md", True),
         page("procedure.md.j2", "procedure.md", True),
@@ -126,21 +142,30 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
         page("district_index.md.j2", "districts/index.md", True, clusters=clusters),
         page("notice_index.md.j2", "notices/index.md", True, notices=notices),
         page("staff_guide.md.j2", "guide.md", True, groups=problem_groups()),
-        page("open_data.md.j2", "open-data.md", True, package=schema_set.package,
-             downloads=[d for d in downloads if not d.path.startswith("data/notices/")],
-             per_notice=[d for d in downloads if d.path.startswith("data/notices/")],
-             fields={name: field_docs(schema) for name, schema in schema_set.schemas.items()},
-             derived={"clusters": field_docs({"fields": CLUSTER_DERIVED_FIELDS}),
-                      "notices": field_docs({"fields": NOTICE_DERIVED_FIELDS})}),
+        page(
+            "open_data.md.j2",
+            "open-data.md",
+            True,
+            package=schema_set.package,
+            downloads=[d for d in downloads if not d.path.startswith("data/notices/")],
+            per_notice=[d for d in downloads if d.path.startswith("data/notices/")],
+            fields={name: field_docs(schema) for name, schema in schema_set.schemas.items()},
+            derived={
+                "clusters": field_docs({"fields": CLUSTER_DERIVED_FIELDS}),
+                "notices": field_docs({"fields": NOTICE_DERIVED_FIELDS}),
+            },
+        ),
     ]
     for district in dataset.districts.values():
         own = [facts for facts in clusters if facts.cluster.district == district.code]
-        pages.append(page("cluster_list.md.j2", f"districts/{district.slug}.md", False, clusters=own,
-                          district=district))
+        pages.append(
+            page("cluster_list.md.j2", f"districts/{district.slug}.md", False, clusters=own, district=district)
+        )
     for facts in clusters:
         pages.append(page("cluster.md.j2", facts.page, False, view=facts))
     for facts in notices:
-        named = {entry.cluster: shown[entry.cluster].cluster for entry in facts.notice.entries
-                 if entry.cluster in shown}
+        named = {
+            entry.cluster: shown[entry.cluster].cluster for entry in facts.notice.entries if entry.cluster in shown
+        }
         pages.append(page("notice.md.j2", facts.page, False, view=facts, named=named))
     return pages

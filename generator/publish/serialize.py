@@ -15,9 +15,10 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from generator.domain.model import PartialDate
 from generator.load.records import RecordType
@@ -35,9 +36,9 @@ class ExportFile:
     description: str  # Chinese
 
 
-
-def record_row(record: object, specs: Iterable[dict[str, Any]], record_type: RecordType,
-               **context: Any) -> dict[str, Any]:
+def record_row(
+    record: object, specs: Iterable[dict[str, Any]], record_type: RecordType, **context: Any
+) -> dict[str, Any]:
     """One row of a table: for every field of the schema, the typed value the domain object holds.
 
     A flattened group field (objection_phone) is read from the object's group (notice.objection.phone);
@@ -50,7 +51,7 @@ def record_row(record: object, specs: Iterable[dict[str, Any]], record_type: Rec
             continue
         group = record_type.group_of(name)
         holder = getattr(record, group) if group else record
-        row[name] = plain(getattr(holder, name[len(group) + 1:] if group else name))
+        row[name] = plain(getattr(holder, name[len(group) + 1 :] if group else name))
     return row
 
 
@@ -119,7 +120,6 @@ def chinese_day(day: dt.date) -> str:
     return PartialDate.of(day).chinese()
 
 
-
 def field_descriptor(spec: dict[str, Any]) -> dict[str, Any]:
     """A field as published in a CSV package: the Table Schema descriptor without editing hints; a
     text pattern that admits a formula start (a phone number "+86 …") also admits the apostrophe the
@@ -129,5 +129,3 @@ def field_descriptor(spec: dict[str, Any]) -> dict[str, Any]:
     if pattern and any(re.fullmatch(pattern, prefix + "0123456789") for prefix in FORMULA_PREFIXES):
         field["constraints"]["pattern"] = f"'?(?:{pattern})"
     return field
-
-

@@ -83,10 +83,17 @@ def environment() -> Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.globals.update(LEVEL_NAMES=LEVEL_NAMES, EVENT_TYPE_NAMES=EVENT_TYPE_NAMES, STATUS_LABELS=STATUS_LABELS,
-                       NOTICE_STATE_LABELS=NOTICE_STATE_LABELS, REPORT_STATE_LABELS=REPORT_STATE_LABELS,
-                       CHANGE_SUBJECTS=CHANGE_SUBJECTS, COMPARISON_OPERATORS=COMPARISON_OPERATORS,
-                       EXPIRING_DAYS=EXPIRING_DAYS, REVIEW_GRACE_DAYS=REVIEW_GRACE_DAYS)
+    env.globals.update(
+        LEVEL_NAMES=LEVEL_NAMES,
+        EVENT_TYPE_NAMES=EVENT_TYPE_NAMES,
+        STATUS_LABELS=STATUS_LABELS,
+        NOTICE_STATE_LABELS=NOTICE_STATE_LABELS,
+        REPORT_STATE_LABELS=REPORT_STATE_LABELS,
+        CHANGE_SUBJECTS=CHANGE_SUBJECTS,
+        COMPARISON_OPERATORS=COMPARISON_OPERATORS,
+        EXPIRING_DAYS=EXPIRING_DAYS,
+        REVIEW_GRACE_DAYS=REVIEW_GRACE_DAYS,
+    )
     env.filters["clause_anchor"] = clause_anchor
     env.filters["title_meta"] = title_meta
     env.filters["size"] = human_size

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import subprocess
 import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
 
+from generator.load.repository import GitError, extract, is_work_tree, last_commit_before
 from generator.site.build import build_site
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's earliest date: entries carry no build-time information
@@ -27,26 +27,19 @@ class ArchiveFailed(Exception):
 
 def revision_at_year_end(repo_dir: Path, year: int) -> str:
     """The last commit before 1 January of year+1, 00:00 Asia/Shanghai."""
-    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=repo_dir, capture_output=True,
-                            text=True, check=False)
-    if inside.returncode != 0:
+    if not is_work_tree(repo_dir):
         raise ArchiveFailed(f"{repo_dir} 不在 git 仓库中；如要用当前数据生成存档，请加 --no-git")
-    cutoff = f"{year + 1}-01-01T00:00:00+08:00"
-    out = subprocess.run(["git", "rev-list", "-1", f"--before={cutoff}", "HEAD"], cwd=repo_dir, capture_output=True,
-                         text=True, check=False)
-    if not out.stdout.strip():
+    revision = last_commit_before(f"{year + 1}-01-01T00:00:00+08:00", repo_dir)
+    if revision is None:
         raise ArchiveFailed(f"仓库中没有 {year} 年底之前的提交，无法还原当时的记录")
-    return out.stdout.strip()
+    return revision
 
 
 def _records_at(revision: str, repo_dir: Path, data_path: str, scratch: Path) -> Path:
-    archive = subprocess.run(["git", "archive", "--format=tar", revision, data_path], cwd=repo_dir,
-                             capture_output=True, check=False)
-    if archive.returncode != 0:
-        raise ArchiveFailed(f"无法取出 {revision} 的 {data_path}：{archive.stderr.decode(errors='replace').strip()}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(scratch, filter="data")
-    return scratch / data_path
+    try:
+        return extract(revision, data_path, scratch, cwd=repo_dir)
+    except GitError as failure:
+        raise ArchiveFailed(str(failure)) from failure
 
 
 def archive_year(year: int, config_file: Path, data_dir: Path, output: Path, use_git: bool = True) -> str:
