@@ -25,7 +25,7 @@ from generator.editor.jsonschema import record_json_schema
 from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
 from generator.load.repository import GitError, commit_of, extract, untracked_files
-from generator.load.tables import load_schemas
+from generator.load.tables import SchemaSet, load_schemas
 from generator.problems import Problem, Severity, problem, summary
 from generator.publish.diff import compare, render_markdown
 from generator.publish.templates import render
@@ -34,10 +34,10 @@ from generator.site.build import SiteBuildFailed, build_site, serve_site
 from generator.site.clock import parse_day, resolve_day
 
 
-class _Day(click.ParamType):
+class _Day(click.ParamType[dt.date, str | dt.date]):
     name = "YYYY-MM-DD"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: str | dt.date, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
@@ -311,7 +311,7 @@ def generate(check: bool) -> None:
         sys.exit(1)
 
 
-def derived_files(schema_set) -> dict[Path, bytes]:
+def derived_files(schema_set: SchemaSet) -> dict[Path, bytes]:
     """Files kept in the repository but derived from schemas/: JSON Schemas for editors and the
     Decap CMS form configuration."""
     files = {DECAP_CONFIG_PATH: render_decap_config(decap_config(schema_set, RECORD_TYPES)).encode("utf-8")}
@@ -348,7 +348,17 @@ def new() -> None:
 @data_option
 @today_option
 def new_cluster(
-    record_id, name, district, industry, level, source, certified_on, doc_no, verified, data_dir, today
+    record_id: str,
+    name: str,
+    district: str,
+    industry: str,
+    level: str,
+    source: str,
+    certified_on: dt.date | None,
+    doc_no: str | None,
+    verified: bool,
+    data_dir: Path,
+    today: dt.date,
 ) -> None:
     """新建 data/clusters/ID.yaml。"""
     _write_skeleton(
@@ -388,7 +398,16 @@ def new_cluster(
 )
 @data_option
 @today_option
-def new_notice(record_id, title, issuer, level, published_on, working_days, data_dir, today) -> None:
+def new_notice(
+    record_id: str,
+    title: str,
+    issuer: str,
+    level: str,
+    published_on: dt.date | None,
+    working_days: int | None,
+    data_dir: Path,
+    today: dt.date,
+) -> None:
     """新建 data/notices/ID.yaml。"""
     _write_skeleton(
         data_dir,
@@ -404,7 +423,9 @@ def new_notice(record_id, title, issuer, level, published_on, working_days, data
     )
 
 
-def _write_skeleton(data_dir: Path, folder: str, record_id: str, template: str, today: dt.date, **values) -> None:
+def _write_skeleton(
+    data_dir: Path, folder: str, record_id: str, template: str, today: dt.date, **values: object
+) -> None:
     if not RECORD_ID.fullmatch(record_id):
         raise click.UsageError(f"“{record_id}” 不能作为 id：只能使用小写英文字母、数字和连字符")
     target = data_dir / folder / f"{record_id}.yaml"

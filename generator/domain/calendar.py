@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -150,7 +150,17 @@ class PublicityWindow:
         return CLOSED
 
 
-def publicity_state(window: Any, today: dt.date) -> str:
+class DaySpan(Protocol):
+    """Anything with a first and a last day (both inclusive)."""
+
+    @property
+    def first_day(self) -> dt.date: ...
+
+    @property
+    def last_day(self) -> dt.date: ...
+
+
+def publicity_state(window: DaySpan, today: dt.date) -> str:
     """'upcoming', 'open' or 'closed' for a calendar day in Asia/Shanghai, for any window with a
     first_day and a last_day (a PublicityWindow, or a notice's window in generator.domain.lifecycle).
 
@@ -170,6 +180,9 @@ class WorkingCalendar:
     """Working days over the loaded years' arrangements; immutable once built."""
 
     __slots__ = ("_arrangements", "_holidays", "_makeup_workdays")
+    _arrangements: tuple[YearArrangement, ...]
+    _holidays: tuple[HolidaySpan, ...]
+    _makeup_workdays: frozenset[dt.date]
 
     def __init__(self, arrangements: Iterable[YearArrangement]):
         by_year: dict[int, YearArrangement] = {}
@@ -180,7 +193,7 @@ class WorkingCalendar:
         ordered = tuple(by_year[year] for year in sorted(by_year))
         object.__setattr__(self, "_arrangements", ordered)
         object.__setattr__(self, "_holidays", tuple(span for a in ordered for span in a.holidays))
-        object.__setattr__(self, "_makeup_workdays", frozenset().union(*(a.makeup_workdays for a in ordered)))
+        object.__setattr__(self, "_makeup_workdays", frozenset[dt.date]().union(*(a.makeup_workdays for a in ordered)))
 
     @classmethod
     def from_mappings(cls, mappings: Iterable[Mapping[str, Any]]) -> WorkingCalendar:

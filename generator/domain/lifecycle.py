@@ -11,7 +11,9 @@ decide is reported as unknown rather than guessed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from generator.domain.calendar import (
     SHANGHAI,
@@ -64,7 +66,7 @@ class Bound:
     def is_exact(self) -> bool:
         return self.earliest == self.latest
 
-    def shifted(self, transform) -> Bound:
+    def shifted(self, transform: Callable[[dt.date], dt.date]) -> Bound:
         earliest, latest = transform(self.earliest), transform(self.latest)
         return Bound(
             earliest,
@@ -143,13 +145,14 @@ def recognitions(cluster: Cluster, policies: PolicySet) -> tuple[Recognition, ..
         if event.type != "certified" or event.level is None:
             continue
         stated = event.valid_until is not None
-        valid_from = Bound.of(event.valid_from or event.date) if (event.valid_from or event.date) else None
+        stated_from = event.valid_from or event.date
+        valid_from = Bound.of(stated_from) if stated_from else None
         policy = governing(policies, event.level, event.date.earliest if event.date else None)
         years = _years(policy)
         if event.valid_until is not None:
             valid_until = Bound.of(event.valid_until)
         elif event.date is not None and years is not None:
-            valid_until = Bound.of(event.date).shifted(lambda day, n=years: validity_end(day, n))
+            valid_until = Bound.of(event.date).shifted(partial(validity_end, years=years))
         else:
             valid_until = None
         renewals, ends = [], []
@@ -163,7 +166,7 @@ def recognitions(cluster: Cluster, policies: PolicySet) -> tuple[Recognition, ..
                 if later.valid_until is not None:
                     valid_until = Bound.of(later.valid_until)
                 elif valid_until is not None and renewal_years is not None:
-                    valid_until = valid_until.shifted(lambda day, n=renewal_years: renewed_end(day, n))
+                    valid_until = valid_until.shifted(partial(renewed_end, years=renewal_years))
                 else:
                     valid_until = None
         found.append(
@@ -308,9 +311,9 @@ def annual_reports(cluster: Cluster, today: dt.date, policies: PolicySet) -> tup
         year = start.earliest.year
         while True:
             policy = governing(policies, recognition.level, dt.date(year + 1, 1, 1))
-            rule = policy.annual_report if policy is not None else None
-            if rule is None:
+            if policy is None or policy.annual_report is None:
                 break
+            rule = policy.annual_report
             due = rule.due_on(year)
             if due > end.earliest or (cut is not None and due > cut):
                 break

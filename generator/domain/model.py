@@ -61,7 +61,7 @@ class PartialDate:
         day = rest[1] if len(rest) > 1 else None
         if month is not None and not 1 <= month <= 12:
             raise ValueError(text)
-        if day is not None:
+        if month is not None and day is not None:  # a day always comes with its month
             dt.date(year, month, day)  # raises for 2023-02-30
         if not 1 <= year <= 9999:
             raise ValueError(text)

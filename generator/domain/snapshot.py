@@ -51,6 +51,8 @@ from generator.domain.model import (
     Outcome,
     PartialDate,
     Policy,
+    PolicySet,
+    Source,
 )
 
 LEVEL_ORDER = ("national", "provincial", "municipal")
@@ -175,7 +177,10 @@ class Snapshot:
     @property
     def rules(self) -> Policy:
         """The municipal guideline whose rules the site explains: in force on the day, else the first."""
-        return self.guideline or self.dataset.policies.first("municipal")
+        rules = self.guideline or self.dataset.policies.first("municipal")
+        if rules is None:  # a dataset without one fails validation (policy-missing)
+            raise ValueError("数据中没有市级政策文件（工作指引），无法说明规则")
+        return rules
 
     def upcoming(self, limit: int = 10) -> list[Deadline]:
         """Open obligations that had not passed at the start of the day, soonest first."""
@@ -209,12 +214,12 @@ def as_of(
     (`final_dates`, by notice id), and a source that states no date of its own but is a notice's
     final list (`dated_urls`) is dated by the notice."""
 
-    def event_happened(event) -> bool:
+    def event_happened(event: Event) -> bool:
         if event.notice in final_dates and day < final_dates[event.notice]:
             return False
         return happened(event.date, day)
 
-    def source_date(source) -> PartialDate | None:
+    def source_date(source: Source) -> PartialDate | None:
         if source.published_on is None and source.url in dated_urls:
             return PartialDate.of(dated_urls[source.url])
         return source.published_on
@@ -321,7 +326,7 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
     )
 
 
-def _revocation(cluster: Cluster, policies) -> Revocation | None:
+def _revocation(cluster: Cluster, policies: PolicySet) -> Revocation | None:
     event = revocation(cluster)
     if event is None:
         return None
@@ -355,9 +360,9 @@ def _deadlines(
                 facts.page,
             )
         )
-    for facts in clusters:
-        cluster = facts.cluster
-        for report in facts.reports:
+    for cluster_facts in clusters:
+        cluster = cluster_facts.cluster
+        for report in cluster_facts.reports:
             basis = _basis(report.policy, report.rule.clause)
             key = f"annual-report-{cluster.id}-{report.covered_year}"
             if report.level != "municipal":
@@ -373,11 +378,11 @@ def _deadlines(
                     f"{report.covered_year} 年度报告报送截止（{basis}）",
                     f"{cluster.name}（{report.policy.short_title}所管{LEVEL_NAMES[report.level]}认定）报送 "
                     f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。",
-                    facts.page,
+                    cluster_facts.page,
                     done=report.state == "submitted",
                 )
             )
-        for recognition in facts.recognitions:
+        for recognition in cluster_facts.recognitions:
             end = recognition.valid_until
             if end is None or not end.is_exact:
                 continue  # known only to the month or year: no day to state
@@ -401,7 +406,7 @@ def _deadlines(
                     cluster.name,
                     f"{recognition.level_name}认定有效期届满",
                     f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}（{basis}）。",
-                    facts.page,
+                    cluster_facts.page,
                 )
             )
     if current is not None and current.in_force_until is not None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,7 @@ def _folder_of(location: str) -> str:
     return location.rsplit("/", 1)[0]
 
 
-def _summary_field(specs: list[dict[str, Any]], record_type: RecordType) -> str | None:
+def _summary_field(specs: Iterable[Mapping[str, Any]], record_type: RecordType) -> str | None:
     """The record's human-readable name: its first required free-text string field."""
     for spec in specs:
         constraints = spec.get("constraints", {})
@@ -141,7 +141,8 @@ def _summary_field(specs: list[dict[str, Any]], record_type: RecordType) -> str 
             and "pattern" not in constraints
             and "enum" not in constraints
         ):
-            return spec["name"]
+            name: str = spec["name"]
+            return name
     return None
 
 
@@ -175,7 +176,7 @@ def _record_fields(record_type: RecordType, schema_set: SchemaSet) -> list[dict[
     return fields + [trailing[name] for name in names]
 
 
-def field_widget(spec: dict[str, Any]) -> dict[str, Any]:
+def field_widget(spec: Mapping[str, Any]) -> dict[str, Any]:
     """One Decap field for one Table Schema field descriptor."""
     constraints = spec.get("constraints", {})
     field_type = spec.get("type", "string")

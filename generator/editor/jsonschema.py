@@ -21,13 +21,14 @@ scalar as text, so the quoted forms are valid records too):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from generator.load.records import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
 from generator.load.tables import PATTERN_EXPECTATIONS, SchemaSet
 
 
-def _json_property(spec: dict[str, Any], required: bool) -> dict[str, Any]:
+def _json_property(spec: Mapping[str, Any], required: bool) -> dict[str, Any]:
     kind = spec.get("type", "string")
     constraints = spec.get("constraints", {})
     prop: dict[str, Any] = {"title": spec.get("title", spec["name"])}
@@ -107,7 +108,7 @@ _PROPERTY_KEY_ORDER = [
 ]
 
 
-def _object(specs: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+def _object(specs: Iterable[Mapping[str, Any]]) -> tuple[dict[str, Any], list[str]]:
     properties, required = {}, []
     for spec in specs:
         is_required = bool(spec.get("constraints", {}).get("required"))

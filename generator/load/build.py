@@ -148,9 +148,15 @@ def _source(values: Cells) -> Source:
 
 
 def _event(row: Row, values: Cells) -> Event:
-    partial_dates = {name: _partial(values[name]) for name in ("date", "valid_from", "valid_until")}
+    partial_dates = ("date", "valid_from", "valid_until")
     rest = {name: value for name, value in values.items() if name not in partial_dates and name != "cluster_id"}
-    return Event(**rest, **partial_dates, origin=row)
+    return Event(
+        **rest,
+        date=_partial(values["date"]),
+        valid_from=_partial(values["valid_from"]),
+        valid_until=_partial(values["valid_until"]),
+        origin=row,
+    )
 
 
 def _stated(values: Cells, group: str, value: Any) -> Stated:

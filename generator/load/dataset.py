@@ -12,6 +12,7 @@ import gc
 import os
 import stat
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,19 +174,20 @@ def _load(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> LoadResul
     files, problems = discover(data_dir)
     display = DisplayPaths(data_dir)
     tables: Tables = {name: [] for name in schema_set.schemas}
-    unloaded: dict[str, set[str]] = {}  # resource -> keys of records whose file could not be read
+    unread: dict[str, set[str]] = {}  # resource -> keys of records whose file could not be read
+    unread_whole: set[str] = set()  # resources of a single file that could not be read at all
     for path, record_type in files:
         doc, read_problems = read_yaml(path, display(path))
         problems += read_problems
         if doc is None:
             if record_type.one_per_file:
-                unloaded.setdefault(record_type.resource, set()).add(path.stem)
+                unread.setdefault(record_type.resource, set()).add(path.stem)
             else:  # a single file such as districts.yaml: nothing it would define can be checked against
-                for resource in (record_type.resource, *record_type.children.values()):
-                    unloaded[resource] = ALL_KEYS
+                unread_whole.update((record_type.resource, *record_type.children.values()))
             continue
         problems += flatten(doc, record_type, field_types, tables)
     # A mis-shaped value (a list where text belongs) is reported once, not again as missing.
+    unloaded: dict[str, AbstractSet[str]] = {**unread, **dict.fromkeys(unread_whole, ALL_KEYS)}
     shaped = {(p.path, p.line, p.col) for p in problems if p.code.startswith("expected-")}
     table_problems, _ = validate_tables(schema_set, tables, unloaded)
     problems += [p for p in table_problems if p.code != "required" or (p.path, p.line, p.col) not in shaped]

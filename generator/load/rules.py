@@ -14,6 +14,7 @@ from decimal import Decimal
 from generator.domain.calendar import CalendarNotCovered, WorkingCalendar
 from generator.domain.lifecycle import (
     EXPIRING_DAYS,
+    Recognition,
     WorkingDaysUnknown,
     governing,
     notice_window,
@@ -293,7 +294,8 @@ def check_lifecycle(cluster: Cluster, policies: PolicySet) -> Iterator[Problem]:
                     days=EXPIRING_DAYS,
                     valid_until=end.label,
                 )
-    first = [e.date or e.valid_from for e in cluster.events if e.type == "certified" and (e.date or e.valid_from)]
+    stated = (e.date or e.valid_from for e in cluster.events if e.type == "certified")
+    first = [date for date in stated if date]
     if first:
         certified_year = min(first).year
         for event in cluster.events:
@@ -306,10 +308,12 @@ def check_lifecycle(cluster: Cluster, policies: PolicySet) -> Iterator[Problem]:
                 )
 
 
-def _area_criterion(cluster: Cluster, recognition, policies: PolicySet) -> Iterator[Problem]:
+def _area_criterion(cluster: Cluster, recognition: Recognition, policies: PolicySet) -> Iterator[Problem]:
     certified = recognition.certified
     policy = governing(policies, "municipal", certified.date.earliest if certified.date else None)
-    threshold = policy.thresholds_by_key.get("area") if policy else None
+    if policy is None:
+        return
+    threshold = policy.thresholds_by_key.get("area")
     if threshold is None:
         return
     area = Decimal(str(cluster.area_km2))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 from frictionless import Package
@@ -56,7 +57,7 @@ PATTERN_EXPECTATIONS = {
 }
 
 
-class _AllKeys(frozenset):
+class _AllKeys(frozenset[str]):
     """Stands for every key: a single file such as districts.yaml could not be read at all."""
 
     def __contains__(self, item: object) -> bool:
@@ -66,7 +67,7 @@ class _AllKeys(frozenset):
 ALL_KEYS = _AllKeys()
 
 
-class _InlineRows(list):
+class _InlineRows(list[list[Any]]):
     """The rows of one resource, handed to Frictionless inline and never changed by it.
 
     Frictionless deep-copies a resource's descriptor, inline data included, whenever it exports
@@ -127,7 +128,7 @@ def descriptor_key_errors(schema_set: SchemaSet) -> list[str]:
 
 
 def validate_tables(
-    schema_set: SchemaSet, tables: Tables, unloaded: Mapping[str, set[str]] | None = None
+    schema_set: SchemaSet, tables: Tables, unloaded: Mapping[str, AbstractSet[str]] | None = None
 ) -> tuple[list[Problem], set[str]]:
     """Run Frictionless over all rows; return problems and the paths of the files they concern.
 
@@ -162,7 +163,9 @@ def validate_tables(
     return problems, {p.path for p in problems}
 
 
-def foreign_key_problems(schema_set: SchemaSet, tables: Tables, unloaded: Mapping[str, set[str]]) -> Iterator[Problem]:
+def foreign_key_problems(
+    schema_set: SchemaSet, tables: Tables, unloaded: Mapping[str, AbstractSet[str]]
+) -> Iterator[Problem]:
     """Each row's references against the keys of the table they name, as Frictionless compares
     them: typed values, an empty value referring to nothing, every referenced row counting (its
     own errors are reported on it). A reference to a record whose file could not be read is left
@@ -313,7 +316,15 @@ def _strict_number(schema_set: SchemaSet, resource: str, row: Row, spec: dict[st
     )
 
 
-def _field_info(schema_set: SchemaSet, resource: str, name: str) -> dict[str, str]:
+class _FieldInfo(TypedDict):
+    """The template parameters that name a field in a problem message."""
+
+    field: str
+    title: str
+    type: str
+
+
+def _field_info(schema_set: SchemaSet, resource: str, name: str) -> _FieldInfo:
     spec = schema_set.field(resource, name)
     return {"field": name, "title": spec.get("title", name), "type": spec.get("type", "string")}
 

@@ -264,14 +264,21 @@ def _refuse_escaped_control(node: yaml.ScalarNode, doc: Document, text: str) -> 
 
 def _second_document_start(text: str) -> Position:
     """Where the second document begins (its `---`), found by re-parsing only in this failure case."""
-    starts = [e.start_mark for e in yaml.parse(text, Loader=_Loader) if isinstance(e, yaml.DocumentStartEvent)]
-    mark = starts[1]
-    return mark.line + 1, mark.column + 1
+    starts = [e for e in yaml.parse(text, Loader=_Loader) if isinstance(e, yaml.DocumentStartEvent)]
+    return _event_position(starts[1])
 
 
 def _first_alias(text: str, fallback: Position) -> Position:
     """Position of the first alias (`*name`) in the text: the node graph only knows the anchor."""
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
-            return event.start_mark.line + 1, event.start_mark.column + 1
+            return _event_position(event)
     return fallback
+
+
+def _event_position(event: yaml.Event) -> Position:
+    """(line, column) from 1 where a parsed event starts."""
+    mark = event.start_mark
+    if mark is None:  # the parser marks every event it reads; only hand-built events lack one
+        raise ValueError(f"YAML event without a position: {event!r}")
+    return mark.line + 1, mark.column + 1

@@ -118,22 +118,23 @@ class _Scripts(HTMLParser):
         self.scripts: list[tuple[dict[str, str], str]] = []
         self.handlers: list[tuple[str, str, str]] = []  # (tag, attribute, value) of on*= attributes
         self._body: list[str] | None = None
+        self._attributes: dict[str, str] = {}  # of the <script> being read
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
         self.handlers.extend((tag, name, value) for name, value in attributes.items() if name.startswith("on"))
         if tag == "script":
             self._attributes = attributes
             self._body = []
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handlers.extend((tag, name, value or "") for name, value in attrs if name.startswith("on"))
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._body is not None:
             self._body.append(data)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "script" and self._body is not None:
             self.scripts.append((self._attributes, "".join(self._body)))
             self._body = None

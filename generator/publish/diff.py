@@ -125,20 +125,21 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
     for nid in sorted(base.notices.keys() - head.notices.keys()):
         diff.notices_removed.append((nid, base.notices[nid].title))
     for nid in sorted(base.notices.keys() & head.notices.keys()):
-        old, new = base.notices[nid], head.notices[nid]
+        old_notice, new_notice = base.notices[nid], head.notices[nid]
         fields = _field_changes(
-            record_row(old, notice_specs, RECORD_TYPE["notice"]),
-            record_row(new, notice_specs, RECORD_TYPE["notice"]),
+            record_row(old_notice, notice_specs, RECORD_TYPE["notice"]),
+            record_row(new_notice, notice_specs, RECORD_TYPE["notice"]),
             titles["notices"],
         )
         added, removed = _list_changes(
-            [e.cluster or e.name or "" for e in old.entries], [e.cluster or e.name or "" for e in new.entries]
+            [e.cluster or e.name or "" for e in old_notice.entries],
+            [e.cluster or e.name or "" for e in new_notice.entries],
         )
         if fields or added or removed:
             diff.notices_changed.append(
                 RecordChange(
                     nid,
-                    new.title,
+                    new_notice.title,
                     fields,
                     tuple(f"名单条目 {a}" for a in added),
                     tuple(f"名单条目 {r}" for r in removed),
@@ -146,16 +147,13 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
             )
     before = {facts.cluster.id: facts.status for facts in base_snapshot.clusters}
     for facts in sorted(head_snapshot.clusters, key=lambda f: f.cluster.id):
-        old = before.get(facts.cluster.id)
-        if old is None or old.code != facts.status.code:
-            diff.statuses.append(
-                StatusChange(
-                    facts.cluster.id,
-                    facts.cluster.name,
-                    old.label if old else "（新增）" if facts.cluster.id not in base.clusters else "（未发布）",
-                    facts.status.label,
-                )
-            )
+        old_status = before.get(facts.cluster.id)
+        if old_status is None or old_status.code != facts.status.code:
+            if old_status is not None:
+                was = old_status.label
+            else:
+                was = "（新增）" if facts.cluster.id not in base.clusters else "（未发布）"
+            diff.statuses.append(StatusChange(facts.cluster.id, facts.cluster.name, was, facts.status.label))
     old_years = {a.year: a for a in base.calendar.arrangements}
     new_years = {a.year: a for a in head.calendar.arrangements}
     diff.calendar_years_added = sorted(new_years.keys() - old_years.keys())

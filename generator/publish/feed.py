@@ -77,6 +77,8 @@ def _event_title(event: Event, revocation: Revocation | None) -> str:
 
 
 def _event_summary(cluster: Cluster, event: Event, revocation: Revocation | None) -> str:
+    if event.date is None:
+        raise ValueError(f"an undated event has no feed item: {event!r}")
     parts = [f"{event.date.chinese()}，{cluster.name}：{_event_title(event, revocation)}。"]
     if event.type == "revoked" and revocation and revocation.ground:
         parts.append(f"撤销理由：“{revocation.ground}”")
@@ -129,15 +131,20 @@ def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
                 )
             )
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
-    dated = [(view, event) for view in clusters for event in view.cluster.events if event.date is not None]
-    keys = _unique_keys([_event_key(view.cluster, event) for view, event in dated])
-    for key, (view, event) in zip(keys, dated, strict=True):
-        cluster = view.cluster
-        revocation = view.revocation if event.type == "revoked" else None
+    dated = [
+        (cluster_view, event, event.date)
+        for cluster_view in clusters
+        for event in cluster_view.cluster.events
+        if event.date is not None
+    ]
+    keys = _unique_keys([_event_key(cluster_view.cluster, event) for cluster_view, event, _ in dated])
+    for key, (cluster_view, event, date) in zip(keys, dated, strict=True):
+        cluster = cluster_view.cluster
+        revocation = cluster_view.revocation if event.type == "revoked" else None
         items.append(
             _FeedItem(
                 f"cluster/{key}",
-                event.date.earliest,
+                date.earliest,
                 f"{cluster.name}：{_event_title(event, revocation)}",
                 _event_summary(cluster, event, revocation),
                 f"clusters/{cluster.id}/",

@@ -190,8 +190,8 @@ def tables(
 
     titles = schema_set.titles
     as_of = f"状态按 {today.isoformat()}（北京时间）计算。"
-    tables = [
-        # (resource name, file name, fields, content, title, description, schema extras)
+    # (resource name, file name, fields, content, title, description, schema extras)
+    tables: list[tuple[str, str, list[dict[str, Any]], bytes, str, str, dict[str, Any]]] = [
         (
             "clusters",
             "clusters.csv",

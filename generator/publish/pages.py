@@ -16,6 +16,7 @@ from generator.domain.snapshot import Snapshot, page_url
 from generator.load.tables import PATTERN_EXPECTATIONS, TYPE_NAMES, SchemaSet
 from generator.problems import CODES, ProblemType
 from generator.publish.opendata import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
+from generator.publish.serialize import ExportFile
 from generator.publish.templates import environment, render
 
 NOTICE_LABELS_SCRIPT = "javascripts/notice-labels.js"  # generated; mkdocs.yml loads it before notice-state.js
@@ -96,7 +97,7 @@ def notice_labels_script() -> str:
     return render("notice_labels.js.j2", labels=NOTICE_STATE_LABELS)
 
 
-def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[Any] = ()) -> list[Page]:
+def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[ExportFile] = ()) -> list[Page]:
     """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai)."""
     env = environment()
     dataset = snapshot.dataset
@@ -163,9 +164,11 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
         )
     for facts in clusters:
         pages.append(page("cluster.md.j2", facts.page, False, view=facts))
-    for facts in notices:
+    for notice_facts in notices:
         named = {
-            entry.cluster: shown[entry.cluster].cluster for entry in facts.notice.entries if entry.cluster in shown
+            entry.cluster: shown[entry.cluster].cluster
+            for entry in notice_facts.notice.entries
+            if entry.cluster in shown
         }
-        pages.append(page("notice.md.j2", facts.page, False, view=facts, named=named))
+        pages.append(page("notice.md.j2", notice_facts.page, False, view=notice_facts, named=named))
     return pages

@@ -23,7 +23,7 @@ from typing import Any
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
-from mkdocs.utils import yaml_load
+from mkdocs.utils.yaml import yaml_load
 
 from generator.domain.calendar import start_of_day
 from generator.load.dataset import LoadResult

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -35,16 +37,21 @@ from generator.publish.pages import (
 )
 from generator.site.clock import resolve_day
 
+if TYPE_CHECKING:
+    from mkdocs.livereload import LiveReloadServer
+    from mkdocs.structure.pages import Page
+
 log = logging.getLogger("mkdocs.plugins.clusters")
 PROBLEM_RECORD = "clusters_problem"  # set on log records of data problems (the CLI prints those itself)
 
 
-class ClustersConfig(base.Config):
+# mkdocs leaves Config.__init_subclass__ and BasePlugin.__init_subclass__ unannotated.
+class ClustersConfig(base.Config):  # type: ignore[no-untyped-call]
     data_dir = c.Type(str, default="data")
     today = c.Optional(c.Type(str))  # YYYY-MM-DD in Asia/Shanghai; default: today, from generator.site.clock
 
 
-class ClustersPlugin(BasePlugin[ClustersConfig]):
+class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.loaded: LoadResult | None = None
         self.snapshot: Snapshot | None = None
@@ -104,7 +111,9 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
         return files
 
     # Live preview: rebuild when a record or a schema changes.
-    def on_serve(self, server, *, config: MkDocsConfig, builder):
+    def on_serve(
+        self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Callable[..., None]
+    ) -> LiveReloadServer:
         server.watch(str(self._data_dir(config)))
         server.watch(str(SCHEMAS_DIR))
         return server
@@ -112,7 +121,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):
     # Every page carries its Content-Security-Policy (generator.publish.csp) as a <meta> right after
     # <meta charset>, before any script: the hashes of its own inline scripts and nothing else
     # inline. Not in the live preview, whose reload script changes with every request.
-    def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str:
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if csp.is_live_preview(config.site_url, config.dev_addr):
             return output
         placed = None if csp.has_policy_meta(output) else csp.with_policy_meta(output, csp.page_policy(output))
