@@ -9,11 +9,8 @@ from frictionless import Schema
 
 from generator import SCHEMAS_DIR
 from generator.load.records import RECORD_TYPES
-from generator.load.tables import (
-    PATTERN_EXPECTATIONS,
-    descriptor_key_errors,
-    load_schemas,
-)
+from generator.load.fields import PATTERN_EXPECTATIONS
+from generator.load.tables import descriptor_key_errors, load_schemas
 from generator.problems import CODES, Severity
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
@@ -87,12 +84,3 @@ def test_checked_in_json_schemas_are_current():
     for path, content in derived_files(SCHEMA_SET).items():
         assert path.is_file() and path.read_bytes() == content, f"{path} is stale: run clusters generate"
 
-
-def test_every_record_file_points_editors_at_its_json_schema():
-    from generator import DATA_DIR
-
-    for path in sorted(DATA_DIR.rglob("*.yaml")):
-        first = path.read_text(encoding="utf-8").splitlines()[0]
-        assert first.startswith("# yaml-language-server: $schema="), path
-        target = (path.parent / first.split("=", 1)[1]).resolve()
-        assert target.is_file(), (path, target)

@@ -35,8 +35,9 @@ from typing import Any
 import yaml
 
 from generator import DATA_DIR, PROJECT_ROOT, SCHEMAS_DIR
+from generator.load.fields import pattern_expectation
 from generator.load.records import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
-from generator.load.tables import PATTERN_EXPECTATIONS, SchemaSet
+from generator.load.tables import SchemaSet
 
 CONFIG_PATH = PROJECT_ROOT / "site_src" / "admin" / "config.yml"
 # Placeholder: staff set the real GitHub repository ("owner/name") here before deploying /admin/,
@@ -215,7 +216,7 @@ def anchored(pattern: str) -> str:
 
 
 def pattern_message(pattern: str) -> str:
-    return PATTERN_EXPECTATIONS.get(pattern, f"格式不正确，应符合正则表达式 {pattern}")
+    return pattern_expectation(pattern)
 
 
 def _options(values: list[Any], description: str) -> list[Any]:

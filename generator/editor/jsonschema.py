@@ -24,25 +24,26 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from generator.load.fields import Field
 from generator.load.records import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
-from generator.load.tables import PATTERN_EXPECTATIONS, SchemaSet
+from generator.load.tables import SchemaSet
 
 
 def _json_property(spec: Mapping[str, Any], required: bool) -> dict[str, Any]:
-    kind = spec.get("type", "string")
-    constraints = spec.get("constraints", {})
-    prop: dict[str, Any] = {"title": spec.get("title", spec["name"])}
-    if spec.get("description"):
-        prop["description"] = spec["description"]
+    field = Field(spec)
+    kind, constraints = field.type, field.constraints
+    prop: dict[str, Any] = {"title": field.title}
+    if field.description:
+        prop["description"] = field.description
     types: list[str]
     if kind == "integer":
         types = ["integer", "string"]
         prop["pattern"] = "^-?[0-9]+$"
-        prop["patternErrorMessage"] = "应为整数（只写数字，如 7）"
+        prop["patternErrorMessage"] = field.type_expectation
     elif kind == "number":
         types = ["number", "string"]
         prop["pattern"] = "^-?[0-9]+(\\.[0-9]+)?$"
-        prop["patternErrorMessage"] = "应为数字（只写数字，如 12.5，不带单位）"
+        prop["patternErrorMessage"] = field.type_expectation
     elif kind == "boolean":
         true_values = spec.get("trueValues", ["true"])
         false_values = spec.get("falseValues", ["false"])
@@ -52,7 +53,7 @@ def _json_property(spec: Mapping[str, Any], required: bool) -> dict[str, Any]:
         types = ["string"]
         prop["format"] = "date"
         prop["pattern"] = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" if required else "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"
-        prop["patternErrorMessage"] = "应为日期 YYYY-MM-DD"
+        prop["patternErrorMessage"] = field.type_expectation
     elif kind == "array":
         types = ["array"]
         prop["items"] = {"type": ["string", "number", "boolean"]}
@@ -66,7 +67,7 @@ def _json_property(spec: Mapping[str, Any], required: bool) -> dict[str, Any]:
                 types.append("integer")
             # Frictionless reads "" as missing: an optional field may be an empty string too.
             prop["pattern"] = f"^(?:{pattern})$" if required else f"^(?:{pattern})?$"
-            prop["patternErrorMessage"] = PATTERN_EXPECTATIONS.get(pattern, f"应符合格式 {pattern}")
+            prop["patternErrorMessage"] = field.expectation
         if spec.get("format") == "email":
             prop["format"] = "email"
         for key in ("minLength", "maxLength"):

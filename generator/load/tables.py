@@ -20,7 +20,8 @@ from typing import Any, TypedDict
 import yaml
 from frictionless import Package
 
-from generator.load.records import RECORD_ID, Row, Tables
+from generator.load.fields import EMAIL_EXPECTATION, Field, pattern_expectation
+from generator.load.records import Row, Tables
 from generator.problems import Problem, problem
 
 # Keys a Table Schema or field descriptor may use here. Frictionless accepts typos such as
@@ -32,29 +33,6 @@ FIELD_KEYS = frozenset(
 CONSTRAINT_KEYS = frozenset({"required", "unique", "pattern", "enum", "minimum", "maximum", "minLength", "maxLength"})
 PACKAGE_KEYS = frozenset({"name", "title", "description", "licenses", "resources"})
 RESOURCE_KEYS = frozenset({"name", "title", "description", "path", "schema"})
-
-TYPE_NAMES = {
-    "integer": "整数（只写数字，如 7）",
-    "number": "数字（只写数字，如 12.5，不带单位）",
-    "date": "日期（格式 YYYY-MM-DD，且须是真实存在的日期）",
-    "boolean": "是/否值（只能写 true 或 false）",
-    "string": "文本",
-    "array": "列表",
-    "datetime": "日期时间（ISO 8601，带时区）",
-}
-PATTERN_EXPECTATIONS = {
-    "[0-9]{6}": "应为 6 位数字",
-    "4401[0-9]{2}": "应为广州市辖区的 6 位区划代码（以 4401 开头）",
-    RECORD_ID.pattern: "只能使用小写英文字母、数字和连字符，且不能以连字符开头或结尾、不能连续使用连字符",
-    "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?": "应为日期 YYYY-MM-DD，或只写到月（YYYY-MM）、只写到年（YYYY）",
-    'https?://[^\\s<>"]+': "应为以 http:// 或 https:// 开头的完整网址",
-    "https?://\\S+": "应为以 http:// 或 https:// 开头的完整网址",
-    "(?!00:00)([01][0-9]|2[0-3]):[0-5][0-9]": "应为 24 小时制时刻 HH:MM（晚于 00:00），例如 17:30",
-    "[0-9()（）+ -]{5,30}": "应为电话号码，只能包含数字、括号、加号、空格和连字符",
-    "[a-z]+": "只能使用小写英文字母",
-    "[0-9A-Za-z]{6,20}": "应为 6 到 20 位字母或数字",
-    "[0-9]+(\\.[0-9]+)*": "应为条款编号，例如 3.2.2",
-}
 
 
 class _AllKeys(frozenset[str]):
@@ -97,6 +75,9 @@ class SchemaSet:
             name: {f["name"]: f.get("type", "string") for f in schema["fields"]}
             for name, schema in self.schemas.items()
         }
+
+    def field_of(self, resource: str, name: str) -> Field:
+        return Field(self.field(resource, name))
 
     def field(self, resource: str, name: str) -> dict[str, Any]:
         return next(f for f in self.schemas[resource]["fields"] if f["name"] == name)
@@ -243,9 +224,9 @@ def _map_field_error(schema_set: SchemaSet, resource: str, row: Row, rows: list[
     if kind == "type-error":
         field_format = schema_set.field(resource, name).get("format")
         if field_format == "email":
-            return problem("invalid-format", *where, value=value, expectation="应为电子邮箱地址", **info)
+            return problem("invalid-format", *where, value=value, expectation=EMAIL_EXPECTATION, **info)
         return problem(
-            "invalid-type", *where, value=value, type_name=TYPE_NAMES.get(info["type"], info["type"]), **info
+            "invalid-type", *where, value=value, type_name=schema_set.field_of(resource, name).type_name, **info
         )
     if kind == "constraint-error":
         match = _CONSTRAINT_NOTE.search(error.note)
@@ -253,18 +234,13 @@ def _map_field_error(schema_set: SchemaSet, resource: str, row: Row, rows: list[
         if constraint == "required":
             return problem("required", *where, **info)
         if constraint == "pattern":
-            expectation = PATTERN_EXPECTATIONS.get(bound, f"应符合格式 {bound}")
+            expectation = pattern_expectation(bound)
             return problem("invalid-format", *where, value=value, expectation=expectation, **info)
         if constraint == "enum":
             choices = "、".join(str(c) for c in schema_set.field(resource, name)["constraints"]["enum"])
             return problem("invalid-choice", *where, value=value, choices=choices, **info)
-        text = {
-            "minimum": "不小于 {}",
-            "maximum": "不大于 {}",
-            "minLength": "长度不少于 {} 个字符",
-            "maxLength": "长度不超过 {} 个字符",
-        }.get(constraint, "{}")
-        return problem("out-of-range", *where, value=_shorten(value), bound=text.format(bound), **info)
+        words = schema_set.field_of(resource, name).bound(constraint, bound)
+        return problem("out-of-range", *where, value=_shorten(value), bound=words, **info)
     raise RuntimeError(f"unmapped Frictionless error {kind} in {resource}: {error.message}")
 
 
@@ -312,7 +288,11 @@ def _strict_number(schema_set: SchemaSet, resource: str, row: Row, spec: dict[st
         return None
     info = _field_info(schema_set, resource, spec["name"])
     return problem(
-        "invalid-type", *row.located(spec["name"]), value=_shorten(value), type_name=TYPE_NAMES[info["type"]], **info
+        "invalid-type",
+        *row.located(spec["name"]),
+        value=_shorten(value),
+        type_name=schema_set.field_of(resource, spec["name"]).type_name,
+        **info,
     )
 
 

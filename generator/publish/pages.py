@@ -7,13 +7,14 @@ expressions inside raw HTML blocks, so Markdown never interprets a record's text
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generator.domain.lifecycle import NOTICE_STATE_LABELS
 from generator.domain.snapshot import Snapshot, page_url
-from generator.load.tables import PATTERN_EXPECTATIONS, TYPE_NAMES, SchemaSet
+from generator.load.fields import Field
+from generator.load.tables import SchemaSet
 from generator.problems import CODES, ProblemType
 from generator.publish.opendata import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
 from generator.publish.serialize import ExportFile
@@ -38,35 +39,12 @@ class FieldDoc:
     description: str
 
 
-def field_docs(schema: dict[str, Any]) -> list[FieldDoc]:
+def field_docs(schema: Mapping[str, Any]) -> list[FieldDoc]:
     """A schema's fields explained in Chinese, for the open-data page (generated, never copied)."""
-    docs = []
-    for spec in schema["fields"]:
-        cons = spec.get("constraints", {})
-        parts = ["必填" if cons.get("required") else "可空"]
-        if cons.get("unique"):
-            parts.append("唯一")
-        if "enum" in cons:
-            parts.append("可选值：" + "、".join(map(str, cons["enum"])))
-        if "minimum" in cons:
-            parts.append(f"不小于 {cons['minimum']}")
-        if "maximum" in cons:
-            parts.append(f"不大于 {cons['maximum']}")
-        if "maxLength" in cons:
-            parts.append(f"不超过 {cons['maxLength']} 个字符")
-        if "pattern" in cons:
-            parts.append(PATTERN_EXPECTATIONS.get(cons["pattern"], cons["pattern"]))
-        kind = spec.get("type", "string")
-        docs.append(
-            FieldDoc(
-                spec["name"],
-                spec.get("title", spec["name"]),
-                TYPE_NAMES.get(kind, kind),
-                "；".join(parts),
-                spec.get("description", ""),
-            )
-        )
-    return docs
+    return [
+        FieldDoc(field.name, field.title, field.type_name, "；".join(field.requirements), field.description)
+        for field in (Field(spec) for spec in schema["fields"])
+    ]
 
 
 def problem_groups() -> list[tuple[str, list[ProblemType]]]:
