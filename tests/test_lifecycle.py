@@ -33,12 +33,12 @@ def event(type, date=None, **fields):
         if name in fields:
             fields[name] = PartialDate.parse(fields[name])
     values.update(fields)
-    return Event(seq=1, type=type, date=PartialDate.parse(date) if date else None, origin=None, **values)
+    return Event(seq=1, type=type, date=PartialDate.parse(date) if date else None, **values)
 
 
 def cluster(*events):
     return Cluster(id="x", name="x", verified=True, district="440112", leading_industry="x", operator=None,
-                   area_km2=None, summary=None, website=None, note=None, events=tuple(events), sources=(), origin=None)
+                   area_km2=None, summary=None, website=None, note=None, events=tuple(events), sources=())
 
 
 MUNICIPAL = event("certified", "2025-03-10", level="municipal", source="https://example.org")

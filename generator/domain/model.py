@@ -31,6 +31,19 @@ class Origin(Protocol):
         ...
 
 
+class _Unwritten:
+    """The origin of an object built in code (a test, a synthetic dataset), not read from a file."""
+
+    def located(self, name: str) -> tuple[str, int, int]:
+        raise LookupError(f"built in code, not read from a file: no position for {name!r}")
+
+    def position(self, name: str) -> tuple[int, int]:
+        raise LookupError(f"built in code, not read from a file: no position for {name!r}")
+
+
+UNWRITTEN: Origin = _Unwritten()
+
+
 LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "municipal": "市级"}
 EVENT_TYPE_NAMES = {
     "certified": "认定",
@@ -137,7 +150,7 @@ class Event:
     subject: str | None
     description: str | None
     note: str | None
-    origin: Origin = field(compare=False, repr=False)
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
     @property
     def type_name(self) -> str:
@@ -158,7 +171,7 @@ class Cluster:
     note: str | None
     events: tuple[Event, ...]
     sources: tuple[Source, ...]
-    origin: Origin = field(compare=False, repr=False)
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -168,7 +181,7 @@ class NoticeEntry:
     name: str | None
     district: str | None
     note: str | None
-    origin: Origin = field(compare=False, repr=False)
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -216,7 +229,7 @@ class Notice:
     objection: Objection
     outcome: Outcome
     entries: tuple[NoticeEntry, ...]
-    origin: Origin = field(compare=False, repr=False)
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -232,7 +245,7 @@ class Threshold:
     unit: str
     words: str  # the clause's own words for it
     group: str | None  # thresholds of one group: meeting one of them is enough
-    origin: Origin = field(compare=False, repr=False)
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
     @property
     def operator(self) -> str:
@@ -294,7 +307,7 @@ class Policy:
     excerpts: dict[str, tuple[str, str]]  # key -> (clause, words): passages the pages quote
     excerpt_origins: tuple[Origin, ...] = field(compare=False, repr=False)
     clauses: dict[str, str]  # clause -> text, as the site quotes it
-    origin: Origin = field(compare=False, repr=False)
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
     def clause_text(self, clause: str) -> str:
         return self.clauses.get(clause) or self.revocation_grounds[clause]
@@ -329,7 +342,7 @@ class PolicySet:
 @dataclass(frozen=True)
 class Site:
     values: dict[str, str | None]
-    origin: Origin = field(compare=False, repr=False)
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
     @property
     def address(self) -> str | None:
