@@ -14,6 +14,7 @@ import logging
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
 from mkdocs.config import base
@@ -89,6 +90,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             "guideline_until": until.isoformat() if (until := self.snapshot.rules.in_force_until) else None,
             "guideline_lapsed": self.snapshot.guideline_lapsed,
             "site": dict(site.values) if site else {},
+            "site_domain": urlsplit(address).hostname if address else None,
         }
         return config
 

@@ -1,0 +1,93 @@
+"""Government site conventions: the meta tags inspection crawlers read, and the footer's registrations.
+
+Every value comes from data/site.yaml or the page's own record; a tag whose value is not recorded is
+left out (never guessed), and the footer says 未填写 for an empty field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, Page, make_data_dir
+
+from generator.site.build import build_site
+
+CONFIG = REPO_ROOT / "mkdocs.yml"
+DAY = dt.date(2025, 2, 24)
+GOV_TAGS = ("SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ArticleTitle", "PubDate", "ContentSource")
+
+
+def meta(page: Page) -> dict[str, str]:
+    return {tag.attrs["name"]: tag.attrs.get("content", "") for tag in page.root.find_all("meta")
+            if tag.attrs.get("name") in GOV_TAGS}
+
+
+@pytest.fixture(scope="module")
+def full_site(tmp_path_factory) -> Path:
+    data = make_data_dir(tmp_path_factory.mktemp("full"))
+    site_yaml = data / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8")
+                         + "conac_url: https://bszs.conac.cn/sitename?method=show&id=TEST\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("full-out") / "site"
+    build_site(CONFIG, data, out, DAY)
+    return out
+
+
+@pytest.fixture(scope="module")
+def bare_site(tmp_path_factory) -> Path:
+    data = make_data_dir(tmp_path_factory.mktemp("bare"))
+    (data / "site.yaml").write_text("title: 【测试数据】只有名称的网站\ndemo: true\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("bare-out") / "site"
+    build_site(CONFIG, data, out, DAY)
+    return out
+
+
+def test_every_page_names_the_site_its_domain_code_and_column(full_site):
+    pages = [p for p in sorted(full_site.rglob("index.html")) if "admin" not in p.parts]  # Decap admin: not a theme page
+    assert len(pages) > 10
+    for path in pages:
+        tags = meta(Page(path))
+        assert tags["SiteName"] == "【测试数据】广州市市级中小企业特色产业集群公开信息", path
+        assert tags["SiteDomain"] == "example.org", path
+        assert tags["SiteIDCode"] == "TEST000000", path
+        assert tags["ColumnName"], path
+
+
+def test_a_notice_page_states_its_title_date_and_source(full_site):
+    tags = meta(Page(full_site / "notices" / "test-municipal-2025-list" / "index.html"))
+    assert tags["ColumnName"] == "公示"
+    assert tags["ArticleTitle"] == "【测试数据】2025 年广州市市级中小企业特色产业集群拟认定名单公示"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", tags["PubDate"])
+    assert tags["PubDate"] == "2025-02-20"
+    assert tags["ContentSource"] == "【测试数据】测试发布单位"
+
+
+def test_a_cluster_page_has_an_article_title_but_no_invented_date(full_site):
+    tags = meta(Page(full_site / "clusters" / "test-municipal-alpha" / "index.html"))
+    assert tags["ColumnName"] == "集群名单"
+    assert tags["ArticleTitle"] == "【测试数据】广州市黄埔区测试装备产业集群"
+    assert "PubDate" not in tags and "ContentSource" not in tags
+
+
+def test_unrecorded_values_leave_their_tags_out(bare_site):
+    for path in (p for p in sorted(bare_site.rglob("index.html")) if "admin" not in p.parts):
+        tags = meta(Page(path))
+        assert tags.get("SiteName") == "【测试数据】只有名称的网站", path
+        assert "SiteDomain" not in tags and "SiteIDCode" not in tags, path
+
+
+def test_footer_links_each_registration_and_says_what_is_missing(full_site, bare_site):
+    footer = Page(full_site / "index.html").root.find("div", cls="cl-footer")
+    assert footer is not None
+    links = {a.text(): a.attrs["href"] for a in footer.find_all("a")}
+    assert links["【测试数据】测试ICP备00000000号"] == "https://beian.miit.gov.cn/"
+    assert links["【测试数据】测试公网安备00000000000000号"] == (
+        "https://www.beian.gov.cn/portal/registerSystemInfo?recordcode=00000000000000")
+    assert links["查看登记信息"] == "https://bszs.conac.cn/sitename?method=show&id=TEST"
+    bare = Page(bare_site / "index.html").root.find("div", cls="cl-footer")
+    assert bare is not None
+    assert not bare.find_all("a")
+    assert bare.text().count("未填写") >= 5
