@@ -17,20 +17,37 @@ from generator.site.build import build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
 DAY = dt.date(2025, 2, 24)
+NOTICE_META = {
+    "index_no": '"TEST00/2025-00001"',
+    "topic": "【测试数据】工业、交通",
+    "written_on": "2025-02-19",
+    "doc_no": "【测试数据】测工信函〔2025〕1号",
+    "validity": "有效",
+}
 GOV_TAGS = ("SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ArticleTitle", "PubDate", "ContentSource")
 
 
 def meta(page: Page) -> dict[str, str]:
-    return {tag.attrs["name"]: tag.attrs.get("content", "") for tag in page.root.find_all("meta")
-            if tag.attrs.get("name") in GOV_TAGS}
+    return {
+        tag.attrs["name"]: tag.attrs.get("content", "")
+        for tag in page.root.find_all("meta")
+        if tag.attrs.get("name") in GOV_TAGS
+    }
 
 
 @pytest.fixture(scope="module")
 def full_site(tmp_path_factory) -> Path:
     data = make_data_dir(tmp_path_factory.mktemp("full"))
     site_yaml = data / "site.yaml"
-    site_yaml.write_text(site_yaml.read_text(encoding="utf-8")
-                         + "conac_url: https://bszs.conac.cn/sitename?method=show&id=TEST\n", encoding="utf-8")
+    site_yaml.write_text(
+        site_yaml.read_text(encoding="utf-8") + "conac_url: https://bszs.conac.cn/sitename?method=show&id=TEST\n",
+        encoding="utf-8",
+    )
+    notice = data / "notices" / "test-municipal-2025-list.yaml"
+    notice.write_text(
+        notice.read_text(encoding="utf-8") + "".join(f"{key}: {value}\n" for key, value in NOTICE_META.items()),
+        encoding="utf-8",
+    )
     out = tmp_path_factory.mktemp("full-out") / "site"
     build_site(CONFIG, data, out, DAY)
     return out
@@ -46,7 +63,9 @@ def bare_site(tmp_path_factory) -> Path:
 
 
 def test_every_page_names_the_site_its_domain_code_and_column(full_site):
-    pages = [p for p in sorted(full_site.rglob("index.html")) if "admin" not in p.parts]  # Decap admin: not a theme page
+    pages = [
+        p for p in sorted(full_site.rglob("index.html")) if "admin" not in p.parts
+    ]  # Decap admin: not a theme page
     assert len(pages) > 10
     for path in pages:
         tags = meta(Page(path))
@@ -85,9 +104,34 @@ def test_footer_links_each_registration_and_says_what_is_missing(full_site, bare
     links = {a.text(): a.attrs["href"] for a in footer.find_all("a")}
     assert links["【测试数据】测试ICP备00000000号"] == "https://beian.miit.gov.cn/"
     assert links["【测试数据】测试公网安备00000000000000号"] == (
-        "https://www.beian.gov.cn/portal/registerSystemInfo?recordcode=00000000000000")
+        "https://www.beian.gov.cn/portal/registerSystemInfo?recordcode=00000000000000"
+    )
     assert links["查看登记信息"] == "https://bszs.conac.cn/sitename?method=show&id=TEST"
     bare = Page(bare_site / "index.html").root.find("div", cls="cl-footer")
     assert bare is not None
     assert not bare.find_all("a")
     assert bare.text().count("未填写") >= 5
+
+
+def govinfo(site: Path) -> dict[str, str]:
+    box = Page(site / "notices" / "test-municipal-2025-list" / "index.html").root.find("section", cls="cl-govinfo")
+    assert box is not None, "no 政府信息公开 box on the notice page"
+    terms = [node.text() for node in box.find_all("dt")]
+    values = [node.text() for node in box.find_all("dd")]
+    return dict(zip(terms, values, strict=True))
+
+
+def test_the_notice_page_shows_the_open_government_metadata_from_the_record(full_site, bare_site):
+    shown = govinfo(full_site)
+    assert shown == {
+        "索引号": "TEST00/2025-00001",
+        "主题分类": "【测试数据】工业、交通",
+        "发布机构": "【测试数据】测试发布单位",
+        "成文日期": "2025-02-19",
+        "文号": "【测试数据】测工信函〔2025〕1号",
+        "发布日期": "2025-02-20",
+        "有效性": "有效",
+    }
+    bare = govinfo(bare_site)  # the fixture notice states none of them
+    assert [bare[k] for k in ("索引号", "主题分类", "成文日期", "文号", "有效性")] == ["未载明"] * 5
+    assert bare["发布机构"] == "【测试数据】测试发布单位" and bare["发布日期"] == "2025-02-20"

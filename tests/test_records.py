@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 import yaml
-
 from conftest import REPO_ROOT, make_data_dir
+
 from generator import SCHEMAS_DIR
 from generator.domain.model import PartialDate
 from generator.domain.snapshot import take_snapshot
@@ -42,8 +42,10 @@ def test_every_id_field_of_the_schemas_uses_the_one_record_id_pattern():
     assert {pattern for *_, pattern in id_like} == {RECORD_ID.pattern}, id_like
 
 
-@pytest.mark.parametrize(("text", "ok"), [("test-a1", True), ("a", True), ("-a", False), ("a--b", False),
-                                          ("A", False), ("a_b", False), ("a-", False)])
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("test-a1", True), ("a", True), ("-a", False), ("a--b", False), ("A", False), ("a_b", False), ("a-", False)],
+)
 def test_record_id_pattern(text, ok):
     assert bool(RECORD_ID.fullmatch(text)) is ok
 
@@ -61,16 +63,19 @@ def test_group_helpers_follow_the_record_type():
     assert "seq" not in entries and "notice_id" not in entries and "cluster" in entries
 
 
-@pytest.mark.parametrize(("value", "spec", "expected"), [
-    ("12.50", {"type": "number"}, Decimal("12.50")),
-    ("7", {"type": "integer"}, 7),
-    ("true", {"type": "boolean", "trueValues": ["true"]}, True),
-    ("false", {"type": "boolean", "trueValues": ["true"]}, False),
-    ("2025-02-20", {"type": "date"}, dt.date(2025, 2, 20)),
-    ("", {"type": "string"}, None),
-    (None, {"type": "integer"}, None),
-    ("2024-05", {"type": "string"}, "2024-05"),
-])
+@pytest.mark.parametrize(
+    ("value", "spec", "expected"),
+    [
+        ("12.50", {"type": "number"}, Decimal("12.50")),
+        ("7", {"type": "integer"}, 7),
+        ("true", {"type": "boolean", "trueValues": ["true"]}, True),
+        ("false", {"type": "boolean", "trueValues": ["true"]}, False),
+        ("2025-02-20", {"type": "date"}, dt.date(2025, 2, 20)),
+        ("", {"type": "string"}, None),
+        (None, {"type": "integer"}, None),
+        ("2024-05", {"type": "string"}, "2024-05"),
+    ],
+)
 def test_a_cell_is_typed_by_its_schema_once(value, spec, expected):
     assert cell(value, spec) == expected
     assert type(cell(value, spec)) is type(expected)
@@ -87,8 +92,11 @@ def loaded(tmp_path_factory):
     data = make_data_dir(tmp_path_factory.mktemp("records"))
     cluster = data / "clusters" / "test-municipal-alpha.yaml"
     text = cluster.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^area_km2:.*$", 'area_km2: "12.50"', text) if re.search(r"(?m)^area_km2:", text) \
+    text = (
+        re.sub(r"(?m)^area_km2:.*$", 'area_km2: "12.50"', text)
+        if re.search(r"(?m)^area_km2:", text)
         else text.replace("\nevents:", '\narea_km2: "12.50"\nevents:', 1)
+    )
     cluster.write_text(text, encoding="utf-8")
     result = load_dataset(data, SCHEMAS_DIR, DAY)
     assert result.ok, result.problems

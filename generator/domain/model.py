@@ -226,6 +226,12 @@ class Notice:
     url: str | None
     source_note: str | None
     basis: str | None
+    # 政府信息公开 metadata, as the original page states it (None: not stated)
+    index_no: str | None
+    topic: str | None
+    written_on: dt.date | None
+    doc_no: str | None
+    validity: str | None
     objection: Objection
     outcome: Outcome
     entries: tuple[NoticeEntry, ...]
