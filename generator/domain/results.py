@@ -1,13 +1,25 @@
-"""The result of a 公示: the final list (clusters recognised from the notice) against the proposed one."""
+"""The result of a 公示: the final list (clusters recognised from the notice) against the proposed one.
+
+Computed once, in the snapshot (`Snapshot.final_lists`), from the clusters as of the day; the notice
+page and the notice's data package (final-diff.json) both render it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from generator.domain.model import Cluster, Notice
+from generator.domain.model import Cluster, Notice, NoticeEntry
 
 RECOGNITION_EVENTS = ("certified", "renewed")
+RESULT_LABELS = {
+    "kept": "列入正式名单",
+    "changed": "列入正式名单（信息有变化）",
+    "dropped": "未列入正式名单",
+    "added": "新增（公示名单中没有）",
+}
+FIELD_LABELS = {"name": "名称", "district": "所在区"}
 
 
 def recognised_by_notice(clusters: Iterable[Cluster]) -> dict[str, list[Cluster]]:
@@ -22,44 +34,96 @@ def recognised_by_notice(clusters: Iterable[Cluster]) -> dict[str, list[Cluster]
     return found
 
 
-def final_diff(notice: Notice, recognised: list[Cluster]) -> dict[str, Any]:
-    """The final list against the proposed one.
+@dataclass(frozen=True)
+class ListRow:
+    result: str  # key of RESULT_LABELS
+    entry: NoticeEntry | None  # the proposed entry (None for an added cluster)
+    cluster: Cluster | None  # the recognised cluster (None for a dropped entry)
+    fields: tuple[str, ...] = ()  # for "changed": the fields the entry states differently
 
-    An entry is matched by its cluster id, or by its name when it names no cluster.
-    removed: proposed entries no recognised cluster matches; added: recognised clusters no entry
-    matches; changed: matched, but a name or district the entry states differs from the record.
+    @property
+    def label(self) -> str:
+        return RESULT_LABELS[self.result]
+
+    @property
+    def changed_labels(self) -> str:
+        return "、".join(FIELD_LABELS[name] for name in self.fields)
+
+
+@dataclass(frozen=True)
+class FinalList:
+    """The proposed list, entry by entry, against the clusters recognised from the notice."""
+
+    notice: Notice
+    rows: tuple[ListRow, ...]  # the proposed entries in their order, then the added clusters
+
+    def count(self, result: str) -> int:
+        return sum(1 for row in self.rows if row.result == result)
+
+    def as_json(self) -> dict[str, Any]:
+        """final-diff.json: added, removed (dropped), changed and unchanged (kept)."""
+        added, removed, changed, unchanged = [], [], [], []
+        for row in self.rows:
+            entry, cluster = row.entry, row.cluster
+            if row.result == "added" and cluster is not None:
+                added.append({"cluster": cluster.id, "name": cluster.name, "district": cluster.district})
+            elif row.result == "dropped" and entry is not None:
+                removed.append(
+                    {"seq": entry.seq, "cluster": entry.cluster, "name": entry.name, "district": entry.district}
+                )
+            elif row.result == "changed" and entry is not None and cluster is not None:
+                changed.append(
+                    {
+                        "seq": entry.seq,
+                        "cluster": cluster.id,
+                        "fields": list(row.fields),
+                        "proposed": {"name": entry.name, "district": entry.district},
+                        "final": {"name": cluster.name, "district": cluster.district},
+                    }
+                )
+            elif row.result == "kept" and cluster is not None:
+                unchanged.append(cluster.id)
+        return {
+            "notice": self.notice.id,
+            "added": added,
+            "removed": removed,
+            "changed": changed,
+            "unchanged": unchanged,
+        }
+
+
+def final_list(notice: Notice, recognised: list[Cluster]) -> FinalList:
+    """Match the proposed entries with the recognised clusters.
+
+    An entry is matched by its cluster id, or by its name when it names no cluster. dropped: proposed
+    entries no recognised cluster matches; added: recognised clusters no entry matches; changed:
+    matched, but a name or district the entry states differs from the record.
     """
     by_id = {cluster.id: cluster for cluster in recognised}
     matched: set[str] = set()
-    removed, changed, unchanged = [], [], []
+    rows: list[ListRow] = []
     for entry in notice.entries:
         if entry.cluster is not None:
             cluster = by_id.get(entry.cluster)
         else:
             cluster = next((c for c in recognised if c.name == entry.name and c.id not in matched), None)
         if cluster is None or cluster.id in matched:
-            removed.append({"seq": entry.seq, "cluster": entry.cluster, "name": entry.name, "district": entry.district})
+            rows.append(ListRow("dropped", entry, None))
             continue
         matched.add(cluster.id)
-        differs = [
+        differs = tuple(
             name
             for name, proposed, final in (
                 ("name", entry.name, cluster.name),
                 ("district", entry.district, cluster.district),
             )
             if proposed is not None and proposed != final
-        ]
-        if differs:
-            changed.append(
-                {
-                    "seq": entry.seq,
-                    "cluster": cluster.id,
-                    "fields": differs,
-                    "proposed": {"name": entry.name, "district": entry.district},
-                    "final": {"name": cluster.name, "district": cluster.district},
-                }
-            )
-        else:
-            unchanged.append(cluster.id)
-    added = [{"cluster": c.id, "name": c.name, "district": c.district} for c in recognised if c.id not in matched]
-    return {"notice": notice.id, "added": added, "removed": removed, "changed": changed, "unchanged": unchanged}
+        )
+        rows.append(ListRow("changed" if differs else "kept", entry, cluster, differs))
+    rows += [ListRow("added", None, c) for c in recognised if c.id not in matched]
+    return FinalList(notice, tuple(rows))
+
+
+def final_diff(notice: Notice, recognised: list[Cluster]) -> dict[str, Any]:
+    """The final list against the proposed one, as published in final-diff.json."""
+    return final_list(notice, recognised).as_json()

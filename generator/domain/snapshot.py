@@ -54,6 +54,7 @@ from generator.domain.model import (
     PolicySet,
     Source,
 )
+from generator.domain.results import FinalList, final_list, recognised_by_notice
 
 LEVEL_ORDER = ("national", "provincial", "municipal")
 _ONE_DAY = dt.timedelta(days=1)
@@ -164,6 +165,7 @@ class Snapshot:
     undetermined: tuple[ClusterFacts, ...]  # status unknown: the sources leave the dates open
     guideline: Policy | None  # the municipal guideline in force on the day
     guideline_lapsed: bool
+    final_lists: dict[str, FinalList]  # notice id -> its result, once published and recognised clusters name it
 
     @property
     def municipal_by_auto_recognition(self) -> tuple[ClusterFacts, ...]:
@@ -312,6 +314,12 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
         reverse=True,
     )
     undetermined = tuple(f for f in clusters if f.status.code == "unknown")
+    recognised = recognised_by_notice(f.cluster for f in clusters)
+    final_lists = {
+        facts.notice.id: final_list(facts.notice, recognised[facts.notice.id])
+        for facts in notices
+        if facts.outcome_published and facts.notice.id in recognised
+    }
     return Snapshot(
         day,
         dataset,
@@ -323,6 +331,7 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
         undetermined,
         current,
         guideline_lapsed(dataset.policies, day),
+        final_lists,
     )
 
 

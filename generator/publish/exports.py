@@ -59,7 +59,6 @@ scalar as text, so the quoted forms are valid records too):
 from __future__ import annotations
 
 from generator.domain.model import site_address
-from generator.domain.results import recognised_by_notice
 from generator.domain.snapshot import Snapshot
 from generator.editor.jsonschema import record_json_schema
 from generator.load.records import RECORD_TYPES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
@@ -77,9 +76,8 @@ def build_exports(snapshot: Snapshot, schema_set: SchemaSet, base_url: str | Non
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
     chronological = sorted(snapshot.notices, key=lambda facts: (facts.notice.published_on, facts.notice.id))
     files = tables(dataset, schema_set, clusters, chronological, today, base)
-    recognised = recognised_by_notice(facts.cluster for facts in clusters)
     for facts in sorted(snapshot.notices, key=lambda f: f.notice.id):
-        files += notice_package(facts, schema_set, recognised.get(facts.notice.id, []))
+        files += notice_package(facts, schema_set, snapshot.final_lists.get(facts.notice.id))
     files.append(criteria_file(snapshot))
     files.append(feed_file(dataset, schema_set, snapshot, base))
     files.append(calendar_file(snapshot, base))

@@ -13,8 +13,8 @@ from typing import Any
 
 from generator.domain.calendar import start_of_day
 from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS
-from generator.domain.model import Cluster, Dataset
-from generator.domain.results import final_diff
+from generator.domain.model import Dataset
+from generator.domain.results import FinalList
 from generator.domain.snapshot import LEVEL_ORDER, ClusterFacts, NoticeFacts, Snapshot
 from generator.load.records import RECORD_TYPE
 from generator.load.tables import SchemaSet
@@ -325,7 +325,7 @@ def _package_sources(notices: list[NoticeFacts], base: str | None) -> list[dict[
     return sources
 
 
-def notice_package(view: NoticeFacts, schema_set: SchemaSet, recognised: list[Cluster]) -> list[ExportFile]:
+def notice_package(view: NoticeFacts, schema_set: SchemaSet, result: FinalList | None) -> list[ExportFile]:
     notice = view.notice
     folder = f"data/notices/{notice.id}"
     specs = schema_set.schemas["notice_entries"]["fields"]
@@ -355,8 +355,8 @@ def notice_package(view: NoticeFacts, schema_set: SchemaSet, recognised: list[Cl
             "schema": {"fields": [field_descriptor(spec) for spec in specs], "primaryKey": ["notice_id", "seq"]},
         }
     ]
-    if view.outcome_published and recognised:
-        diff = json_bytes(final_diff(notice, recognised))
+    if result is not None:
+        diff = json_bytes(result.as_json())
         description = (
             "正式名单与公示名单的差异：added 为公示名单之外新增认定的集群，removed 为公示名单中未获认定的条目，"
             "changed 为名称或所在区与公示时不同的集群，unchanged 为一致的集群。条目按集群标识比较，未建档的条目按名称比较。"

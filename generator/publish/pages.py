@@ -148,5 +148,8 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
             for entry in notice_facts.notice.entries
             if entry.cluster in shown
         }
-        pages.append(page("notice.md.j2", notice_facts.page, False, view=notice_facts, named=named))
+        pages.append(
+            page("notice.md.j2", notice_facts.page, False, view=notice_facts, named=named,
+                 final=snapshot.final_lists.get(notice_facts.notice.id))
+        )
     return pages
