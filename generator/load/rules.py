@@ -331,6 +331,12 @@ def _area_criterion(cluster: Cluster, recognition: Recognition, policies: Policy
 
 
 def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet) -> Iterator[Problem]:
+    if notice.level == "municipal":  # the bureau's own notice: its record must let the public check and object
+        if notice.url is None:
+            yield problem("notice-source-missing", *notice.origin.located("url"))
+        objection = notice.objection
+        if objection.phone is None and objection.address is None and objection.email is None:
+            yield problem("notice-contact-missing", *notice.origin.located("objection"))
     for entry in notice.entries:
         if entry.cluster is None and entry.name is None:
             yield problem("entry-needs-reference", *entry.origin.located("cluster"))
