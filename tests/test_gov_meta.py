@@ -24,6 +24,11 @@ NOTICE_META = {
     "doc_no": "【测试数据】测工信函〔2025〕1号",
     "validity": "有效",
 }
+BUREAU = (
+    "    bureau: 【测试数据】黄埔区测试主管部门\n"
+    "    bureau_phone: 020-00000000\n"
+    "    bureau_source: https://example.org/huangpu/contact\n"
+)
 GOV_TAGS = ("SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ArticleTitle", "PubDate", "ContentSource")
 
 
@@ -41,6 +46,11 @@ def full_site(tmp_path_factory) -> Path:
     site_yaml = data / "site.yaml"
     site_yaml.write_text(
         site_yaml.read_text(encoding="utf-8") + "conac_url: https://bszs.conac.cn/sitename?method=show&id=TEST\n",
+        encoding="utf-8",
+    )
+    districts = data / "districts.yaml"
+    districts.write_text(
+        districts.read_text(encoding="utf-8").replace("    slug: huangpu\n", "    slug: huangpu\n" + BUREAU, 1),
         encoding="utf-8",
     )
     notice = data / "notices" / "test-municipal-2025-list.yaml"
@@ -135,3 +145,17 @@ def test_the_notice_page_shows_the_open_government_metadata_from_the_record(full
     bare = govinfo(bare_site)  # the fixture notice states none of them
     assert [bare[k] for k in ("索引号", "主题分类", "成文日期", "文号", "有效性")] == ["未载明"] * 5
     assert bare["发布机构"] == "【测试数据】测试发布单位" and bare["发布日期"] == "2025-02-20"
+
+
+def bureau(site: Path) -> dict[str, str]:
+    box = Page(site / "districts" / "huangpu" / "index.html").root.find("section", cls="cl-bureau")
+    assert box is not None, "no 区中小企业主管部门 box on the district page"
+    return dict(zip([n.text() for n in box.find_all("dt")], [n.text() for n in box.find_all("dd")], strict=True))
+
+
+def test_a_district_page_shows_its_bureau_as_recorded_or_not_stated(full_site, bare_site):
+    shown = bureau(full_site)
+    assert shown["部门"] == "【测试数据】黄埔区测试主管部门" and shown["电话"] == "020-00000000"
+    assert shown["来源"] == "https://example.org/huangpu/contact"
+    assert shown["地址"] == shown["办公时间"] == shown["网站"] == "未载明"
+    assert set(bureau(bare_site).values()) == {"未载明"}

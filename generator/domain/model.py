@@ -120,6 +120,18 @@ class District:
     name: str
     slug: str
     pinyin: str | None
+    # the district's competent department (指引 1.5, 3.3.1), as a cited source states it; None: not known
+    bureau: str | None = None
+    bureau_address: str | None = None
+    bureau_phone: str | None = None
+    bureau_office_hours: str | None = None
+    bureau_website: str | None = None
+    bureau_source: str | None = None
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+    @property
+    def contact_stated(self) -> bool:
+        return any((self.bureau, self.bureau_address, self.bureau_phone, self.bureau_office_hours, self.bureau_website))
 
 
 @dataclass(frozen=True)

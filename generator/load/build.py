@@ -85,8 +85,8 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
         return grouped
 
     districts = {
-        values["code"]: District(values["code"], values["name"], values["slug"], values["pinyin"])
-        for _, values in typed("districts")
+        values["code"]: District(**{name: value for name, value in values.items() if name != "seq"}, origin=row)
+        for row, values in typed("districts")
     }
     events = children("events", "cluster_id")
     sources = children("cluster_sources", "cluster_id")

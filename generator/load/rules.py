@@ -132,6 +132,11 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.d
     for cluster in dataset.clusters.values():
         yield from check_cluster(cluster, event_titles, policies, today)
         yield from check_lifecycle(cluster, policies)
+    for district in dataset.districts.values():
+        if district.contact_stated and district.bureau_source is None:
+            yield problem(
+                "district-contact-without-source", *district.origin.located("bureau_source"), district=district.name
+            )
     for notice in dataset.notices.values():
         yield from check_notice(notice, dataset.calendar, policies)
         if today is not None and notice.published_on > today:

@@ -149,7 +149,13 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
             if entry.cluster in shown
         }
         pages.append(
-            page("notice.md.j2", notice_facts.page, False, view=notice_facts, named=named,
-                 final=snapshot.final_lists.get(notice_facts.notice.id))
+            page(
+                "notice.md.j2",
+                notice_facts.page,
+                False,
+                view=notice_facts,
+                named=named,
+                final=snapshot.final_lists.get(notice_facts.notice.id),
+            )
         )
     return pages
