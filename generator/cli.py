@@ -22,9 +22,10 @@ from generator.domain.snapshot import take_snapshot
 from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
 from generator.editor.decap import decap_config, render_decap_config
 from generator.editor.jsonschema import record_json_schema
+from generator.load.corrections import check_against
 from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
-from generator.load.repository import GitError, commit_of, extract, untracked_files
+from generator.load.repository import GitError, commit_of, extract, toplevel, untracked_files
 from generator.load.tables import SchemaSet, load_schemas
 from generator.problems import Problem, Severity, problem, summary
 from generator.publish.diff import compare, render_markdown
@@ -79,8 +80,15 @@ def cli() -> None:
     default=SCHEMAS_DIR,
     help="数据模式目录",
 )
+@click.option(
+    "--against",
+    "against",
+    metavar="REV",
+    default=None,
+    help="与这个 git 修订（或数据目录）比较：已发布的公示只能通过勘误记录更正（拉取请求检查使用）",
+)
 @today_option
-def validate(data_dir: Path, schemas_dir: Path, today: dt.date) -> None:
+def validate(data_dir: Path, schemas_dir: Path, against: str | None, today: dt.date) -> None:
     """校验 data/ 中的全部记录，逐条列出问题（文件:行:列）。"""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
@@ -88,9 +96,27 @@ def validate(data_dir: Path, schemas_dir: Path, today: dt.date) -> None:
     problems = result.problems + [
         problem("file-untracked", DisplayPaths(data_dir)(path), 1, 1) for path in untracked_files(data_dir) or []
     ]
+    if against is not None:
+        with tempfile.TemporaryDirectory(prefix="clusters-against-") as scratch:
+            base = load_dataset(_base_records(against, data_dir, Path(scratch)), schemas_dir, today)
+            problems += check_against(base.dataset, result.dataset, data_dir, load_schemas(schemas_dir), today)
     _print_problems(problems)
     click.echo(summary(problems, result.files))
-    sys.exit(0 if result.ok else 1)
+    sys.exit(1 if any(p.severity is Severity.ERROR for p in problems) else 0)
+
+
+def _base_records(against: str, data_dir: Path, scratch: Path) -> Path:
+    """The records to compare with: a data folder as given, or data_dir's folder at a git revision."""
+    if Path(against).is_dir():
+        return Path(against)
+    root = toplevel(data_dir)
+    revision = commit_of(against, cwd=data_dir) if root is not None else None
+    if root is None or revision is None:
+        raise click.UsageError(f"“{against}” 既不是数据目录，也不是 {data_dir} 所在 git 仓库中的修订")
+    try:
+        return extract(revision, data_dir.resolve().relative_to(root.resolve()).as_posix(), scratch, cwd=root)
+    except GitError as failure:
+        raise click.UsageError(str(failure)) from failure
 
 
 def _print_problems(problems: list[Problem], err: bool = False) -> None:

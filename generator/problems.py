@@ -257,6 +257,32 @@ CODES: dict[str, ProblemType] = {
             "找不到来源的请留空，网站显示为“未载明”。",
         ),
         (
+            "correction-field-unknown",
+            "勘误记录的字段 “{field}” 不是公示记录中的字段",
+            "field 按 YAML 中的写法填写被更正的字段，例如 title、published_on、objection.phone、outcome.final_doc_no；更正公示名单写 entries。",
+        ),
+        (
+            "correction-before-publication",
+            "勘误日期 {date} 早于公示发布日期 {published_on}",
+            "勘误是对已发布公示的更正，日期不能早于公示发布之日。",
+        ),
+        (
+            "published-notice-changed",
+            "已发布公示的“{title}”（{field}）由 “{old}” 改为 “{new}”，但没有对应的勘误记录",
+            "公示发布后，记录中载明的内容只能通过勘误更正：在该公示的 corrections 下增加一项，写明日期（date）、字段（field）、"
+            "原值（old）、新值（new）和原因（reason）。拉取请求检查（clusters validate --against）会逐项核对。",
+        ),
+        (
+            "published-notice-removed",
+            "已发布的公示 {notice} 被删除",
+            "已发布的公示是公开记录的一部分，不能删除；内容有误的请用勘误（corrections）更正。",
+        ),
+        (
+            "correction-log-rewritten",
+            "勘误记录中已有的条目被修改或删除",
+            "勘误记录只能追加：已有的条目（包括顺序）必须保持不变，新的更正写在末尾。",
+        ),
+        (
             "notice-source-missing",
             "市级公示没有原文网址（url）",
             "市级公示由市工业和信息化局自己发布，记录必须写明原文网址，公众才能核对；国家级、省级公示未知时可以留空。",

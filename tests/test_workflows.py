@@ -165,7 +165,7 @@ PLANTS = {
          (r"( +)persist-credentials: false\n", r"\g<0>\1ref: ${{ github.event.pull_request.head.sha }}\n")],
         "dangerous-triggers"),
     "PR title inside run:": (
-        [(r"run: clusters validate\n", 'run: clusters validate "${{ github.event.pull_request.title }}"\n')],
+        [(r"run: clusters validate --against \"origin/\$BASE_REF\"\n", 'run: clusters validate "${{ github.event.pull_request.title }}"\n')],
         "template-injection"),
     "branch name inside run:": (
         [(r'clusters diff "origin/\$\{BASE_REF\}"', 'clusters diff "origin/${{ github.head_ref }}"')],

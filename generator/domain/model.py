@@ -9,6 +9,7 @@ typed values here.
 from __future__ import annotations
 
 import calendar as _calendar
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -224,6 +225,24 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """One entry of a notice's correction log (勘误): a stated field changed after publication."""
+
+    seq: int
+    date: dt.date
+    field: str  # as the YAML writes it: title, objection.phone, entries
+    old: str | None
+    new: str | None
+    reason: str
+    origin: Origin = dataclasses.field(default=UNWRITTEN, compare=False, repr=False)
+
+    @property
+    def flat_field(self) -> str:
+        """The table field name (objection.phone -> objection_phone)."""
+        return self.field.replace(".", "_")
+
+
+@dataclass(frozen=True)
 class Notice:
     id: str
     title: str
@@ -247,6 +266,7 @@ class Notice:
     objection: Objection
     outcome: Outcome
     entries: tuple[NoticeEntry, ...]
+    corrections: tuple[Correction, ...] = ()  # the correction log, oldest first
     origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
 

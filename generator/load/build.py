@@ -10,13 +10,14 @@ read the typed objects, and a row stays attached only as an object's `origin`, t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from generator.domain.calendar import WorkingCalendar, YearArrangement
 from generator.domain.model import (
     Cluster,
+    Correction,
     Dataset,
     District,
     Event,
@@ -33,7 +34,7 @@ from generator.domain.model import (
     Stated,
     Threshold,
 )
-from generator.load.records import Row, Tables
+from generator.load.records import RecordType, Row, Tables
 from generator.load.tables import SchemaSet
 
 Cells = dict[str, Any]
@@ -100,6 +101,7 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
             origin=row,
         )
     entries = children("notice_entries", "notice_id")
+    corrections = children("notice_corrections", "notice_id")
     notices = {}
     for row, values in typed("notices"):
         nid = values["id"]
@@ -115,6 +117,10 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
                     seq=v["seq"], cluster=v["cluster"], name=v["name"], district=v["district"], note=v["note"], origin=r
                 )
                 for r, v in entries.get(nid, [])
+            ),
+            corrections=tuple(
+                Correction(**{name: value for name, value in v.items() if name != "notice_id"}, origin=r)
+                for r, v in corrections.get(nid, [])
             ),
             origin=row,
         )
@@ -211,3 +217,34 @@ def _policy(row: Row, values: Cells, policy_children: ChildRows) -> Policy:
         clauses={v["clause"]: v["text"] for _, v in children("policy_clauses")},
         origin=row,
     )
+
+
+# The way back: a typed object as a table row, field by field, for every output and the diff.
+
+
+def record_row(
+    record: object, specs: Iterable[Mapping[str, Any]], record_type: RecordType, **context: Any
+) -> dict[str, Any]:
+    """One row of a table: for every field of the schema, the typed value the domain object holds.
+
+    A flattened group field (objection_phone) is read from the object's group (notice.objection.phone);
+    `context` gives what the object does not hold itself (the parent's key of a child row)."""
+    row: dict[str, Any] = {}
+    for spec in specs:
+        name = spec["name"]
+        if name in context:
+            row[name] = context[name]
+            continue
+        group = record_type.group_of(name)
+        holder = getattr(record, group) if group else record
+        row[name] = plain(getattr(holder, name[len(group) + 1 :] if group else name))
+    return row
+
+
+def plain(value: Any) -> Any:
+    """A domain value as a table cell: a partial date as written (2024-05), a time as HH:MM."""
+    if isinstance(value, PartialDate):
+        return str(value)
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return value

@@ -89,7 +89,7 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         "notices/*.yaml",
         "notices",
         key="id",
-        children={"entries": "notice_entries"},
+        children={"entries": "notice_entries", "corrections": "notice_corrections"},
         groups=("objection", "outcome"),
         parent_field="notice_id",
     ),

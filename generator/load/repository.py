@@ -64,3 +64,9 @@ def extract(revision: str, path: str, scratch: Path, cwd: Path | None = None) ->
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
         tar.extractall(scratch, filter="data")
     return scratch / path
+
+
+def toplevel(folder: Path) -> Path | None:
+    """The root of the git work tree holding `folder`, or None outside one."""
+    done = _git(["rev-parse", "--show-toplevel"], folder)
+    return Path(done.stdout.decode().strip()) if done.returncode == 0 else None

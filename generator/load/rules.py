@@ -7,6 +7,7 @@ revocation, recognitions before their programme existed, notice entries and outc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -336,6 +337,16 @@ def _area_criterion(cluster: Cluster, recognition: Recognition, policies: Policy
 
 
 def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet) -> Iterator[Problem]:
+    for correction in notice.corrections:
+        if not _correctable(notice, correction.field):
+            yield problem("correction-field-unknown", *correction.origin.located("field"), field=correction.field)
+        if correction.date < notice.published_on:
+            yield problem(
+                "correction-before-publication",
+                *correction.origin.located("date"),
+                date=correction.date,
+                published_on=notice.published_on,
+            )
     if notice.level == "municipal":  # the bureau's own notice: its record must let the public check and object
         if notice.url is None:
             yield problem("notice-source-missing", *notice.origin.located("url"))
@@ -406,3 +417,18 @@ def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet)
             date=outcome.final_date,
             last_day=window.last_day,
         )
+
+
+_NOT_STATED = frozenset({"id", "objection", "outcome", "entries", "corrections", "origin"})
+
+
+def _correctable(notice: Notice, name: str) -> bool:
+    """Whether a correction's field names something the notice states (title, objection.phone, entries)."""
+    if name == "entries":
+        return True
+    group, _, member = name.partition(".")
+    if member:
+        return group in ("objection", "outcome") and member in {
+            f.name for f in dataclasses.fields(getattr(notice, group))
+        }
+    return name in {f.name for f in dataclasses.fields(notice)} - _NOT_STATED

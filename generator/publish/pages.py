@@ -142,6 +142,10 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
         )
     for facts in clusters:
         pages.append(page("cluster.md.j2", facts.page, False, view=facts))
+    correction_titles = {
+        spec["name"]: spec.get("title", spec["name"]) for spec in schema_set.schemas["notices"]["fields"]
+    }
+    correction_titles["entries"] = "公示名单"
     for notice_facts in notices:
         named = {
             entry.cluster: shown[entry.cluster].cluster
@@ -156,6 +160,7 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
                 view=notice_facts,
                 named=named,
                 final=snapshot.final_lists.get(notice_facts.notice.id),
+                correction_titles=correction_titles,
             )
         )
     return pages

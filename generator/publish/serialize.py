@@ -1,9 +1,10 @@
-"""Values and encodings of the open-data files: one schema-driven serializer for every record row.
+"""Values and encodings of the open-data files.
 
-`record_row` reads a typed domain object (generator.domain.model) field by field in the order of
-its Table Schema, so a CSV, a JSON copy and a notice package all print the values the domain
-holds (a number stays the Decimal the record states, a date stated to the month stays "2024-05").
-Nothing here reads the YAML text.
+Every record row comes from the one schema-driven serializer, `record_row` (generator.load.build,
+the inverse of typing a row): it reads a typed domain object field by field in the order of its
+Table Schema, so a CSV, a JSON copy, a notice package and the diff all print the values the
+domain holds (a number stays the Decimal the record states, a date stated to the month stays
+"2024-05"). Nothing here reads the YAML text.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from decimal import Decimal
 from typing import Any
 
 from generator.domain.model import PartialDate
-from generator.load.records import RecordType
+from generator.load.build import plain, record_row
+
+__all__ = ["CSV_TYPE", "JSON_TYPE", "ExportFile", "plain", "record_row"]
 
 CSV_TYPE = "text/csv"
 JSON_TYPE = "application/json"
@@ -34,34 +37,6 @@ class ExportFile:
     media_type: str
     title: str  # Chinese
     description: str  # Chinese
-
-
-def record_row(
-    record: object, specs: Iterable[dict[str, Any]], record_type: RecordType, **context: Any
-) -> dict[str, Any]:
-    """One row of a table: for every field of the schema, the typed value the domain object holds.
-
-    A flattened group field (objection_phone) is read from the object's group (notice.objection.phone);
-    `context` gives what the object does not hold itself (the parent's key of a child row)."""
-    row: dict[str, Any] = {}
-    for spec in specs:
-        name = spec["name"]
-        if name in context:
-            row[name] = context[name]
-            continue
-        group = record_type.group_of(name)
-        holder = getattr(record, group) if group else record
-        row[name] = plain(getattr(holder, name[len(group) + 1 :] if group else name))
-    return row
-
-
-def plain(value: Any) -> Any:
-    """A domain value as a table cell: a partial date as written (2024-05), a time as HH:MM."""
-    if isinstance(value, PartialDate):
-        return str(value)
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
-    return value
 
 
 # A text cell starting with one of these is read as a formula by Excel, WPS and LibreOffice (OWASP
