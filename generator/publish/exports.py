@@ -1,4 +1,4 @@
-"""Every published file besides the pages: CSV/JSON tables, data packages, an Atom feed, an iCalendar file and JSON Schemas.
+"""Every published file besides the pages: CSV/JSON tables, data packages, feed, calendar, JSON Schemas.
 
 `build_exports(snapshot, schema_set, base_url)` is a pure function: no clock, no file I/O,
 and the same inputs give the same bytes. Every derived value (status, window, deadline, the
@@ -31,29 +31,14 @@ Outputs (paths relative to the site root are a public contract):
   annual report due dates, exact validity ends and the guideline's last day are all-day events
   on their own day. Each has a UID built from record ids and the kind of deadline; DTSTAMP is the
   snapshot's day 00:00 Asia/Shanghai.
-- schemas/<kind>.schema.json (generator.editor.jsonschema) for kind in cluster, notice, calendar, districts, site: JSON Schema
+- schemas/<kind>.schema.json (generator.editor.jsonschema) for every record kind: JSON Schema
   (draft 2020-12) of one YAML record file, for editor autocompletion.
 
 CSV files are UTF-8 with a byte order mark (Excel then reads Chinese correctly), a header row
 and CRLF line ends (RFC 4180). The packages declare `encoding: utf-8`, the standard (IANA) name;
 Frictionless recognises the BOM of a file declared UTF-8 and reads it as utf-8-sig (tested).
 
-JSON Schema type mapping (yaml-language-server reads YAML 1.2, where unquoted 2025-02-20 and
-17:30 are strings, 7 an integer, 12.5 a number, true a boolean; the project's loader reads every
-scalar as text, so the quoted forms are valid records too):
-
-- string  -> "string" (pattern anchored ^(?:…)$, maxLength, minLength, enum, format email);
-  a required string also gets minLength 1, because an empty value counts as missing, and an
-  optional one's pattern also accepts "" for the same reason. An unquoted 2023 or 440112 is an
-  integer to the editor and is flagged although the loader would read it as text: records quote
-  such values (as data/ does), and the schema keeps asking for that.
-- integer -> ["integer", "string"]; the string form must be plain digits (^-?[0-9]+$).
-- number  -> ["number", "string"]; the string form must be a plain decimal.
-- boolean -> enum [true, false, "true", "false"].
-- date    -> "string" with format "date" and pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}$.
-- array   -> array of scalars.
-- An optional field also accepts null (an empty `key:` in YAML). Patterns carry
-  `patternErrorMessage` (a yaml-language-server extension) with the Chinese expectation.
+The JSON Schemas' type mapping is documented in generator/editor/jsonschema.py.
 """
 
 from __future__ import annotations
