@@ -422,6 +422,9 @@ def new_cluster(
     default=None,
     help="公示原文写明的工作日数；市级公示不写则按工作指引计算",
 )
+@click.option("--url", default="", help="公示原文网址（市级公示必填）")
+@click.option("--phone", default="", help="公示原文写明的异议受理电话")
+@click.option("--email", default="", help="公示原文写明的异议受理电子邮箱")
 @data_option
 @today_option
 def new_notice(
@@ -431,6 +434,9 @@ def new_notice(
     level: str,
     published_on: dt.date | None,
     working_days: int | None,
+    url: str,
+    phone: str,
+    email: str,
     data_dir: Path,
     today: dt.date,
 ) -> None:
@@ -446,6 +452,9 @@ def new_notice(
         level=level,
         published_on=(published_on or today).isoformat(),
         working_days=working_days,
+        url=url,
+        phone=phone,
+        email=email,
     )
 
 

@@ -34,6 +34,7 @@ PATTERN_EXPECTATIONS = {
     "[a-z]+": "只能使用小写英文字母",
     "[0-9A-Za-z]{6,20}": "应为 6 到 20 位字母或数字",
     "[0-9]+(\\.[0-9]+)*": "应为条款编号，例如 3.2.2",
+    "[a-z_]+(\\.[a-z_]+)?": "应为记录中的字段名，按 YAML 中的写法，例如 title 或 objection.phone",
 }
 EMAIL_EXPECTATION = "应为电子邮箱地址"
 BOUND_WORDS = {
