@@ -1,8 +1,9 @@
 """Shared test helpers: build a temporary data/ folder from the fixtures and run the validate CLI.
 
-The temporary folder holds the REAL data/districts.yaml, data/calendar/ and data/policy/, plus the
-fixture records in tests/fixtures/base/ (never the real clusters or notices), plus, for a case
-folder, its files/ overlay minus the paths listed in its remove.txt.
+The temporary folder holds the tests' own fixtures, tests/fixtures/base/ (districts, calendar
+2022–2026, policy and the fictional records; never anything read from data/), plus, for a case
+folder, its files/ overlay minus the paths listed in its remove.txt. Tests of the shipped data/
+live in tests/test_shipped_data.py and assert only what holds for any valid data.
 """
 
 from __future__ import annotations
@@ -10,13 +11,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TESTS_DIR = REPO_ROOT / "tests"
@@ -31,14 +39,11 @@ PROBLEM_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<sever
 
 
 def make_data_dir(tmp_path: Path, case_dir: Path | None = None) -> Path:
-    """Build tmp_path/data from the real gazetteer and calendar, the base fixture and a case overlay."""
+    """Build tmp_path/data from the base fixture (tests/fixtures/base/: its own copies of the gazetteer,
+    the holiday arrangements and the policies, the fictional site, clusters and notices) and a case
+    overlay. Nothing is read from the shipped data/, so a change there cannot break a test of the code."""
     data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy2(REAL_DATA / "districts.yaml", data / "districts.yaml")
-    for folder in ("calendar", "policy"):
-        if (REAL_DATA / folder).is_dir():
-            shutil.copytree(REAL_DATA / folder, data / folder)
-    shutil.copytree(FIXTURE_BASE, data, dirs_exist_ok=True)
+    shutil.copytree(FIXTURE_BASE, data)
     if case_dir is not None:
         files = case_dir / "files"
         if files.is_dir():
@@ -100,61 +105,237 @@ def relative_to_data(printed: str, data_dir: Path) -> str:
     prefix = data_dir.name + "/"
     text = path.as_posix()
     if text.startswith(prefix):
-        return text[len(prefix):]
+        return text[len(prefix) :]
     marker = "/" + prefix
     if marker in text:
         return text.rsplit(marker, 1)[1]
     return text
 
 
+class CliTimeout(BaseException):
+    """An in-process command ran past its time limit. A BaseException, so that no `except Exception`
+    (or `except OSError`, as around a file read) in the code under test can swallow it."""
+
+
+@contextmanager
+def _time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Interrupt the block after `seconds`, as subprocess.run(timeout=...) did: SIGALRM also breaks a
+    blocking system call (a FIFO opened for reading). Signals reach only the main thread; elsewhere
+    the block runs unlimited."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise CliTimeout(f"{what} did not finish within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_cli(
+    *args: object, cwd: Path = REPO_ROOT, env: Mapping[str, str | None] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`clusters ARGS` run in this process (click's CliRunner) as `python -m generator ARGS` would run
+    in `cwd`: the exit code, stdout and stderr apart, in a CompletedProcess. GITHUB_ACTIONS is unset
+    unless `env` sets it; `env` entries set to None are unset.
+
+    An exception other than SystemExit is not turned into exit code 3 (as generator.cli.main does for
+    staff): it propagates, failing the test with its traceback. tests/test_cases.py runs the real
+    entry point once as a subprocess."""
+    argv = [str(arg) for arg in args]
+    before = Path.cwd()
+    os.chdir(cwd)  # the commands resolve relative paths and run git in the working directory
+    try:
+        with _time_limit(timeout, "clusters " + " ".join(argv)):
+            result = CliRunner().invoke(
+                cli, argv, env={"GITHUB_ACTIONS": None, **(env or {})}, catch_exceptions=False, prog_name="clusters"
+            )
+    except CliTimeout as exc:
+        pytest.fail(str(exc), pytrace=False)
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["clusters", *argv], result.exit_code, result.stdout, result.stderr)
+
+
+def _validate_run(done: subprocess.CompletedProcess[str], data_dir: Path) -> Run:
+    problems = []
+    for line in done.stdout.splitlines():
+        match = PROBLEM_LINE.match(line)
+        if match:
+            problems.append(
+                Found(
+                    relative_to_data(match["path"], data_dir),
+                    int(match["line"]),
+                    int(match["col"]),
+                    match["severity"],
+                    match["code"],
+                    match["message"],
+                )
+            )
+    return Run(done.returncode, done.stdout, done.stderr, problems)
+
+
 def run_validate(data_dir: Path, **extra_env: str) -> Run:
-    """Run `python -m generator validate` on data_dir as a real subprocess from the repository root."""
+    """`clusters validate` on data_dir, in this process (run_cli), from the repository root."""
+    return _validate_run(run_cli("validate", "--data", data_dir, "--today", TODAY, env=extra_env), data_dir)
+
+
+def run_validate_in_subprocess(data_dir: Path, **extra_env: str) -> Run:
+    """`python -m generator validate` on data_dir as a real subprocess from the repository root: the
+    entry point staff and CI run, including its imports and exit-code handling."""
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
     env["PYTHONPATH"] = str(REPO_ROOT)
     env.update(extra_env)
     done = subprocess.run(
         [sys.executable, "-m", "generator", "validate", "--data", str(data_dir), "--today", TODAY],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=120,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=120,
+        check=False,
     )
-    problems = []
-    for line in done.stdout.splitlines():
-        match = PROBLEM_LINE.match(line)
-        if match:
-            problems.append(Found(relative_to_data(match["path"], data_dir), int(match["line"]), int(match["col"]),
-                                  match["severity"], match["code"], match["message"]))
-    return Run(done.returncode, done.stdout, done.stderr, problems)
+    return _validate_run(done, data_dir)
+
+
+class Node:
+    """One element of a parsed page (see Page): its tag, attributes, children (Nodes and text), its
+    parent, and `section`, the id of the heading it follows (an h1–h6 with an id in built HTML, or a
+    Markdown heading line `## … {#id}` in a generated page's content)."""
+
+    __slots__ = ("tag", "attrs", "children", "parent", "section")
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None, section: str | None):
+        self.tag, self.attrs, self.parent, self.section = tag, attrs, parent, section
+        self.children: list[Node | str] = []
+
+    @property
+    def classes(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+    def iter(self) -> Iterator[Node]:
+        """Every element below this one, in document order."""
+        for child in self.children:
+            if isinstance(child, Node):
+                yield child
+                yield from child.iter()
+
+    def ancestors(self) -> Iterator[Node]:
+        parent = self.parent
+        while parent is not None:
+            yield parent
+            parent = parent.parent
+
+    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs: str | bool) -> list[Node]:
+        """Elements below this one with the tag, the class and the attributes (`data_x="v"` is
+        data-x="v"; `data_x=True` only asks that data-x be present)."""
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and (cls is None or cls in n.classes)
+            and all(
+                (n.attrs.get(k.replace("_", "-")) == v) if v is not True else (k.replace("_", "-") in n.attrs)
+                for k, v in attrs.items()
+            )
+        ]
+
+    def find(self, tag: str | None = None, cls: str | None = None, **attrs: str | bool) -> Node | None:
+        found = self.find_all(tag, cls, **attrs)
+        return found[0] if found else None
+
+    def raw_text(self) -> str:
+        """All text below this element as written, script and style bodies included."""
+        return "".join(child if isinstance(child, str) else child.raw_text() for child in self.children)
+
+    def visible_text(self) -> str:
+        """The text below this element without the bodies of scripts and styles inside it."""
+        return "".join(
+            child if isinstance(child, str) else child.visible_text()
+            for child in self.children
+            if isinstance(child, str) or child.tag not in Page.RAW_TEXT
+        )
+
+    def text(self) -> str:
+        """The visible text, whitespace collapsed."""
+        return re.sub(r"\s+", " ", self.visible_text()).strip()
+
+    def __repr__(self) -> str:
+        return f"<{self.tag} {self.attrs}>"
 
 
 class Page(HTMLParser):
-    """Tags with attributes and the visible text of one HTML page."""
+    """One HTML page or fragment, parsed into a small tree of Nodes (`root`), with every element's
+    tag and attributes (`tags`), its visible text, its title and its inline scripts.
+
+    The tests' one HTML reader: the site tests, the hostile-input tests, the Decap admin test and
+    the as-of oracle (tests/oracle_support.py) all read pages through it.
+    """
+
+    VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+    )
+    RAW_TEXT = ("script", "style")
+    MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s.*\{#([A-Za-z0-9_-]+)\}\s*$", re.M)
 
     def __init__(self, source: Path | str):
         """`source`: an HTML file, or HTML text (a generated page's Markdown holds raw HTML blocks)."""
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.chunks: list[str] = []
-        self.scripts: list[str] = []  # inline script bodies
-        self._skip = 0
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", {}, None, None)
+        self._stack = [self.root]
+        self._section: str | None = None
         self.feed(source.read_text(encoding="utf-8") if isinstance(source, Path) else source)
+        self.close()
+        self.elements: list[Node] = list(self.root.iter())  # in document order
+        self.tags: list[tuple[str, dict[str, str]]] = [(node.tag, node.attrs) for node in self.elements]
+        # the bodies of inline scripts (a script with only a src has none)
+        self.scripts: list[str] = [body for node in self.elements if node.tag == "script" and (body := node.raw_text())]
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
-        if tag in ("script", "style"):
-            self._skip += 1
+        attributes = {k: v or "" for k, v in attrs}
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6") and attributes.get("id"):
+            self._section = attributes["id"]
+        node = Node(tag, attributes, self._stack[-1], self._section)
+        self._stack[-1].children.append(node)
+        if tag not in self.VOID:
+            self._stack.append(node)
+
+    def handle_startendtag(self, tag, attrs):
+        node = Node(tag, {k: v or "" for k, v in attrs}, self._stack[-1], self._section)
+        self._stack[-1].children.append(node)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
+        """Closes the innermost open element of that tag and every element opened inside it; a stray end tag is ignored."""
+        for index in range(len(self._stack) - 1, 0, -1):
+            if self._stack[index].tag == tag:
+                del self._stack[index:]
+                return
 
     def handle_data(self, data):
-        if not self._skip:
-            self.chunks.append(data)
-        elif self.tags and self.tags[-1][0] == "script":
-            self.scripts.append(data)
+        if self._stack[-1].tag not in self.RAW_TEXT:
+            for match in self.MARKDOWN_HEADING.finditer(data):
+                self._section = match.group(1)
+        self._stack[-1].children.append(data)
 
     @property
     def text(self) -> str:
-        return re.sub(r"\s+", " ", "".join(self.chunks))
+        """The visible text (scripts and styles left out), whitespace collapsed."""
+        return self.root.text()
+
+    @property
+    def title(self) -> str:
+        """The visible text of the <title>, whitespace collapsed."""
+        titles = "".join(node.visible_text() for node in self.elements if node.tag == "title")
+        return re.sub(r"\s+", " ", titles).strip()
 
     def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
+        """The attributes of every <tag> element whose attributes include `attrs`."""
         return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]

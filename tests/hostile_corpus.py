@@ -21,8 +21,9 @@ REFUSED = HOSTILE_DIR / "refused"
 
 
 def make_hostile_data_dir(tmp_path: Path) -> Path:
-    """tmp_path/data: make_data_dir(tmp_path) (real gazetteer and calendar, base fixture) plus the
-    accepted hostile records overlaid (its districts.yaml and site.yaml replace the fixture's)."""
+    """tmp_path/data: make_data_dir(tmp_path) (the base fixture: gazetteer, calendar, policies and
+    records) plus the accepted hostile records overlaid (its districts.yaml and site.yaml replace the
+    fixture's)."""
     data = make_data_dir(tmp_path)
     shutil.copytree(ACCEPTED, data, dirs_exist_ok=True)
     return data

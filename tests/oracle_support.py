@@ -20,15 +20,15 @@ import re
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import icalendar
 import yaml
-from conftest import make_data_dir
+from conftest import Node, Page, make_data_dir
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
@@ -40,8 +40,12 @@ from generator.domain.snapshot import Snapshot, page_url
 ATOM = "{http://www.w3.org/2005/Atom}"
 TAG_PREFIX = "tag:gz-clusters,2024:"
 UID_SUFFIX = "@gz-clusters"
-# The municipal guideline's facts, from the policy data the tests' data folders carry (data/policy/).
-_GUIDELINE = yaml.safe_load((Path(__file__).resolve().parent.parent / "data" / "policy" / "guangzhou-2024.yaml").read_text(encoding="utf-8"))
+# The municipal guideline's facts, from the policy data the tests' data folders carry (tests/fixtures/base/policy/).
+_GUIDELINE = yaml.safe_load(
+    (Path(__file__).resolve().parent / "fixtures" / "base" / "policy" / "guangzhou-2024.yaml").read_text(
+        encoding="utf-8"
+    )
+)
 GUIDELINE_START = dt.date.fromisoformat(str(_GUIDELINE["in_force"]["from"]))
 VALIDITY_YEARS = int(_GUIDELINE["validity"]["years"])
 DATE_RE = r"\d{4}-\d{2}-\d{2}"
@@ -49,106 +53,19 @@ PARTIAL_RE = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
 
 
 # =============================================================================================
-# A small DOM from html.parser
-
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-        "param"}
-MD_HEADING = re.compile(r"^\s*#{1,6}\s.*\{#([A-Za-z0-9_-]+)\}\s*$", re.M)
-
-
-class Node:
-    __slots__ = ("tag", "attrs", "children", "parent", "section")
-
-    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None, section: str | None):
-        self.tag, self.attrs, self.children, self.parent, self.section = tag, attrs, [], parent, section
-
-    @property
-    def classes(self) -> list[str]:
-        return self.attrs.get("class", "").split()
-
-    def iter(self) -> Iterator[Node]:
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Node]:
-        return [n for n in self.iter()
-                if (tag is None or n.tag == tag) and (cls is None or cls in n.classes)
-                and all((n.attrs.get(k.replace("_", "-")) == v) if v is not True else (k.replace("_", "-") in n.attrs)
-                        for k, v in attrs.items())]
-
-    def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> Node | None:
-        found = self.find_all(tag, cls, **attrs)
-        return found[0] if found else None
-
-    def links(self) -> list[Node]:
-        """Anchors that lead to content, not the badges' links to the practice page."""
-        return [a for a in self.find_all("a") if "cl-badge-link" not in (a.attrs.get("class") or "").split()]
-
-    def raw_text(self) -> str:
-        parts = []
-        for child in self.children:
-            parts.append(child if isinstance(child, str) else child.raw_text())
-        return "".join(parts)
-
-    def text(self) -> str:
-        return re.sub(r"\s+", " ", self.raw_text()).strip()
-
-    def __repr__(self) -> str:
-        return f"<{self.tag} {self.attrs}>"
-
-
-class _DomBuilder(HTMLParser):
-    """Builds a Node tree. Each element remembers the heading id it follows (`section`): an h1–h6
-    with an id in built HTML, or a Markdown heading line `## … {#id}` in rendered page content."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#root", {}, None, None)
-        self.stack = [self.root]
-        self.section: str | None = None
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        attributes = {k: (v or "") for k, v in attrs}
-        if tag in ("h1", "h2", "h3", "h4", "h5", "h6") and attributes.get("id"):
-            self.section = attributes["id"]
-        node = Node(tag, attributes, self.stack[-1], self.section)
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag, attrs):
-        node = Node(tag, {k: (v or "") for k, v in attrs}, self.stack[-1], self.section)
-        self.stack[-1].children.append(node)
-
-    def handle_endtag(self, tag):
-        for index in range(len(self.stack) - 1, 0, -1):
-            if self.stack[index].tag == tag:
-                del self.stack[index:]
-                return
-
-    def handle_data(self, data):
-        if self.stack[-1].tag not in ("script", "style"):
-            for match in MD_HEADING.finditer(data):
-                self.section = match.group(1)
-        self.stack[-1].children.append(data)
+# Pages: read with the tests' one HTML reader (conftest.Page)
 
 
 def parse_html(text: str) -> Node:
-    builder = _DomBuilder()
-    builder.feed(text)
-    builder.close()
-    return builder.root
+    """The page's tree; each element knows the heading it follows (Node.section)."""
+    return Page(text).root
 
 
 def resolve(src_uri: str, href: str, base_url: str | None) -> str | None:
     """The site-root path (e.g. "clusters/x/") a link on page `src_uri` points to; None when it
     leaves the site (another host, mailto:, tel:)."""
     if base_url and href.startswith(base_url):
-        href = href[len(base_url):]
+        href = href[len(base_url) :]
         return urlsplit(href).path
     parts = urlsplit(href)
     if parts.scheme or parts.netloc:
@@ -181,12 +98,16 @@ def read_feed(content: bytes) -> tuple[dt.datetime, list[FeedEntry]]:
     assert root.tag == ATOM + "feed", root.tag
     entries = []
     for entry in root.findall(ATOM + "entry"):
-        entries.append(FeedEntry(
-            entry.findtext(ATOM + "id"), entry.findtext(ATOM + "title"),
-            dt.datetime.fromisoformat(entry.findtext(ATOM + "updated")),
-            tuple(link.get("href") for link in entry.findall(ATOM + "link")),
-            entry.findtext(ATOM + "summary") or "",
-            tuple(c.get("term") for c in entry.findall(ATOM + "category"))))
+        entries.append(
+            FeedEntry(
+                entry.findtext(ATOM + "id"),
+                entry.findtext(ATOM + "title"),
+                dt.datetime.fromisoformat(entry.findtext(ATOM + "updated")),
+                tuple(link.get("href") for link in entry.findall(ATOM + "link")),
+                entry.findtext(ATOM + "summary") or "",
+                tuple(c.get("term") for c in entry.findall(ATOM + "category")),
+            )
+        )
     return dt.datetime.fromisoformat(root.findtext(ATOM + "updated")), entries
 
 
@@ -213,20 +134,24 @@ def read_ics(content: bytes) -> dict[str, IcsEvent]:
         uid = str(component["UID"])
         assert uid not in events, f"deadlines.ics: UID {uid} appears twice"
         start, end = component["DTSTART"], component["DTEND"]
-        events[uid] = IcsEvent(uid, str(component.get("SUMMARY", "")), start.dt, end.dt,
-                               start.params.get("TZID"), end.params.get("TZID"))
+        events[uid] = IcsEvent(
+            uid, str(component.get("SUMMARY", "")), start.dt, end.dt, start.params.get("TZID"), end.params.get("TZID")
+        )
     strict = IcsCalendarStream.calendar_from_ics(content.decode("utf-8"))
     strict_events = {event.uid: event for event in strict.events}
     assert set(strict_events) == set(events), (
-        f"deadlines.ics: icalendar reads UIDs {sorted(events)}, ical reads {sorted(strict_events)}")
+        f"deadlines.ics: icalendar reads UIDs {sorted(events)}, ical reads {sorted(strict_events)}"
+    )
     for uid, event in events.items():
         other = strict_events[uid]
         for name, mine, theirs in (("DTSTART", event.start, other.dtstart), ("DTEND", event.end, other.dtend)):
             assert _is_instant(mine) == _is_instant(theirs), (
-                f"deadlines.ics {uid} {name}: icalendar reads {mine!r}, ical reads {theirs!r} (date vs date-time)")
+                f"deadlines.ics {uid} {name}: icalendar reads {mine!r}, ical reads {theirs!r} (date vs date-time)"
+            )
             if _is_instant(mine):
                 assert mine.utcoffset() is not None and theirs.utcoffset() is not None, (
-                    f"deadlines.ics {uid} {name}: floating time ({mine!r} / {theirs!r})")
+                    f"deadlines.ics {uid} {name}: floating time ({mine!r} / {theirs!r})"
+                )
             assert mine == theirs, f"deadlines.ics {uid} {name}: icalendar reads {mine!r}, ical reads {theirs!r}"
         assert other.summary == event.summary, f"deadlines.ics {uid} SUMMARY: {event.summary!r} vs {other.summary!r}"
     return events
@@ -247,8 +172,11 @@ def shown(value: Any) -> str:
     if isinstance(value, (set, frozenset)):
         return "{" + ", ".join(sorted(shown(v) for v in value)) + "}"
     if hasattr(value, "__dataclass_fields__"):
-        return f"{type(value).__name__}(" + ", ".join(f"{k}={shown(getattr(value, k))}"
-                                                       for k in value.__dataclass_fields__) + ")"
+        return (
+            f"{type(value).__name__}("
+            + ", ".join(f"{k}={shown(getattr(value, k))}" for k in value.__dataclass_fields__)
+            + ")"
+        )
     return repr(value)
 
 
@@ -281,7 +209,7 @@ class Findings:
 
 
 def instant_of_label(label: str) -> dt.datetime:
-    """"2025-02-28 17:30" or "2025-02-28 24:00" (Asia/Shanghai) as an instant."""
+    """ "2025-02-28 17:30" or "2025-02-28 24:00" (Asia/Shanghai) as an instant."""
     day_text, time_text = label.split()
     day = dt.date.fromisoformat(day_text)
     if time_text == "24:00":
@@ -295,7 +223,7 @@ def _status_badge(node: Node | None) -> tuple[str, str] | None:
     for span in node.find_all("span", "cl-badge"):
         for cls in span.classes:
             if cls.startswith("cl-status-"):
-                return cls[len("cl-status-"):], span.text()
+                return cls[len("cl-status-") :], span.text()
     return None
 
 
@@ -308,11 +236,15 @@ class NoticeBadge:
 
 
 def _notice_badge(span: Node) -> NoticeBadge:
-    state = next((c[len("cl-notice-"):] for c in span.classes if c.startswith("cl-notice-")), None)
+    state = next((c[len("cl-notice-") :] for c in span.classes if c.startswith("cl-notice-")), None)
     opens = span.attrs.get("data-opens")
     closes = span.attrs.get("data-closes")
-    return NoticeBadge(state, span.text(), dt.datetime.fromisoformat(opens) if opens else None,
-                       dt.datetime.fromisoformat(closes) if closes else None)
+    return NoticeBadge(
+        state,
+        span.text(),
+        dt.datetime.fromisoformat(opens) if opens else None,
+        dt.datetime.fromisoformat(closes) if closes else None,
+    )
 
 
 def _notice_badges(node: Node) -> list[Node]:
@@ -331,10 +263,15 @@ def _record_id(path: str | None, folder: str) -> str | None:
     return match.group(1) if match else None
 
 
-def check_consistent(snapshot: Snapshot, pages: Iterable[Any] | Mapping[str, str],
-                     exports: Iterable[Any] | Mapping[str, bytes], *,
-                     scan: Mapping[str, bytes] | None = None, base_url: str | None = None,
-                     known: Iterable[tuple[str, str]] = ()) -> list[str]:
+def check_consistent(
+    snapshot: Snapshot,
+    pages: Iterable[Any] | Mapping[str, str],
+    exports: Iterable[Any] | Mapping[str, bytes],
+    *,
+    scan: Mapping[str, bytes] | None = None,
+    base_url: str | None = None,
+    known: Iterable[tuple[str, str]] = (),
+) -> list[str]:
     """Rules 1–3 against the parsed outputs of one build as of `snapshot.day`.
 
     `pages`: Page objects (src_uri, content) or a mapping src_uri -> HTML; `exports`: ExportFile
@@ -346,8 +283,10 @@ def check_consistent(snapshot: Snapshot, pages: Iterable[Any] | Mapping[str, str
     page_map = dict(pages) if isinstance(pages, Mapping) else {p.src_uri: p.content for p in pages}
     file_map = dict(exports) if isinstance(exports, Mapping) else {e.path: e.content for e in exports}
     if scan is None:
-        scan = {**{f"page {k}": v.encode("utf-8") for k, v in page_map.items()},
-                **{f"file {k}": v for k, v in file_map.items()}}
+        scan = {
+            **{f"page {k}": v.encode("utf-8") for k, v in page_map.items()},
+            **{f"file {k}": v for k, v in file_map.items()},
+        }
     findings = Findings(snapshot.day, known)
     _Oracle(snapshot, page_map, file_map, dict(scan), base_url, findings).run()
     findings.raise_if_any()
@@ -364,8 +303,15 @@ def findings_of(snapshot: Snapshot, pages: Any, exports: Any, **options: Any) ->
 
 
 class _Oracle:
-    def __init__(self, snapshot: Snapshot, pages: dict[str, str], files: dict[str, bytes], scan: dict[str, bytes],
-                 base_url: str | None, findings: Findings):
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        pages: dict[str, str],
+        files: dict[str, bytes],
+        scan: dict[str, bytes],
+        base_url: str | None,
+        findings: Findings,
+    ):
         self.s, self.pages, self.files, self.scan, self.base, self.f = snapshot, pages, files, scan, base_url, findings
         self.day = snapshot.day
         self.docs: dict[str, Node] = {}
@@ -386,8 +332,9 @@ class _Oracle:
         self.notice_facts = {facts.notice.id: facts for facts in self.s.notices}
         self.published = {nid for nid, n in self.dataset.notices.items() if n.published_on <= self.day}
         self.scheduled = {nid for nid, n in self.dataset.notices.items() if n.published_on > self.day}
-        self.f.equal("published notices", "snapshot", set(self.notice_facts), "records with published_on <= day",
-                     self.published)
+        self.f.equal(
+            "published notices", "snapshot", set(self.notice_facts), "records with published_on <= day", self.published
+        )
         self.ics = read_ics(self.files["calendar/deadlines.ics"])
         self.feed_updated, self.feed = read_feed(self.files["feeds/notices.atom"])
         self.check_pages_present()
@@ -403,10 +350,18 @@ class _Oracle:
 
     # -----------------------------------------------------------------------------------------
     def check_pages_present(self) -> None:
-        cluster_pages = {m.group(1) for uri in self.pages if (m := re.fullmatch(r"clusters/([a-z0-9-]+)\.md", uri))
-                         if m.group(1) != "index"}
-        notice_pages = {m.group(1) for uri in self.pages if (m := re.fullmatch(r"notices/([a-z0-9-]+)\.md", uri))
-                        if m.group(1) != "index"}
+        cluster_pages = {
+            m.group(1)
+            for uri in self.pages
+            if (m := re.fullmatch(r"clusters/([a-z0-9-]+)\.md", uri))
+            if m.group(1) != "index"
+        }
+        notice_pages = {
+            m.group(1)
+            for uri in self.pages
+            if (m := re.fullmatch(r"notices/([a-z0-9-]+)\.md", uri))
+            if m.group(1) != "index"
+        }
         self.f.equal("cluster pages", "pages", cluster_pages, "snapshot clusters", set(self.cluster_facts))
         self.f.equal("notice pages", "pages", notice_pages, "published notices", self.published)
 
@@ -421,8 +376,11 @@ class _Oracle:
                 for folder, known in (("clusters", self.cluster_facts), ("notices", self.published)):
                     rid = _record_id(target, folder)
                     if rid is not None:
-                        self.f.check(rid in known, f"page {src_uri}: link to {target} ({folder} record {rid} is not "
-                                                   f"published as of {self.day})")
+                        self.f.check(
+                            rid in known,
+                            f"page {src_uri}: link to {target} ({folder} record {rid} is not "
+                            f"published as of {self.day})",
+                        )
 
     # -----------------------------------------------------------------------------------------
     def _list_rows(self, src_uri: str) -> dict[str, dict[str, Any]]:
@@ -432,8 +390,9 @@ class _Oracle:
             return rows
         table = doc.find("table", data_cluster_list=True)
         if table is None:
-            self.f.check(not doc.find_all("tr", data_status=True),
-                         f"page {src_uri}: cluster rows outside the cluster table")
+            self.f.check(
+                not doc.find_all("tr", data_status=True), f"page {src_uri}: cluster rows outside the cluster table"
+            )
             return rows
         for tr in table.find_all("tr"):
             if "data-status" not in tr.attrs:
@@ -441,11 +400,18 @@ class _Oracle:
             cells = tr.find_all("td")
             anchor = cells[0].find("a")
             cid = _record_id(_link_target(src_uri, anchor, None), "clusters")
-            self.f.check(cid is not None and cid not in rows, f"page {src_uri}: row without a unique cluster link: "
-                                                               f"{cells[0].text()!r}")
+            self.f.check(
+                cid is not None and cid not in rows,
+                f"page {src_uri}: row without a unique cluster link: {cells[0].text()!r}",
+            )
             badge = _status_badge(cells[5])
-            rows[cid] = {"data-status": tr.attrs["data-status"], "district": tr.attrs.get("data-district"),
-                         "badge": badge, "valid_until": cells[4].text(), "valid_until_value": cells[4].attrs.get("data-value")}
+            rows[cid] = {
+                "data-status": tr.attrs["data-status"],
+                "district": tr.attrs.get("data-district"),
+                "badge": badge,
+                "valid_until": cells[4].text(),
+                "valid_until_value": cells[4].attrs.get("data-value"),
+            }
         return rows
 
     def check_clusters(self) -> None:
@@ -455,10 +421,18 @@ class _Oracle:
         list_rows = self._list_rows("clusters/index.md")
         expected = set(self.cluster_facts)
         listed = {e.cluster for nid in self.published for e in self.dataset.notices[nid].entries if e.cluster}
-        from_records = {cid for cid, record in self.dataset.clusters.items()
-                        if cid in listed or any(self._happened(e) for e in record.events)}
-        f.equal("clusters shown", "snapshot", expected, "records with an event by the day or on a published notice",
-                from_records)
+        from_records = {
+            cid
+            for cid, record in self.dataset.clusters.items()
+            if cid in listed or any(self._happened(e) for e in record.events)
+        }
+        f.equal(
+            "clusters shown",
+            "snapshot",
+            expected,
+            "records with an event by the day or on a published notice",
+            from_records,
+        )
         f.equal("clusters shown", "clusters/index.md", set(list_rows), "snapshot", expected)
         f.equal("clusters shown", "clusters.csv", set(csv_rows), "snapshot", expected)
         f.equal("clusters shown", "clusters.json", set(json_rows), "snapshot", expected)
@@ -477,8 +451,13 @@ class _Oracle:
             rows = self._list_rows(uri)
             own = {cid for cid, facts in self.cluster_facts.items() if facts.cluster.district == district.code}
             f.equal(f"district {district.code} clusters", uri, set(rows), "snapshot", own)
-            f.equal(f"district {district.code} count", "districts/index.md", district_count.get(district.slug),
-                    f"rows on {uri}", len(rows))
+            f.equal(
+                f"district {district.code} count",
+                "districts/index.md",
+                district_count.get(district.slug),
+                f"rows on {uri}",
+                len(rows),
+            )
             for cid, row in rows.items():
                 if cid in list_rows:
                     for key in ("data-status", "badge", "valid_until", "valid_until_value"):
@@ -492,41 +471,87 @@ class _Oracle:
             f.equal(f"cluster {cid} status", f"{facts.page} badge", page_badge, "snapshot", (code, label))
             row = list_rows.get(cid)
             if row:
-                f.equal(f"cluster {cid} status", "clusters/index.md data-status", row["data-status"],
-                        f"{facts.page} badge code", page_badge[0] if page_badge else None)
-                f.equal(f"cluster {cid} status", "clusters/index.md badge", row["badge"], f"{facts.page} badge",
-                        page_badge)
-                f.equal(f"cluster {cid} district", "clusters/index.md data-district", row["district"], "record",
-                        facts.cluster.district)
-                f.equal(f"cluster {cid} valid_until", "clusters/index.md", row["valid_until"],
-                        "clusters.csv", csv_rows.get(cid, {}).get("valid_until") or "未载明")
-                f.equal(f"cluster {cid} valid_until day", "clusters/index.md data-value", row["valid_until_value"],
-                        "snapshot earliest", facts.valid_until.earliest.isoformat() if facts.valid_until else "")
+                f.equal(
+                    f"cluster {cid} status",
+                    "clusters/index.md data-status",
+                    row["data-status"],
+                    f"{facts.page} badge code",
+                    page_badge[0] if page_badge else None,
+                )
+                f.equal(
+                    f"cluster {cid} status", "clusters/index.md badge", row["badge"], f"{facts.page} badge", page_badge
+                )
+                f.equal(
+                    f"cluster {cid} district",
+                    "clusters/index.md data-district",
+                    row["district"],
+                    "record",
+                    facts.cluster.district,
+                )
+                f.equal(
+                    f"cluster {cid} valid_until",
+                    "clusters/index.md",
+                    row["valid_until"],
+                    "clusters.csv",
+                    csv_rows.get(cid, {}).get("valid_until") or "未载明",
+                )
+                f.equal(
+                    f"cluster {cid} valid_until day",
+                    "clusters/index.md data-value",
+                    row["valid_until_value"],
+                    "snapshot earliest",
+                    facts.valid_until.earliest.isoformat() if facts.valid_until else "",
+                )
             for name, rows in (("clusters.csv", csv_rows), ("clusters.json", json_rows)):
                 out = rows.get(cid)
                 if out is None:
                     continue
-                f.equal(f"cluster {cid} status", f"{name} status", out["status"], f"{facts.page} badge code",
-                        page_badge[0] if page_badge else None)
-                f.equal(f"cluster {cid} status_label", f"{name} status_label", out["status_label"],
-                        f"{facts.page} badge label", page_badge[1] if page_badge else None)
+                f.equal(
+                    f"cluster {cid} status",
+                    f"{name} status",
+                    out["status"],
+                    f"{facts.page} badge code",
+                    page_badge[0] if page_badge else None,
+                )
+                f.equal(
+                    f"cluster {cid} status_label",
+                    f"{name} status_label",
+                    out["status_label"],
+                    f"{facts.page} badge label",
+                    page_badge[1] if page_badge else None,
+                )
                 f.equal(f"cluster {cid} valid_until", name, out["valid_until"] or "", "snapshot", valid_until)
                 f.equal(f"cluster {cid} status_as_of", name, out["status_as_of"], "day", self.day.isoformat())
             if cid in csv_rows and cid in json_rows:
                 for key in ("status", "status_label", "valid_until", "highest_level", "district_name"):
-                    f.equal(f"cluster {cid} {key}", "clusters.csv", csv_rows[cid][key] or None,
-                            "clusters.json", json_rows[cid][key])
+                    f.equal(
+                        f"cluster {cid} {key}",
+                        "clusters.csv",
+                        csv_rows[cid][key] or None,
+                        "clusters.json",
+                        json_rows[cid][key],
+                    )
             # Revocation section on the page iff a revocation had happened (as-of events).
             if page is not None:
                 events = list(facts.cluster.events)
                 revoked_at = next((i for i, e in enumerate(events) if e.type == "revoked"), None)
-                f.equal(f"cluster {cid} revocation section", facts.page, page.find("div", "cl-revocation") is not None,
-                        "as-of events include a revocation", revoked_at is not None)
+                f.equal(
+                    f"cluster {cid} revocation section",
+                    facts.page,
+                    page.find("div", "cl-revocation") is not None,
+                    "as-of events include a revocation",
+                    revoked_at is not None,
+                )
                 # A revocation the page publishes (and no recognition after it) is the status.
-                if revoked_at is not None and not any(e.type == "certified" for e in events[revoked_at + 1:]):
-                    f.equal(f"cluster {cid} status", f"{facts.page} badge (the page shows the revocation of "
-                                                     f"{events[revoked_at].date})",
-                            page_badge[0] if page_badge else None, "expected", "revoked", "revocation-not-in-status")
+                if revoked_at is not None and not any(e.type == "certified" for e in events[revoked_at + 1 :]):
+                    f.equal(
+                        f"cluster {cid} status",
+                        f"{facts.page} badge (the page shows the revocation of {events[revoked_at].date})",
+                        page_badge[0] if page_badge else None,
+                        "expected",
+                        "revoked",
+                        "revocation-not-in-status",
+                    )
 
     # -----------------------------------------------------------------------------------------
     def check_notices(self) -> None:
@@ -535,8 +560,11 @@ class _Oracle:
         json_rows = {r["id"]: r for r in json.loads(self.files["data/notices.json"])}
         f.equal("notices listed", "notices.csv", set(csv_rows), "published notices", self.published)
         f.equal("notices listed", "notices.json", set(json_rows), "published notices", self.published)
-        feed_notices = {e.id[len(TAG_PREFIX + "notice/"):]: e for e in self.feed
-                        if re.fullmatch(re.escape(TAG_PREFIX) + r"notice/[a-z0-9-]+", e.id)}
+        feed_notices = {
+            e.id[len(TAG_PREFIX + "notice/") :]: e
+            for e in self.feed
+            if re.fullmatch(re.escape(TAG_PREFIX) + r"notice/[a-z0-9-]+", e.id)
+        }
         f.equal("notices in the feed", "notices.atom", set(feed_notices), "published notices", self.published)
         index_items = self._notice_items("notices/index.md")
         f.equal("notices listed", "notices/index.md", set(index_items), "published notices", self.published)
@@ -550,14 +578,21 @@ class _Oracle:
                 nid = _record_id(_link_target(facts.page, _content_link(li), None), "notices")
                 listed.add(nid)
                 cluster_badges.setdefault(nid, []).append((facts.page, _notice_badge(_notice_badges(li)[0])))
-            f.equal(f"cluster {cid} related notices", facts.page, listed, "snapshot",
-                    {n.notice.id for n in facts.notices})
+            f.equal(
+                f"cluster {cid} related notices", facts.page, listed, "snapshot", {n.notice.id for n in facts.notices}
+            )
             # 公示中 rests on a published notice that is open on the day.
             if _status_badge(page.find("p", "cl-badges") if page else None) == ("in_publicity", "公示中"):
-                states = [badge.state for nid, pairs in cluster_badges.items() if nid in listed
-                          for where, badge in pairs if where == facts.page]
-                f.check("open" in states, f"cluster {cid}: {facts.page} says 公示中 but its related notices are "
-                                          f"{states}")
+                states = [
+                    badge.state
+                    for nid, pairs in cluster_badges.items()
+                    if nid in listed
+                    for where, badge in pairs
+                    if where == facts.page
+                ]
+                f.check(
+                    "open" in states, f"cluster {cid}: {facts.page} says 公示中 but its related notices are {states}"
+                )
         for nid in self.published:
             facts = self.notice_facts.get(nid)
             if facts is None:
@@ -572,54 +607,87 @@ class _Oracle:
                 continue
             badge = _notice_badge(badges[0])
             window = facts.window
-            f.equal(f"notice {nid} state", f"{facts.page} badge", (badge.state, badge.label), "snapshot",
-                    (facts.state, NOTICE_STATE_LABELS[facts.state]))
+            f.equal(
+                f"notice {nid} state",
+                f"{facts.page} badge",
+                (badge.state, badge.label),
+                "snapshot",
+                (facts.state, NOTICE_STATE_LABELS[facts.state]),
+            )
             # The window as the page states it.
             window_dd = self._dd_after(page, "公示期")
             match = re.search(rf"({DATE_RE}) 至 ({DATE_RE})", window_dd.text() if window_dd else "")
-            page_days = (dt.date.fromisoformat(match.group(1)), dt.date.fromisoformat(match.group(2))) if match else None
+            page_days = (
+                (dt.date.fromisoformat(match.group(1)), dt.date.fromisoformat(match.group(2))) if match else None
+            )
             close_dd = self._dd_after(page, "截止时间")
             close_match = re.match(rf"({DATE_RE} \d{{2}}:\d{{2}})", close_dd.text() if close_dd else "")
             page_close = instant_of_label(close_match.group(1)) if close_match else None
             csv_row, json_row = csv_rows.get(nid), json_rows.get(nid)
             ics = self.ics.get(f"notice-close-{nid}{UID_SUFFIX}")
             feed_entry = feed_notices.get(nid)
-            feed_match = re.search(rf"公示期 ({DATE_RE}) 至 ({DATE_RE})（(\d+) 个工作日），异议受理截至 ({DATE_RE} \d{{2}}:\d{{2}})",
-                                   feed_entry.summary if feed_entry else "")
+            feed_match = re.search(
+                rf"公示期 ({DATE_RE}) 至 ({DATE_RE})（(\d+) 个工作日），异议受理截至 ({DATE_RE} \d{{2}}:\d{{2}})",
+                feed_entry.summary if feed_entry else "",
+            )
             if window is None:
-                f.check(badge.opens is None and badge.closes is None,
-                        f"notice {nid}: window unknown but {facts.page} badge has data-opens/closes")
+                f.check(
+                    badge.opens is None and badge.closes is None,
+                    f"notice {nid}: window unknown but {facts.page} badge has data-opens/closes",
+                )
                 f.check(ics is None, f"notice {nid}: window unknown but deadlines.ics has {ics}")
                 for name, row in (("notices.csv", csv_row), ("notices.json", json_row)):
                     if row:
-                        f.check(not row["closes_at"], f"notice {nid}: window unknown but {name} closes_at = "
-                                                      f"{row['closes_at']!r}")
+                        f.check(
+                            not row["closes_at"],
+                            f"notice {nid}: window unknown but {name} closes_at = {row['closes_at']!r}",
+                        )
                 continue
-            f.check(badge.opens is not None and badge.closes is not None,
-                    f"notice {nid}: {facts.page} badge lacks data-opens/data-closes")
+            f.check(
+                badge.opens is not None and badge.closes is not None,
+                f"notice {nid}: {facts.page} badge lacks data-opens/data-closes",
+            )
             if badge.closes is None or badge.opens is None:
                 continue
             # Pages against the snapshot and against each other.
             f.equal(f"notice {nid} closes", f"{facts.page} data-closes", badge.closes, "snapshot", window.closes_at)
             f.equal(f"notice {nid} opens", f"{facts.page} data-opens", badge.opens, "snapshot", window.opens_at)
-            f.equal(f"notice {nid} window", f"{facts.page} 公示期", page_days, "snapshot",
-                    (window.first_day, window.last_day))
-            f.equal(f"notice {nid} closes", f"{facts.page} 截止时间", page_close, f"{facts.page} data-closes",
-                    badge.closes)
+            f.equal(
+                f"notice {nid} window",
+                f"{facts.page} 公示期",
+                page_days,
+                "snapshot",
+                (window.first_day, window.last_day),
+            )
+            f.equal(
+                f"notice {nid} closes", f"{facts.page} 截止时间", page_close, f"{facts.page} data-closes", badge.closes
+            )
             if page_days is None:
                 continue
             first_day, last_day = page_days
-            self._check_instants(nid, facts.page, badge, first_day, last_day, close_match.group(1) if close_match else "")
+            self._check_instants(
+                nid, facts.page, badge, first_day, last_day, close_match.group(1) if close_match else ""
+            )
             # The day-level state follows from the window the outputs state.
             expected_state = "upcoming" if self.day < first_day else "open" if self.day <= last_day else "closed"
-            f.equal(f"notice {nid} state", f"{facts.page} badge", badge.state, f"day {self.day} vs window "
-                                                                                  f"{first_day}..{last_day}", expected_state)
+            f.equal(
+                f"notice {nid} state",
+                f"{facts.page} badge",
+                badge.state,
+                f"day {self.day} vs window {first_day}..{last_day}",
+                expected_state,
+            )
             # The notices index and the home page.
             item = index_items.get(nid)
             if item:
                 f.equal(f"notice {nid} badge", "notices/index.md", item["badge"], facts.page, badge)
-                f.equal(f"notice {nid} section", "notices/index.md section", item["section"], f"{facts.page} state",
-                        badge.state)
+                f.equal(
+                    f"notice {nid} section",
+                    "notices/index.md section",
+                    item["section"],
+                    f"{facts.page} state",
+                    badge.state,
+                )
                 f.equal(f"notice {nid} window", "notices/index.md", item["days"], facts.page, page_days)
             if badge.state in ("open", "upcoming"):
                 home = home_items.get(nid)
@@ -636,68 +704,128 @@ class _Oracle:
                     continue
                 f.equal(f"notice {nid} first_day", name, row["first_day"], facts.page, first_day.isoformat())
                 f.equal(f"notice {nid} last_day", name, row["last_day"], facts.page, last_day.isoformat())
-                f.equal(f"notice {nid} closes_at", name,
-                        dt.datetime.fromisoformat(row["closes_at"]) if row["closes_at"] else None,
-                        f"{facts.page} data-closes", badge.closes)
+                f.equal(
+                    f"notice {nid} closes_at",
+                    name,
+                    dt.datetime.fromisoformat(row["closes_at"]) if row["closes_at"] else None,
+                    f"{facts.page} data-closes",
+                    badge.closes,
+                )
                 f.equal(f"notice {nid} state", name, row["state"], f"{facts.page} badge", badge.state)
             # Feed.
             if feed_entry is not None:
-                f.equal(f"notice {nid} feed updated", "notices.atom", feed_entry.updated, "published_on 00:00",
-                        start_of_day(record.published_on))
-                if f.check(feed_match is not None, f"notice {nid}: feed summary states no window: "
-                                                   f"{feed_entry.summary!r}"):
-                    f.equal(f"notice {nid} window", "notices.atom", (feed_match.group(1), feed_match.group(2)),
-                            facts.page, (first_day.isoformat(), last_day.isoformat()))
-                    f.equal(f"notice {nid} closes", "notices.atom", instant_of_label(feed_match.group(4)),
-                            f"{facts.page} data-closes", badge.closes)
+                f.equal(
+                    f"notice {nid} feed updated",
+                    "notices.atom",
+                    feed_entry.updated,
+                    "published_on 00:00",
+                    start_of_day(record.published_on),
+                )
+                if f.check(
+                    feed_match is not None, f"notice {nid}: feed summary states no window: {feed_entry.summary!r}"
+                ):
+                    f.equal(
+                        f"notice {nid} window",
+                        "notices.atom",
+                        (feed_match.group(1), feed_match.group(2)),
+                        facts.page,
+                        (first_day.isoformat(), last_day.isoformat()),
+                    )
+                    f.equal(
+                        f"notice {nid} closes",
+                        "notices.atom",
+                        instant_of_label(feed_match.group(4)),
+                        f"{facts.page} data-closes",
+                        badge.closes,
+                    )
             # The notice's own data package states the same window.
             package = self.files.get(f"data/notices/{nid}/datapackage.json")
             if f.check(package is not None, f"notice {nid}: no data/notices/{nid}/datapackage.json"):
                 description = json.loads(package)["description"]
-                match = re.search(rf"公示期 ({DATE_RE}) 至 ({DATE_RE})（\d+ 个工作日），异议受理截至 ({DATE_RE} \d{{2}}:\d{{2}})",
-                                  description)
+                match = re.search(
+                    rf"公示期 ({DATE_RE}) 至 ({DATE_RE})（\d+ 个工作日），异议受理截至 ({DATE_RE} \d{{2}}:\d{{2}})",
+                    description,
+                )
                 if f.check(match is not None, f"notice {nid}: datapackage.json states no window: {description!r}"):
-                    f.equal(f"notice {nid} window", f"data/notices/{nid}/datapackage.json",
-                            (match.group(1), match.group(2), instant_of_label(match.group(3))), facts.page,
-                            (first_day.isoformat(), last_day.isoformat(), badge.closes))
+                    f.equal(
+                        f"notice {nid} window",
+                        f"data/notices/{nid}/datapackage.json",
+                        (match.group(1), match.group(2), instant_of_label(match.group(3))),
+                        facts.page,
+                        (first_day.isoformat(), last_day.isoformat(), badge.closes),
+                    )
             # Working days left (home) = the page's working days from the day on.
             listed_days = self._dd_after(page, "公示期内的工作日")
             home = home_items.get(nid)
             if listed_days is not None and home is not None and badge.state == "open":
-                days = [self._in_window(md, first_day, last_day) for md in re.findall(r"\d{2}-\d{2}", listed_days.text())]
+                days = [
+                    self._in_window(md, first_day, last_day) for md in re.findall(r"\d{2}-\d{2}", listed_days.text())
+                ]
                 left = sum(1 for d in days if d >= self.day)
-                f.equal(f"notice {nid} working days left", "index.md", home["left"], f"{facts.page} working days >= day",
-                        left)
+                f.equal(
+                    f"notice {nid} working days left",
+                    "index.md",
+                    home["left"],
+                    f"{facts.page} working days >= day",
+                    left,
+                )
             # Calendar: the objection deadline on its last day, ending at the closing instant.
             if f.check(ics is not None, f"notice {nid}: no notice-close event in deadlines.ics"):
                 f.equal(f"notice {nid} DTEND", "deadlines.ics", ics.end, f"{facts.page} data-closes", badge.closes)
-                f.equal(f"notice {nid} DTSTART", "deadlines.ics", ics.start, "last day 00:00 Asia/Shanghai",
-                        start_of_day(last_day))
-                f.equal(f"notice {nid} DTSTART day", "deadlines.ics",
-                        ics.start.astimezone(SHANGHAI).date() if _is_instant(ics.start) else None, "last day", last_day)
-                f.equal(f"notice {nid} TZID", "deadlines.ics", (ics.start_tzid, ics.end_tzid), "expected",
-                        ("Asia/Shanghai", "Asia/Shanghai"))
+                f.equal(
+                    f"notice {nid} DTSTART",
+                    "deadlines.ics",
+                    ics.start,
+                    "last day 00:00 Asia/Shanghai",
+                    start_of_day(last_day),
+                )
+                f.equal(
+                    f"notice {nid} DTSTART day",
+                    "deadlines.ics",
+                    ics.start.astimezone(SHANGHAI).date() if _is_instant(ics.start) else None,
+                    "last day",
+                    last_day,
+                )
+                f.equal(
+                    f"notice {nid} TZID",
+                    "deadlines.ics",
+                    (ics.start_tzid, ics.end_tzid),
+                    "expected",
+                    ("Asia/Shanghai", "Asia/Shanghai"),
+                )
 
-    def _check_instants(self, nid: str, where: str, badge: NoticeBadge, first_day: dt.date, last_day: dt.date,
-                        close_label: str) -> None:
+    def _check_instants(
+        self, nid: str, where: str, badge: NoticeBadge, first_day: dt.date, last_day: dt.date, close_label: str
+    ) -> None:
         """The closing instant against the edges of the last day (compared as instants)."""
         f = self.f
         closes = badge.closes
         f.equal(f"notice {nid} opens", f"{where} data-opens", badge.opens, "first day 00:00", start_of_day(first_day))
         f.check(closes.utcoffset() == dt.timedelta(hours=8), f"notice {nid}: data-closes {closes} is not +08:00")
         last_start, next_start = start_of_day(last_day), start_of_day(last_day + dt.timedelta(days=1))
-        f.check(last_start < closes <= next_start,
-                f"notice {nid}: data-closes {closes.isoformat()} not within the last day {last_day}")
+        f.check(
+            last_start < closes <= next_start,
+            f"notice {nid}: data-closes {closes.isoformat()} not within the last day {last_day}",
+        )
         before_midnight = dt.datetime.combine(last_day, dt.time(23, 59), tzinfo=SHANGHAI)
         at_24 = close_label.endswith("24:00")
-        f.equal(f"notice {nid}: 23:59 of the last day is before the close", "data-closes",
-                before_midnight < closes, f"closing label {close_label!r}", at_24)
-        f.check(not next_start < closes, f"notice {nid}: 00:00 after the last day ({next_start}) is still before "
-                                          f"the close {closes.isoformat()}")
+        f.equal(
+            f"notice {nid}: 23:59 of the last day is before the close",
+            "data-closes",
+            before_midnight < closes,
+            f"closing label {close_label!r}",
+            at_24,
+        )
+        f.check(
+            not next_start < closes,
+            f"notice {nid}: 00:00 after the last day ({next_start}) is still before the close {closes.isoformat()}",
+        )
         # The same instants in another zone are the same instants.
-        utc = closes.astimezone(dt.timezone.utc)
-        f.check(utc == closes and (utc >= next_start) == (closes >= next_start),
-                f"notice {nid}: closing instant changes with the zone")
+        utc = closes.astimezone(dt.UTC)
+        f.check(
+            utc == closes and (utc >= next_start) == (closes >= next_start),
+            f"notice {nid}: closing instant changes with the zone",
+        )
 
     @staticmethod
     def _in_window(month_day: str, first_day: dt.date, last_day: dt.date) -> dt.date:
@@ -727,14 +855,20 @@ class _Oracle:
                 if not badges:
                     continue
                 nid = _record_id(_link_target(src_uri, _content_link(li), None), "notices")
-                self.f.check(nid is not None and nid not in items, f"page {src_uri}: notice item without a unique "
-                                                                   f"notice link: {li.text()!r}")
+                self.f.check(
+                    nid is not None and nid not in items,
+                    f"page {src_uri}: notice item without a unique notice link: {li.text()!r}",
+                )
                 match = re.search(rf"公示期 ({DATE_RE}) 至 ({DATE_RE})", li.text())
                 left = re.search(r"还剩 (\d+) 个工作日", li.text())
-                items[nid] = {"badge": _notice_badge(badges[0]), "section": li.section,
-                              "left": int(left.group(1)) if left else None,
-                              "days": (dt.date.fromisoformat(match.group(1)), dt.date.fromisoformat(match.group(2)))
-                              if match else None}
+                items[nid] = {
+                    "badge": _notice_badge(badges[0]),
+                    "section": li.section,
+                    "left": int(left.group(1)) if left else None,
+                    "days": (dt.date.fromisoformat(match.group(1)), dt.date.fromisoformat(match.group(2)))
+                    if match
+                    else None,
+                }
         return items
 
     # -----------------------------------------------------------------------------------------
@@ -742,8 +876,11 @@ class _Oracle:
         """A notice's outcome appears from its final date (or, without one, once it closed)."""
         f = self.f
         csv_rows = {r["id"]: r for r in read_csv(self.files["data/notices.csv"])}
-        finals = {e.id[len(TAG_PREFIX + "notice/"):-len("/final")] for e in self.feed
-                  if e.id.startswith(TAG_PREFIX + "notice/") and e.id.endswith("/final")}
+        finals = {
+            e.id[len(TAG_PREFIX + "notice/") : -len("/final")]
+            for e in self.feed
+            if e.id.startswith(TAG_PREFIX + "notice/") and e.id.endswith("/final")
+        }
         expected_finals = set()
         for nid, record in self.dataset.notices.items():
             outcome = record.outcome
@@ -759,28 +896,45 @@ class _Oracle:
             tokens = [t for t in (outcome.final_doc_no, outcome.final_url) if t]
             if not visible:
                 for token in tokens:
-                    for name, hit in self._scan_hits(token):
-                        f.check(False, f"notice {nid}: outcome {token!r} (final_date {outcome.final_date}) appears "
-                                       f"in {name} as of {self.day}", "outcome-early")
+                    for name, _hit in self._scan_hits(token):
+                        f.check(
+                            False,
+                            f"notice {nid}: outcome {token!r} (final_date {outcome.final_date}) appears "
+                            f"in {name} as of {self.day}",
+                            "outcome-early",
+                        )
                 if nid in self.published and outcome.final_date is not None:
-                    f.check(f"data/notices/{nid}/final-diff.json" not in self.files,
-                            f"notice {nid}: data/notices/{nid}/final-diff.json published as of {self.day}, before the "
-                            f"final list ({outcome.final_date})", "final-diff-early")
+                    f.check(
+                        f"data/notices/{nid}/final-diff.json" not in self.files,
+                        f"notice {nid}: data/notices/{nid}/final-diff.json published as of {self.day}, before the "
+                        f"final list ({outcome.final_date})",
+                        "final-diff-early",
+                    )
                 continue
             # Visible: the notice page and the open data state it.
             page = self.doc(f"notices/{nid}.md")
             outcome_div = page.find("div", "cl-outcome") if page else None
             if outcome.final_doc_no:
-                f.check(outcome_div is not None and outcome.final_doc_no in outcome_div.text(),
-                        f"notice {nid}: outcome {outcome.final_doc_no!r} published as of {self.day} but missing from "
-                        f"notices/{nid}.md ({outcome_div.text() if outcome_div else None!r})")
-                f.equal(f"notice {nid} outcome_final_doc_no", "notices.csv",
-                        csv_rows.get(nid, {}).get("outcome_final_doc_no"), "record", outcome.final_doc_no)
+                f.check(
+                    outcome_div is not None and outcome.final_doc_no in outcome_div.text(),
+                    f"notice {nid}: outcome {outcome.final_doc_no!r} published as of {self.day} but missing from "
+                    f"notices/{nid}.md ({outcome_div.text() if outcome_div else None!r})",
+                )
+                f.equal(
+                    f"notice {nid} outcome_final_doc_no",
+                    "notices.csv",
+                    csv_rows.get(nid, {}).get("outcome_final_doc_no"),
+                    "record",
+                    outcome.final_doc_no,
+                )
         f.equal("final-list feed entries", "notices.atom", finals, "notices whose final_date <= day", expected_finals)
 
     def _scan_hits(self, token: str) -> list[tuple[str, bytes]]:
-        forms = {token.encode("utf-8"), json.dumps(token)[1:-1].encode("utf-8"),
-                 json.dumps(token, ensure_ascii=False)[1:-1].encode("utf-8")}
+        forms = {
+            token.encode("utf-8"),
+            json.dumps(token)[1:-1].encode("utf-8"),
+            json.dumps(token, ensure_ascii=False)[1:-1].encode("utf-8"),
+        }
         forms |= {f.replace(b"/", b"\\/") for f in forms}
         return [(name, form) for name, content in self.scan.items() for form in forms if form in content]
 
@@ -797,47 +951,71 @@ class _Oracle:
         """No event dated after the day in events.csv, the feed, the home page's recent changes or a
         cluster's history; and every event that had happened is there."""
         f = self.f
-        happened = {cid: [e for e in record.events if self._happened(e)]
-                    for cid, record in self.dataset.clusters.items() if cid in self.cluster_facts}
+        happened = {
+            cid: [e for e in record.events if self._happened(e)]
+            for cid, record in self.dataset.clusters.items()
+            if cid in self.cluster_facts
+        }
         rows = read_csv(self.files["data/events.csv"])
         per_cluster: dict[str, int] = {}
         for row in rows:
             per_cluster[row["cluster_id"]] = per_cluster.get(row["cluster_id"], 0) + 1
-            f.check(row["cluster_id"] in self.cluster_facts,
-                    f"events.csv: row for cluster {row['cluster_id']} which is not shown as of {self.day}")
+            f.check(
+                row["cluster_id"] in self.cluster_facts,
+                f"events.csv: row for cluster {row['cluster_id']} which is not shown as of {self.day}",
+            )
             if row["date"]:
-                f.check(PartialDate.parse(row["date"]).earliest <= self.day,
-                        f"events.csv: cluster {row['cluster_id']} event {row['type']} dated {row['date']} is after "
-                        f"{self.day}")
+                f.check(
+                    PartialDate.parse(row["date"]).earliest <= self.day,
+                    f"events.csv: cluster {row['cluster_id']} event {row['type']} dated {row['date']} is after "
+                    f"{self.day}",
+                )
             if row.get("notice"):
-                f.check(row["notice"] in self.published,
-                        f"events.csv: cluster {row['cluster_id']} event {row['type']} dated {row['date']} names notice "
-                        f"{row['notice']}, not published as of {self.day} (published_on "
-                        f"{self.dataset.notices[row['notice']].published_on})", "scheduled-notice-named")
+                f.check(
+                    row["notice"] in self.published,
+                    f"events.csv: cluster {row['cluster_id']} event {row['type']} dated {row['date']} names notice "
+                    f"{row['notice']}, not published as of {self.day} (published_on "
+                    f"{self.dataset.notices[row['notice']].published_on})",
+                    "scheduled-notice-named",
+                )
         for cid, events in happened.items():
-            f.equal(f"cluster {cid} events", "events.csv rows", per_cluster.get(cid, 0), "record events dated <= day",
-                    len(events))
+            f.equal(
+                f"cluster {cid} events",
+                "events.csv rows",
+                per_cluster.get(cid, 0),
+                "record events dated <= day",
+                len(events),
+            )
         # The feed.
         end_of_day = start_of_day(self.day + dt.timedelta(days=1))
         f.check(self.feed_updated < end_of_day, f"notices.atom: feed updated {self.feed_updated} is after {self.day}")
         cluster_entries: dict[str, int] = {}
         for entry in self.feed:
-            f.check(entry.updated < end_of_day, f"notices.atom: entry {entry.id} updated {entry.updated} is after "
-                                                f"{self.day}")
+            f.check(
+                entry.updated < end_of_day,
+                f"notices.atom: entry {entry.id} updated {entry.updated} is after {self.day}",
+            )
             match = re.fullmatch(re.escape(TAG_PREFIX) + r"cluster/([a-z0-9-]+)/.*", entry.id)
             if match:
                 cluster_entries[match.group(1)] = cluster_entries.get(match.group(1), 0) + 1
         for cid, events in happened.items():
-            f.equal(f"cluster {cid} feed entries", "notices.atom", cluster_entries.get(cid, 0),
-                    "dated record events <= day", sum(1 for e in events if e.date is not None))
+            f.equal(
+                f"cluster {cid} feed entries",
+                "notices.atom",
+                cluster_entries.get(cid, 0),
+                "dated record events <= day",
+                sum(1 for e in events if e.date is not None),
+            )
         # Home: recent changes.
         home = self.doc("index.md")
         recent = home.find("div", "cl-recent") if home else None
         for li in recent.find_all("li") if recent else []:
             match = re.match(rf"({PARTIAL_RE})：", li.text())
             if f.check(match is not None, f"index.md recent change without a date: {li.text()!r}"):
-                f.check(PartialDate.parse(match.group(1)).earliest <= self.day,
-                        f"index.md recent change dated {match.group(1)} is after {self.day}: {li.text()!r}")
+                f.check(
+                    PartialDate.parse(match.group(1)).earliest <= self.day,
+                    f"index.md recent change dated {match.group(1)} is after {self.day}: {li.text()!r}",
+                )
         # Cluster pages: history and sources.
         for cid, facts in self.cluster_facts.items():
             page = self.doc(facts.page)
@@ -845,18 +1023,28 @@ class _Oracle:
             cited = {a.attrs.get("href") for a in sources.find_all("a")} if sources else set()
             for source in self.dataset.clusters[cid].sources:
                 if source.published_on is not None and source.published_on.earliest > self.day:
-                    f.check(source.url not in cited, f"cluster {cid}: {facts.page} cites {source.url}, published "
-                                                     f"{source.published_on}, after {self.day}")
+                    f.check(
+                        source.url not in cited,
+                        f"cluster {cid}: {facts.page} cites {source.url}, published "
+                        f"{source.published_on}, after {self.day}",
+                    )
             history = page.find("div", "cl-history") if page else None
             items = history.find_all("li") if history else []
-            f.equal(f"cluster {cid} history", facts.page, len(items), "record events dated <= day",
-                    len(happened.get(cid, [])))
+            f.equal(
+                f"cluster {cid} history",
+                facts.page,
+                len(items),
+                "record events dated <= day",
+                len(happened.get(cid, [])),
+            )
             for li in items:
                 strong = li.find("strong")
                 text = strong.text() if strong else ""
                 if re.fullmatch(PARTIAL_RE, text):
-                    f.check(PartialDate.parse(text).earliest <= self.day,
-                            f"cluster {cid}: {facts.page} history shows an event dated {text}, after {self.day}")
+                    f.check(
+                        PartialDate.parse(text).earliest <= self.day,
+                        f"cluster {cid}: {facts.page} history shows an event dated {text}, after {self.day}",
+                    )
 
     # -----------------------------------------------------------------------------------------
     def check_municipal_count(self) -> None:
@@ -870,23 +1058,37 @@ class _Oracle:
         list_rows = self._list_rows("clusters/index.md")
         counted = sum(1 for row in list_rows.values() if row["data-status"] in ("valid", "expiring"))
         if self.day < GUIDELINE_START:
-            f.check(strong is None and bar is None,
-                    f"index.md: before the guideline's start ({GUIDELINE_START}) the home page counts municipal "
-                    f"clusters: {progress.text() if progress else None!r}")
-            f.check(progress is not None and "尚未施行" in progress.text(),
-                    f"index.md: before {GUIDELINE_START} the home page does not say the guideline is not yet in force")
+            f.check(
+                strong is None and bar is None,
+                f"index.md: before the guideline's start ({GUIDELINE_START}) the home page counts municipal "
+                f"clusters: {progress.text() if progress else None!r}",
+            )
+            f.check(
+                progress is not None and "尚未施行" in progress.text(),
+                f"index.md: before {GUIDELINE_START} the home page does not say the guideline is not yet in force",
+            )
             f.equal("municipal count", "snapshot.municipal", len(self.s.municipal), "before the guideline", 0)
         else:
             number = int(strong.text()) if strong and strong.text().isdigit() else None
             f.equal("municipal count", "index.md", number, "valid/expiring rows on clusters/index.md", counted)
             f.equal("municipal count", "index.md", number, "snapshot", len(self.s.municipal))
             if bar is not None:
-                f.equal("municipal progress", "index.md <progress value>", bar.attrs.get("value"), "min(count, target)",
-                        str(min(counted, self.s.rules.target.value)))
+                f.equal(
+                    "municipal progress",
+                    "index.md <progress value>",
+                    bar.attrs.get("value"),
+                    "min(count, target)",
+                    str(min(counted, self.s.rules.target.value)),
+                )
         unknown = sum(1 for row in list_rows.values() if row["data-status"] == "unknown")
         match = re.search(r"另有 (\d+) 个集群", progress.text() if progress else "")
-        f.equal("unknown-status count", "index.md", int(match.group(1)) if match else 0,
-                "unknown rows on clusters/index.md", unknown)
+        f.equal(
+            "unknown-status count",
+            "index.md",
+            int(match.group(1)) if match else 0,
+            "unknown rows on clusters/index.md",
+            unknown,
+        )
 
     # -----------------------------------------------------------------------------------------
     def check_deadlines(self) -> None:
@@ -894,10 +1096,11 @@ class _Oracle:
         home = self.doc("index.md")
         if home is None:
             return
-        containers = [d for d in home.find_all("div", "cl-deadlines")]
-        f.check(len(containers) == 1 and containers[0].section == "deadlines",
-                f"index.md: deadlines list not found in section 'deadlines' "
-                f"({[c.section for c in containers]})")
+        containers = list(home.find_all("div", "cl-deadlines"))
+        f.check(
+            len(containers) == 1 and containers[0].section == "deadlines",
+            f"index.md: deadlines list not found in section 'deadlines' ({[c.section for c in containers]})",
+        )
         items = []
         for li in containers[0].find_all("li") if containers else []:
             anchor = _content_link(li)
@@ -914,32 +1117,55 @@ class _Oracle:
             by_summary.setdefault(event.summary, []).append(event)
         for day, time_label, name, what in items:
             candidates = by_summary.get(f"{what}：{name}", [])
-            if not f.check(candidates, f"index.md deadline {day} {time_label or ''} {what}：{name} has no event in "
-                                       f"deadlines.ics"):
+            if not f.check(
+                candidates, f"index.md deadline {day} {time_label or ''} {what}：{name} has no event in deadlines.ics"
+            ):
                 continue
             ok = False
             for event in candidates:
                 if time_label is None:
-                    ok |= (not _is_instant(event.start) and event.start == day
-                           and event.end == day + dt.timedelta(days=1))
+                    ok |= (
+                        not _is_instant(event.start) and event.start == day and event.end == day + dt.timedelta(days=1)
+                    )
                 else:
-                    ok |= (_is_instant(event.start) and event.start.astimezone(SHANGHAI).date() == day
-                           and event.end == instant_of_label(f"{day.isoformat()} {time_label}"))
-            f.check(ok, f"index.md deadline {day} {time_label or '(all day)'} {what}：{name}: deadlines.ics has "
-                        f"{[(e.start, e.end) for e in candidates]}")
-        f.equal("deadline events", "deadlines.ics UIDs", set(self.ics), "snapshot deadlines",
-                {f"{d.key}{UID_SUFFIX}" for d in self.s.deadlines})
+                    ok |= (
+                        _is_instant(event.start)
+                        and event.start.astimezone(SHANGHAI).date() == day
+                        and event.end == instant_of_label(f"{day.isoformat()} {time_label}")
+                    )
+            f.check(
+                ok,
+                f"index.md deadline {day} {time_label or '(all day)'} {what}：{name}: deadlines.ics has "
+                f"{[(e.start, e.end) for e in candidates]}",
+            )
+        f.equal(
+            "deadline events",
+            "deadlines.ics UIDs",
+            set(self.ics),
+            "snapshot deadlines",
+            {f"{d.key}{UID_SUFFIX}" for d in self.s.deadlines},
+        )
         for deadline in self.s.deadlines:
             event = self.ics.get(f"{deadline.key}{UID_SUFFIX}")
             if event is None:
                 continue
             if deadline.timed:
-                f.equal(f"deadline {deadline.key} DTEND", "deadlines.ics", event.end, "snapshot closes_at",
-                        deadline.closes_at)
+                f.equal(
+                    f"deadline {deadline.key} DTEND",
+                    "deadlines.ics",
+                    event.end,
+                    "snapshot closes_at",
+                    deadline.closes_at,
+                )
             else:
                 f.equal(f"deadline {deadline.key} DTSTART", "deadlines.ics", event.start, "snapshot day", deadline.day)
-                f.equal(f"deadline {deadline.key} end", "deadlines.ics DTEND 00:00", start_of_day(event.end),
-                        "snapshot closes_at", deadline.closes_at)
+                f.equal(
+                    f"deadline {deadline.key} end",
+                    "deadlines.ics DTEND 00:00",
+                    start_of_day(event.end),
+                    "snapshot closes_at",
+                    deadline.closes_at,
+                )
 
     # -----------------------------------------------------------------------------------------
     def check_obligations(self) -> None:
@@ -956,19 +1182,32 @@ class _Oracle:
                     continue
                 year, due = cells[0].text(), dt.date.fromisoformat(cells[1].text())
                 event = self.ics.get(f"annual-report-{cid}-{year}{UID_SUFFIX}")
-                if f.check(event is not None, f"cluster {cid}: {facts.page} lists the {year} annual report due {due} "
-                                              f"but deadlines.ics has no event for it"):
+                if f.check(
+                    event is not None,
+                    f"cluster {cid}: {facts.page} lists the {year} annual report due {due} "
+                    f"but deadlines.ics has no event for it",
+                ):
                     f.equal(f"cluster {cid} {year} report due", "deadlines.ics DTSTART", event.start, facts.page, due)
-                    submitted = "cl-report-submitted" in (cells[2].find("span").classes if cells[2].find("span") else [])
-                    f.equal(f"cluster {cid} {year} report done", "deadlines.ics summary says 已报送",
-                            "（已报送）" in event.summary, f"{facts.page} badge", submitted)
+                    submitted = "cl-report-submitted" in (
+                        cells[2].find("span").classes if cells[2].find("span") else []
+                    )
+                    f.equal(
+                        f"cluster {cid} {year} report done",
+                        "deadlines.ics summary says 已报送",
+                        "（已报送）" in event.summary,
+                        f"{facts.page} badge",
+                        submitted,
+                    )
             row = list_rows.get(cid)
             if row and re.fullmatch(DATE_RE, row["valid_until"]) and row["data-status"] in ("valid", "expiring"):
                 end = dt.date.fromisoformat(row["valid_until"])
                 events = [e for uid, e in self.ics.items() if uid.startswith(f"validity-end-{cid}-")]
-                f.check(any(e.start == end for e in events),
-                        f"cluster {cid}: clusters/index.md says {row['data-status']} until {end} but deadlines.ics has "
-                        f"no validity end on that day ({[shown(e.start) for e in events]})", "validity-end-missing")
+                f.check(
+                    any(e.start == end for e in events),
+                    f"cluster {cid}: clusters/index.md says {row['data-status']} until {end} but deadlines.ics has "
+                    f"no validity end on that day ({[shown(e.start) for e in events]})",
+                    "validity-end-missing",
+                )
 
     # -----------------------------------------------------------------------------------------
     def check_nothing_scheduled(self) -> None:
@@ -976,16 +1215,26 @@ class _Oracle:
         f = self.f
         for nid in sorted(self.scheduled):
             record = self.dataset.notices[nid]
-            f.check(f"notices/{nid}.md" not in self.pages, f"notice {nid} (published {record.published_on}): has a page")
-            f.check(f"notice-close-{nid}{UID_SUFFIX}" not in self.ics,
-                    f"notice {nid} (published {record.published_on}): has an event in deadlines.ics")
-            f.check(not any(path.startswith(f"data/notices/{nid}/") for path in self.files),
-                    f"notice {nid} (published {record.published_on}): has files under data/notices/{nid}/")
+            f.check(
+                f"notices/{nid}.md" not in self.pages, f"notice {nid} (published {record.published_on}): has a page"
+            )
+            f.check(
+                f"notice-close-{nid}{UID_SUFFIX}" not in self.ics,
+                f"notice {nid} (published {record.published_on}): has an event in deadlines.ics",
+            )
+            f.check(
+                not any(path.startswith(f"data/notices/{nid}/") for path in self.files),
+                f"notice {nid} (published {record.published_on}): has files under data/notices/{nid}/",
+            )
             candidates = [e.name for e in record.entries if e.cluster is None and e.name]
             for token in (nid, record.title, *candidates):
                 for name, form in self._scan_hits(token):
-                    f.check(False, f"notice {nid} (published {record.published_on}): {form.decode('utf-8')!r} "
-                                   f"appears in {name} as of {self.day}", "scheduled-notice-named")
+                    f.check(
+                        False,
+                        f"notice {nid} (published {record.published_on}): {form.decode('utf-8')!r} "
+                        f"appears in {name} as of {self.day}",
+                        "scheduled-notice-named",
+                    )
 
 
 # =============================================================================================
@@ -1004,20 +1253,31 @@ def check_diff(base: Snapshot, head: Snapshot, schema_set, render_markdown, comp
         change = changed.get(cid)
         old = before.get(cid)
         if change is None:
-            findings.check(old is not None and old.code == status.code,
-                           f"diff: cluster {cid} status {old.label if old else None} -> {status.label} not reported")
+            findings.check(
+                old is not None and old.code == status.code,
+                f"diff: cluster {cid} status {old.label if old else None} -> {status.label} not reported",
+            )
         else:
-            findings.equal(f"diff: cluster {cid} after", "StatusChange.after", change.after, "head snapshot label",
-                           status.label)
+            findings.equal(
+                f"diff: cluster {cid} after", "StatusChange.after", change.after, "head snapshot label", status.label
+            )
             if old is not None:
-                findings.equal(f"diff: cluster {cid} before", "StatusChange.before", change.before,
-                               "base snapshot label", old.label)
-    findings.check(set(changed) <= set(after), f"diff: status changes for clusters not in head: "
-                                               f"{sorted(set(changed) - set(after))}")
+                findings.equal(
+                    f"diff: cluster {cid} before",
+                    "StatusChange.before",
+                    change.before,
+                    "base snapshot label",
+                    old.label,
+                )
+    findings.check(
+        set(changed) <= set(after),
+        f"diff: status changes for clusters not in head: {sorted(set(changed) - set(after))}",
+    )
     text = render_markdown(diff, "base", "head")
     for change in diff.statuses:
-        findings.check(f"| {change.after} |" in text, f"diff markdown lacks the new status of {change.id}: "
-                                                      f"{change.after}")
+        findings.check(
+            f"| {change.after} |" in text, f"diff markdown lacks the new status of {change.id}: {change.after}"
+        )
     findings.raise_if_any()
 
 
@@ -1025,7 +1285,7 @@ def check_diff(base: Snapshot, head: Snapshot, schema_set, render_markdown, comp
 # Generating valid record folders
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def base_calendar() -> tuple[WorkingCalendar, tuple[tuple[str, str], ...]]:
     """The real holiday arrangements and the districts (code, slug), read once."""
     from generator.load.dataset import load_dataset
@@ -1043,7 +1303,8 @@ def dates_between(low: dt.date, high: dt.date) -> st.SearchStrategy[dt.date]:
 
 
 def _content_link(node: Node) -> Node | None:
-    links = node.links()
+    """The first anchor that leads to content, not a badge's link to the practice page."""
+    links = [a for a in node.find_all("a") if "cl-badge-link" not in a.classes]
     return links[0] if links else None
 
 
@@ -1065,14 +1326,15 @@ class Spec:
 
     def yaml_files(self, drop_last_events: bool = False) -> dict[str, str]:
         files = {}
-        for cid, mapping in self.clusters.items():
-            mapping = json.loads(json.dumps(mapping))  # a fresh copy: no shared objects, no YAML aliases
+        for cid, original in self.clusters.items():
+            mapping = json.loads(json.dumps(original))  # a fresh copy: no shared objects, no YAML aliases
             if drop_last_events and len(mapping["events"]) > 1:
                 mapping["events"].pop()
             files[f"clusters/{cid}.yaml"] = yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False)
         for nid, mapping in self.notices.items():
-            files[f"notices/{nid}.yaml"] = yaml.safe_dump(json.loads(json.dumps(mapping)), allow_unicode=True,
-                                                          sort_keys=False)
+            files[f"notices/{nid}.yaml"] = yaml.safe_dump(
+                json.loads(json.dumps(mapping)), allow_unicode=True, sort_keys=False
+            )
         return files
 
 
@@ -1119,8 +1381,9 @@ def dataset_specs(draw, partial_notice_certifications: bool = False, partial_rev
         else:
             published = draw(dates_between(dt.date(2024, 11, 1), dt.date(2026, 12, 10)))
             starts_on = published + dt.timedelta(days=draw(st.integers(1, 6))) if draw(st.integers(0, 3)) == 0 else None
-            window = calendar.publicity_window(starts_on or published, 7,
-                                               dt.time.fromisoformat(cutoff) if cutoff else None)
+            window = calendar.publicity_window(
+                starts_on or published, 7, dt.time.fromisoformat(cutoff) if cutoff else None
+            )
             last_day = window.last_day
             ends_on = last_day if draw(st.booleans()) else None
         mapping: dict[str, Any] = {
@@ -1138,6 +1401,7 @@ def dataset_specs(draw, partial_notice_certifications: bool = False, partial_rev
         if cutoff:
             mapping["cutoff_time"] = cutoff
         mapping["url"] = f"https://example.org/gen/{nid}"
+        mapping["objection"] = {"phone": "020-00000000"}  # a municipal notice states a contact (notice-contact-missing)
         final_date = None
         if draw(st.integers(0, 3)) > 0:
             final_date = last_day + dt.timedelta(days=draw(st.integers(1, 40)))
@@ -1152,8 +1416,12 @@ def dataset_specs(draw, partial_notice_certifications: bool = False, partial_rev
             edge_days += [final_date - dt.timedelta(days=1), final_date]
         mapping["entries"] = []
         if draw(st.booleans()):
-            mapping["entries"].append({"name": f"【生成】GENCANDIDATE{index + 1:02d} 候选集群",
-                                       "district": draw(st.sampled_from(districts))[0]})
+            mapping["entries"].append(
+                {
+                    "name": f"【生成】GENCANDIDATE{index + 1:02d} 候选集群",
+                    "district": draw(st.sampled_from(districts))[0],
+                }
+            )
         notices[nid] = mapping
         windows[nid] = (last_day, final_date)
         edge_days += [published - dt.timedelta(days=1), published, last_day, last_day + dt.timedelta(days=1)]
@@ -1173,9 +1441,14 @@ def dataset_specs(draw, partial_notice_certifications: bool = False, partial_rev
             level = draw(st.sampled_from(["national", "provincial", "municipal"]))
             certified_on = draw(dates_between(PROGRAMME[level], dt.date(2026, 12, 20)))
             precision = draw(precisions)
-        certified: dict[str, Any] = {"type": "certified", "date": truncated(certified_on, precision), "level": level,
-                                     "batch": certified_on.year, "doc_no": f"GENCERT-{cid}",
-                                     "source": f"https://example.org/gen/{cid}/certified"}
+        certified: dict[str, Any] = {
+            "type": "certified",
+            "date": truncated(certified_on, precision),
+            "level": level,
+            "batch": certified_on.year,
+            "doc_no": f"GENCERT-{cid}",
+            "source": f"https://example.org/gen/{cid}/certified",
+        }
         if listed_in:
             certified["notice"] = listed_in
         stated = level != "municipal" and precision == "year" and draw(st.integers(0, 3)) == 0
@@ -1195,27 +1468,51 @@ def dataset_specs(draw, partial_notice_certifications: bool = False, partial_rev
         if draw(st.integers(0, 2)) == 0:
             changed_on = certified_on + dt.timedelta(days=draw(st.integers(1, 900)))
             if changed_on <= LAST_EVENT_DAY:
-                later.append((changed_on, {"type": "changed", "subject": draw(st.sampled_from(
-                    ["leading_industry", "area", "operator", "other"])), "description": "【生成】变更报备"}))
+                later.append(
+                    (
+                        changed_on,
+                        {
+                            "type": "changed",
+                            "subject": draw(st.sampled_from(["leading_industry", "area", "operator", "other"])),
+                            "description": "【生成】变更报备",
+                        },
+                    )
+                )
         later.sort(key=lambda item: item[0])
         if draw(st.integers(0, 3)) == 0:
             revoked_on = certified_on + dt.timedelta(days=draw(st.integers(30, 900)))
             if revoked_on <= LAST_EVENT_DAY:
                 later = [item for item in later if item[0] <= revoked_on]
-                later.append((revoked_on, {"type": "revoked", "level": level,
-                                           "reason": draw(st.sampled_from(["4.3.1", "4.3.2", "4.3.3", "4.3.4", "4.3.5"])),
-                                           "doc_no": f"GENREVOKE-{cid}"}))
+                later.append(
+                    (
+                        revoked_on,
+                        {
+                            "type": "revoked",
+                            "level": level,
+                            "reason": draw(st.sampled_from(["4.3.1", "4.3.2", "4.3.3", "4.3.4", "4.3.5"])),
+                            "doc_no": f"GENREVOKE-{cid}",
+                        },
+                    )
+                )
         events = [certified]
-        for day, event in later:
-            precision = draw(precisions) if event["type"] != "revoked" or partial_revocations else "day"
-            event = {"type": event.pop("type"), "date": truncated(day, precision), **event}
-            events.append(event)
+        for day, planned in later:
+            precision = draw(precisions) if planned["type"] != "revoked" or partial_revocations else "day"
+            events.append({"type": planned.pop("type"), "date": truncated(day, precision), **planned})
         name = f"【生成】广州市{district_name}GENCLUSTER{index + 1:02d}产业集群"
         clusters[cid] = {
-            "id": cid, "name": name, "verified": True, "district": code,
+            "id": cid,
+            "name": name,
+            "verified": True,
+            "district": code,
             "leading_industry": "【生成】测试产业",
-            "sources": [{"url": f"https://example.org/gen/{cid}/certified", "title": "【生成】来源",
-                         "published_on": certified["date"], "official": True}],
+            "sources": [
+                {
+                    "url": f"https://example.org/gen/{cid}/certified",
+                    "title": "【生成】来源",
+                    "published_on": certified["date"],
+                    "official": True,
+                }
+            ],
             "events": events,
         }
         if listed_in is None and notices and draw(st.integers(0, 4)) == 0:

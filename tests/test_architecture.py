@@ -15,7 +15,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
@@ -23,8 +22,9 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_the_pipeline_runs_one_way():
@@ -34,14 +34,24 @@ def test_the_pipeline_runs_one_way():
     assert f"{len(contracts['contracts'])} kept, 0 broken" in done.stdout
 
 
-@pytest.mark.parametrize(("module", "planted", "edge"), [
-    ("domain/snapshot.py", "from generator.site import plugin", "generator.domain.snapshot -> generator.site.plugin"),
-    ("domain/model.py", "from generator.domain import snapshot", "generator.domain.model -> generator.domain.snapshot"),
-    ("load/records.py", "from generator.load import build", "generator.load.records -> generator.load.build"),
-])
+@pytest.mark.parametrize(
+    ("module", "planted", "edge"),
+    [
+        (
+            "domain/snapshot.py",
+            "from generator.site import plugin",
+            "generator.domain.snapshot -> generator.site.plugin",
+        ),
+        (
+            "domain/model.py",
+            "from generator.domain import snapshot",
+            "generator.domain.model -> generator.domain.snapshot",
+        ),
+        ("load/records.py", "from generator.load import build", "generator.load.records -> generator.load.build"),
+    ],
+)
 def test_an_import_back_up_the_pipeline_is_caught(tmp_path, module, planted, edge):
-    shutil.copytree(REPO_ROOT / "generator", tmp_path / "generator",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO_ROOT / "generator", tmp_path / "generator", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     target = tmp_path / "generator" / module
     target.write_text(target.read_text(encoding="utf-8") + f"\n{planted}  # noqa\n", encoding="utf-8")

@@ -3,10 +3,9 @@
 import hashlib
 import os
 import subprocess
-import sys
 import zipfile
 
-from conftest import REPO_ROOT, make_data_dir
+from conftest import REPO_ROOT, make_data_dir, run_cli
 
 
 def commit(repo, message, when):
@@ -17,10 +16,8 @@ def commit(repo, message, when):
 
 
 def archive(repo, year, out):
-    return subprocess.run(
-        [sys.executable, "-m", "generator", "archive", str(year), "--data", "data", "-o", str(out),
-         "--config-file", str(REPO_ROOT / "mkdocs.yml")],
-        cwd=repo, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, check=False)
+    """`clusters archive YEAR` run in the repository (in this process: --data is relative to it)."""
+    return run_cli("archive", year, "--data", "data", "-o", out, "--config-file", REPO_ROOT / "mkdocs.yml", cwd=repo)
 
 
 def test_archive_holds_the_records_of_the_year_end(tmp_path):

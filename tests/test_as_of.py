@@ -77,6 +77,8 @@ published_on: 2026-12-28
 working_days: 7
 ends_on: 2027-01-08
 url: https://example.org/notices/test-asof-year-end
+objection:
+  phone: 020-00000000
 entries:
   - name: 【测试数据】年末候选集群
 """
@@ -104,11 +106,12 @@ class Outputs:
         """The visible text of one <div class="…"> block of a page."""
         content = self.pages[src_uri]
         start = content.index(f'<div class="{css_class}">')
-        return Page(content[start:content.index("</div>", start)]).text
+        return Page(content[start : content.index("</div>", start)]).text
 
     def everything(self) -> str:
         return "\n".join(self.pages.values()) + "\n".join(
-            content.decode("utf-8", "replace") for content in self.files.values())
+            content.decode("utf-8", "replace") for content in self.files.values()
+        )
 
 
 def outputs(data: Path, day: dt.date) -> Outputs:
@@ -126,8 +129,9 @@ def csv_rows(content: bytes) -> list[dict[str, str]]:
 
 def ics_events(content: bytes) -> dict[str, tuple[object, object]]:
     """UID -> (start, end), read by two independent parsers that must agree."""
-    loose = {str(e["UID"]): (e.decoded("DTSTART"), e.decoded("DTEND"))
-             for e in Calendar.from_ical(content).walk("VEVENT")}
+    loose = {
+        str(e["UID"]): (e.decoded("DTSTART"), e.decoded("DTEND")) for e in Calendar.from_ical(content).walk("VEVENT")
+    }
     strict = {e.uid: (e.dtstart, e.dtend) for e in IcsCalendarStream.calendar_from_ics(content.decode("utf-8")).events}
     assert loose == strict
     return strict
@@ -247,10 +251,14 @@ def test_validate_notes_what_is_scheduled(data):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     scheduled = [line for line in lines if "[notice-scheduled]" in line]
-    assert any(f"notices/{NOTICE}.yaml:" in line and ": note: " in line and "将于 2025-02-20 发布" in line
-               for line in scheduled), lines
-    assert any("test-asof-late.yaml:" in line and "将于 2025-11-10 生效" in line and "[event-in-future]" in line
-               for line in lines), lines
+    assert any(
+        f"notices/{NOTICE}.yaml:" in line and ": note: " in line and "将于 2025-02-20 发布" in line
+        for line in scheduled
+    ), lines
+    assert any(
+        "test-asof-late.yaml:" in line and "将于 2025-11-10 生效" in line and "[event-in-future]" in line
+        for line in lines
+    ), lines
 
 
 # 7. A late-December notice that states its end date is published while next year's arrangement is missing.
@@ -258,8 +266,12 @@ def test_year_end_notice_with_stated_end_is_published_unchecked(data, tmp_path):
     day = dt.date(2026, 12, 29)
     result = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", day.isoformat()])
     assert result.exit_code == 0, result.output
-    assert any("notices/test-asof-year-end.yaml:" in line and "[calendar-not-covered-stated-end]" in line
-               and ": warning: " in line for line in result.output.splitlines()), result.output
+    assert any(
+        "notices/test-asof-year-end.yaml:" in line
+        and "[calendar-not-covered-stated-end]" in line
+        and ": warning: " in line
+        for line in result.output.splitlines()
+    ), result.output
     site = tmp_path / "site"
     build_site(REPO_ROOT / "mkdocs.yml", data, site, day)
     page = Page(site / "notices" / "test-asof-year-end" / "index.html")
@@ -282,5 +294,7 @@ def test_year_end_notice_without_stated_end_is_refused(data, tmp_path):
     notice.write_text(notice.read_text(encoding="utf-8").replace("ends_on: 2027-01-08\n", ""), encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", "--data", str(folder), "--today", "2026-12-29"])
     assert result.exit_code == 1
-    assert any("notices/test-asof-year-end.yaml:5:" in line and "[calendar-not-covered]" in line
-               for line in result.output.splitlines()), result.output
+    assert any(
+        "notices/test-asof-year-end.yaml:5:" in line and "[calendar-not-covered]" in line
+        for line in result.output.splitlines()
+    ), result.output

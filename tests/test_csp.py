@@ -101,9 +101,11 @@ def test_script_hash_is_the_browsers():
 
 
 def test_inline_scripts_are_the_ones_that_run():
-    text = ('<script>one()</script><script src="x.js"></script><script type="application/json">{"a": 1}</script>'
-            '<script type="module">two()</script><script type="text/javascript">three(1 &amp; 2)</script>'
-            '<script type="text/template"><b>no</b></script><SCRIPT>four("</div>")</SCRIPT>')
+    text = (
+        '<script>one()</script><script src="x.js"></script><script type="application/json">{"a": 1}</script>'
+        '<script type="module">two()</script><script type="text/javascript">three(1 &amp; 2)</script>'
+        '<script type="text/template"><b>no</b></script><SCRIPT>four("</div>")</SCRIPT>'
+    )
     assert csp.inline_scripts(text) == ["one()", "two()", "three(1 &amp; 2)", 'four("</div>")']
     assert csp.script_hashes(text) == sorted({csp.script_hash(b) for b in csp.inline_scripts(text)})
 
@@ -111,7 +113,10 @@ def test_inline_scripts_are_the_ones_that_run():
 def test_event_handler_attributes_are_found():
     text = '<p onclick="x()">a</p><img src=x onerror=y()><svg><a onmouseover="z"/></svg><a href="#once">b</a>'
     assert [(tag, name) for tag, name, _ in csp.event_handler_attributes(text)] == [
-        ("p", "onclick"), ("img", "onerror"), ("a", "onmouseover")]
+        ("p", "onclick"),
+        ("img", "onerror"),
+        ("a", "onmouseover"),
+    ]
 
 
 def test_policy_allows_exactly_the_given_hashes_and_never_inline():
@@ -136,7 +141,7 @@ def test_meta_goes_right_after_the_charset_before_any_script():
     assert placed.index('<meta charset="utf-8"><meta http-equiv="Content-Security-Policy"') < placed.index("<script")
     assert "content=\"default-src 'self'\"" in placed
     no_charset = csp.with_policy_meta("<html><head><title>t</title></head></html>", "x")
-    assert no_charset is not None and no_charset.startswith('<html><head><meta http-equiv')
+    assert no_charset is not None and no_charset.startswith("<html><head><meta http-equiv")
     assert csp.with_policy_meta("<p>a fragment</p>", "x") is None
     assert csp.with_policy_meta("<script>x()</script><html><head></head></html>", "x") is None
     assert csp.has_policy_meta(placed) and not csp.has_policy_meta(page)
@@ -190,8 +195,12 @@ def test_every_inline_script_is_allowed_by_the_site_policy_and_nothing_more(site
     assert policy["script-src"] == ["'self'", *sorted(union)]
     for name, value in REQUIRED.items():
         assert policy[name] == value.split(), name
-    assert not [s for values in policy.values() for s in values
-                if s in ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:")]
+    assert not [
+        s
+        for values in policy.values()
+        for s in values
+        if s in ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:")
+    ]
 
 
 def test_the_theme_config_block_is_data_not_script(site):
@@ -216,8 +225,11 @@ def test_scripts_come_only_from_the_site(site):
         for tag, attrs in Page(path).tags:
             if tag == "script" and "src" in attrs:
                 assert not re.match(r"^([a-z]+:)?//", attrs["src"], re.I), (path, attrs)
-                assert ("/assets/" in "/" + attrs["src"] or "/javascripts/" in "/" + attrs["src"]
-                        or path.parent.name == "admin"), (path, attrs)
+                assert (
+                    "/assets/" in "/" + attrs["src"]
+                    or "/javascripts/" in "/" + attrs["src"]
+                    or path.parent.name == "admin"
+                ), (path, attrs)
 
 
 def test_admin_page_has_its_own_policy(site):
@@ -296,7 +308,9 @@ def test_nginx_serves_the_site_with_the_built_policy(site, tmp_path):
         f"http {{\n  access_log off;\n  client_body_temp_path {temp}; proxy_temp_path {temp};\n"
         f"  fastcgi_temp_path {temp}; uwsgi_temp_path {temp}; scgi_temp_path {temp};\n"
         "  types { text/html html; text/css css; application/javascript js; application/json json; }\n"
-        f"  include {tmp_path / 'site.conf'};\n}}\n", encoding="utf-8")
+        f"  include {tmp_path / 'site.conf'};\n}}\n",
+        encoding="utf-8",
+    )
     command = [nginx, "-p", str(tmp_path), "-c", str(main), "-e", "stderr"]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30, check=False)
     assert checked.returncode == 0, checked.stderr
@@ -310,10 +324,15 @@ def test_nginx_serves_the_site_with_the_built_policy(site, tmp_path):
             except OSError:
                 time.sleep(0.05)
         policy = site_policy(site)
-        for path, status, expected in [("/", 200, policy), ("/clusters/test-municipal-alpha/", 200, policy),
-                                       ("/javascripts/a11y.js", 200, policy), ("/no-such-page/", 404, policy),
-                                       ("/admin/", 200, csp.ADMIN_POLICY), ("/admin/config.yml", 200, csp.ADMIN_POLICY),
-                                       ("/csp-nginx.conf", 404, policy)]:
+        for path, status, expected in [
+            ("/", 200, policy),
+            ("/clusters/test-municipal-alpha/", 200, policy),
+            ("/javascripts/a11y.js", 200, policy),
+            ("/no-such-page/", 404, policy),
+            ("/admin/", 200, csp.ADMIN_POLICY),
+            ("/admin/config.yml", 200, csp.ADMIN_POLICY),
+            ("/csp-nginx.conf", 404, policy),
+        ]:
             got_status, headers = get(base + path)
             assert got_status == status, path
             assert headers["Content-Security-Policy"] == expected, path

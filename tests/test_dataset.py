@@ -11,8 +11,9 @@ TODAY = dt.date(2026, 11, 28)
 
 def test_two_missing_fields_at_one_place_are_two_problems(tmp_path):
     data = make_data_dir(tmp_path)
-    (data / "clusters" / "x.yaml").write_text("id: x\nverified: true\ndistrict: '440112'\nevents: []\n",
-                                              encoding="utf-8")
+    (data / "clusters" / "x.yaml").write_text(
+        "id: x\nverified: true\ndistrict: '440112'\nevents: []\n", encoding="utf-8"
+    )
     problems = load_dataset(data, today=TODAY).problems
     missing = sorted(p.message for p in problems if p.code == "required")
     assert len(missing) == 2 and "name" in missing[1] and "leading_industry" in missing[0]
@@ -33,12 +34,3 @@ def test_the_dataset_keeps_only_valid_records(tmp_path):
     assert not result.ok
     assert "a" not in result.dataset.clusters
     assert "test-municipal-alpha" in result.dataset.clusters
-
-
-def test_shipped_data_loads_with_its_calendar():
-    from generator import DATA_DIR
-
-    result = load_dataset(DATA_DIR, today=TODAY)
-    assert result.ok, [p.format() for p in result.problems]
-    assert result.dataset.calendar.years == (2022, 2023, 2024, 2025, 2026)
-    assert len(result.dataset.clusters) == 6 and len(result.dataset.notices) == 2

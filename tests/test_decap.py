@@ -10,11 +10,11 @@ import json
 import re
 import shutil
 import subprocess
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 import yaml
+from conftest import Page
 
 from generator import PROJECT_ROOT, SCHEMAS_DIR
 from generator.editor.decap import (
@@ -79,14 +79,30 @@ def assert_field_matches(field: dict[str, Any], spec: dict[str, Any], where: str
         pytest.fail(f"{where}: no expectation for type {field_type}")
     for limit, option in (("minimum", "min"), ("maximum", "max")):
         assert field.get(option) == constraints.get(limit), where
-    widget_keys = {"name", "label", "widget", "required", "hint", "pattern", "options", "value_type", "min", "max",
-                   "date_format", "time_format", "picker_utc", "default", "comment"}
+    widget_keys = {
+        "name",
+        "label",
+        "widget",
+        "required",
+        "hint",
+        "pattern",
+        "options",
+        "value_type",
+        "min",
+        "max",
+        "date_format",
+        "time_format",
+        "picker_utc",
+        "default",
+        "comment",
+    }
     assert set(field) <= widget_keys, f"{where}: unexpected keys {set(field) - widget_keys}"
 
 
 def test_checked_in_config_is_current():
-    assert CONFIG_PATH.read_text(encoding="utf-8") == render_decap_config(CONFIG), \
+    assert CONFIG_PATH.read_text(encoding="utf-8") == render_decap_config(CONFIG), (
         "site_src/admin/config.yml is stale: run clusters generate"
+    )
 
 
 def test_checked_in_config_says_it_is_generated_and_parses_to_the_same_configuration():
@@ -131,7 +147,7 @@ def test_every_schema_field_has_a_matching_form_field_and_no_other(kind):
     for group in record_type.groups:
         assert fields[group]["widget"] == "object"
         assert fields[group]["required"] is False
-        members = {s["name"][len(group) + 1:]: s for s in specs if s["name"].startswith(group + "_")}
+        members = {s["name"][len(group) + 1 :]: s for s in specs if s["name"].startswith(group + "_")}
         sub = by_name(fields[group]["fields"])
         assert set(sub) == set(members), group
         for name, spec in members.items():
@@ -139,8 +155,11 @@ def test_every_schema_field_has_a_matching_form_field_and_no_other(kind):
     for key, resource in record_type.children.items():
         assert fields[key]["widget"] == "list" and fields[key]["required"] is False
         assert fields[key]["label"] == SCHEMA_SET.titles[resource]
-        child_specs = {s["name"]: s for s in SCHEMA_SET.schemas[resource]["fields"]
-                       if s["name"] not in ("seq", record_type.parent_field)}
+        child_specs = {
+            s["name"]: s
+            for s in SCHEMA_SET.schemas[resource]["fields"]
+            if s["name"] not in ("seq", record_type.parent_field)
+        }
         sub = by_name(fields[key]["fields"])
         assert set(sub) == set(child_specs), key
         for name, spec in child_specs.items():
@@ -148,41 +167,40 @@ def test_every_schema_field_has_a_matching_form_field_and_no_other(kind):
 
 
 @pytest.mark.parametrize("kind", COLLECTION_KINDS)
-def test_saved_records_keep_the_editor_schema_line(kind):
-    """Decap drops YAML comments; the key field's `comment` writes the yaml-language-server line back."""
+def test_new_records_start_as_decap_saves_them(kind):
+    """Decap drops YAML comments (the key field's `comment` writes the yaml-language-server line back)
+    and writes keys in form order: the skeleton `clusters new` starts from has both. The shipped
+    records are checked the same way in test_shipped_data.py."""
     fields = by_name(collection(kind)["fields"])
-    comment = fields["id"]["comment"]
-    folder = PROJECT_ROOT / collection(kind)["folder"]
-    for path in sorted(folder.glob("*.yaml")):
-        first = path.read_text(encoding="utf-8").splitlines()[0]
-        assert first == f"# {comment}", path
-
-
-@pytest.mark.parametrize("kind", COLLECTION_KINDS)
-def test_form_order_is_the_record_file_order(kind):
-    """Decap writes keys in form order: saving a record keeps the order of the skeletons and records."""
     form = [f["name"] for f in collection(kind)["fields"]]
-    skeleton = PROJECT_ROOT / "generator" / "templates" / f"new_{kind}.yaml.j2"
-    folder = PROJECT_ROOT / collection(kind)["folder"]
-    for path in [skeleton, *sorted(folder.glob("*.yaml"))]:
-        keys = re.findall(r"^([a-z_]+):", path.read_text(encoding="utf-8"), re.M)
-        assert keys == [name for name in form if name in keys], path
+    text = (PROJECT_ROOT / "generator" / "templates" / f"new_{kind}.yaml.j2").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"# {fields['id']['comment']}"
+    keys = re.findall(r"^([a-z_]+):", text, re.M)
+    assert keys == [name for name in form if name in keys]
 
 
 def test_enum_options_are_labelled_from_the_descriptions():
     events = by_name(by_name(collection("cluster")["fields"])["events"]["fields"])
     assert {"label": "certified 认定", "value": "certified"} in events["type"]["options"]
-    assert {"label": "national 国家级（工信部）", "value": "national"} in by_name(
-        collection("notice")["fields"])["level"]["options"]
+    assert {"label": "national 国家级（工信部）", "value": "national"} in by_name(collection("notice")["fields"])[
+        "level"
+    ]["options"]
 
 
 def test_a_schema_change_reaches_the_form():
     changed = load_schemas(SCHEMAS_DIR)
     changed.schemas["clusters"]["fields"].append(
-        {"name": "employees", "title": "企业数量", "type": "integer", "constraints": {"minimum": 1}})
+        {"name": "employees", "title": "企业数量", "type": "integer", "constraints": {"minimum": 1}}
+    )
     fields = by_name(decap_config(changed, RECORD_TYPES)["collections"][0]["fields"])
-    assert fields["employees"] == {"name": "employees", "label": "企业数量", "widget": "number", "value_type": "int",
-                                   "min": 1, "required": False}
+    assert fields["employees"] == {
+        "name": "employees",
+        "label": "企业数量",
+        "widget": "number",
+        "value_type": "int",
+        "min": 1,
+        "required": False,
+    }
 
 
 def patterns() -> list[str]:
@@ -190,14 +208,40 @@ def patterns() -> list[str]:
     for kind in COLLECTION_KINDS:
         record_type = RECORD_TYPE[kind]
         for resource in (record_type.resource, *record_type.children.values()):
-            found |= {s["constraints"]["pattern"] for s in SCHEMA_SET.schemas[resource]["fields"]
-                      if "pattern" in s.get("constraints", {})}
+            found |= {
+                s["constraints"]["pattern"]
+                for s in SCHEMA_SET.schemas[resource]["fields"]
+                if "pattern" in s.get("constraints", {})
+            }
     return sorted(found)
 
 
-SAMPLES = ["", "a", "abc-def", "abc-", "-abc", "ABC", "440112", "4401123", "2023", "2023-01", "2023-01-05",
-           "2023-1", "17:30", "00:00", "24:00", "09:05", "https://example.org/a?b=1", "http://x", "ftp://x",
-           "https://a b", "020-12345678", "(020) 1234 5678", "abc\n", "\n440112"]
+SAMPLES = [
+    "",
+    "a",
+    "abc-def",
+    "abc-",
+    "-abc",
+    "ABC",
+    "440112",
+    "4401123",
+    "2023",
+    "2023-01",
+    "2023-01-05",
+    "2023-1",
+    "17:30",
+    "00:00",
+    "24:00",
+    "09:05",
+    "https://example.org/a?b=1",
+    "http://x",
+    "ftp://x",
+    "https://a b",
+    "020-12345678",
+    "(020) 1234 5678",
+    "abc\n",
+    "\n440112",
+]
 
 
 def test_decap_patterns_accept_exactly_what_the_schemas_accept():
@@ -205,28 +249,19 @@ def test_decap_patterns_accept_exactly_what_the_schemas_accept():
     node = shutil.which("node")
     assert node, "Node.js is needed to check the patterns as Decap (JavaScript) runs them"
     cases = [(f"^(?:{p})$", s) for p in patterns() for s in SAMPLES]
-    script = ("const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              "process.stdout.write(JSON.stringify(cases.map(([p, s]) => new RegExp(p).test(s))));")
-    result = subprocess.run([node, "-e", script], input=json.dumps(cases), capture_output=True, text=True,
-                            check=True)
+    script = (
+        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "process.stdout.write(JSON.stringify(cases.map(([p, s]) => new RegExp(p).test(s))));"
+    )
+    result = subprocess.run([node, "-e", script], input=json.dumps(cases), capture_output=True, text=True, check=True)
     javascript = json.loads(result.stdout)
     python = [re.fullmatch(p, s) is not None for p in patterns() for s in SAMPLES]
-    mismatches = [case for case, js, py in zip(cases, javascript, python) if js != py]
+    mismatches = [case for case, js, py in zip(cases, javascript, python, strict=True) if js != py]
     assert not mismatches
 
 
-class Tags(HTMLParser):
-    def __init__(self, text: str):
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
-
-
 def test_admin_page_is_not_indexed_and_loads_only_local_files():
-    tags = Tags((ADMIN_DIR / "index.html").read_text(encoding="utf-8")).tags
+    tags = Page(ADMIN_DIR / "index.html").tags
     robots = [a for t, a in tags if t == "meta" and a.get("name") == "robots"]
     assert robots and "noindex" in robots[0]["content"]
     sources = [a.get("src") or a.get("href") for t, a in tags if t in ("script", "link", "img", "iframe")]

@@ -1,10 +1,8 @@
 """`clusters diff` between two git revisions of a temporary repository, as a reviewer reads it."""
 
-import os
 import subprocess
-import sys
 
-from conftest import REPO_ROOT, make_data_dir
+from conftest import make_data_dir, run_cli
 
 
 def git(repo, *args):
@@ -13,9 +11,8 @@ def git(repo, *args):
 
 
 def run_diff(repo, *args):
-    return subprocess.run([sys.executable, "-m", "generator", "diff", *args, "--today", "2026-11-28"], cwd=repo,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-                          check=False)
+    """`clusters diff ARGS` run in the repository (in this process: its git commands run there)."""
+    return run_cli("diff", *args, "--today", "2026-11-28", cwd=repo)
 
 
 def fixture_repo(tmp_path):

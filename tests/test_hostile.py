@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,8 @@ from conftest import (
     PROBLEM_LINE,
     REPO_ROOT,
     TODAY,
+    Node,
+    Page,
     make_data_dir,
     relative_to_data,
     run_validate,
@@ -62,15 +63,52 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 # Elements record text must never create inside the generated content (the record containers
 # `div.cl-*` and the site footer), and elements no page of this site has at all.
-FORBIDDEN_IN_RECORDS = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg",
-                        "math", "img", "image", "video", "audio", "source", "base", "meta", "link", "textarea",
-                        "button", "input", "b", "i", "em", "mglyph", "mtext", "noscript", "template", "title",
-                        "entry"}
+FORBIDDEN_IN_RECORDS = {
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "img",
+    "image",
+    "video",
+    "audio",
+    "source",
+    "base",
+    "meta",
+    "link",
+    "textarea",
+    "button",
+    "input",
+    "b",
+    "i",
+    "em",
+    "mglyph",
+    "mtext",
+    "noscript",
+    "template",
+    "title",
+    "entry",
+}
 FORBIDDEN_ANYWHERE = {"iframe", "frame", "frameset", "object", "embed", "applet", "base"}
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "background", "srcset",
-                  "cite", "ping"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
-        "wbr"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "data",
+    "xlink:href",
+    "poster",
+    "background",
+    "srcset",
+    "cite",
+    "ping",
+}
 
 
 def norm(text: str) -> str:
@@ -83,89 +121,39 @@ def dangerous_url(value: str) -> bool:
     return squeezed.startswith(("javascript:", "vbscript:", "data:text/html"))
 
 
-class Scan(HTMLParser):
-    """One HTML document (or fragment): its elements, where record text lives, and its visible text."""
+def in_record(node: Node, fragment: bool = False) -> bool:
+    """Whether an element lies inside record content: a `div.cl-*` record container or the site
+    footer (`div.md-copyright`), or anywhere in a fragment that is record text as a whole."""
+    return fragment or any(
+        ancestor.tag == "div" and any(c.startswith("cl-") or c == "md-copyright" for c in ancestor.classes)
+        for ancestor in node.ancestors()
+    )
 
-    def __init__(self, source: str, record_fragment: bool = False):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str], bool]] = []  # (tag, attributes, inside record content)
-        self.scripts: list[tuple[dict[str, str], str]] = []  # (attributes, body)
-        self.chunks: list[str] = []
-        self.title_parts: list[str] = []
-        self._stack: list[tuple[str, bool]] = [("#fragment", True)] if record_fragment else []
-        self._raw = 0  # inside <script> or <style>
-        self._in_title = False
-        self.feed(source)
-        self.close()
 
-    @property
-    def in_record(self) -> bool:
-        return any(flag for _, flag in self._stack)
-
-    def handle_starttag(self, tag, attrs):
-        attributes = {name: value or "" for name, value in attrs}
-        self.elements.append((tag, attributes, self.in_record))
-        if tag == "script":
-            self.scripts.append((attributes, ""))
-        if tag in ("script", "style"):
-            self._raw += 1
-        if tag == "title":
-            self._in_title = True
-        if tag not in VOID:
-            classes = attributes.get("class", "").split()
-            container = tag == "div" and any(c.startswith("cl-") or c == "md-copyright" for c in classes)
-            self._stack.append((tag, container))
-
-    def handle_startendtag(self, tag, attrs):
-        self.elements.append((tag, {name: value or "" for name, value in attrs}, self.in_record))
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._raw:
-            self._raw -= 1
-        if tag == "title":
-            self._in_title = False
-        if any(open_tag == tag for open_tag, _ in self._stack):
-            while self._stack and self._stack.pop()[0] != tag:
-                pass
-
-    def handle_data(self, data):
-        if self._raw and self.scripts and self.elements[-1][0] == "script":
-            attributes, body = self.scripts[-1]
-            self.scripts[-1] = (attributes, body + data)
-        elif not self._raw:
-            self.chunks.append(data)
-            if self._in_title:
-                self.title_parts.append(data)
-
-    @property
-    def text(self) -> str:
-        return norm("".join(self.chunks))
-
-    @property
-    def title(self) -> str:
-        return norm("".join(self.title_parts))
-
-    def problems(self) -> list[str]:
-        """Every way in which a payload could have become live markup in this document."""
-        found = []
-        for attributes, body in self.scripts:
-            if MARKER in body or MARKER in attributes.get("src", ""):
-                found.append(f"<script> running the payload: {attributes} {body[:80]!r}")
-        for tag, attributes, in_record in self.elements:
-            for name, value in attributes.items():
-                if name.startswith("on") and (MARKER in value or in_record):
-                    found.append(f"event handler {name}={value!r} on <{tag}>")
-                if name in URL_ATTRIBUTES and dangerous_url(value):
-                    found.append(f"script URL {name}={value!r} on <{tag}>")
-            if tag in FORBIDDEN_ANYWHERE:
-                found.append(f"<{tag} {attributes}>")
-            if tag == "meta" and attributes.get("http-equiv", "").lower() == "refresh":
-                found.append(f"<meta refresh {attributes}>")
-            if in_record and tag in FORBIDDEN_IN_RECORDS:
-                found.append(f"<{tag} {attributes}> inside record content")
-            if in_record and tag == "form" and "action" in attributes:
-                found.append(f"<form action={attributes['action']!r}> inside record content")
-        return found
+def payload_problems(page: Page, fragment: bool = False) -> list[str]:
+    """Every way in which a payload could have become live markup in this document (`fragment`:
+    the whole document is record text, as a search-index entry of a generated page is)."""
+    found = []
+    for script in page.root.find_all("script"):
+        body = script.raw_text()
+        if MARKER in body or MARKER in script.attrs.get("src", ""):
+            found.append(f"<script> running the payload: {script.attrs} {body[:80]!r}")
+    for node in page.elements:
+        tag, attributes, inside = node.tag, node.attrs, in_record(node, fragment)
+        for name, value in attributes.items():
+            if name.startswith("on") and (MARKER in value or inside):
+                found.append(f"event handler {name}={value!r} on <{tag}>")
+            if name in URL_ATTRIBUTES and dangerous_url(value):
+                found.append(f"script URL {name}={value!r} on <{tag}>")
+        if tag in FORBIDDEN_ANYWHERE:
+            found.append(f"<{tag} {attributes}>")
+        if tag == "meta" and attributes.get("http-equiv", "").lower() == "refresh":
+            found.append(f"<meta refresh {attributes}>")
+        if inside and tag in FORBIDDEN_IN_RECORDS:
+            found.append(f"<{tag} {attributes}> inside record content")
+        if inside and tag == "form" and "action" in attributes:
+            found.append(f"<form action={attributes['action']!r}> inside record content")
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,8 +184,16 @@ NOTICE_TEXT = ("title", "issuer", "window_stated", "source_note", "basis", "url"
 OBJECTION_TEXT = ("channels", "contact_person", "address", "office_hours", "email")
 OUTCOME_TEXT = ("final_doc_no", "note")  # shown once the notice has closed
 ENTRY_TEXT = ("name", "note")
-FOOTER_TEXT = ("publisher", "contact_phone", "contact_email", "contact_address", "icp_number", "site_code",
-               "police_record", "note")
+FOOTER_TEXT = (
+    "publisher",
+    "contact_phone",
+    "contact_email",
+    "contact_address",
+    "icp_number",
+    "site_code",
+    "police_record",
+    "note",
+)
 
 
 def values(mapping: dict[str, Any] | None, names: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -239,8 +235,11 @@ def test_corpus_attacks_every_free_text_field_of_every_record_type():
     for resource, schema in schema_set.schemas.items():
         for spec in schema["fields"]:
             constraints = spec.get("constraints", {})
-            free_text = (spec.get("type", "string") in ("string", "array") and "format" not in spec
-                         and not {"pattern", "enum"} & set(constraints))
+            free_text = (
+                spec.get("type", "string") in ("string", "array")
+                and "format" not in spec
+                and not {"pattern", "enum"} & set(constraints)
+            )
             if not free_text or spec["name"] in ("cluster_id", "notice_id", "policy_id"):
                 continue
             cells = [row.values.get(spec["name"]) for row in tables[resource]]
@@ -288,8 +287,8 @@ def site(hostile_data, tmp_path_factory) -> Path:
     return out
 
 
-def scan(site: Path, url: str) -> Scan:
-    return Scan((site / url / "index.html").read_text(encoding="utf-8"))
+def scan(site: Path, url: str) -> Page:
+    return Page(site / url / "index.html")
 
 
 def test_accepted_corpus_validates(hostile_data):
@@ -306,7 +305,7 @@ def test_no_page_runs_or_embeds_the_payload(site):
     assert len(pages) > 30
     failures = {}
     for html_file in pages:
-        found = Scan(html_file.read_text(encoding="utf-8")).problems()
+        found = payload_problems(Page(html_file))
         if found:
             failures[html_file.relative_to(site).as_posix()] = found
     assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
@@ -324,11 +323,11 @@ def test_titles_and_descriptions_hold_no_raw_markup(site):
         assert scan(site, f"clusters/{cluster_id}").title.startswith(norm(cluster["name"]) + " - ")
     for notice_id, notice in NOTICES.items():
         assert scan(site, f"notices/{notice_id}").title.startswith(norm(notice["title"]) + " - ")
-    for code, district in HOSTILE_DISTRICTS.items():
+    for district in HOSTILE_DISTRICTS.values():
         assert scan(site, f"districts/{district['slug']}").title.startswith(norm(district["name"]) + "的集群 - ")
 
 
-def assert_visible(page: Scan, texts: list[tuple[str, str]], where: str) -> None:
+def assert_visible(page: Page, texts: list[tuple[str, str]], where: str) -> None:
     missing = [f"{name}: {value!r}" for name, value in texts if norm(value) not in page.text]
     assert not missing, f"{where}: not shown literally:\n" + "\n".join(missing)
 
@@ -349,19 +348,26 @@ def test_notice_pages_show_every_text_literally(site):
 
 def test_list_pages_show_names_literally(site):
     listing = scan(site, "clusters")
-    for cluster_id, cluster in CLUSTERS.items():
+    for cluster in CLUSTERS.values():
         texts = values(cluster, ("name", "leading_industry"))
         assert_visible(listing, texts, "clusters/")
         district = next(d for d in DISTRICTS["districts"] if d["code"] == cluster["district"])
-        assert_visible(scan(site, f"districts/{district['slug']}"), texts + [("district", district["name"])],
-                       f"districts/{district['slug']}")
+        assert_visible(
+            scan(site, f"districts/{district['slug']}"),
+            texts + [("district", district["name"])],
+            f"districts/{district['slug']}",
+        )
     notices = scan(site, "notices")
     for notice in NOTICES.values():
         assert_visible(notices, values(notice, ("title", "issuer")), "notices/")
     assert_visible(scan(site, "districts"), [(code, d["name"]) for code, d in HOSTILE_DISTRICTS.items()], "districts/")
     home = scan(site, "")
-    assert_visible(home, [("open notice", NOTICES["test-hostile-open"]["title"])]
-                   + [(cluster_id, c["name"]) for cluster_id, c in CLUSTERS.items()], "home (notices, recent changes)")
+    assert_visible(
+        home,
+        [("open notice", NOTICES["test-hostile-open"]["title"])]
+        + [(cluster_id, c["name"]) for cluster_id, c in CLUSTERS.items()],
+        "home (notices, recent changes)",
+    )
 
 
 def test_footer_shows_the_site_fields_literally_on_every_page(site):
@@ -370,15 +376,26 @@ def test_footer_shows_the_site_fields_literally_on_every_page(site):
     for html_file in sorted(site.rglob("*.html")):
         if html_file.relative_to(site).parts[0] == "admin":  # the Decap CMS page for staff has no footer
             continue
-        assert_visible(Scan(html_file.read_text(encoding="utf-8")), texts, html_file.relative_to(site).as_posix())
+        assert_visible(Page(html_file), texts, html_file.relative_to(site).as_posix())
 
 
 def test_template_syntax_and_entities_stay_literal(site):
     alpha = scan(site, "clusters/test-hostile-alpha")
-    for literal in ["模板{{ 7*7 }}模板", "{% if true %}模板为真{% endif %}", "{# Jinja 注释 #}", "{{ config.site_name }}",
-                    "{{ macros_info() }}", "{% raw %}", "&lt;script&gt;alert('XSS-MARKER')&lt;/script&gt;",
-                    "&amp;amp;", "&#60;b&#62;", "<!-- 未闭合的注释", "**粗体**", "[hostile]: javascript:",
-                    "title: 【测试数据】伪造的页面标题"]:
+    for literal in [
+        "模板{{ 7*7 }}模板",
+        "{% if true %}模板为真{% endif %}",
+        "{# Jinja 注释 #}",
+        "{{ config.site_name }}",
+        "{{ macros_info() }}",
+        "{% raw %}",
+        "&lt;script&gt;alert('XSS-MARKER')&lt;/script&gt;",
+        "&amp;amp;",
+        "&#60;b&#62;",
+        "<!-- 未闭合的注释",
+        "**粗体**",
+        "[hostile]: javascript:",
+        "title: 【测试数据】伪造的页面标题",
+    ]:
         assert literal in alpha.text, literal
     beta = scan(site, "clusters/test-hostile-beta")
     assert "{{ ''.__class__.__mro__[1].__subclasses__() }}" in beta.text
@@ -386,9 +403,9 @@ def test_template_syntax_and_entities_stay_literal(site):
     footer = scan(site, "")
     assert "{{ config }}" in footer.text and "{{ 7*7 }}" in footer.text
     for html_file in sorted(site.rglob("*.html")):
-        text = Scan(html_file.read_text(encoding="utf-8")).text
-        assert "模板49模板" not in text and "模板 49 模板" not in text, html_file
-        assert "伪造的页面标题 -" not in Scan(html_file.read_text(encoding="utf-8")).title, html_file
+        page = Page(html_file)
+        assert "模板49模板" not in page.text and "模板 49 模板" not in page.text, html_file
+        assert "伪造的页面标题 -" not in page.title, html_file
 
 
 def test_search_index_holds_no_markup(site):
@@ -399,10 +416,10 @@ def test_search_index_holds_no_markup(site):
     for doc in index["docs"]:
         generated = doc["location"].startswith(("clusters/", "notices/", "districts/")) or doc["location"] == ""
         for part in ("title", "text"):
-            found = Scan(doc[part], record_fragment=generated).problems()
+            found = payload_problems(Page(doc[part]), fragment=generated)
             assert not found, (doc["location"], part, found)
     alpha = next(doc for doc in hostile if doc["location"] == "clusters/test-hostile-alpha/")
-    assert norm(Scan(alpha["title"]).text.replace("\u200b", "")) == norm(CLUSTERS["test-hostile-alpha"]["name"])
+    assert norm(Page(alpha["title"]).text.replace("\u200b", "")) == norm(CLUSTERS["test-hostile-alpha"]["name"])
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -431,8 +448,11 @@ def test_tables_hold_the_payload_as_data(site):
     for notice_id, notice in NOTICES.items():
         flat = dict(values(notice, NOTICE_TEXT))
         for group in ("objection", "outcome"):
-            flat |= {f"{group}_{name}": value for name, value in (notice.get(group) or {}).items()
-                     if isinstance(value, str) and not re.fullmatch(r"[0-9: -]+", value)}
+            flat |= {
+                f"{group}_{name}": value
+                for name, value in (notice.get(group) or {}).items()
+                if isinstance(value, str) and not re.fullmatch(r"[0-9: -]+", value)
+            }
         assert len(flat) > 5
         for name, value in flat.items():
             assert rows[notice_id][name] == neutralised(value), (notice_id, name)
@@ -447,12 +467,14 @@ def test_notice_packages_hold_the_payload_as_data(site):
         folder = site / "data" / "notices" / notice_id
         entries = read_csv(folder / "entries.csv")
         assert len(entries) == len(notice["entries"])
-        for row, entry in zip(entries, notice["entries"]):
+        for row, entry in zip(entries, notice["entries"], strict=True):
             for name, value in values(entry, ENTRY_TEXT):
                 assert row[name] == value, (notice_id, name)
         package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
         assert package["title"] == notice["title"]
-    diff = json.loads((site / "data" / "notices" / "test-hostile-closed" / "final-diff.json").read_text(encoding="utf-8"))
+    diff = json.loads(
+        (site / "data" / "notices" / "test-hostile-closed" / "final-diff.json").read_text(encoding="utf-8")
+    )
     changed = {item["cluster"]: item for item in diff["changed"]}
     assert changed["test-hostile-alpha"]["proposed"]["name"] == NOTICES["test-hostile-closed"]["entries"][0]["name"]
     assert changed["test-hostile-alpha"]["final"]["name"] == CLUSTERS["test-hostile-alpha"]["name"]
@@ -466,8 +488,10 @@ def test_atom_feed_is_well_formed_and_holds_the_payload_as_text(site):
         assert element.get("type", "text") == "text", element.attrib  # never interpreted as HTML by a reader
         assert len(element) == 0
     assert root.findtext(f"{ATOM}author/{ATOM}name") == SITE["publisher"]
-    entries = {norm(entry.findtext(ATOM + "title")): norm(entry.findtext(ATOM + "summary") or "")
-               for entry in root.iter(ATOM + "entry")}
+    entries = {
+        norm(entry.findtext(ATOM + "title")): norm(entry.findtext(ATOM + "summary") or "")
+        for entry in root.iter(ATOM + "entry")
+    }
     assert len(entries) == len(root.findall(ATOM + "entry"))
     for notice in NOTICES.values():
         assert norm("公示：" + notice["title"]) in entries
@@ -503,8 +527,9 @@ REFUSED_CASES = sorted(p for p in REFUSED.iterdir() if p.is_dir())
 
 
 def test_there_are_refused_cases_for_each_kind_of_file():
-    touched = {path.relative_to(case / "files").parts[0] for case in REFUSED_CASES
-               for path in (case / "files").rglob("*.yaml")}
+    touched = {
+        path.relative_to(case / "files").parts[0] for case in REFUSED_CASES for path in (case / "files").rglob("*.yaml")
+    }
     assert touched == {"clusters", "notices", "site.yaml", "districts.yaml", "calendar"}
     codes = set().union(*({key[3] for key in as_keys(load_expectation(case).get("errors"))} for case in REFUSED_CASES))
     assert {"invalid-format", "yaml-control-character", "yaml-tag", "yaml-multiple-documents"} <= codes
@@ -561,8 +586,11 @@ def test_links_and_special_files_in_data_are_refused_unread(tmp_path):
     run = run_validate(data)  # a subprocess with a timeout: a FIFO opened for reading would hang it
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
-    assert {("clusters/linked.yaml", 1, 1, "file-symlink"), ("notices", 1, 1, "file-symlink"),
-            ("clusters/pipe.yaml", 1, 1, "file-not-regular")} <= run.keys("error"), output
+    assert {
+        ("clusters/linked.yaml", 1, 1, "file-symlink"),
+        ("notices", 1, 1, "file-symlink"),
+        ("clusters/pipe.yaml", 1, 1, "file-not-regular"),
+    } <= run.keys("error"), output
     assert SECRET not in output and str(outside) not in output and "secret-notice" not in output
 
 
@@ -588,9 +616,9 @@ def test_a_hostile_base_url_is_refused_or_rebuilt_not_pasted(tmp_path):
     data = make_data_dir(tmp_path)
     site_file = data / "site.yaml"
     text = re.sub(r"^base_url:.*$", "", site_file.read_text(encoding="utf-8"), flags=re.M)
-    site_file.write_text(text + "base_url: \"https://例子.中国/gz'x/?q=<1>\"\n", encoding="utf-8")
+    site_file.write_text(text + 'base_url: "https://例子.中国/gz\'x/?q=<1>"\n', encoding="utf-8")
     assert {p.code for p in run_validate(data).problems} == {"invalid-format"}
-    site_file.write_text(text + "base_url: \"https://例子.中国/gz'x/?q=1\"\n", encoding="utf-8")
+    site_file.write_text(text + 'base_url: "https://例子.中国/gz\'x/?q=1"\n', encoding="utf-8")
     out = tmp_path / "site"
     build_site(CONFIG, data, out, DAY)
     rebuilt = "https://xn--fsqu00a.xn--fiqs8s/gz%27x/"
@@ -608,12 +636,33 @@ def test_a_link_in_site_src_is_refused_before_mkdocs_reads_it(tmp_path):
     shutil.copytree(REPO_ROOT / "site_src", docs, symlinks=True)
     (docs / "leak.md").symlink_to(outside / "secret.yaml")
     config = tmp_path / "mkdocs.yml"
-    config.write_text(CONFIG.read_text(encoding="utf-8").replace("docs_dir: site_src", f"docs_dir: {docs}")
-                      .replace("custom_dir: site_src/overrides", f"custom_dir: {docs / 'overrides'}"), encoding="utf-8")
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8")
+        .replace("docs_dir: site_src", f"docs_dir: {docs}")
+        .replace("custom_dir: site_src/overrides", f"custom_dir: {docs / 'overrides'}"),
+        encoding="utf-8",
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--data", str(make_data_dir(tmp_path)), "--site-dir",
-         str(tmp_path / "site"), "--today", TODAY, "--config-file", str(config)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "build",
+            "--data",
+            str(make_data_dir(tmp_path)),
+            "--site-dir",
+            str(tmp_path / "site"),
+            "--today",
+            TODAY,
+            "--config-file",
+            str(config),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert re.search(r"site_src/leak\.md:1:1: error: .*\[file-symlink\]", output), output

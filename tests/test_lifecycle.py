@@ -27,8 +27,22 @@ def policies_fixture(tmp_path_factory) -> PolicySet:
 
 
 def event(type, date=None, **fields):
-    values = dict.fromkeys(["level", "batch", "doc_no", "source", "notice", "valid_from", "valid_until", "reason", "year",
-                            "subject", "description", "note"])
+    values = dict.fromkeys(
+        [
+            "level",
+            "batch",
+            "doc_no",
+            "source",
+            "notice",
+            "valid_from",
+            "valid_until",
+            "reason",
+            "year",
+            "subject",
+            "description",
+            "note",
+        ]
+    )
     for name in ("valid_from", "valid_until"):
         if name in fields:
             fields[name] = PartialDate.parse(fields[name])
@@ -37,8 +51,20 @@ def event(type, date=None, **fields):
 
 
 def cluster(*events):
-    return Cluster(id="x", name="x", verified=True, district="440112", leading_industry="x", operator=None,
-                   area_km2=None, summary=None, website=None, note=None, events=tuple(events), sources=())
+    return Cluster(
+        id="x",
+        name="x",
+        verified=True,
+        district="440112",
+        leading_industry="x",
+        operator=None,
+        area_km2=None,
+        summary=None,
+        website=None,
+        note=None,
+        events=tuple(events),
+        sources=(),
+    )
 
 
 MUNICIPAL = event("certified", "2025-03-10", level="municipal", source="https://example.org")
@@ -119,8 +145,9 @@ def test_revocation_takes_effect_on_its_date(policies):
     ],
 )
 def test_validity_stated_only_as_years(today, status, policies):
-    national = event("certified", level="national", batch=2022, source="https://example.org",
-                     valid_from="2023", valid_until="2025")
+    national = event(
+        "certified", level="national", batch=2022, source="https://example.org", valid_from="2023", valid_until="2025"
+    )
     assert cluster_status(cluster(national), D(today), policies).code == status
 
 
@@ -144,9 +171,14 @@ def test_candidate_in_open_publicity(policies):
 
 def test_annual_reports_submitted_due_and_not_recorded(policies):
     reported = cluster(MUNICIPAL, event("annual_report", "2026-02-20", year=2025))
-    states = [(o.covered_year, o.due_on.isoformat(), o.state) for o in annual_reports(reported, D("2027-03-01"), policies)]
-    assert states == [(2025, "2026-02-28", "submitted"), (2026, "2027-02-28", "not_recorded"),
-                      (2027, "2028-02-29", "due")]
+    states = [
+        (o.covered_year, o.due_on.isoformat(), o.state) for o in annual_reports(reported, D("2027-03-01"), policies)
+    ]
+    assert states == [
+        (2025, "2026-02-28", "submitted"),
+        (2026, "2027-02-28", "not_recorded"),
+        (2027, "2028-02-29", "due"),
+    ]
     assert [o.label for o in annual_reports(reported, D("2027-03-01"), policies)][1] == "未见记录"
 
 
@@ -159,6 +191,9 @@ def test_national_recognitions_report_by_their_own_rule(policies):
     national = event("certified", "2023-07-10", level="national", source="https://example.org")
     owed = annual_reports(cluster(national), D("2026-11-28"), policies)
     assert [(o.covered_year, o.due_on.isoformat(), o.policy.id) for o in owed] == [
-        (2023, "2024-04-30", "miit-2022"), (2024, "2025-04-30", "miit-2022"), (2025, "2026-04-30", "miit-2022")]
+        (2023, "2024-04-30", "miit-2022"),
+        (2024, "2025-04-30", "miit-2022"),
+        (2025, "2026-04-30", "miit-2022"),
+    ]
     provincial = event("certified", "2023-07-10", level="provincial", source="https://example.org")
     assert annual_reports(cluster(provincial), D("2026-11-28"), policies)[0].due_on == D("2024-03-31")

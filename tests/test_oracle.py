@@ -84,8 +84,9 @@ def test_every_output_agrees_as_of_each_day(spec):
         check_consistent(snapshot, pages, exports, base_url=base_url)
     assert base.ok, errors(base)
     for day in spec.days:
-        check_diff(take_snapshot(base.dataset, day), take_snapshot(head.dataset, day), SCHEMA_SET, render_markdown,
-                   compare)
+        check_diff(
+            take_snapshot(base.dataset, day), take_snapshot(head.dataset, day), SCHEMA_SET, render_markdown, compare
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,13 +125,17 @@ def test_closing_instant_edges(tmp_path, cutoff):
         next_midnight = dt.datetime(2025, 3, 1, 0, 0, tzinfo=SHANGHAI)
         assert (before_midnight < closes) is (cutoff is None), (
             f"23:59 of the last day {'should' if cutoff is None else 'should not'} be before the close "
-            f"{closes.isoformat()}")
+            f"{closes.isoformat()}"
+        )
         assert closes <= next_midnight, f"00:00 of 2025-03-01 is before the close {closes.isoformat()}"
-        expected = (dt.datetime(2025, 2, 28, 17, 30, tzinfo=SHANGHAI) if cutoff else next_midnight)
-        assert closes == expected and closes.astimezone(dt.timezone.utc) == expected, closes.isoformat()
+        expected = dt.datetime(2025, 2, 28, 17, 30, tzinfo=SHANGHAI) if cutoff else next_midnight
+        assert closes == expected and closes.astimezone(dt.UTC) == expected, closes.isoformat()
         states[day] = badge.attrs["class"]
-    assert states == {last_day - dt.timedelta(days=1): "cl-badge cl-notice-open", last_day: "cl-badge cl-notice-open",
-                      last_day + dt.timedelta(days=1): "cl-badge cl-notice-closed"}, states
+    assert states == {
+        last_day - dt.timedelta(days=1): "cl-badge cl-notice-open",
+        last_day: "cl-badge cl-notice-open",
+        last_day + dt.timedelta(days=1): "cl-badge cl-notice-closed",
+    }, states
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,6 +151,8 @@ published_on: 2025-03-11
 working_days: 7
 cutoff_time: "17:30"
 url: https://example.org/notices/test-oracle-scheduled
+objection:
+  phone: 020-00000000
 outcome:
   final_doc_no: ORACLEFINAL〔2025〕9号
   final_date: 2025-04-30
@@ -190,8 +197,14 @@ def test_built_site_agrees(tmp_path, day):
     snapshot = take_snapshot(loaded.dataset, day)
     base_url = loaded.dataset.site.values.get("base_url")
     assert base_url == "https://example.org/"
-    assert {"index.md", "clusters/index.md", "notices/index.md", f"notices/{FIXTURE_NOTICE}.md",
-            "clusters/test-municipal-alpha.md", "districts/huangpu.md"} <= set(pages), sorted(pages)
+    assert {
+        "index.md",
+        "clusters/index.md",
+        "notices/index.md",
+        f"notices/{FIXTURE_NOTICE}.md",
+        "clusters/test-municipal-alpha.md",
+        "districts/huangpu.md",
+    } <= set(pages), sorted(pages)
     assert {"data/clusters.csv", "data/notices.json", "feeds/notices.atom", "calendar/deadlines.ics"} <= set(files)
     assert any(name.startswith("search/") for name in scan), "the search index is scanned too"
     check_consistent(snapshot, pages, files, scan=scan, base_url=base_url)
@@ -207,13 +220,13 @@ def test_built_site_agrees(tmp_path, day):
 # Bugs the oracle found in generator/, each kept as a regression test with the smallest data that showed it
 
 
-def _fixture_with(tmp_path: Path, replace: dict[str, tuple[str, str]] = {}, add: dict[str, str] = {}):
+def _fixture_with(tmp_path: Path, replace: dict[str, tuple[str, str]] | None = None, add: dict[str, str] | None = None):
     data = make_data_dir(tmp_path)
-    for relative, (old, new) in replace.items():
+    for relative, (old, new) in (replace or {}).items():
         text = (data / relative).read_text(encoding="utf-8")
         assert old in text, (relative, old)
         (data / relative).write_text(text.replace(old, new), encoding="utf-8")
-    for relative, text in add.items():
+    for relative, text in (add or {}).items():
         (data / relative).write_text(text, encoding="utf-8")
     loaded = load(data)
     assert loaded.ok, errors(loaded)
@@ -227,6 +240,9 @@ level: municipal
 issuer: 【测试数据】测试发布单位
 published_on: 2025-06-03
 working_days: 7
+url: https://example.org/notices/test-oracle-later
+objection:
+  phone: 020-00000000
 entries:
   - cluster: test-oracle-year-only
 """
@@ -247,8 +263,10 @@ events:
 
 # Was: generator/publish/export.py _event_rows (now publish/opendata.py): events.csv copies an as-of event's `notice` even when that notice is  published after the day. A certification dated only '2025' (as of 2025-03-01 it counts from 2025-01-01)  naming notice test-oracle-later (published_on 2025-06-03) puts 'test-oracle-later' in data/e
 def test_regression_event_names_a_notice_not_yet_published(tmp_path):
-    loaded = _fixture_with(tmp_path, add={"notices/test-oracle-later.yaml": LATER_NOTICE,
-                                          "clusters/test-oracle-year-only.yaml": YEAR_ONLY_CLUSTER})
+    loaded = _fixture_with(
+        tmp_path,
+        add={"notices/test-oracle-later.yaml": LATER_NOTICE, "clusters/test-oracle-year-only.yaml": YEAR_ONLY_CLUSTER},
+    )
     snapshot, pages, exports, base_url = build(loaded.dataset, dt.date(2025, 3, 1))
     files = {e.path: e.content for e in exports}
     assert b"test-oracle-later" not in files["data/notices.csv"]  # the notice itself is not published yet
@@ -258,8 +276,15 @@ def test_regression_event_names_a_notice_not_yet_published(tmp_path):
 
 # Was: generator/publish/export.py _notice_package (now publish/opendata.py): data/notices/<id>/final-diff.json (the final list against the  proposed one) is written once the notice is closed and some cluster's as-of certification names it, not  from the notice's outcome.final_date. Fixture with test-municipal-alpha's certification dated '
 def test_regression_final_diff_before_the_final_list(tmp_path):
-    loaded = _fixture_with(tmp_path, replace={"clusters/test-municipal-alpha.yaml": (
-        "    date: 2025-03-10\n    level: municipal", "    date: 2025-03\n    level: municipal")})
+    loaded = _fixture_with(
+        tmp_path,
+        replace={
+            "clusters/test-municipal-alpha.yaml": (
+                "    date: 2025-03-10\n    level: municipal",
+                "    date: 2025-03\n    level: municipal",
+            )
+        },
+    )
     snapshot, pages, exports, base_url = build(loaded.dataset, dt.date(2025, 3, 5))
     paths = {e.path for e in exports}
     assert f"data/notices/{FIXTURE_NOTICE}/datapackage.json" in paths

@@ -31,10 +31,15 @@ from generator.publish.pages import render_pages
 GUIDELINE_TEXT = REPO_ROOT / "docs" / "sources" / "guangzhou-cluster-guideline-2024.txt"
 SUCCESSOR = TESTS_DIR / "fixtures" / "successor"
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
-QUOTE = re.compile(r'<q class="cl-quote" data-policy="(?P<policy>[^"]+)"(?: data-clause="(?P<clause>[^"]+)")?>'
-                   r'(?P<words>.*?)</q>', re.S)
-LINK_THEN_QUOTE = re.compile(r'#clause-(?P<link>[0-9-]+)">[^<]*</a>：<q class="cl-quote" data-policy="[^"]+" '
-                             r'data-clause="(?P<clause>[^"]+)"')
+QUOTE = re.compile(
+    r'<q class="cl-quote" data-policy="(?P<policy>[^"]+)"(?: data-clause="(?P<clause>[^"]+)")?>'
+    r"(?P<words>.*?)</q>",
+    re.S,
+)
+LINK_THEN_QUOTE = re.compile(
+    r'#clause-(?P<link>[0-9-]+)">[^<]*</a>：<q class="cl-quote" data-policy="[^"]+" '
+    r'data-clause="(?P<clause>[^"]+)"'
+)
 
 
 def squeeze(text: str) -> str:
@@ -71,13 +76,19 @@ def test_policy_clauses_are_the_guidelines_own_words(dataset):
         assert threshold.words in policy.clauses[threshold.clause], threshold.key
         # the number and the comparison word are the clause's own
         assert f"{threshold.comparison}{threshold.value.normalize():f}" in squeeze(threshold.words) or (
-            threshold.comparison == "以上" and f"{threshold.value.normalize():f}亿元以上" in threshold.words)
+            threshold.comparison == "以上" and f"{threshold.value.normalize():f}亿元以上" in threshold.words
+        )
 
 
 def test_the_guideline_page_shows_every_quoted_clause():
     """site_src/guideline.md, the full text on the site, holds each clause the policy quotes."""
-    page = squeeze(re.sub(r"[*_`>]|\[|\]\([^)]*\)|\{#[^}]*\}", "", (REPO_ROOT / "site_src" / "guideline.md")
-                          .read_text(encoding="utf-8")))
+    page = squeeze(
+        re.sub(
+            r"[*_`>]|\[|\]\([^)]*\)|\{#[^}]*\}",
+            "",
+            (REPO_ROOT / "site_src" / "guideline.md").read_text(encoding="utf-8"),
+        )
+    )
     data = load_dataset(REPO_ROOT / "data", SCHEMAS_DIR).dataset.policies.get("guangzhou-2024")
     for clause, text in data.clauses.items():
         assert squeeze(text)[:40] in page, clause
@@ -94,8 +105,12 @@ def check_quotations(pages: dict[str, str], dataset) -> int:
             words = html.unescape(match["words"])
             found += 1
             if match["clause"] is None:  # other levels' documents state no clause numbers
-                stated = {policy.validity_years.words, policy.publicity_working_days.words,
-                          policy.in_force.words, policy.target.words}
+                stated = {
+                    policy.validity_years.words,
+                    policy.publicity_working_days.words,
+                    policy.in_force.words,
+                    policy.target.words,
+                }
                 assert words in stated, (src_uri, words)
                 continue
             assert words in policy.clause_text(match["clause"]), (src_uri, match["clause"], words)
@@ -127,15 +142,25 @@ def test_a_page_never_cites_a_clause_for_words_it_does_not_contain(dataset):
 
 def test_each_threshold_number_lives_only_in_policy_data(dataset):
     policy = dataset.policies.get("guangzhou-2024")
-    searched = [p for folder in ("generator", "schemas", "site_src") for p in (REPO_ROOT / folder).rglob("*")
-                if p.is_file() and p.suffix in (".py", ".j2", ".yaml", ".md", ".js", ".html", ".css", ".json", ".yml")
-                and "admin" not in p.parts and p.name != "guideline.md"]  # guideline.md: the full text itself
+    searched = [
+        p
+        for folder in ("generator", "schemas", "site_src")
+        for p in (REPO_ROOT / folder).rglob("*")
+        if p.is_file()
+        and p.suffix in (".py", ".j2", ".yaml", ".md", ".js", ".html", ".css", ".json", ".yml")
+        and "admin" not in p.parts
+        and p.name != "guideline.md"
+    ]  # guideline.md: the full text itself
     assert len(searched) > 40
     for threshold in policy.thresholds:
         number = re.escape(f"{threshold.value.normalize():f}")
         unit, comparison = re.escape(threshold.unit), re.escape(threshold.comparison)
-        forms = [re.escape(threshold.words), rf"{comparison} ?{number}(?![0-9.])",
-                 rf"(?<![0-9.]){number} ?{unit}", rf"limit: ?{number}(?![0-9.])"]
+        forms = [
+            re.escape(threshold.words),
+            rf"{comparison} ?{number}(?![0-9.])",
+            rf"(?<![0-9.]){number} ?{unit}",
+            rf"limit: ?{number}(?![0-9.])",
+        ]
         for path in searched:
             text = path.read_text(encoding="utf-8", errors="replace")
             hits = [form for form in forms if re.search(form, text)]
@@ -147,6 +172,7 @@ def test_criteria_page_and_self_check_data_come_from_the_policy(dataset):
     snapshot = take_snapshot(dataset, day)
     exports = {f.path: f for f in build_exports(snapshot, SCHEMA_SET)}
     import json
+
     criteria = json.loads(exports["data/criteria.json"].content)
     policy = dataset.policies.get("guangzhou-2024")
     assert [t["key"] for t in criteria["thresholds"]] == [t.key for t in policy.thresholds]
@@ -183,7 +209,9 @@ def test_a_successor_guideline_is_a_data_change(successor):
     assert after.recognitions[0].policy.id == "test-successor"
     # the report on 2027 is due under the successor (in force on 1 January 2028): 15 March
     assert [(r.covered_year, r.due_on.isoformat()) for r in before.reports][:2] == [
-        (2027, "2028-03-15"), (2028, "2029-03-15")]
+        (2027, "2028-03-15"),
+        (2028, "2029-03-15"),
+    ]
     notices = {f.notice.id: f for f in snapshot.notices}
     old, new = notices["test-successor-before-list"].window, notices["test-successor-after-list"].window
     assert (old.working_days, old.policy.id, old.last_day.isoformat()) == (7, "guangzhou-2024", "2027-06-15")

@@ -8,8 +8,8 @@ import pytest
 from frictionless import Schema
 
 from generator import SCHEMAS_DIR
-from generator.load.records import RECORD_TYPES
 from generator.load.fields import PATTERN_EXPECTATIONS
+from generator.load.records import RECORD_TYPES
 from generator.load.tables import descriptor_key_errors, load_schemas
 from generator.problems import CODES, Severity
 
@@ -83,4 +83,3 @@ def test_checked_in_json_schemas_are_current():
 
     for path, content in derived_files(SCHEMA_SET).items():
         assert path.is_file() and path.read_bytes() == content, f"{path} is stale: run clusters generate"
-

@@ -37,9 +37,22 @@ def page(site: Path, url: str) -> Page:
 
 
 def test_every_page_type_is_built(site):
-    for url in ["", "clusters", "districts", "districts/huangpu", "notices", "open-data", "guide", "guideline",
-                "criteria", "procedure", "cultivation", "cultivation/2-1-1",
-                "clusters/test-municipal-alpha", "notices/test-municipal-2025-list"]:
+    for url in [
+        "",
+        "clusters",
+        "districts",
+        "districts/huangpu",
+        "notices",
+        "open-data",
+        "guide",
+        "guideline",
+        "criteria",
+        "procedure",
+        "cultivation",
+        "cultivation/2-1-1",
+        "clusters/test-municipal-alpha",
+        "notices/test-municipal-2025-list",
+    ]:
         assert (site / url / "index.html").is_file(), url
 
 
@@ -137,10 +150,16 @@ def test_footer_shows_the_site_fields(site):
 def test_two_builds_are_byte_identical(fixture_data, site, tmp_path):
     again = tmp_path / "site"
     build_site(CONFIG, fixture_data, again, OPEN_DAY)
-    digest = {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-              for p in site.rglob("*") if p.is_file()}
-    digest_again = {p.relative_to(again).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                    for p in again.rglob("*") if p.is_file()}
+    digest = {
+        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in site.rglob("*")
+        if p.is_file()
+    }
+    digest_again = {
+        p.relative_to(again).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in again.rglob("*")
+        if p.is_file()
+    }
     assert digest == digest_again
 
 
@@ -167,9 +186,25 @@ def test_failed_build_leaves_the_previous_site_untouched(fixture_data, tmp_path)
     subprocess.run(["cp", "-r", str(fixture_data), str(broken)], check=True)
     (broken / "clusters" / "test-municipal-alpha.yaml").write_text("id: x\nid: y\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--data", str(broken), "--site-dir", str(out),
-         "--today", "2025-02-24", "--config-file", str(CONFIG)],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "build",
+            "--data",
+            str(broken),
+            "--site-dir",
+            str(out),
+            "--today",
+            "2025-02-24",
+            "--config-file",
+            str(CONFIG),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1, result.stderr
     assert "yaml-duplicate-key" in result.stderr and "Traceback" not in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
@@ -198,12 +233,16 @@ def test_record_text_renders_as_inert_text(fixture_data, tmp_path):
     (data / "clusters" / "test-hostile.yaml").write_text(HOSTILE, encoding="utf-8")
     out = tmp_path / "site"
     build_site(CONFIG, data, out, dt.date(2025, 3, 10))
-    for html in [out / "clusters" / "test-hostile" / "index.html", out / "clusters" / "index.html",
-                 out / "districts" / "huangpu" / "index.html"]:
+    for html in [
+        out / "clusters" / "test-hostile" / "index.html",
+        out / "clusters" / "index.html",
+        out / "districts" / "huangpu" / "index.html",
+    ]:
         raw = html.read_text(encoding="utf-8")
         parsed = Page(html)
-        assert "alert(" not in "".join(attrs.get("onerror", "") + attrs.get("onmouseover", "")
-                                       for _, attrs in parsed.tags)
+        assert "alert(" not in "".join(
+            attrs.get("onerror", "") + attrs.get("onmouseover", "") for _, attrs in parsed.tags
+        )
         assert not [body for body in parsed.scripts if "alert" in body], html
         assert "<script>alert" not in raw and "<img src=x" not in raw and "<iframe" not in raw
         assert not [a for t, a in parsed.tags if t == "a" and a.get("href", "").startswith("javascript:")]
@@ -211,8 +250,9 @@ def test_record_text_renders_as_inert_text(fixture_data, tmp_path):
     assert "{{ 7*7 }}{% raw %}" in page_text  # template syntax stays text
     assert "</title><script>alert(1)</script>" in page_text  # shown, not executed
     assert "**粗体**" in page_text  # Markdown is not interpreted inside record text
-    title = re.search(r"<title>(.*?)</title>", (out / "clusters" / "test-hostile" / "index.html")
-                      .read_text(encoding="utf-8"), re.S).group(1)
+    title = re.search(
+        r"<title>(.*?)</title>", (out / "clusters" / "test-hostile" / "index.html").read_text(encoding="utf-8"), re.S
+    ).group(1)
     assert "<" not in title and "&lt;/title&gt;&lt;script&gt;" in title
 
 
@@ -233,16 +273,35 @@ def test_template_error_leaves_the_previous_site_untouched(fixture_data, tmp_pat
     overrides = tmp_path / "overrides"
     shutil.copytree(REPO_ROOT / "site_src" / "overrides", overrides)
     (overrides / "main.html").write_text(
-        '{% extends "base.html" %}{% block content %}{{ page.meta.missing.attribute }}{% endblock %}',
-        encoding="utf-8")
+        '{% extends "base.html" %}{% block content %}{{ page.meta.missing.attribute }}{% endblock %}', encoding="utf-8"
+    )
     config = tmp_path / "mkdocs.yml"
-    config.write_text(CONFIG.read_text(encoding="utf-8")
-                      .replace("docs_dir: site_src", f"docs_dir: {REPO_ROOT / 'site_src'}")
-                      .replace("custom_dir: site_src/overrides", f"custom_dir: {overrides}"), encoding="utf-8")
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8")
+        .replace("docs_dir: site_src", f"docs_dir: {REPO_ROOT / 'site_src'}")
+        .replace("custom_dir: site_src/overrides", f"custom_dir: {overrides}"),
+        encoding="utf-8",
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--data", str(fixture_data), "--site-dir", str(out),
-         "--today", "2025-02-24", "--config-file", str(config)],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "build",
+            "--data",
+            str(fixture_data),
+            "--site-dir",
+            str(out),
+            "--today",
+            "2025-02-24",
+            "--config-file",
+            str(config),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 3, result.stdout + result.stderr  # a program defect, not a data problem
     assert "Traceback" not in result.stderr and "保持不变" in result.stderr, result.stderr
     assert "guideline.md" in result.stderr and "missing" in result.stderr

@@ -48,8 +48,12 @@ def free_text(resource: str) -> dict[str, int]:
     found = {}
     for spec in SCHEMA_SET.schemas[resource]["fields"]:
         constraints = spec.get("constraints", {})
-        if spec.get("type", "string") == "string" and "format" not in spec and not {"pattern", "enum"} & set(
-                constraints) and spec["name"] not in ("cluster_id", "notice_id", "policy_id"):
+        if (
+            spec.get("type", "string") == "string"
+            and "format" not in spec
+            and not {"pattern", "enum"} & set(constraints)
+            and spec["name"] not in ("cluster_id", "notice_id", "policy_id")
+        ):
             found[spec["name"]] = constraints.get("maxLength", 10_000)
     return found
 
@@ -68,11 +72,20 @@ def with_formula_starts(record: dict, record_type, starts) -> dict:
     for key, value in record.items():
         if key in record_type.children and isinstance(value, list):
             fields = free_text(record_type.children[key])
-            out[key] = [{k: prefixed(v, fields[k], starts) if k in fields and isinstance(v, str) else v
-                         for k, v in item.items()} if isinstance(item, dict) else item for item in value]
+            out[key] = [
+                {
+                    k: prefixed(v, fields[k], starts) if k in fields and isinstance(v, str) else v
+                    for k, v in item.items()
+                }
+                if isinstance(item, dict)
+                else item
+                for item in value
+            ]
         elif key in record_type.groups and isinstance(value, dict):
-            out[key] = {k: prefixed(v, top[f"{key}_{k}"], starts) if f"{key}_{k}" in top and isinstance(v, str)
-                        else v for k, v in value.items()}
+            out[key] = {
+                k: prefixed(v, top[f"{key}_{k}"], starts) if f"{key}_{k}" in top and isinstance(v, str) else v
+                for k, v in value.items()
+            }
         elif key in top and isinstance(value, str):
             out[key] = prefixed(value, top[key], starts)
         else:
@@ -91,8 +104,9 @@ def exports(tmp_path_factory) -> dict[str, bytes]:
             continue  # its words must stay the clauses' own, and no policy text goes into a CSV
         target = data / relative
         record = yaml.load(target.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
-        target.write_text(yaml.safe_dump(with_formula_starts(record, record_type, starts), allow_unicode=True),
-                          encoding="utf-8")
+        target.write_text(
+            yaml.safe_dump(with_formula_starts(record, record_type, starts), allow_unicode=True), encoding="utf-8"
+        )
     loaded = load_dataset(data, SCHEMAS_DIR, DAY)
     assert loaded.ok, [p.format() for p in loaded.problems if p.severity.value == "error"]
     built = build_exports(take_snapshot(loaded.dataset, DAY), SCHEMA_SET)
@@ -104,10 +118,23 @@ def spreadsheet_cells(csv_files: dict[str, bytes], folder: Path) -> dict[str, li
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in csv_files.items():
         (folder / name).write_bytes(content)
-    done = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{folder}/profile",
-                           "--convert-to", "xlsx", "--infilter=CSV:44,34,76,1", "--outdir", str(folder),
-                           *(str(folder / name) for name in csv_files)],
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{folder}/profile",
+            "--convert-to",
+            "xlsx",
+            "--infilter=CSV:44,34,76,1",
+            "--outdir",
+            str(folder),
+            *(str(folder / name) for name in csv_files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     cells = {}
     for name in csv_files:
@@ -120,8 +147,9 @@ def test_no_csv_cell_becomes_a_formula_in_a_spreadsheet(exports, tmp_path):
     csv_files = {path.replace("/", "__"): content for path, content in exports.items() if path.endswith(".csv")}
     assert len(csv_files) >= 4
     cells = spreadsheet_cells(csv_files, tmp_path / "sheets")
-    formulas = [(name, cell.coordinate, cell.value) for name, found in cells.items() for cell in found
-                if cell.data_type == "f"]
+    formulas = [
+        (name, cell.coordinate, cell.value) for name, found in cells.items() for cell in found if cell.data_type == "f"
+    ]
     assert not formulas, formulas
     texts = [cell.value for found in cells.values() for cell in found if isinstance(cell.value, str)]
     assert any(text.startswith("'" + HYPERLINK) for text in texts)
@@ -133,7 +161,7 @@ def test_csv_cells_are_the_json_values_behind_an_apostrophe(exports):
     rows = list(csv.DictReader(io.StringIO(exports["data/clusters.csv"].decode("utf-8-sig"))))
     values = json.loads(exports["data/clusters.json"])
     checked = 0
-    for row, value in zip(rows, values):
+    for row, value in zip(rows, values, strict=True):
         for name, text in row.items():
             exact = value[name]
             if isinstance(exact, str) and exact.startswith(FORMULA_PREFIXES):

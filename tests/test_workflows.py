@@ -52,8 +52,13 @@ def shellcheck_binary() -> Path:
 
 def actionlint(*paths: Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
     # -shellcheck names the binary so that the result never depends on what happens to be on PATH.
-    return subprocess.run([str(actionlint_binary()), "-no-color", f"-shellcheck={shellcheck_binary()}",
-                           *map(str, paths)], cwd=cwd, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(actionlint_binary()), "-no-color", f"-shellcheck={shellcheck_binary()}", *map(str, paths)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def zizmor_binary() -> Path:
@@ -67,22 +72,40 @@ def zizmor_binary() -> Path:
 # inline `# zizmor: ignore[...]` from hiding a finding; --strict-collection fails on a workflow it
 # cannot parse instead of skipping it; --offline skips the audits that ask the GitHub API, and no
 # token is passed.
-ZIZMOR_FLAGS = ("--offline", "--no-config", "--no-ignores", "--strict-collection", "--persona", "pedantic",
-                "--min-severity", "medium", "--no-progress", "--color", "never")
+ZIZMOR_FLAGS = (
+    "--offline",
+    "--no-config",
+    "--no-ignores",
+    "--strict-collection",
+    "--persona",
+    "pedantic",
+    "--min-severity",
+    "medium",
+    "--no-progress",
+    "--color",
+    "never",
+)
 
 
 def zizmor(path: Path, output: str = "json") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN"}}
-    return subprocess.run([str(zizmor_binary()), *ZIZMOR_FLAGS, "--format", output, str(path)], env=env,
-                          capture_output=True, text=True, check=False, cwd=path if path.is_dir() else path.parent)
+    return subprocess.run(
+        [str(zizmor_binary()), *ZIZMOR_FLAGS, "--format", output, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=path if path.is_dir() else path.parent,
+    )
 
 
 def zizmor_findings(path: Path) -> list[dict]:
     """zizmor's findings at medium severity or above, for a workflow file or a folder of them."""
     result = zizmor(path)
     # Exit codes: 0 no finding; 10 to 14 findings, by their highest severity; anything else a failure.
-    assert result.returncode == 0 or 10 <= result.returncode <= 14, f"zizmor failed ({result.returncode}): " \
-        + result.stderr
+    assert result.returncode == 0 or 10 <= result.returncode <= 14, (
+        f"zizmor failed ({result.returncode}): " + result.stderr
+    )
     findings = json.loads(result.stdout)
     assert (result.returncode == 0) == (not findings), result.stdout + result.stderr
     return findings
@@ -97,8 +120,12 @@ def describe(finding: dict) -> str:
 
 
 def check_jsonschema(*paths: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                           *map(str, paths)], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def load(path: Path) -> dict:
@@ -107,7 +134,7 @@ def load(path: Path) -> dict:
 
 def triggers(workflow: dict) -> dict:
     on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` key as true
-    return {on: None} if isinstance(on, str) else {name: None for name in on} if isinstance(on, list) else on
+    return {on: None} if isinstance(on, str) else dict.fromkeys(on) if isinstance(on, list) else on
 
 
 def steps_using(job: dict, action: str) -> list[dict]:
@@ -139,15 +166,20 @@ def test_both_checkers_reject_a_broken_workflow(tmp_path):
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     broken = workflows / "broken.yml"
-    broken.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
-                      "      - run: echo ${{ github.event.pull_request.title }}\n        shell: bash\n"
-                      "        timeout: 5\n", encoding="utf-8")
+    broken.write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n        shell: bash\n"
+        "        timeout: 5\n",
+        encoding="utf-8",
+    )
     linted = actionlint(broken.relative_to(tmp_path), cwd=tmp_path)
     assert linted.returncode == 1 and "timeout" in linted.stdout, linted.stdout + linted.stderr
     assert check_jsonschema(broken).returncode == 1
     quoting = workflows / "quoting.yml"
-    quoting.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
-                       "      - run: cp $RUNNER_TEMP/a b\n", encoding="utf-8")
+    quoting.write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cp $RUNNER_TEMP/a b\n",
+        encoding="utf-8",
+    )
     linted = actionlint(quoting.relative_to(tmp_path), cwd=tmp_path)
     assert "SC2086" in linted.stdout, "ShellCheck did not run on the run: script: " + linted.stdout + linted.stderr
 
@@ -161,20 +193,34 @@ def test_zizmor_finds_nothing_at_medium_severity_or_above():
 # pull-request.yml, and the zizmor audit that must then report it.
 PLANTS = {
     "pull_request_target with a checkout of the PR head": (
-        [(r"\n  pull_request:\n", "\n  pull_request_target:\n"),
-         (r"( +)persist-credentials: false\n", r"\g<0>\1ref: ${{ github.event.pull_request.head.sha }}\n")],
-        "dangerous-triggers"),
+        [
+            (r"\n  pull_request:\n", "\n  pull_request_target:\n"),
+            (r"( +)persist-credentials: false\n", r"\g<0>\1ref: ${{ github.event.pull_request.head.sha }}\n"),
+        ],
+        "dangerous-triggers",
+    ),
     "PR title inside run:": (
-        [(r"run: clusters validate --against \"origin/\$BASE_REF\"\n", 'run: clusters validate "${{ github.event.pull_request.title }}"\n')],
-        "template-injection"),
+        [
+            (
+                r"run: clusters validate --against \"origin/\$BASE_REF\"\n",
+                'run: clusters validate "${{ github.event.pull_request.title }}"\n',
+            )
+        ],
+        "template-injection",
+    ),
     "branch name inside run:": (
         [(r'clusters diff "origin/\$\{BASE_REF\}"', 'clusters diff "origin/${{ github.head_ref }}"')],
-        "template-injection"),
+        "template-injection",
+    ),
     "checkout keeps its credentials": ([(r" +persist-credentials: false\n", "")], "artipacked"),
-    "action pinned to a tag": ([(r"actions/upload-artifact@[0-9a-f]{40} # v[\d.]+", "actions/upload-artifact@v6")],
-                               "unpinned-uses"),
-    "write-all for the whole workflow": ([(r"\npermissions: \{\}\n", "\npermissions: write-all\n")],
-                                         "excessive-permissions"),
+    "action pinned to a tag": (
+        [(r"actions/upload-artifact@[0-9a-f]{40} # v[\d.]+", "actions/upload-artifact@v6")],
+        "unpinned-uses",
+    ),
+    "write-all for the whole workflow": (
+        [(r"\npermissions: \{\}\n", "\npermissions: write-all\n")],
+        "excessive-permissions",
+    ),
 }
 
 
@@ -208,8 +254,7 @@ def test_actions_are_pinned_to_a_commit_with_its_version(path):
     uses = uses_lines(path)
     assert uses
     for action, rest in uses:
-        assert re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}", action), \
-            f"not pinned to a commit: {action}"
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}", action), f"not pinned to a commit: {action}"
         assert re.fullmatch(r"\s+# v\d+(\.\d+)*\s*", rest), f"{action}: no `# vX.Y.Z` version comment: {rest!r}"
     # The YAML holds no `uses:` that the line scan missed (say, in a flow mapping).
     workflow = load(path)
@@ -287,16 +332,26 @@ def test_the_hardening_rules_catch_planted_problems(tmp_path):
     assert fails(test_actions_are_pinned_to_a_commit_with_its_version, pin, pin.split(" #")[0])
     assert fails(test_no_pull_request_target_or_workflow_run_trigger, "  pull_request:\n", "  pull_request_target:\n")
     assert fails(test_every_job_has_least_privilege_permissions, "permissions: {}\n", "permissions: write-all\n")
-    assert fails(test_every_job_has_least_privilege_permissions, "      contents: read # check out the repository\n",
-                 "      contents: write\n")
+    assert fails(
+        test_every_job_has_least_privilege_permissions,
+        "      contents: read # check out the repository\n",
+        "      contents: write\n",
+    )
     assert fails(test_every_checkout_drops_its_credentials, "          persist-credentials: false\n", "")
-    assert fails(test_no_expression_inside_run_scripts, 'clusters diff "origin/${BASE_REF}"',
-                 'clusters diff "origin/${{ github.head_ref }}"')
+    assert fails(
+        test_no_expression_inside_run_scripts,
+        'clusters diff "origin/${BASE_REF}"',
+        'clusters diff "origin/${{ github.head_ref }}"',
+    )
     # And the unplanted copy passes them all.
     planted.write_text(text, encoding="utf-8")
-    for rule in (test_actions_are_pinned_to_a_commit_with_its_version,
-                 test_no_pull_request_target_or_workflow_run_trigger, test_every_job_has_least_privilege_permissions,
-                 test_every_checkout_drops_its_credentials, test_no_expression_inside_run_scripts):
+    for rule in (
+        test_actions_are_pinned_to_a_commit_with_its_version,
+        test_no_pull_request_target_or_workflow_run_trigger,
+        test_every_job_has_least_privilege_permissions,
+        test_every_checkout_drops_its_credentials,
+        test_no_expression_inside_run_scripts,
+    ):
         rule(planted)
 
 
@@ -307,7 +362,7 @@ def test_publish_runs_nightly_at_five_past_midnight_beijing_time():
     assert [entry["cron"] for entry in on["schedule"]] == ["5 16 * * *"]
     lines = PUBLISH.read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if "5 16 * * *" in line)
-    nearby = "\n".join(lines[max(at - 2, 0):at + 1])
+    nearby = "\n".join(lines[max(at - 2, 0) : at + 1])
     assert "00:05" in nearby and "Asia/Shanghai" in nearby, nearby
 
 
@@ -383,12 +438,22 @@ def run_summary(tmp_path: Path, fake_clusters: str) -> tuple[subprocess.Complete
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     summary = tmp_path / "summary.md"
     step = summary_step()
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_STEP_SUMMARY": str(summary),
-           "RUNNER_TEMP": str(tmp_path), **{k: v.replace("${{ github.base_ref }}", "main")
-                                           for k, v in step.get("env", {}).items()}}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(tmp_path),
+        **{k: v.replace("${{ github.base_ref }}", "main") for k, v in step.get("env", {}).items()},
+    }
     # GitHub runs `run:` with `bash -e {0}`, or `bash --noprofile --norc -eo pipefail {0}` for shell: bash.
-    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env,
-                            capture_output=True, text=True, check=False, cwd=tmp_path)
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
     return result, summary.read_text(encoding="utf-8") if summary.exists() else ""
 
 
@@ -400,7 +465,9 @@ def test_summary_step_compares_with_the_base_branch():
 
 
 def test_summary_shows_the_diff(tmp_path):
-    result, summary = run_summary(tmp_path, 'test "$1" = diff && echo "## 公开记录变化：$2 → $3"; echo; echo "新增集群 1 个"\n')
+    result, summary = run_summary(
+        tmp_path, 'test "$1" = diff && echo "## 公开记录变化：$2 → $3"; echo; echo "新增集群 1 个"\n'
+    )
     assert result.returncode == 0, result.stderr
     assert "## 公开记录变化：origin/main → HEAD" in summary and "新增集群 1 个" in summary
 
