@@ -34,8 +34,10 @@ CASES_DIR = TESTS_DIR / "cases"
 TODAY = "2026-11-28"
 
 # `PATH:LINE:COL: error|warning: message [code]`
-PROBLEM_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|note): "
-                          r"(?P<message>.*) \[(?P<code>[a-z0-9-]+)\]$")
+PROBLEM_LINE = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|note): "
+    r"(?P<message>.*) \[(?P<code>[a-z0-9-]+)\]$"
+)
 
 
 def make_data_dir(tmp_path: Path, case_dir: Path | None = None) -> Path:

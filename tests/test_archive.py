@@ -11,8 +11,13 @@ from conftest import REPO_ROOT, make_data_dir, run_cli
 def commit(repo, message, when):
     env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     for args in (["add", "-A"], ["commit", "-qm", message]):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo, env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+            cwd=repo,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
 
 
 def archive(repo, year, out):
@@ -28,8 +33,11 @@ def test_archive_holds_the_records_of_the_year_end(tmp_path):
     commit(repo, "2025 records", "2025-06-01T10:00:00+08:00")
     alpha = (data / "clusters" / "test-municipal-alpha.yaml").read_text(encoding="utf-8")
     (data / "clusters" / "test-later.yaml").write_text(
-        alpha.replace("test-municipal-alpha", "test-later").replace("测试装备", "后来新增")
-        .replace("    notice: test-municipal-2025-list\n", ""), encoding="utf-8")
+        alpha.replace("test-municipal-alpha", "test-later")
+        .replace("测试装备", "后来新增")
+        .replace("    notice: test-municipal-2025-list\n", ""),
+        encoding="utf-8",
+    )
     commit(repo, "2026 addition", "2026-01-05T10:00:00+08:00")
 
     out = tmp_path / "a.zip"
@@ -41,7 +49,7 @@ def test_archive_holds_the_records_of_the_year_end(tmp_path):
         assert "records/clusters/test-later.yaml" not in names  # added after 2025 ended
         assert "site/data/datapackage.json" in names and "site/index.html" in names
         home = zipped.read("site/index.html").decode("utf-8")
-        assert "状态按 <time datetime=\"2025-12-31\">2025-12-31</time>" in home
+        assert '状态按 <time datetime="2025-12-31">2025-12-31</time>' in home
         assert "2025 年存档" in zipped.read("README.txt").decode("utf-8")
     first = hashlib.sha256(out.read_bytes()).hexdigest()
     assert archive(repo, 2025, out).returncode == 0

@@ -247,7 +247,7 @@ def test_a_notice_is_not_published_before_its_day(data, tmp_path):
 
 
 def test_validate_notes_what_is_scheduled(data):
-    result = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", "2025-02-10"])
+    result = _validate(["validate", "--data", str(data), "--today", "2025-02-10"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     scheduled = [line for line in lines if "[notice-scheduled]" in line]
@@ -264,7 +264,7 @@ def test_validate_notes_what_is_scheduled(data):
 # 7. A late-December notice that states its end date is published while next year's arrangement is missing.
 def test_year_end_notice_with_stated_end_is_published_unchecked(data, tmp_path):
     day = dt.date(2026, 12, 29)
-    result = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", day.isoformat()])
+    result = _validate(["validate", "--data", str(data), "--today", day.isoformat()])
     assert result.exit_code == 0, result.output
     assert any(
         "notices/test-asof-year-end.yaml:" in line
@@ -292,9 +292,16 @@ def test_year_end_notice_without_stated_end_is_refused(data, tmp_path):
             target.write_bytes(path.read_bytes())
     notice = folder / "notices" / "test-asof-year-end.yaml"
     notice.write_text(notice.read_text(encoding="utf-8").replace("ends_on: 2027-01-08\n", ""), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", "--data", str(folder), "--today", "2026-12-29"])
+    result = _validate(["validate", "--data", str(folder), "--today", "2026-12-29"])
     assert result.exit_code == 1
     assert any(
         "notices/test-asof-year-end.yaml:5:" in line and "[calendar-not-covered]" in line
         for line in result.output.splitlines()
     ), result.output
+
+
+def _validate(args: list[str]):
+    """`clusters validate` in this process; an exception inside it fails the test (it is not an exit code)."""
+    result = CliRunner().invoke(cli, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result

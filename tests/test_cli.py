@@ -17,7 +17,9 @@ from generator.site.clock import today_in_shanghai
 
 
 def run(*args):
+    """The CLI in this process; an exception inside it fails the test (it is not an exit code)."""
     result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
     return result
 
@@ -95,7 +97,7 @@ def test_validate_lists_files_git_does_not_track(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     subprocess.run([*git, "-C", str(tmp_path), "add", "data"], check=True)
     subprocess.run([*git, "-C", str(tmp_path), "commit", "-qm", "data"], check=True)
-    committed = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", "2026-11-28"])
+    committed = run("validate", "--data", data, "--today", "2026-11-28")
     assert committed.exit_code == 0 and "file-untracked" not in committed.output, committed.output
     source = data / "clusters" / "test-municipal-alpha.yaml"
     (data / "clusters" / "test-copy.yaml").write_text(
@@ -104,7 +106,7 @@ def test_validate_lists_files_git_does_not_track(tmp_path):
         .replace("name: 【测试数据】广州市黄埔区测试装备产业集群", "name: 【测试数据】复制的集群"),
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", "2026-11-28"])
+    result = run("validate", "--data", data, "--today", "2026-11-28")
     lines = [line for line in result.output.splitlines() if "[file-untracked]" in line]
     assert len(lines) == 1 and "clusters/test-copy.yaml:1:1: warning:" in lines[0], result.output
     assert result.exit_code == 0

@@ -6,8 +6,9 @@ from conftest import make_data_dir, run_cli
 
 
 def git(repo, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo, check=True, capture_output=True
+    )
 
 
 def run_diff(repo, *args):
@@ -30,12 +31,18 @@ def test_diff_between_two_revisions(tmp_path):
     repo = fixture_repo(tmp_path)
     alpha = repo / "data" / "clusters" / "test-municipal-alpha.yaml"
     text = alpha.read_text(encoding="utf-8")
-    alpha.write_text(text.replace("leading_industry: 【测试数据】测试装备", "leading_industry: 【测试数据】测试*装备*")
-                     + "  - type: revoked\n    date: 2026-05-01\n    reason: \"4.3.3\"\n", encoding="utf-8")
+    alpha.write_text(
+        text.replace("leading_industry: 【测试数据】测试装备", "leading_industry: 【测试数据】测试*装备*")
+        + '  - type: revoked\n    date: 2026-05-01\n    reason: "4.3.3"\n',
+        encoding="utf-8",
+    )
     assert "测试*装备*" in alpha.read_text(encoding="utf-8")
     (repo / "data" / "clusters" / "test-provincial-gamma.yaml").unlink()
-    extra = text.replace("id: test-municipal-alpha", "id: test-extra-new").replace(
-        "广州市黄埔区测试装备产业集群", "广州市增城区新增测试产业集群").replace("    notice: test-municipal-2025-list\n", "")
+    extra = (
+        text.replace("id: test-municipal-alpha", "id: test-extra-new")
+        .replace("广州市黄埔区测试装备产业集群", "广州市增城区新增测试产业集群")
+        .replace("    notice: test-municipal-2025-list\n", "")
+    )
     (repo / "data" / "clusters" / "test-extra-new.yaml").write_text(extra, encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "head")

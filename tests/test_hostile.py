@@ -583,7 +583,7 @@ def test_links_and_special_files_in_data_are_refused_unread(tmp_path):
     (data / "notices").rmdir()
     (data / "notices").symlink_to(outside / "notices", target_is_directory=True)
     os.mkfifo(data / "clusters" / "pipe.yaml")
-    run = run_validate(data)  # a subprocess with a timeout: a FIFO opened for reading would hang it
+    run = run_validate(data)  # with a time limit (conftest.run_cli): a FIFO opened for reading would hang it
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
     assert {

@@ -17,10 +17,10 @@ import http.server
 import os
 import re
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 from playwright.sync_api import (
@@ -40,9 +40,17 @@ SCREENSHOTS = REPO_ROOT / "tests" / "browser" / "screenshots"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # The flags a root, headless, offline CI machine needs: no sandbox (root), and none of Chromium's
 # own background traffic (updates, sync, safe browsing), which this closed network refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-default-apps", "--disable-features=Translate,OptimizationHints,MediaRouter"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-features=Translate,OptimizationHints,MediaRouter",
+]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no daylight saving time since 1991
 # URLs that stay inside the page: they make no request that leaves the site.
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
@@ -162,13 +170,17 @@ class Visit:
     dialogs: list[str] = field(default_factory=list)
 
     def foreign_requests(self) -> list[str]:
-        return [url for url in self.requests
-                if not url.startswith(LOCAL_SCHEMES) and _origin(url) != _origin(self.origin)]
+        return [
+            url for url in self.requests if not url.startswith(LOCAL_SCHEMES) and _origin(url) != _origin(self.origin)
+        ]
 
     def console_errors(self, missing_page: str | None = None) -> list[str]:
         """Console errors, except the 404 of `missing_page` itself (a test of the not-found page)."""
-        return [message.text for message in self.console if message.type == "error"
-                and not (missing_page and message.location.get("url") == missing_page)]
+        return [
+            message.text
+            for message in self.console
+            if message.type == "error" and not (missing_page and message.location.get("url") == missing_page)
+        ]
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -183,7 +195,7 @@ def visit(browser: Browser, origin: str, **context_options) -> Iterator[Visit]:
     page = context.new_page()
     found = Visit(origin, context, page)
     context.on("request", lambda request: found.requests.append(request.url))
-    page.on("console", lambda message: found.console.append(message))
+    page.on("console", found.console.append)
     page.on("pageerror", lambda error: found.errors.append(str(error)))
 
     def on_dialog(dialog):

@@ -12,6 +12,7 @@ import re
 import pytest
 from browser_support import SECURITY_HEADERS, build, chromium, serve, visit
 from conftest import REPO_ROOT, TESTS_DIR, make_data_dir
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_browser import BUILT_ON, PAGE_TYPES
 
 from generator.publish import csp
@@ -54,24 +55,65 @@ def open_page(found, url: str):
     found.context.add_init_script(RECORD_VIOLATIONS)
     found.failed = []  # (url, error) of the requests that failed
     found.page.on("requestfailed", lambda request: found.failed.append((request.url, request.failure)))
-    return found.page.goto(url, wait_until="networkidle")
+    return found.page.goto(url)
+
+
+# A request every policy here refuses (connect-src), made only to mark a point in the page's
+# violation reports; its own reports and console messages are left out of what the tests see.
+SENTINEL = "http://127.0.0.2:9/csp-sentinel/"
 
 
 def violations(found) -> list[dict]:
-    found.page.wait_for_timeout(100)  # violation events are dispatched asynchronously
-    return found.page.evaluate("window.__csp")
+    """The violations reported so far. Violation events are dispatched asynchronously but in order:
+    once the report of a sentinel request made now has arrived, every earlier report has too."""
+    found.sentinels = getattr(found, "sentinels", 0) + 1
+    sentinel = f"{SENTINEL}{found.sentinels}"
+    found.page.evaluate("url => { fetch(url).catch(() => null); }", sentinel)
+    try:
+        found.page.wait_for_function("url => window.__csp.some(v => v.blocked === url)", arg=sentinel, timeout=10_000)
+    except PlaywrightTimeout:
+        raise AssertionError(
+            f"the policy did not refuse or report the sentinel request {sentinel} "
+            f"(connect-src no longer 'self'?): {found.page.evaluate('window.__csp')}"
+        ) from None
+    return [v for v in found.page.evaluate("window.__csp") if not v["blocked"].startswith(SENTINEL)]
 
 
 def csp_console(found) -> list[str]:
-    """Console messages about the policy (Chromium reports each refusal there too)."""
-    return [m.text for m in found.console if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text]
+    """Console messages about the policy (Chromium reports each refusal there too), but the sentinel's."""
+    return [
+        m.text
+        for m in found.console
+        if ("Content Security Policy" in m.text or "Content-Security-Policy" in m.text) and SENTINEL not in m.text
+    ]
+
+
+def scroll(page, delta_y: int) -> None:
+    """Turn the mouse wheel, and return once the page has scrolled as far as it can that way and its
+    scroll listeners have seen the final position (Playwright does not wait for the scrolling)."""
+    target = page.evaluate(
+        """dy => {
+        const root = document.documentElement;
+        const end = Math.max(0, Math.min(scrollY + dy, root.scrollHeight - root.clientHeight));
+        window.__scrolled_to = Math.abs(end - scrollY) < 1 ? end : null;  // else: nowhere to scroll to
+        if (!window.__scroll_watched) {
+            addEventListener('scroll', () => { window.__scrolled_to = scrollY; }, {passive: true});
+            window.__scroll_watched = true;
+        }
+        return end;
+    }""",
+        delta_y,
+    )
+    page.mouse.wheel(0, delta_y)
+    page.wait_for_function(
+        "end => window.__scrolled_to !== null && Math.abs(window.__scrolled_to - end) < 1", arg=target, timeout=10_000
+    )
 
 
 def exercise(page, name: str) -> None:
     """What a visitor does on such a page, so that the scripts' later work runs under the policy too."""
-    page.mouse.wheel(0, 4000)  # the theme's back-to-top button appears on scrolling up
-    page.wait_for_timeout(100)
-    page.mouse.wheel(0, -2000)
+    scroll(page, 4000)  # the theme's back-to-top button appears on scrolling up
+    scroll(page, -2000)
     for element in page.locator("article a[title], article abbr[title]").all()[:5]:  # tooltips
         if element.is_visible():
             element.hover(timeout=2_000)
@@ -115,8 +157,9 @@ def test_page_runs_under_the_policy_without_a_violation(browser, site, base_url,
         assert not found.foreign_requests(), found.foreign_requests()
 
 
-@pytest.mark.parametrize("name,path", [p for p in PAGE_TYPES if p[0] in ("home", "cluster", "cultivation-clause",
-                                                                          "not-found")])
+@pytest.mark.parametrize(
+    "name,path", [p for p in PAGE_TYPES if p[0] in ("home", "cluster", "cultivation-clause", "not-found")]
+)
 def test_page_runs_under_its_meta_policy_alone(browser, meta_only_url, name, path):
     """As on GitHub Pages: no header, the <meta> policy alone (with only the page's own hashes)."""
     with visit(browser, meta_only_url, locale="zh-CN") as found:
@@ -151,11 +194,17 @@ def test_admin_page_runs_under_its_own_policy(browser, base_url):
 # --- controls: what the policy forbids is refused and reported ----------------------------------
 
 INJECT = """async () => {
-    const marks = [];
+    // Settles on the element's load or error event: listeners run in the order they were added, so
+    // an inline handler of the same event has had its turn by then.
+    const settled = element => new Promise(resolve => {
+        element.addEventListener('load', resolve);
+        element.addEventListener('error', resolve);
+    });
     // An inline event handler, as an HTML injection would bring it.
     const div = document.createElement('div');
     div.innerHTML = '<img src="data:," onerror="window.__ran_handler = 1">'
         + '<button onclick="window.__ran_click = 1">x</button>';
+    const image = settled(div.querySelector('img'));
     document.body.append(div);
     div.querySelector('button').click();
     // An injected inline script.
@@ -165,8 +214,9 @@ INJECT = """async () => {
     // A script from another origin.
     const foreign = document.createElement('script');
     foreign.src = 'http://127.0.0.2:9/evil.js';
+    const script = settled(foreign);
     document.head.append(foreign);
-    await new Promise(resolve => setTimeout(resolve, 300));
+    await Promise.all([image, script]);
     return ['__ran_handler', '__ran_click', '__ran_inline'].filter(k => k in window);
 }"""
 # (eval is not among them: code that Playwright evaluates is exempt from the page's eval rule.)
@@ -213,8 +263,8 @@ def test_a_request_to_another_origin_is_refused_and_the_origin_check_still_sees_
         assert found.foreign_requests() == []
     with visit(browser, base_url, bypass_csp=True) as found:
         found.page.goto(base_url)
-        found.page.evaluate("() => fetch('http://127.0.0.2:9/x').catch(() => null)")
-        found.page.wait_for_timeout(200)
+        with found.page.expect_request("http://127.0.0.2:9/x"):
+            found.page.evaluate("() => fetch('http://127.0.0.2:9/x').catch(() => null)")
         assert found.foreign_requests() == ["http://127.0.0.2:9/x"]
 
 
@@ -225,8 +275,9 @@ def test_a_page_with_an_unlisted_inline_script_is_refused(browser, site, tmp_pat
     text = page.read_text(encoding="utf-8")
     copy = tmp_path / "site"
     copy.mkdir()
-    (copy / "index.html").write_text(text.replace("</body>", "<script>window.__ran_unlisted = 1</script></body>"),
-                                     encoding="utf-8")
+    (copy / "index.html").write_text(
+        text.replace("</body>", "<script>window.__ran_unlisted = 1</script></body>"), encoding="utf-8"
+    )
     (copy / csp.NGINX_FILE).write_text((site / csp.NGINX_FILE).read_text(encoding="utf-8"), encoding="utf-8")
     with serve(copy) as url, visit(browser, url) as found:
         open_page(found, url)

@@ -18,8 +18,11 @@ def hostile_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-browser")
     data = make_hostile_data_dir(root)
     site = build(data, root / "site", TODAY)
-    pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html")
-                   if p.relative_to(site).parts[0] != "admin")
+    pages = sorted(
+        p.relative_to(site).parent.as_posix()
+        for p in site.rglob("index.html")
+        if p.relative_to(site).parts[0] != "admin"
+    )
     with serve(site) as url:
         yield url, [("" if p == "." else p + "/") for p in pages]
 
