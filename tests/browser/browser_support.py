@@ -195,7 +195,7 @@ def visit(browser: Browser, origin: str, **context_options) -> Iterator[Visit]:
     page = context.new_page()
     found = Visit(origin, context, page)
     context.on("request", lambda request: found.requests.append(request.url))
-    page.on("console", found.console.append)
+    page.on("console", lambda message: found.console.append(message))  # noqa: PLW0108 - Playwright needs a Python function
     page.on("pageerror", lambda error: found.errors.append(str(error)))
 
     def on_dialog(dialog):
