@@ -152,3 +152,61 @@ def test_a_notice_not_yet_published_on_the_base_branch_is_a_draft(repo):
 def test_a_base_that_is_not_a_revision_is_a_usage_error(repo):
     done = run_cli("validate", "--data", "data", "--against", "no-such-branch", "--today", DAY, cwd=repo)
     assert done.returncode == 2 and "no-such-branch" in done.stderr
+
+
+def test_as_of_a_day_before_the_correction_the_page_shows_the_original_and_the_package_every_version(repo, tmp_path):
+    import hashlib
+    import json
+
+    edit_phone(repo)
+    path = notice_file(repo)
+    path.write_text(path.read_text(encoding="utf-8") + CORRECTION, encoding="utf-8")
+    before = tmp_path / "before"
+    build_site(REPO_ROOT / "mkdocs.yml", repo / "data", before, dt.date(2025, 2, 20))
+    page = Page(before / "notices" / NOTICE / "index.html")
+    assert "020-00000000" in page.text and "020-11111111" not in page.text  # the correction is dated 2025-02-21
+    assert page.root.find("div", cls="cl-corrections") is None
+    after = tmp_path / "after"
+    build_site(REPO_ROOT / "mkdocs.yml", repo / "data", after, dt.date.fromisoformat(DAY))
+    assert "020-11111111" in Page(after / "notices" / NOTICE / "index.html").text
+    package = json.loads((after / "data" / "notices" / NOTICE / "datapackage.json").read_text(encoding="utf-8"))
+    versions = package["versions"]
+    assert [(v["date"], v["change"]) for v in versions] == [
+        ("2025-02-20", "发布"),
+        ("2025-02-21", "勘误：objection.phone"),
+    ]
+    assert versions[0]["sha256"] != versions[1]["sha256"]
+    # The first version is the record as first published: the base commit's notice, hashed the same way.
+    from generator.load.corrections import stated
+    from generator.load.dataset import load_dataset
+    from generator.publish.opendata import canonical
+
+    original = load_dataset(make_data_dir(tmp_path / "original"), SCHEMAS_DIR, dt.date.fromisoformat(DAY))
+    first = stated(original.dataset.notices[NOTICE], load_schemas(SCHEMAS_DIR))
+    assert versions[0]["sha256"] == "sha256:" + hashlib.sha256(canonical(first)).hexdigest()
+    early = json.loads((before / "data" / "notices" / NOTICE / "datapackage.json").read_text(encoding="utf-8"))
+    assert early["versions"] == versions[:1]
+
+
+def test_recording_the_result_or_an_unstated_value_is_not_a_correction(repo):
+    path = notice_file(repo)
+    text = path.read_text(encoding="utf-8")
+    git(repo, "rm", "-q", "--cached", str(path))
+    path.write_text(
+        text.replace("  final_doc_no: 穗工信函〔2025〕1号（测试）\n", "").replace(
+            "basis: 【测试数据】工作指引 3.3.2\n", ""
+        ),
+        encoding="utf-8",
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "notice recorded without its basis and final document number")
+    path.write_text(text, encoding="utf-8")  # both now recorded: 未载明 → a value
+    code, errors, output = check(repo)
+    assert (code, errors) == (0, []), output
+    path.write_text(text.replace("basis: 【测试数据】工作指引 3.3.2\n", ""), encoding="utf-8")
+    git(repo, "commit", "-qam", "basis recorded")  # (the base now states a basis)
+    path.write_text(text, encoding="utf-8")
+    git(repo, "commit", "-qam", "basis back")
+    path.write_text(text.replace("basis: 【测试数据】工作指引 3.3.2\n", ""), encoding="utf-8")  # a stated value removed
+    code, errors, output = check(repo)
+    assert code == 1 and [e[3] for e in errors] == ["published-notice-changed"], output

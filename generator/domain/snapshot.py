@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from generator.domain.calendar import CalendarNotCovered, start_of_day
 from generator.domain.lifecycle import (
@@ -244,6 +245,7 @@ def outcome_published(notice: Notice, window: NoticeWindow | None, day: dt.date)
 
 
 def notice_facts(notice: Notice, dataset: Dataset, day: dt.date) -> NoticeFacts:
+    notice = as_corrected_by(notice, day)
     try:
         window = notice_window(notice, dataset.calendar, dataset.policies)
     except CalendarNotCovered as missing:
@@ -258,6 +260,41 @@ def notice_facts(notice: Notice, dataset: Dataset, day: dt.date) -> NoticeFacts:
     if state == "open" and window.checked:
         days_left = sum(1 for d in window.days if d >= day)
     return NoticeFacts(notice, window, state, window.missing_years, days_left, published)
+
+
+def as_corrected_by(notice: Notice, day: dt.date) -> Notice:
+    """The notice as it read on `day`: a correction dated later is undone (its field back to the old
+    value, typed like the current one) and left out of the log. The proposed list (field `entries`)
+    is recorded as text in a correction, so it cannot be undone: it reads as corrected."""
+    later = [c for c in notice.corrections if c.date > day]
+    if not later:
+        return notice
+    for correction in reversed(later):
+        group, _, member = correction.field.partition(".")
+        if group == "entries":
+            continue
+        if member:
+            holder = getattr(notice, group)
+            value = _typed_like(getattr(holder, member), correction.old)
+            notice = dataclasses.replace(notice, **{group: dataclasses.replace(holder, **{member: value})})
+        else:
+            notice = dataclasses.replace(notice, **{group: _typed_like(getattr(notice, group), correction.old)})
+    return dataclasses.replace(notice, corrections=tuple(c for c in notice.corrections if c.date <= day))
+
+
+def _typed_like(current: object, text: str | None) -> Any:
+    """A correction's old value (text as the log writes it) typed like the field's current value."""
+    if text is None:
+        return None
+    if isinstance(current, dt.date):
+        return dt.date.fromisoformat(text)
+    if isinstance(current, dt.time):
+        return dt.time.fromisoformat(text)
+    if isinstance(current, bool):
+        return text == "true"
+    if isinstance(current, int):
+        return int(text)
+    return text
 
 
 def _without_outcome(notice: Notice) -> Notice:

@@ -1,8 +1,9 @@
 """Published notices change only through their correction log (勘误).
 
-Once a notice is published (its date has come) and on the base branch, the fields it states may
-change only with a `corrections:` entry naming the field, its old and its new value, the date and
-the reason; the log itself only grows. `check_against(base, head, …)` compares the records of the
+Once a notice is published (its date has come) and on the base branch, a value it states may
+change (or be removed) only with a `corrections:` entry naming the field, its old and its new
+value, the date and the reason; the log itself only grows. Recording a value the record left empty
+(未载明 until then) and recording the result (outcome) are not corrections. `check_against(base, head, …)` compares the records of the
 pull request (head) with those of its base branch and returns a problem, located in the head's
 file, for every other change. `clusters validate --against REV` runs it (the pull-request check).
 """
@@ -36,8 +37,13 @@ def text(value: Any) -> str | None:
 
 
 def stated(notice: Notice, schema_set: SchemaSet) -> dict[str, str | None]:
-    """Every field a notice states, as text, by its table name; the proposed list as one field."""
-    specs = [spec for spec in schema_set.schemas["notices"]["fields"] if spec["name"] != "id"]
+    """Every field a notice states, as text, by its table name; the proposed list as one field. The
+    result (outcome_*) is not the notice's statement: it is recorded when the final list comes out."""
+    specs = [
+        spec
+        for spec in schema_set.schemas["notices"]["fields"]
+        if spec["name"] != "id" and RECORD_TYPE["notice"].group_of(spec["name"]) != "outcome"
+    ]
     fields = {name: text(value) for name, value in record_row(notice, specs, RECORD_TYPE["notice"]).items()}
     entry_specs = RECORD_TYPE["notice"].item_fields(schema_set.schemas["notice_entries"]["fields"])
     fields[ENTRIES] = repr([record_row(entry, entry_specs, RECORD_TYPE["notice"]) for entry in notice.entries])
@@ -70,8 +76,8 @@ def _check(
         added = after.corrections[len(before.corrections) :]
         old, new = stated(before, schema_set), stated(after, schema_set)
         for name in old:
-            if old[name] == new[name]:
-                continue
+            if old[name] == new[name] or old[name] is None:
+                continue  # unchanged, or a value the record did not state before (未载明) now recorded
             covered = any(
                 c.flat_field == name and (name == ENTRIES or (text(c.old) == old[name] and text(c.new) == new[name]))
                 for c in added

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from typing import Any
 
 from generator.domain.calendar import start_of_day
 from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS
-from generator.domain.model import Dataset
+from generator.domain.model import Dataset, Notice
 from generator.domain.results import FinalList
 from generator.domain.snapshot import LEVEL_ORDER, ClusterFacts, NoticeFacts, Snapshot
+from generator.load.corrections import stated
 from generator.load.records import RECORD_TYPE
 from generator.load.tables import SchemaSet
 from generator.publish.serialize import (
@@ -389,6 +391,9 @@ def notice_package(view: NoticeFacts, schema_set: SchemaSet, result: FinalList |
         "licenses": copy.deepcopy(schema_set.package["licenses"]),
         "sources": sources,
         "resources": resources,
+        # Every published version of the notice's record: as first published, then after each
+        # correction (勘误) in force by the day; `sha256` digests the version's canonical JSON (VERSION_FORM).
+        "versions": notice_versions(notice, schema_set),
     }
     files.append(
         ExportFile(
@@ -400,6 +405,36 @@ def notice_package(view: NoticeFacts, schema_set: SchemaSet, result: FinalList |
         )
     )
     return files
+
+
+VERSION_FORM = (
+    "UTF-8 JSON of the record's stated fields (the table names of schemas/notices.schema.yaml and "
+    "`entries`, values as text, null when empty), keys sorted, no whitespace"
+)
+
+
+def canonical(stated_fields: dict[str, str | None]) -> bytes:
+    return json.dumps(stated_fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def notice_versions(notice: Notice, schema_set: SchemaSet) -> list[dict[str, Any]]:
+    """Each published version, oldest first: the first from the original values the corrections
+    name, then one after every correction; each with its date, what changed and its SHA-256."""
+    states = [stated(notice, schema_set)]
+    for correction in reversed(notice.corrections):
+        earlier = dict(states[0])
+        earlier[correction.flat_field] = correction.old
+        states.insert(0, earlier)
+    versions = [{"date": notice.published_on.isoformat(), "change": "发布", "sha256": sha256(canonical(states[0]))}]
+    for correction, state in zip(notice.corrections, states[1:], strict=True):
+        versions.append(
+            {
+                "date": correction.date.isoformat(),
+                "change": f"勘误：{correction.field}",
+                "sha256": sha256(canonical(state)),
+            }
+        )
+    return versions
 
 
 def window_sentence(view: NoticeFacts) -> str:
