@@ -34,7 +34,7 @@ from generator.domain.model import (
     Stated,
     Threshold,
 )
-from generator.load.records import RecordType, Row, Tables
+from generator.load.records import RECORD_TYPE, RecordType, Row, Tables
 from generator.load.tables import SchemaSet
 
 Cells = dict[str, Any]
@@ -67,10 +67,9 @@ def _partial(value: str | None) -> PartialDate | None:
     return PartialDate.parse(value) if value is not None else None
 
 
-def _group(values: Cells, group: str) -> Cells:
+def _group(values: Cells, record_type: RecordType, group: str) -> Cells:
     """The members of a flattened group (objection_phone -> phone)."""
-    prefix = group + "_"
-    return {name[len(prefix) :]: value for name, value in values.items() if name.startswith(prefix)}
+    return {name[len(group) + 1 :]: value for name, value in values.items() if record_type.group_of(name) == group}
 
 
 def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) -> Dataset:
@@ -100,18 +99,19 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
             sources=tuple(_source(v) for _, v in sources.get(cid, [])),
             origin=row,
         )
+    notice_type = RECORD_TYPE["notice"]
     entries = children("notice_entries", "notice_id")
     corrections = children("notice_corrections", "notice_id")
     notices = {}
     for row, values in typed("notices"):
         nid = values["id"]
-        plain = {name: value for name, value in values.items() if not name.startswith(("objection_", "outcome_"))}
-        cutoff = plain.pop("cutoff_time")
+        own = {name: value for name, value in values.items() if notice_type.group_of(name) is None}
+        cutoff = own.pop("cutoff_time")
         notices[nid] = Notice(
-            **plain,
+            **own,
             cutoff_time=dt.time.fromisoformat(cutoff) if cutoff else None,
-            objection=Objection(**_group(values, "objection")),
-            outcome=Outcome(**_group(values, "outcome")),
+            objection=Objection(**_group(values, notice_type, "objection")),
+            outcome=Outcome(**_group(values, notice_type, "outcome")),
             entries=tuple(
                 NoticeEntry(
                     seq=v["seq"], cluster=v["cluster"], name=v["name"], district=v["district"], note=v["note"], origin=r
