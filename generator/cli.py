@@ -57,6 +57,14 @@ data_option = click.option(
     help="数据目录",
 )
 # Every command whose output depends on the day takes --today and resolves it once (generator.site.clock).
+config_option = click.option(
+    "--config-file",
+    "-f",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="MkDocs 配置文件",
+)
 today_option = click.option(
     "--today",
     type=DAY,
@@ -197,14 +205,7 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
     show_default=True,
     help="网站输出目录",
 )
-@click.option(
-    "--config-file",
-    "-f",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=Path("mkdocs.yml"),
-    show_default=True,
-    help="MkDocs 配置文件",
-)
+@config_option
 @today_option
 def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> None:
     """校验数据并生成网站；只有完整生成成功后才替换输出目录。"""
@@ -233,14 +234,7 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> 
 
 @cli.command()
 @data_option
-@click.option(
-    "--config-file",
-    "-f",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=Path("mkdocs.yml"),
-    show_default=True,
-    help="MkDocs 配置文件",
-)
+@config_option
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览地址")
 @today_option
 def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date) -> None:
@@ -296,14 +290,7 @@ def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
     default=None,
     help="输出文件，默认为 clusters-archive-YEAR.zip",
 )
-@click.option(
-    "--config-file",
-    "-f",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=Path("mkdocs.yml"),
-    show_default=True,
-    help="MkDocs 配置文件",
-)
+@config_option
 @click.option("--no-git", is_flag=True, help="不从 git 历史取年底的记录，直接使用当前数据目录")
 def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, no_git: bool) -> None:
     """生成 YEAR 年底的网站与数据包存档（zip），用于档案留存。"""
