@@ -183,6 +183,44 @@ def _validate_run(done: subprocess.CompletedProcess[str], data_dir: Path) -> Run
     return Run(done.returncode, done.stdout, done.stderr, problems)
 
 
+def mkdocs_config(tmp_path: Path, docs_dir: Path, custom_dir: Path) -> Path:
+    """The project's mkdocs.yml with another docs folder and theme overrides, written to tmp_path."""
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        (REPO_ROOT / "mkdocs.yml")
+        .read_text(encoding="utf-8")
+        .replace("docs_dir: site_src", f"docs_dir: {docs_dir}")
+        .replace("custom_dir: site_src/overrides", f"custom_dir: {custom_dir}"),
+        encoding="utf-8",
+    )
+    return config
+
+
+def build_in_subprocess(data_dir: Path, site_dir: Path, today: str, config: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m generator build` as staff run it: its exit code and output, a traceback included."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "build",
+            "--data",
+            str(data_dir),
+            "--site-dir",
+            str(site_dir),
+            "--today",
+            today,
+            "--config-file",
+            str(config),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def run_validate(data_dir: Path, **extra_env: str) -> Run:
     """`clusters validate` on data_dir, in this process (run_cli), from the repository root."""
     return _validate_run(run_cli("validate", "--data", data_dir, "--today", TODAY, env=extra_env), data_dir)

@@ -24,8 +24,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,9 @@ from conftest import (
     TODAY,
     Node,
     Page,
+    build_in_subprocess,
     make_data_dir,
+    mkdocs_config,
     relative_to_data,
     run_validate,
 )
@@ -635,34 +635,8 @@ def test_a_link_in_site_src_is_refused_before_mkdocs_reads_it(tmp_path):
     docs = tmp_path / "site_src"
     shutil.copytree(REPO_ROOT / "site_src", docs, symlinks=True)
     (docs / "leak.md").symlink_to(outside / "secret.yaml")
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(
-        CONFIG.read_text(encoding="utf-8")
-        .replace("docs_dir: site_src", f"docs_dir: {docs}")
-        .replace("custom_dir: site_src/overrides", f"custom_dir: {docs / 'overrides'}"),
-        encoding="utf-8",
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "build",
-            "--data",
-            str(make_data_dir(tmp_path)),
-            "--site-dir",
-            str(tmp_path / "site"),
-            "--today",
-            TODAY,
-            "--config-file",
-            str(config),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    config = mkdocs_config(tmp_path, docs, docs / "overrides")
+    result = build_in_subprocess(make_data_dir(tmp_path), tmp_path / "site", TODAY, config)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert re.search(r"site_src/leak\.md:1:1: error: .*\[file-symlink\]", output), output

@@ -1,5 +1,6 @@
 """Validity, renewal, annual reports, revocation and status, one test per clause case."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -27,22 +28,7 @@ def policies_fixture(tmp_path_factory) -> PolicySet:
 
 
 def event(type, date=None, **fields):
-    values = dict.fromkeys(
-        [
-            "level",
-            "batch",
-            "doc_no",
-            "source",
-            "notice",
-            "valid_from",
-            "valid_until",
-            "reason",
-            "year",
-            "subject",
-            "description",
-            "note",
-        ]
-    )
+    values = dict.fromkeys(f.name for f in dataclasses.fields(Event) if f.name not in ("seq", "type", "date", "origin"))
     for name in ("valid_from", "valid_until"):
         if name in fields:
             fields[name] = PartialDate.parse(fields[name])

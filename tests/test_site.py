@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, Page, make_data_dir
+from conftest import REPO_ROOT, Page, build_in_subprocess, make_data_dir, mkdocs_config
 
 from generator.site.build import build_site
 
@@ -275,33 +275,8 @@ def test_template_error_leaves_the_previous_site_untouched(fixture_data, tmp_pat
     (overrides / "main.html").write_text(
         '{% extends "base.html" %}{% block content %}{{ page.meta.missing.attribute }}{% endblock %}', encoding="utf-8"
     )
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(
-        CONFIG.read_text(encoding="utf-8")
-        .replace("docs_dir: site_src", f"docs_dir: {REPO_ROOT / 'site_src'}")
-        .replace("custom_dir: site_src/overrides", f"custom_dir: {overrides}"),
-        encoding="utf-8",
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "build",
-            "--data",
-            str(fixture_data),
-            "--site-dir",
-            str(out),
-            "--today",
-            "2025-02-24",
-            "--config-file",
-            str(config),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    config = mkdocs_config(tmp_path, REPO_ROOT / "site_src", overrides)
+    result = build_in_subprocess(fixture_data, out, "2025-02-24", config)
     assert result.returncode == 3, result.stdout + result.stderr  # a program defect, not a data problem
     assert "Traceback" not in result.stderr and "保持不变" in result.stderr, result.stderr
     assert "guideline.md" in result.stderr and "missing" in result.stderr

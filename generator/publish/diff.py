@@ -84,6 +84,14 @@ def _field_changes(
     )
 
 
+def _record_changes(old: object, new: object, kind: str, schema_set: SchemaSet) -> tuple[FieldChange, ...]:
+    """The stated fields of a record that differ, by the one serializer (record_row)."""
+    record_type = RECORD_TYPE[kind]
+    specs = schema_set.schemas[record_type.resource]["fields"]
+    titles = {f["name"]: f.get("title", f["name"]) for f in specs}
+    return _field_changes(record_row(old, specs, record_type), record_row(new, specs, record_type), titles)
+
+
 def _list_changes(before: list[str], after: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     added = [item for item in after if item not in before]
     removed = [item for item in before if item not in after]
@@ -96,11 +104,6 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
     if base_snapshot.day != head_snapshot.day:
         raise ValueError("两个快照的日期不同，无法比较状态")
     base, head, today = base_snapshot.dataset, head_snapshot.dataset, head_snapshot.day
-    titles = {
-        name: {f["name"]: f.get("title", f["name"]) for f in schema["fields"]}
-        for name, schema in schema_set.schemas.items()
-    }
-    cluster_specs, notice_specs = schema_set.schemas["clusters"]["fields"], schema_set.schemas["notices"]["fields"]
     diff = RecordDiff(today)
     for cid in sorted(head.clusters.keys() - base.clusters.keys()):
         diff.clusters_added.append((cid, head.clusters[cid].name))
@@ -108,11 +111,7 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
         diff.clusters_removed.append((cid, base.clusters[cid].name))
     for cid in sorted(base.clusters.keys() & head.clusters.keys()):
         old, new = base.clusters[cid], head.clusters[cid]
-        fields = _field_changes(
-            record_row(old, cluster_specs, RECORD_TYPE["cluster"]),
-            record_row(new, cluster_specs, RECORD_TYPE["cluster"]),
-            titles["clusters"],
-        )
+        fields = _record_changes(old, new, "cluster", schema_set)
         added, removed = _list_changes([describe_event(e) for e in old.events], [describe_event(e) for e in new.events])
         sources_added, sources_removed = _list_changes([s.url for s in old.sources], [s.url for s in new.sources])
         added += tuple(f"来源 {url}" for url in sources_added)
@@ -126,11 +125,7 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
         diff.notices_removed.append((nid, base.notices[nid].title))
     for nid in sorted(base.notices.keys() & head.notices.keys()):
         old_notice, new_notice = base.notices[nid], head.notices[nid]
-        fields = _field_changes(
-            record_row(old_notice, notice_specs, RECORD_TYPE["notice"]),
-            record_row(new_notice, notice_specs, RECORD_TYPE["notice"]),
-            titles["notices"],
-        )
+        fields = _record_changes(old_notice, new_notice, "notice", schema_set)
         added, removed = _list_changes(
             [e.cluster or e.name or "" for e in old_notice.entries],
             [e.cluster or e.name or "" for e in new_notice.entries],
