@@ -445,6 +445,52 @@ def new_notice(
     )
 
 
+@new.command("call")
+@click.argument("record_id", metavar="ID")
+@click.option("--title", prompt="通知标题", help="申报通知标题（照录原文）")
+@click.option("--issuer", prompt="发布单位", help="发布单位")
+@click.option("--year", type=click.IntRange(2000, 2100), prompt="申报年度", help="通知组织申报的年度")
+@click.option(
+    "--level",
+    type=click.Choice(["national", "provincial", "municipal"]),
+    default="municipal",
+    show_default=True,
+    help="通知级别",
+)
+@click.option("--published-on", type=DAY, default=None, help="发布日期，默认今天（北京时间）")
+@click.option("--deadline-on", type=DAY, default=None, help="通知载明的申报截止日")
+@click.option("--url", default="", help="通知原文网址（市级通知必填）")
+@data_option
+@today_option
+def new_call(
+    record_id: str,
+    title: str,
+    issuer: str,
+    year: int,
+    level: str,
+    published_on: dt.date | None,
+    deadline_on: dt.date | None,
+    url: str,
+    data_dir: Path,
+    today: dt.date,
+) -> None:
+    """新建 data/calls/ID.yaml（年度认定工作通知）。"""
+    _write_skeleton(
+        data_dir,
+        "calls",
+        record_id,
+        "new_call.yaml.j2",
+        today,
+        title=title,
+        issuer=issuer,
+        year=year,
+        level=level,
+        published_on=(published_on or today).isoformat(),
+        deadline_on=deadline_on.isoformat() if deadline_on else "",
+        url=url,
+    )
+
+
 def _write_skeleton(
     data_dir: Path, folder: str, record_id: str, template: str, today: dt.date, **values: object
 ) -> None:

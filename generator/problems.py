@@ -258,19 +258,47 @@ CODES: dict[str, ProblemType] = {
         ),
         (
             "correction-field-unknown",
-            "勘误记录的字段 “{field}” 不是公示记录中的字段",
-            "field 按 YAML 中的写法填写被更正的字段，例如 title、published_on、objection.phone、outcome.final_doc_no；更正公示名单写 entries。",
+            "勘误记录的字段 “{field}” 不是{what}记录中的字段",
+            "field 按 YAML 中的写法填写被更正的字段，例如 title、published_on、objection.phone、outcome.final_doc_no；更正公示名单写 entries；"
+            "申报通知的申报材料、联系人、附件分别写 materials、contacts、attachments。",
         ),
         (
             "correction-before-publication",
-            "勘误日期 {date} 早于公示发布日期 {published_on}",
-            "勘误是对已发布公示的更正，日期不能早于公示发布之日。",
+            "勘误日期 {date} 早于{what}发布日期 {published_on}",
+            "勘误是对已发布公示或申报通知的更正，日期不能早于其发布之日。",
         ),
         (
             "published-notice-changed",
             "已发布公示的“{title}”（{field}）由 “{old}” 改为 “{new}”，但没有对应的勘误记录",
             "公示发布后，记录中载明的内容只能通过勘误更正：在该公示的 corrections 下增加一项，写明日期（date）、字段（field）、"
             "原值（old）、新值（new）和原因（reason）。拉取请求检查（clusters validate --against）会逐项核对。",
+        ),
+        (
+            "published-call-changed",
+            "已发布申报通知的“{title}”（{field}）由 “{old}” 改为 “{new}”，但没有对应的勘误记录",
+            "申报通知发布后，记录中载明的内容只能通过勘误更正：在该通知的 corrections 下增加一项，写明日期（date）、字段（field）、"
+            "原值（old）、新值（new）和原因（reason）。拉取请求检查（clusters validate --against）会逐项核对。",
+        ),
+        (
+            "published-call-removed",
+            "已发布的申报通知 {call} 被删除",
+            "已发布的申报通知是公开记录的一部分，不能删除；内容有误的请用勘误（corrections）更正。",
+        ),
+        (
+            "call-source-missing",
+            "市级申报通知没有原文网址（url）",
+            "市级申报通知由市工业和信息化局自己发布，记录必须写明原文网址，申报单位才能核对原文；国家级、省级通知未知时可以留空。",
+        ),
+        (
+            "call-contact-missing",
+            "市级申报通知没有写明咨询联系方式（至少一位联系人的电话、电子邮箱或地址）",
+            "市级申报通知必须让申报单位知道向谁咨询：在 contacts 下照录通知原文的联系人及其电话（phone）、电子邮箱（email）"
+            "或地址（address）。国家级、省级通知未知时可以留空，网站显示为“未载明”。",
+        ),
+        (
+            "call-deadline-before-opening",
+            "申报截止日 {deadline} 早于申报开始日 {opens}",
+            "申报截止日不能早于申报开始日（没有写开始日时为发布日期）。请照原文核对两个日期。",
         ),
         (
             "published-notice-removed",
@@ -387,10 +415,64 @@ CODES: dict[str, ProblemType] = {
             "按更早日期生成的网站不会显示它。",
         ),
         (
+            "call-scheduled",
+            "申报通知发布日期 {date} 晚于今天（{today}）：将于 {date} 发布，届时每日重建会发布",
+            "发布日期在今天之后的申报通知不会出现在网站、订阅源和日历中，直到发布日当天的每日重建。可以提前合并通知记录。",
+        ),
+        (
             "notice-scheduled",
             "公示发布日期 {date} 晚于今天（{today}）：将于 {date} 发布，届时每日重建会发布",
             "发布日期在今天之后的公示不会出现在网站、开放数据、订阅源和日历中，直到发布日当天的每日重建"
             "（北京时间 00:05）。可以提前合并公示记录。",
+        ),
+    ),
+    **_types(
+        "附件",
+        E,
+        (
+            "attachment-missing",
+            "引用的附件 “{name}” 不存在：{folder}/ 中没有这个文件",
+            "记录引用的附件文件必须放在 data/attachments/ 中，文件名（含扩展名）与记录中的写法完全相同。"
+            "请补上文件，或更正记录中的文件名。",
+        ),
+        (
+            "attachment-type-mismatch",
+            "附件 “{name}” 的内容与扩展名 .{extension} 不符：应为{expected}，实际是{actual}",
+            "网站按文件的实际内容（文件开头的特征字节）核对类型，而不是只看扩展名：例如把 PDF 改名为 .docx，"
+            "或把旧版 .doc 直接改成 .docx，访客都会打不开。请用原软件“另存为”正确的格式（Word 选 .docx，"
+            "Excel 选 .xlsx），或把扩展名改成文件真正的类型；损坏的文件请重新导出。",
+        ),
+        (
+            "attachment-markup",
+            "附件 “{name}” 是{kind}：网页、SVG 图片、脚本和 XML 文件不能作为附件发布",
+            "HTML 网页、SVG 图片、JavaScript 脚本和 XML 文件从本站的网址打开时，其中的脚本会在访客的浏览器中"
+            "以本站的名义运行（可以伪造页面内容、读取访客在本站的信息），因此一律拒绝，无论扩展名是什么。"
+            "请改为 PDF 文档或 PNG/JPEG 图片后再放入 data/attachments/。",
+        ),
+        (
+            "attachment-too-large",
+            "附件 “{name}” 大小为 {size} 字节，超过上限 {limit} 字节（{limit_label}）",
+            "单个附件不能超过 20 MiB（20971520 字节）。过大的文件下载慢，也会让仓库迅速膨胀。"
+            "请压缩图片、把扫描件以较低分辨率另存为 PDF，或拆分成几个文件。",
+        ),
+        (
+            "attachment-name",
+            "附件文件名 “{name}” 不符合要求：只能使用小写英文字母、数字和连字符，扩展名为 {allowed}",
+            "附件的文件名就是它在网站上的固定地址，只能由小写字母、数字和单个连字符组成，扩展名只能是"
+            " .pdf、.docx、.xlsx、.ofd、.jpg、.jpeg 或 .png（小写），例如 2024-list-draft.pdf。"
+            "请重命名文件，并同时修改引用它的记录。",
+        ),
+        (
+            "attachment-unreferenced",
+            "附件 “{name}” 没有被任何记录引用：没有记录说明它是什么，不能单独发布",
+            "data/attachments/ 中的每个文件都必须由申报通知、公示或结果记录引用，网站才能在相应页面说明它是什么。"
+            "请在记录中引用它，或者删除这个文件。",
+        ),
+        (
+            "attachment-not-file",
+            "“{name}” 是{kind}：附件只能是直接放在 {folder}/ 中的普通文件",
+            "data/attachments/ 中只能直接放附件文件本身，不能建子文件夹，也不能放符号链接等特殊文件。"
+            "请把文件移到 data/attachments/ 下（不要嵌套文件夹），并复制文件本身而不是链接。",
         ),
     ),
 }

@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TESTS_DIR = REPO_ROOT / "tests"
 REAL_DATA = REPO_ROOT / "data"
 FIXTURE_BASE = TESTS_DIR / "fixtures" / "base"
+CALLS_FIXTURE = TESTS_DIR / "fixtures" / "calls"  # an overlay (files/): a call, attachments, a notice naming them
 CASES_DIR = TESTS_DIR / "cases"
 TODAY = "2026-11-28"
 

@@ -119,7 +119,7 @@ def test_site_settings():
     assert CONFIG["publish_mode"] == "editorial_workflow"
     assert CONFIG["locale"] == "zh_Hans"
     assert CONFIG["media_folder"] == "site_src/assets/uploads"
-    assert [c["name"] for c in CONFIG["collections"]] == ["clusters", "notices"]
+    assert [c["name"] for c in CONFIG["collections"]] == ["clusters", "notices", "calls"]
 
 
 @pytest.mark.parametrize("kind", COLLECTION_KINDS)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from conftest import FIXTURE_BASE, make_data_dir
+from conftest import CALLS_FIXTURE, FIXTURE_BASE, make_data_dir
 from frictionless import Package, validate
 from icalendar import Calendar
 from jsonschema import Draft202012Validator
@@ -40,7 +40,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTICE = "test-municipal-2025-list"
 ATOM = "{http://www.w3.org/2005/Atom}"
 BOM = b"\xef\xbb\xbf"
-SCHEMA_KINDS = ("policy", "cluster", "notice", "calendar", "districts", "site")
+SCHEMA_KINDS = ("policy", "cluster", "notice", "call", "calendar", "districts", "site")
 
 
 def _load(data_dir: Path, today: dt.date = TODAY):
@@ -94,12 +94,15 @@ def test_output_paths(files):
         "data/events.csv",
         "data/notices.csv",
         "data/notices.json",
+        "data/calls.csv",
+        "data/attachments.csv",
         "data/datapackage.json",
         "data/criteria.json",
         f"data/notices/{NOTICE}/entries.csv",
         f"data/notices/{NOTICE}/datapackage.json",
         f"data/notices/{NOTICE}/final-diff.json",
         "feeds/notices.atom",
+        "feeds/changes.atom",
         "calendar/deadlines.ics",
         *(f"schemas/{kind}.schema.json" for kind in SCHEMA_KINDS),
     }
@@ -213,7 +216,7 @@ def test_main_package_validates_with_frictionless(site):
     package_file = site / "data" / "datapackage.json"
     report = validate(str(package_file))
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "message"])
-    assert _check_declared_hashes(package_file) == 5
+    assert _check_declared_hashes(package_file) == 7
     descriptor = json.loads(package_file.read_text(encoding="utf-8"))
     assert descriptor["created"] == "2025-03-10T00:00:00+08:00"
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
@@ -221,6 +224,8 @@ def test_main_package_validates_with_frictionless(site):
         "clusters",
         "events",
         "notices",
+        "calls",
+        "attachments",
         "clusters-json",
         "notices-json",
     ]
@@ -461,6 +466,7 @@ def _record_files(root: Path) -> list[tuple[str, Path]]:
     for folder, kind in (
         ("clusters", "cluster"),
         ("notices", "notice"),
+        ("calls", "call"),
         ("calendar", "calendar"),
         ("policy", "policy"),
     ):
@@ -473,7 +479,7 @@ def _record_files(root: Path) -> list[tuple[str, Path]]:
 
 def test_every_fixture_record_validates_against_its_json_schema(files):
     """(The shipped records: tests/test_shipped_data.py.)"""
-    records = _record_files(FIXTURE_BASE)
+    records = _record_files(FIXTURE_BASE) + _record_files(CALLS_FIXTURE / "files")
     assert {kind for kind, _ in records} == set(SCHEMA_KINDS)
     for kind, path in records:
         data = _as_editor_sees(yaml.safe_load(path.read_text(encoding="utf-8")))

@@ -20,6 +20,7 @@ from conftest import REPO_ROOT, make_data_dir
 from generator import SCHEMAS_DIR
 from generator.domain.model import PartialDate
 from generator.domain.snapshot import take_snapshot
+from generator.load import attachments
 from generator.load.build import cell
 from generator.load.dataset import load_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPE
@@ -39,7 +40,11 @@ def test_every_id_field_of_the_schemas_uses_the_one_record_id_pattern():
             if pattern and "a-z0-9" in pattern:
                 id_like.append((path.name, spec["name"], pattern))
     assert id_like, "no identifier field found: the scan is broken"
-    assert {pattern for *_, pattern in id_like} == {RECORD_ID.pattern}, id_like
+    ids = [found for found in id_like if found[1] != "file"]
+    assert {pattern for *_, pattern in ids} == {RECORD_ID.pattern}, ids
+    # attachment file names: a record identifier and an allowed extension
+    files = [pattern for _, name, pattern in id_like if name == "file"]
+    assert files and set(files) == {attachments.NAME.pattern}, files
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,14 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, _MIDNIGHT, tzinfo=SHANGHAI)
 
 
+def closing_instant(last_day: dt.date, cutoff: dt.time | None = None) -> dt.datetime:
+    """The instant a deadline stated as a day (and perhaps a time of day) passes, Asia/Shanghai:
+    the stated time on that day, else 24:00 (the next day's 00:00)."""
+    if cutoff is None:
+        return start_of_day(last_day + _ONE_DAY)
+    return dt.datetime.combine(last_day, cutoff, tzinfo=SHANGHAI)
+
+
 class CalendarNotCovered(Exception):
     """A date whose working-day status depends on a year whose arrangement is not loaded."""
 
@@ -265,10 +273,7 @@ class WorkingCalendar:
                 raise ValueError("截止时间不能是 00:00；截至当天 24:00 时不填截止时间")
         days = self._working_days_from(published_on, working_days)
         first_day, last_day = days[0], days[-1]
-        if cutoff is None:
-            closes_at = dt.datetime.combine(last_day + _ONE_DAY, _MIDNIGHT, tzinfo=SHANGHAI)
-        else:
-            closes_at = dt.datetime.combine(last_day, cutoff, tzinfo=SHANGHAI)
+        closes_at = closing_instant(last_day, cutoff)
         return PublicityWindow(
             published_on=published_on,
             first_day=first_day,

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from generator.domain.calendar import (
-    SHANGHAI,
     CalendarNotCovered,
     WorkingCalendar,
+    closing_instant,
     publicity_state,
     start_of_day,
 )
@@ -392,11 +392,7 @@ def notice_window(notice: Notice, calendar: WorkingCalendar, policies: PolicySet
         except CalendarNotCovered:
             first_day = start
         last_day = notice.ends_on
-        closes_at = (
-            dt.datetime.combine(last_day, notice.cutoff_time, tzinfo=SHANGHAI)
-            if notice.cutoff_time
-            else start_of_day(last_day + dt.timedelta(days=1))
-        )
+        closes_at = closing_instant(last_day, notice.cutoff_time)
         return NoticeWindow(
             first_day,
             last_day,

@@ -243,6 +243,30 @@ class Correction:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file under data/attachments/ that a notice or call carries, as the record lists it."""
+
+    seq: int
+    file: str
+    title: str
+    stage: str = "notice"  # notice: published with the record; outcome: with the notice's result
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """An accepted file under data/attachments/ (checked by generator.load.attachments): what is
+    shown beside its link and listed in the data packages."""
+
+    name: str  # file name under data/attachments/, also its name on the site
+    extension: str
+    type_label: str  # Chinese, e.g. "PDF 文档"
+    media_type: str
+    size: int  # bytes
+    sha256: str  # hex, lowercase
+
+
+@dataclass(frozen=True)
 class Notice:
     id: str
     title: str
@@ -256,6 +280,7 @@ class Notice:
     window_stated: str | None
     url: str | None
     source_note: str | None
+    call: str | None  # the call (data/calls) the notice follows, when the site records it
     basis: str | None
     # 政府信息公开 metadata, as the original page states it (None: not stated)
     index_no: str | None
@@ -266,7 +291,56 @@ class Notice:
     objection: Objection
     outcome: Outcome
     entries: tuple[NoticeEntry, ...]
+    attachments: tuple[Attachment, ...] = ()
     corrections: tuple[Correction, ...] = ()  # the correction log, oldest first
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class CallContact:
+    seq: int
+    role: str | None
+    unit: str | None
+    person: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+    @property
+    def reachable(self) -> bool:
+        """The contact states a way to reach it (phone, email or address)."""
+        return any((self.phone, self.email, self.address))
+
+
+@dataclass(frozen=True)
+class Call:
+    """An annual call for applications (认定工作通知), as the issuing document states it."""
+
+    id: str
+    title: str
+    level: str
+    year: int
+    issuer: str
+    published_on: dt.date
+    opens_on: dt.date | None
+    deadline_on: dt.date | None
+    deadline_time: dt.time | None
+    district_deadline_on: dt.date | None
+    submission: str | None
+    url: str | None
+    source_note: str | None
+    basis: str | None
+    index_no: str | None
+    topic: str | None
+    written_on: dt.date | None
+    doc_no: str | None
+    validity: str | None
+    note: str | None
+    materials: tuple[str, ...] = ()
+    contacts: tuple[CallContact, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    corrections: tuple[Correction, ...] = ()
     origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
 
@@ -407,6 +481,8 @@ class Dataset:
     districts: dict[str, District]
     clusters: dict[str, Cluster]
     notices: dict[str, Notice]
+    calls: dict[str, Call]
     site: Site | None
     calendar: WorkingCalendar
     policies: PolicySet
+    attachments: dict[str, AttachmentFile] = field(default_factory=dict)  # accepted files by name

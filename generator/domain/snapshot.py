@@ -21,9 +21,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.domain.calendar import CalendarNotCovered, start_of_day
+from generator.domain.calls import CallFacts, call_facts
 from generator.domain.lifecycle import (
     NOTICE_STATE_LABELS,
     Bound,
@@ -44,6 +45,8 @@ from generator.domain.lifecycle import (
 )
 from generator.domain.model import (
     LEVEL_NAMES,
+    Attachment,
+    Call,
     Cluster,
     Dataset,
     District,
@@ -127,7 +130,7 @@ class Deadline:
     """A dated obligation, as the instant it passes."""
 
     key: str  # stable identity, used for calendar UIDs
-    kind: str  # objection | annual_report | validity_end | guideline_lapse
+    kind: str  # objection | annual_report | validity_end | guideline_lapse | call_deadline | call_district_deadline
     day: dt.date  # the day it falls on
     closes_at: dt.datetime  # the instant it passes: a stated cut-off, or 24:00 of the day
     timed: bool  # the instant is a stated time of day (an objection cut-off), not a whole day
@@ -167,6 +170,38 @@ class Snapshot:
     guideline: Policy | None  # the municipal guideline in force on the day
     guideline_lapsed: bool
     final_lists: dict[str, FinalList]  # notice id -> its result, once published and recognised clusters name it
+    calls: tuple[CallFacts, ...] = ()  # calls published by the day, newest first
+
+    @property
+    def current_calls(self) -> tuple[CallFacts, ...]:
+        """Calls taking applications on the day, or published and about to: the home page shows them."""
+        return tuple(facts for facts in self.calls if facts.state in ("upcoming", "open"))
+
+    @property
+    def attachments(self) -> tuple[tuple[str, str, Attachment], ...]:
+        """(record kind, record id, attachment) of every attachment the records published on the day
+        carry, calls then notices, each by id: a notice's result files only once its result is out.
+        Only these files are published."""
+        found = [
+            ("call", facts.call.id, a)
+            for facts in sorted(self.calls, key=lambda f: f.call.id)
+            for a in facts.call.attachments
+        ]
+        found += [
+            ("notice", facts.notice.id, a)
+            for facts in sorted(self.notices, key=lambda f: f.notice.id)
+            for a in facts.notice.attachments
+            if a.stage != "outcome" or facts.outcome_published
+        ]
+        return tuple(found)
+
+    def call_of(self, notice: Notice) -> CallFacts | None:
+        """The published call a notice names, if the site has it."""
+        return next((facts for facts in self.calls if facts.call.id == notice.call), None)
+
+    @property
+    def latest_municipal_call(self) -> CallFacts | None:
+        return next((facts for facts in self.calls if facts.call.level == "municipal"), None)
 
     @property
     def municipal_by_auto_recognition(self) -> tuple[ClusterFacts, ...]:
@@ -262,24 +297,28 @@ def notice_facts(notice: Notice, dataset: Dataset, day: dt.date) -> NoticeFacts:
     return NoticeFacts(notice, window, state, window.missing_years, days_left, published)
 
 
-def as_corrected_by(notice: Notice, day: dt.date) -> Notice:
-    """The notice as it read on `day`: a correction dated later is undone (its field back to the old
-    value, typed like the current one) and left out of the log. The proposed list (field `entries`)
-    is recorded as text in a correction, so it cannot be undone: it reads as corrected."""
-    later = [c for c in notice.corrections if c.date > day]
+Corrected = TypeVar("Corrected", Notice, Call)
+
+
+def as_corrected_by(record: Corrected, day: dt.date) -> Corrected:
+    """The notice or call as it read on `day`: a correction dated later is undone (its field back to
+    the old value, typed like the current one) and left out of the log. A list (the proposed list
+    `entries`, a call's materials, contacts or attachments) is recorded as text in a correction, so
+    it cannot be undone: it reads as corrected."""
+    later = [c for c in record.corrections if c.date > day]
     if not later:
-        return notice
+        return record
     for correction in reversed(later):
         group, _, member = correction.field.partition(".")
-        if group == "entries":
+        current = getattr(record, group)
+        if isinstance(current, tuple):
             continue
         if member:
-            holder = getattr(notice, group)
-            value = _typed_like(getattr(holder, member), correction.old)
-            notice = dataclasses.replace(notice, **{group: dataclasses.replace(holder, **{member: value})})
+            value = _typed_like(getattr(current, member), correction.old)
+            record = dataclasses.replace(record, **{group: dataclasses.replace(current, **{member: value})})
         else:
-            notice = dataclasses.replace(notice, **{group: _typed_like(getattr(notice, group), correction.old)})
-    return dataclasses.replace(notice, corrections=tuple(c for c in notice.corrections if c.date <= day))
+            record = dataclasses.replace(record, **{group: _typed_like(current, correction.old)})
+    return dataclasses.replace(record, corrections=tuple(c for c in record.corrections if c.date <= day))
 
 
 def _typed_like(current: object, text: str | None) -> Any:
@@ -357,18 +396,24 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
         for facts in notices
         if facts.outcome_published and facts.notice.id in recognised
     }
+    calls = tuple(
+        call_facts(as_corrected_by(call, day), day, tuple(f.notice.id for f in notices if f.notice.call == call.id))
+        for call in sorted(dataset.calls.values(), key=lambda c: (c.published_on, c.id), reverse=True)
+        if call.published_on <= day
+    )
     return Snapshot(
         day,
         dataset,
         tuple(clusters),
         notices,
-        tuple(_deadlines(clusters, notices, current)),
+        tuple(_deadlines(clusters, notices, current, calls)),
         tuple(changes),
         municipal,
         undetermined,
         current,
         guideline_lapsed(dataset.policies, day),
         final_lists,
+        calls,
     )
 
 
@@ -385,9 +430,39 @@ def _whole_day(day: dt.date) -> dt.datetime:
 
 
 def _deadlines(
-    clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], current: Policy | None
+    clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], current: Policy | None, calls: tuple[CallFacts, ...]
 ) -> list[Deadline]:
     found: list[Deadline] = []
+    for published in calls:
+        call = published.call
+        if published.closes_at is not None and call.deadline_on is not None:
+            found.append(
+                Deadline(
+                    f"call-deadline-{call.id}",
+                    "call_deadline",
+                    call.deadline_on,
+                    published.closes_at,
+                    call.deadline_time is not None,
+                    call.title,
+                    "申报材料报送截止（通知载明）",
+                    f"{call.title}：申报材料报送截至 {published.deadline_label}（北京时间，通知载明）。",
+                    published.page,
+                )
+            )
+        if call.district_deadline_on is not None:
+            found.append(
+                Deadline(
+                    f"call-district-deadline-{call.id}",
+                    "call_district_deadline",
+                    call.district_deadline_on,
+                    _whole_day(call.district_deadline_on),
+                    False,
+                    call.title,
+                    "区级初审截止（通知载明）",
+                    f"{call.title}：区中小企业主管部门初审截止日为 {call.district_deadline_on.isoformat()}（通知载明）。",
+                    published.page,
+                )
+            )
     for facts in notices:
         window, notice = facts.window, facts.notice
         if window is None:

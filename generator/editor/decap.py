@@ -45,12 +45,16 @@ CONFIG_PATH = PROJECT_ROOT / "site_src" / "admin" / "config.yml"
 REPO = "OWNER/REPO"
 BRANCH = "main"
 MEDIA_FOLDER = "site_src/assets/uploads"
-COLLECTION_KINDS = ("cluster", "notice")  # record types staff edit in the CMS, in menu order
+COLLECTION_KINDS = ("cluster", "notice", "call")  # record types staff edit in the CMS, in menu order
 TEXT_THRESHOLD = 200  # strings allowing more characters than this get a multi-line text box
 # Decap writes keys in form order. The YAML lists and groups come after the schema's own fields in
 # the order the record files and the `clusters new` skeletons use, so that saving a record through
 # the CMS does not reorder it (tests/test_decap.py compares with the skeletons).
-TRAILING_ORDER = {"cluster": ("sources", "events"), "notice": ("objection", "entries", "outcome")}
+TRAILING_ORDER = {
+    "cluster": ("sources", "events"),
+    "notice": ("objection", "entries", "attachments", "outcome"),
+    "call": ("materials", "attachments", "contacts"),
+}
 
 HEADER = (
     "# 本文件由 generator/editor/decap.py 生成（运行 clusters generate），请勿手工编辑。\n"

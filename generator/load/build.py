@@ -16,6 +16,9 @@ from typing import Any
 
 from generator.domain.calendar import WorkingCalendar, YearArrangement
 from generator.domain.model import (
+    Attachment,
+    Call,
+    CallContact,
     Cluster,
     Correction,
     Dataset,
@@ -102,6 +105,7 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
     notice_type = RECORD_TYPE["notice"]
     entries = children("notice_entries", "notice_id")
     corrections = children("notice_corrections", "notice_id")
+    notice_attachments = children("notice_attachments", "notice_id")
     notices = {}
     for row, values in typed("notices"):
         nid = values["id"]
@@ -118,10 +122,28 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
                 )
                 for r, v in entries.get(nid, [])
             ),
-            corrections=tuple(
-                Correction(**{name: value for name, value in v.items() if name != "notice_id"}, origin=r)
-                for r, v in corrections.get(nid, [])
+            attachments=_attachments(notice_attachments.get(nid, [])),
+            corrections=_corrections(corrections.get(nid, []), "notice_id"),
+            origin=row,
+        )
+    call_children = {
+        resource: children(resource, "call_id")
+        for resource in ("call_materials", "call_contacts", "call_attachments", "call_corrections")
+    }
+    calls = {}
+    for row, values in typed("calls"):
+        call_id = values["id"]
+        deadline_time = values.pop("deadline_time")
+        calls[call_id] = Call(
+            **values,
+            deadline_time=dt.time.fromisoformat(deadline_time) if deadline_time else None,
+            materials=tuple(v["item"] for _, v in call_children["call_materials"].get(call_id, [])),
+            contacts=tuple(
+                CallContact(**{name: value for name, value in v.items() if name != "call_id"}, origin=r)
+                for r, v in call_children["call_contacts"].get(call_id, [])
             ),
+            attachments=_attachments(call_children["call_attachments"].get(call_id, [])),
+            corrections=_corrections(call_children["call_corrections"].get(call_id, []), "call_id"),
             origin=row,
         )
     policy_children = {
@@ -135,9 +157,23 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
         districts=districts,
         clusters=clusters,
         notices=notices,
+        calls=calls,
         site=site,
         calendar=WorkingCalendar(YearArrangement.from_mapping(row.doc.data) for row, _ in typed("calendar_years")),
         policies=policies,
+    )
+
+
+def _attachments(rows: list[tuple[Row, Cells]]) -> tuple[Attachment, ...]:
+    return tuple(
+        Attachment(seq=v["seq"], file=v["file"], title=v["title"], stage=v.get("stage") or "notice", origin=r)
+        for r, v in rows
+    )
+
+
+def _corrections(rows: list[tuple[Row, Cells]], parent_field: str) -> tuple[Correction, ...]:
+    return tuple(
+        Correction(**{name: value for name, value in v.items() if name != parent_field}, origin=r) for r, v in rows
     )
 
 

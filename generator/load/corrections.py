@@ -1,6 +1,6 @@
-"""Published notices change only through their correction log (勘误).
+"""Published notices and calls change only through their correction log (勘误).
 
-Once a notice is published (its date has come) and on the base branch, a value it states may
+Once a notice or call is published (its date has come) and on the base branch, a value it states may
 change (or be removed) only with a `corrections:` entry naming the field, its old and its new
 value, the date and the reason; the log itself only grows. Recording a value the record left empty
 (未载明 until then) and recording the result (outcome) are not corrections. `check_against(base, head, …)` compares the records of the
@@ -11,11 +11,11 @@ file, for every other change. `clusters validate --against REV` runs it (the pul
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.domain.model import Dataset, Notice
+from generator.domain.model import Call, Dataset, Notice
 from generator.load.build import record_row
 from generator.load.dataset import DisplayPaths
 from generator.load.records import RECORD_TYPE
@@ -23,6 +23,13 @@ from generator.load.tables import SchemaSet
 from generator.problems import Problem, problem
 
 ENTRIES = "entries"  # a correction of the proposed list names this field
+
+# What the pull-request check compares, per record kind: (Chinese name, the problem codes).
+CORRECTED_KINDS = {
+    "notice": ("公示", "published-notice-changed", "published-notice-removed"),
+    "call": ("申报通知", "published-call-changed", "published-call-removed"),
+}
+LIST_TITLES = {"entries": "公示名单", "materials": "申报材料", "contacts": "联系人", "attachments": "附件"}
 
 
 def text(value: Any) -> str | None:
@@ -36,59 +43,85 @@ def text(value: Any) -> str | None:
     return str(value)
 
 
-def stated(notice: Notice, schema_set: SchemaSet) -> dict[str, str | None]:
-    """Every field a notice states, as text, by its table name; the proposed list as one field. The
-    result (outcome_*) is not the notice's statement: it is recorded when the final list comes out."""
+def stated(record: Notice | Call, kind: str, schema_set: SchemaSet) -> dict[str, str | None]:
+    """Every field a notice or call states, as text, by its table name; each list (the proposed list,
+    a call's materials, contacts, attachments) as one field. A notice's result (outcome_*) is not its
+    statement: it is recorded when the final list comes out."""
+    record_type = RECORD_TYPE[kind]
     specs = [
         spec
-        for spec in schema_set.schemas["notices"]["fields"]
-        if spec["name"] != "id" and RECORD_TYPE["notice"].group_of(spec["name"]) != "outcome"
+        for spec in schema_set.schemas[record_type.resource]["fields"]
+        if spec["name"] != "id" and record_type.group_of(spec["name"]) != "outcome"
     ]
-    fields = {name: text(value) for name, value in record_row(notice, specs, RECORD_TYPE["notice"]).items()}
-    entry_specs = RECORD_TYPE["notice"].item_fields(schema_set.schemas["notice_entries"]["fields"])
-    fields[ENTRIES] = repr([record_row(entry, entry_specs, RECORD_TYPE["notice"]) for entry in notice.entries])
+    fields = {name: text(value) for name, value in record_row(record, specs, record_type).items()}
+    for key, resource in record_type.children.items():
+        if key == "corrections":
+            continue
+        items = getattr(record, key)
+        if key == "materials":
+            fields[key] = repr(list(items))
+            continue
+        item_specs = record_type.item_fields(schema_set.schemas[resource]["fields"])
+        fields[key] = repr([record_row(item, item_specs, record_type) for item in items])
     return fields
 
 
 def check_against(base: Dataset, head: Dataset, head_dir: Path, schema_set: SchemaSet, day: dt.date) -> list[Problem]:
-    """Problems with the changes from `base` to `head` (read from `head_dir`) of the notices `base`
-    had published by `day`."""
+    """Problems with the changes from `base` to `head` (read from `head_dir`) of the notices and
+    calls `base` had published by `day`."""
     display = DisplayPaths(head_dir)
-    return sorted(_check(base, head, lambda nid: display(head_dir / "notices" / f"{nid}.yaml"), schema_set, day))
+    found: list[Problem] = []
+    for kind, before, after in (("notice", base.notices, head.notices), ("call", base.calls, head.calls)):
+        folder = head_dir / RECORD_TYPE[kind].location.split("/", 1)[0]
+
+        def path_of(rid: str, folder: Path = folder) -> str:
+            return display(folder / f"{rid}.yaml")
+
+        found += _check(kind, before, after, path_of, schema_set, day)
+    return sorted(found)
 
 
 def _check(
-    base: Dataset, head: Dataset, path_of: Callable[[str], str], schema_set: SchemaSet, day: dt.date
+    kind: str,
+    base: Mapping[str, Notice | Call],
+    head: Mapping[str, Notice | Call],
+    path_of: Callable[[str], str],
+    schema_set: SchemaSet,
+    day: dt.date,
 ) -> Iterator[Problem]:
-    titles = {spec["name"]: spec.get("title", spec["name"]) for spec in schema_set.schemas["notices"]["fields"]}
-    titles[ENTRIES] = "公示名单"
-    for nid, before in sorted(base.notices.items()):
+    record_type = RECORD_TYPE[kind]
+    _, changed_code, removed_code = CORRECTED_KINDS[kind]
+    titles = {
+        spec["name"]: spec.get("title", spec["name"]) for spec in schema_set.schemas[record_type.resource]["fields"]
+    }
+    titles.update(LIST_TITLES)
+    for rid, before in sorted(base.items()):
         if before.published_on > day:
             continue  # not yet published: still a draft on the base branch
-        after = head.notices.get(nid)
+        after = head.get(rid)
         if after is None:
-            yield problem("published-notice-removed", path_of(nid), 1, 1, notice=nid)
+            yield problem(removed_code, path_of(rid), 1, 1, **{kind: rid})
             continue
         kept = after.corrections[: len(before.corrections)]
         if kept != before.corrections:
             where = after.origin.located("corrections") if after.corrections else after.origin.located("id")
             yield problem("correction-log-rewritten", *where)
         added = after.corrections[len(before.corrections) :]
-        old, new = stated(before, schema_set), stated(after, schema_set)
+        old, new = stated(before, kind, schema_set), stated(after, kind, schema_set)
         for name in old:
             if old[name] == new[name] or old[name] is None:
                 continue  # unchanged, or a value the record did not state before (未载明) now recorded
+            whole_list = name in record_type.children
             covered = any(
-                c.flat_field == name and (name == ENTRIES or (text(c.old) == old[name] and text(c.new) == new[name]))
+                c.flat_field == name and (whole_list or (text(c.old) == old[name] and text(c.new) == new[name]))
                 for c in added
             )
             if not covered:
-                where = after.origin.located("entries" if name == ENTRIES else name)
                 yield problem(
-                    "published-notice-changed",
-                    *where,
+                    changed_code,
+                    *after.origin.located(name),
                     title=titles.get(name, name),
-                    field=name.replace("_", ".", 1) if RECORD_TYPE["notice"].group_of(name) else name,
-                    old=old[name] if name != ENTRIES else "（原名单）",
-                    new=new[name] if name != ENTRIES else "（新名单）",
+                    field=name.replace("_", ".", 1) if record_type.group_of(name) else name,
+                    old=old[name] if not whole_list else f"（原{titles[name]}）",
+                    new=new[name] if not whole_list else f"（新{titles[name]}）",
                 )

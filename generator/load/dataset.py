@@ -7,6 +7,7 @@ only the records whose files had no error.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from generator import SCHEMAS_DIR
 from generator.domain.model import Dataset
+from generator.load.attachments import ATTACHMENTS_DIR, AttachmentRef, check_references, scan_attachments
 from generator.load.build import build_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPES, RecordType, Tables, flatten
 from generator.load.rules import check_calendar_rows, check_dataset, check_rows
@@ -43,7 +45,7 @@ def discover(data_dir: Path) -> tuple[list[tuple[Path, RecordType]], list[Proble
     found: list[tuple[Path, RecordType]] = []
     problems: list[Problem] = []
     display = DisplayPaths(data_dir)
-    known_dirs: set[str] = set()
+    known_dirs: set[str] = {ATTACHMENTS_DIR}  # checked by generator.load.attachments
     known_files: set[str] = set()
     for record_type in RECORD_TYPES:
         if record_type.one_per_file:
@@ -200,6 +202,12 @@ def _load(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> LoadResul
     if not dataset.policies.of_level("municipal") and "policies" not in unloaded:
         problems.append(problem("policy-missing", display(data_dir / "policy"), 1, 1))
     problems += check_dataset(dataset, _titles(schema_set, "events"), today)
+    scan = scan_attachments(data_dir / ATTACHMENTS_DIR, display, lambda path: entry_problem(path, data_dir, display))
+    carried = [notice.attachments for notice in dataset.notices.values()]
+    carried += [call.attachments for call in dataset.calls.values()]
+    references = [AttachmentRef(a.file, a.origin.located("file")) for listed in carried for a in listed]
+    problems += check_references(scan, references)
+    dataset = dataclasses.replace(dataset, attachments=scan.files)
     return LoadResult(dataset, sorted(set(problems)), len(files))
 
 

@@ -35,6 +35,9 @@ PATTERN_EXPECTATIONS = {
     "[0-9A-Za-z]{6,20}": "应为 6 到 20 位字母或数字",
     "[0-9]+(\\.[0-9]+)*": "应为条款编号，例如 3.2.2",
     "[a-z_]+(\\.[a-z_]+)?": "应为记录中的字段名，按 YAML 中的写法，例如 title 或 objection.phone",
+    RECORD_ID.pattern
+    + "\\.(pdf|docx|xlsx|ofd|jpg|jpeg|png)": "应为 data/attachments/ 中的文件名：小写英文字母、数字和连字符，"
+    "扩展名为 pdf、docx、xlsx、ofd、jpg、jpeg 或 png",
 }
 EMAIL_EXPECTATION = "应为电子邮箱地址"
 BOUND_WORDS = {

@@ -89,9 +89,26 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         "notices/*.yaml",
         "notices",
         key="id",
-        children={"entries": "notice_entries", "corrections": "notice_corrections"},
+        children={
+            "entries": "notice_entries",
+            "attachments": "notice_attachments",
+            "corrections": "notice_corrections",
+        },
         groups=("objection", "outcome"),
         parent_field="notice_id",
+    ),
+    RecordType(
+        "call",
+        "calls/*.yaml",
+        "calls",
+        key="id",
+        children={
+            "materials": "call_materials",
+            "contacts": "call_contacts",
+            "attachments": "call_attachments",
+            "corrections": "call_corrections",
+        },
+        parent_field="call_id",
     ),
 )
 
@@ -102,6 +119,7 @@ SCHEMA_KINDS = {
     "policy": "policy",
     "cluster": "cluster",
     "notice": "notice",
+    "call": "call",
     "calendar": "calendar",
     "gazetteer": "districts",
     "site": "site",
@@ -116,6 +134,10 @@ SCHEMA_DOCS = {
         "data/clusters/<集群标识>.yaml：一个集群、它的事件（认定、复核、撤销、变更、年度报告）和信息来源。",
     ),
     "notice": ("公示记录", "data/notices/<公示标识>.yaml：一次公示、异议受理方式、公示结果和公示名单。"),
+    "call": (
+        "申报通知记录",
+        "data/calls/<通知标识>.yaml：一份年度认定（申报）工作通知：申报时间、截止日期、申报材料、附件和联系人。",
+    ),
     "calendar": ("工作日历", "data/calendar/<年份>.yaml：一年的国务院节假日安排（放假时段与调休上班日）。"),
     "districts": ("广州市辖区", "data/districts.yaml：广州市各区的区划代码及其来源。"),
     "site": ("网站信息", "data/site.yaml：网站名称、主办单位、联系方式和备案信息。"),

@@ -25,6 +25,7 @@ from generator.domain.lifecycle import (
 from generator.domain.model import (
     COMPARISON_OPERATORS,
     LEVEL_NAMES,
+    Call,
     Cluster,
     Dataset,
     Event,
@@ -144,6 +145,10 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.d
             yield problem(
                 "notice-scheduled", *notice.origin.located("published_on"), date=notice.published_on, today=today
             )
+    for call in dataset.calls.values():
+        yield from check_call(call)
+        if today is not None and call.published_on > today:
+            yield problem("call-scheduled", *call.origin.located("published_on"), date=call.published_on, today=today)
 
 
 def check_policy(policy: Policy) -> Iterator[Problem]:
@@ -336,17 +341,39 @@ def _area_criterion(cluster: Cluster, recognition: Recognition, policies: Policy
         )
 
 
-def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet) -> Iterator[Problem]:
-    for correction in notice.corrections:
-        if not _correctable(notice, correction.field):
-            yield problem("correction-field-unknown", *correction.origin.located("field"), field=correction.field)
-        if correction.date < notice.published_on:
+def check_corrections(record: Notice | Call, what: str) -> Iterator[Problem]:
+    """A correction log names fields the record states, each dated on or after its publication."""
+    for correction in record.corrections:
+        if not _correctable(record, correction.field):
+            yield problem(
+                "correction-field-unknown", *correction.origin.located("field"), field=correction.field, what=what
+            )
+        if correction.date < record.published_on:
             yield problem(
                 "correction-before-publication",
                 *correction.origin.located("date"),
                 date=correction.date,
-                published_on=notice.published_on,
+                published_on=record.published_on,
+                what=what,
             )
+
+
+def check_call(call: Call) -> Iterator[Problem]:
+    yield from check_corrections(call, "申报通知")
+    if call.level == "municipal":  # the bureau's own call: applicants must be able to check it and ask
+        if call.url is None:
+            yield problem("call-source-missing", *call.origin.located("url"))
+        if not any(contact.reachable for contact in call.contacts):
+            yield problem("call-contact-missing", *call.origin.located("contacts" if call.contacts else "id"))
+    opens = call.opens_on or call.published_on
+    if call.deadline_on is not None and call.deadline_on < opens:
+        yield problem(
+            "call-deadline-before-opening", *call.origin.located("deadline_on"), deadline=call.deadline_on, opens=opens
+        )
+
+
+def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet) -> Iterator[Problem]:
+    yield from check_corrections(notice, "公示")
     if notice.level == "municipal":  # the bureau's own notice: its record must let the public check and object
         if notice.url is None:
             yield problem("notice-source-missing", *notice.origin.located("url"))
@@ -419,16 +446,16 @@ def check_notice(notice: Notice, calendar: WorkingCalendar, policies: PolicySet)
         )
 
 
-_NOT_STATED = frozenset({"id", "objection", "outcome", "entries", "corrections", "origin"})
+_NOT_STATED = frozenset({"id", "corrections", "origin"})
 
 
-def _correctable(notice: Notice, name: str) -> bool:
-    """Whether a correction's field names something the notice states (title, objection.phone, entries)."""
-    if name == "entries":
-        return True
+def _correctable(record: Notice | Call, name: str) -> bool:
+    """Whether a correction's field names something the record states: a field (title), a member of
+    a group (objection.phone) or a whole list (entries, materials)."""
     group, _, member = name.partition(".")
+    if group in _NOT_STATED or group not in {f.name for f in dataclasses.fields(record)}:
+        return False
+    value = getattr(record, group)
     if member:
-        return group in ("objection", "outcome") and member in {
-            f.name for f in dataclasses.fields(getattr(notice, group))
-        }
-    return name in {f.name for f in dataclasses.fields(notice)} - _NOT_STATED
+        return dataclasses.is_dataclass(value) and member in {f.name for f in dataclasses.fields(value)}
+    return not dataclasses.is_dataclass(value)

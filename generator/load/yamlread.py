@@ -116,6 +116,11 @@ def read_yaml(file: Path, display: str) -> tuple[Document | None, list[Problem]]
         raw = file.read_bytes()
     except OSError as exc:
         return None, [problem("file-unreadable", display, 1, 1, detail=exc.strerror or str(exc))]
+    return parse_yaml(raw, display)
+
+
+def parse_yaml(raw: bytes, display: str) -> tuple[Document | None, list[Problem]]:
+    """A record file's bytes read as `read_yaml` reads the file (an earlier version, from git)."""
     if len(raw) > MAX_BYTES:
         return None, [problem("file-too-large", display, 1, 1, size=len(raw), limit=MAX_BYTES)]
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -26,6 +26,10 @@ Outputs (paths relative to the site root are a public contract):
   today, newest first, with tag: URIs built from record ids and what each event is (type, date,
   level), never from its position or the build. `updated` is the day at 00:00 Asia/Shanghai (the
   first day of a date stated only to the month or year); an event without a date is left out.
+- feeds/changes.atom: the change log (generator.publish.changelog): one entry per commit that changed
+  data/ dated on or before today, newest first, saying which records were added, changed (which
+  fields, how many list items) or removed; ids are tag: URIs of the commit SHA, `updated` the commit
+  date (Asia/Shanghai). No entries outside a git work tree.
 - calendar/deadlines.ics: the snapshot's deadlines. An objection deadline is a timed event on its
   last day, from 00:00 to the stated cut-off (or 24:00), TZID Asia/Shanghai with a VTIMEZONE;
   annual report due dates, exact validity ends and the guideline's last day are all-day events
@@ -46,25 +50,32 @@ from __future__ import annotations
 from generator.domain.model import site_address
 from generator.domain.snapshot import Snapshot
 from generator.editor.jsonschema import record_json_schema
+from generator.load.history import History
 from generator.load.records import RECORD_TYPES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
 from generator.load.tables import SchemaSet
+from generator.publish.changelog import changes_feed_file
 from generator.publish.feed import feed_file
 from generator.publish.ical import calendar_file
-from generator.publish.opendata import criteria_file, notice_package, tables
+from generator.publish.opendata import attachment_rows, criteria_file, notice_package, tables
 from generator.publish.serialize import ExportFile, json_bytes
 
 
-def build_exports(snapshot: Snapshot, schema_set: SchemaSet, base_url: str | None = None) -> list[ExportFile]:
-    """Every open-data file as of the snapshot's day; links are absolute under `base_url` when given."""
+def build_exports(
+    snapshot: Snapshot, schema_set: SchemaSet, base_url: str | None = None, *, history: History | None = None
+) -> list[ExportFile]:
+    """Every open-data file as of the snapshot's day; links are absolute under `base_url` when given;
+    `history`, the data folder's git history (None: unavailable), gives the change feed."""
     base = site_address(base_url)
     dataset, today = snapshot.dataset, snapshot.day
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
     chronological = sorted(snapshot.notices, key=lambda facts: (facts.notice.published_on, facts.notice.id))
-    files = tables(dataset, schema_set, clusters, chronological, today, base)
+    attachments = attachment_rows(snapshot)
+    files = tables(dataset, schema_set, clusters, chronological, today, base, snapshot.calls, attachments)
     for facts in sorted(snapshot.notices, key=lambda f: f.notice.id):
-        files += notice_package(facts, schema_set, snapshot.final_lists.get(facts.notice.id))
+        files += notice_package(facts, schema_set, snapshot.final_lists.get(facts.notice.id), attachments)
     files.append(criteria_file(snapshot))
     files.append(feed_file(dataset, schema_set, snapshot, base))
+    files.append(changes_feed_file(history, snapshot, schema_set, base))
     files.append(calendar_file(snapshot, base))
     for record_type in RECORD_TYPES:
         files.append(json_schema_file(record_type, schema_set, base))

@@ -1,4 +1,4 @@
-"""The Atom feed (feeds/notices.atom): notices, final lists and cluster events, newest first.
+"""The Atom feed (feeds/notices.atom): calls, notices, final lists and cluster events, newest first.
 
 Entry ids are tag: URIs built from record ids and what each event is (type, date, level), never
 from a position or the build; `updated` is the item's day at 00:00 Asia/Shanghai; the feed's own
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from feedgen.feed import FeedGenerator
 
 from generator.domain.calendar import start_of_day
+from generator.domain.calls import CallFacts
 from generator.domain.model import (
     CHANGE_SUBJECTS,
     EVENT_TYPE_NAMES,
@@ -91,8 +92,34 @@ def _event_summary(cluster: Cluster, event: Event, revocation: Revocation | None
     return "".join(parts)
 
 
+def _call_summary(view: CallFacts) -> str:
+    call = view.call
+    parts = [f"{call.issuer}于{chinese_day(call.published_on)}发布{call.year} 年度申报通知。"]
+    if call.doc_no:
+        parts.append(f"文号：{call.doc_no}。")
+    if view.deadline_label:
+        parts.append(f"申报截至 {view.deadline_label}（北京时间，通知载明）。")
+    else:
+        parts.append("本站记录中没有通知载明的截止日期。")
+    if call.district_deadline_on:
+        parts.append(f"区级初审截止日：{call.district_deadline_on.isoformat()}（通知载明）。")
+    return "".join(parts)
+
+
 def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
-    items: list[_FeedItem] = []
+    items: list[_FeedItem] = [
+        _FeedItem(
+            f"call/{view.call.id}",
+            view.call.published_on,
+            f"申报通知：{view.call.title}",
+            _call_summary(view),
+            f"calls/{view.call.id}/",
+            view.call.url,
+            "call",
+            "申报通知",
+        )
+        for view in snapshot.calls
+    ]
     for view in snapshot.notices:
         notice = view.notice
         page = f"notices/{notice.id}/"
@@ -175,7 +202,7 @@ def feed_file(dataset: Dataset, schema_set: SchemaSet, snapshot: Snapshot, base:
     feed = FeedGenerator()
     feed.id(TAG_PREFIX + "feeds/notices")
     feed.title(f"{schema_set.package['title']}：公示与集群动态")
-    feed.subtitle("公示发布、正式名单，以及集群的认定、复核、撤销、变更报备和年度报告。")
+    feed.subtitle("申报通知、公示发布、正式名单，以及集群的认定、复核、撤销、变更报备和年度报告。")
     feed.author({"name": _publisher(dataset, schema_set)})
     feed.language("zh-CN")
     feed.generator("gz-clusters")

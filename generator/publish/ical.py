@@ -1,8 +1,8 @@
 """The calendar of deadlines (calendar/deadlines.ics), RFC 5545, from the snapshot's deadlines.
 
-An objection deadline is a timed event on its last day, from 00:00 to the stated cut-off (or 24:00),
-TZID Asia/Shanghai with a VTIMEZONE; report due dates, exact validity ends and a guideline's last
-day are all-day events. UIDs are built from record ids and the kind of deadline; DTSTAMP is the
+An objection deadline, and a call's deadline with a stated time, is a timed event on its last day, from 00:00 to the stated cut-off (or 24:00),
+TZID Asia/Shanghai with a VTIMEZONE; report due dates, a call's deadline without a time and its district
+pre-review deadline, exact validity ends and a guideline's last day are all-day events. UIDs are built from record ids and the kind of deadline; DTSTAMP is the
 snapshot's day 00:00 Asia/Shanghai, so the same inputs give the same bytes.
 """
 
@@ -48,7 +48,7 @@ def calendar_file(snapshot: Snapshot, base: str | None) -> ExportFile:
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Asia/Shanghai")
-    description = "公示异议截止、年度报告截止、认定有效期届满和工作指引有效期届满（北京时间）。"
+    description = "申报截止、区级初审截止、公示异议截止、年度报告截止、认定有效期届满和工作指引有效期届满（北京时间）。"
     calendar.add("description", description)
     calendar.add("x-wr-caldesc", description)
     calendar.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
@@ -81,5 +81,5 @@ def calendar_file(snapshot: Snapshot, base: str | None) -> ExportFile:
         calendar.to_ical(),
         "text/calendar",
         "截止日期日历（iCalendar）",
-        "公示异议截止、年度报告截止、认定有效期届满和工作指引届满；可在日历应用中订阅。",
+        "申报截止、区级初审截止、公示异议截止、年度报告截止、认定有效期届满和工作指引届满；可在日历应用中订阅。",
     )

@@ -10,13 +10,16 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from generator.domain.calendar import start_of_day
+from generator.domain.calls import CALL_STATE_LABELS, CallFacts
 from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS
 from generator.domain.model import Dataset, Notice
 from generator.domain.results import FinalList
 from generator.domain.snapshot import LEVEL_ORDER, ClusterFacts, NoticeFacts, Snapshot
+from generator.load.attachments import published_path
 from generator.load.corrections import stated
 from generator.load.records import RECORD_TYPE
 from generator.load.tables import SchemaSet
@@ -124,6 +127,115 @@ NOTICE_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
         "constraints": {"required": True},
     },
 )
+CALL_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "closes_at",
+        "title": "申报截止时刻",
+        "description": "申报截止的时刻（北京时间，+08:00）：通知载明的截止时刻，没有载明时刻时为截止日 24:00（即次日 00:00）；"
+        "通知没有载明截止日时为空。",
+        "type": "datetime",
+    },
+    {
+        "name": "state",
+        "title": "申报状态",
+        "description": "截至导出当天（北京时间）的状态："
+        + "；".join(f"{code} {label}" for code, label in CALL_STATE_LABELS.items())
+        + "。",
+        "type": "string",
+        "constraints": {"required": True, "enum": list(CALL_STATE_LABELS)},
+    },
+    {
+        "name": "page",
+        "title": "页面",
+        "description": "本站该通知页面的网址，相对于网站根目录。",
+        "type": "string",
+        "constraints": {"required": True},
+    },
+)
+
+
+ATTACHMENT_FIELDS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "record_kind",
+        "title": "所属记录类型",
+        "description": "notice 公示；call 申报通知。",
+        "type": "string",
+        "constraints": {"required": True, "enum": ["notice", "call"]},
+    },
+    {"name": "record_id", "title": "所属记录标识", "type": "string", "constraints": {"required": True}},
+    {
+        "name": "seq",
+        "title": "序号",
+        "description": "在所属记录附件列表中的位置，从 1 起。",
+        "type": "integer",
+        "constraints": {"required": True},
+    },
+    {
+        "name": "title",
+        "title": "附件名称",
+        "description": "照录原文的附件名称。",
+        "type": "string",
+        "constraints": {"required": True},
+    },
+    {
+        "name": "stage",
+        "title": "所属环节",
+        "description": "notice 随公示或通知发布；outcome 随公示结果发布。",
+        "type": "string",
+        "constraints": {"required": True, "enum": ["notice", "outcome"]},
+    },
+    {
+        "name": "path",
+        "title": "文件地址",
+        "description": "附件在本站的地址，相对于网站根目录（attachments/<文件名>），地址固定不变。",
+        "type": "string",
+        "constraints": {"required": True},
+    },
+    {
+        "name": "mediatype",
+        "title": "文件类型",
+        "description": "按文件内容（文件头）核对过的媒体类型。",
+        "type": "string",
+        "constraints": {"required": True},
+    },
+    {"name": "bytes", "title": "字节数", "type": "integer", "constraints": {"required": True, "minimum": 0}},
+    {
+        "name": "sha256",
+        "title": "SHA-256",
+        "description": "文件内容的 SHA-256 校验值（十六进制）。",
+        "type": "string",
+        "constraints": {"required": True, "pattern": "[0-9a-f]{64}"},
+    },
+)
+
+
+def attachment_rows(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """One row per attachment the records published by the day carry (a result file once the result is out)."""
+    rows = []
+    for kind, record_id, attachment in snapshot.attachments:
+        meta = snapshot.dataset.attachments.get(attachment.file)
+        if meta is not None:  # an invalid dataset is never published; this keeps the type checker honest
+            rows.append(
+                {
+                    "record_kind": kind,
+                    "record_id": record_id,
+                    "seq": attachment.seq,
+                    "title": attachment.title,
+                    "stage": attachment.stage,
+                    "path": published_path(attachment.file),
+                    "mediatype": meta.media_type,
+                    "bytes": meta.size,
+                    "sha256": meta.sha256,
+                }
+            )
+    return rows
+
+
+def _call_row(view: CallFacts, schema_set: SchemaSet) -> dict[str, Any]:
+    call = view.call
+    row = record_row(call, schema_set.schemas["calls"]["fields"], RECORD_TYPE["call"])
+    row.update(closes_at=view.closes_at, state=view.state, page=f"calls/{call.id}/")
+    return row
 
 
 def _cluster_row(view: ClusterFacts, schema_set: SchemaSet, today: dt.date) -> dict[str, Any]:
@@ -173,12 +285,18 @@ def tables(
     notices: list[NoticeFacts],
     today: dt.date,
     base: str | None,
+    calls: Sequence[CallFacts] = (),
+    attachments: Sequence[dict[str, Any]] = (),
 ) -> list[ExportFile]:
     cluster_fields = [field_descriptor(s) for s in schema_set.schemas["clusters"]["fields"]]
     cluster_fields += [field_descriptor(s) for s in CLUSTER_DERIVED_FIELDS]
     notice_fields = [field_descriptor(s) for s in schema_set.schemas["notices"]["fields"]]
     notice_fields += [field_descriptor(s) for s in NOTICE_DERIVED_FIELDS]
     event_fields = [field_descriptor(s) for s in schema_set.schemas["events"]["fields"]]
+    call_fields = [field_descriptor(s) for s in schema_set.schemas["calls"]["fields"]]
+    call_fields += [field_descriptor(s) for s in CALL_DERIVED_FIELDS]
+    call_rows = [_call_row(view, schema_set) for view in calls]
+    attachment_fields = [field_descriptor(s) for s in ATTACHMENT_FIELDS]
 
     cluster_rows = [_cluster_row(view, schema_set, today) for view in clusters]
     notice_rows = [_notice_row(view, schema_set) for view in notices]
@@ -227,6 +345,25 @@ def tables(
             "每次公示一行：记录中的字段（异议受理方式与公示结果展开为 objection_*、outcome_*），"
             "加上按工作日历计算的公示期与异议截止时刻。" + f"公示状态按 {today.isoformat()}（北京时间）计算。",
             {"primaryKey": ["id"]},
+        ),
+        (
+            "calls",
+            "calls.csv",
+            call_fields,
+            csv_bytes(names(call_fields), call_rows),
+            titles["calls"],
+            "每份申报通知一行：记录中的字段，加上申报截止时刻与申报状态。"
+            + f"申报状态按 {today.isoformat()}（北京时间）计算。",
+            {"primaryKey": ["id"]},
+        ),
+        (
+            "attachments",
+            "attachments.csv",
+            attachment_fields,
+            csv_bytes(names(attachment_fields), list(attachments)),
+            "附件",
+            "已发布的公示和申报通知所带的附件，每个引用一行：文件地址、按文件内容核对过的类型、字节数与 SHA-256。",
+            {"primaryKey": ["record_kind", "record_id", "seq"]},
         ),
     ]
     jsons = [
@@ -310,6 +447,8 @@ _TABLE_ORDER = [
     "data/events.csv",
     "data/notices.csv",
     "data/notices.json",
+    "data/calls.csv",
+    "data/attachments.csv",
     "data/datapackage.json",
 ]
 
@@ -327,7 +466,9 @@ def _package_sources(notices: list[NoticeFacts], base: str | None) -> list[dict[
     return sources
 
 
-def notice_package(view: NoticeFacts, schema_set: SchemaSet, result: FinalList | None) -> list[ExportFile]:
+def notice_package(
+    view: NoticeFacts, schema_set: SchemaSet, result: FinalList | None, attachments: Sequence[dict[str, Any]] = ()
+) -> list[ExportFile]:
     notice = view.notice
     folder = f"data/notices/{notice.id}"
     specs = schema_set.schemas["notice_entries"]["fields"]
@@ -391,6 +532,13 @@ def notice_package(view: NoticeFacts, schema_set: SchemaSet, result: FinalList |
         "licenses": copy.deepcopy(schema_set.package["licenses"]),
         "sources": sources,
         "resources": resources,
+        # The files the notice carries as published by the day, each with its type, size and SHA-256
+        # (`path` relative to the site's root); the files themselves are at those stable paths.
+        "attachments": [
+            {key: row[key] for key in ("seq", "title", "stage", "path", "mediatype", "bytes", "sha256")}
+            for row in attachments
+            if row["record_kind"] == "notice" and row["record_id"] == notice.id
+        ],
         # Every published version of the notice's record: as first published, then after each
         # correction (勘误) in force by the day; `sha256` digests the version's canonical JSON (VERSION_FORM).
         "versions": notice_versions(notice, schema_set),
@@ -409,7 +557,7 @@ def notice_package(view: NoticeFacts, schema_set: SchemaSet, result: FinalList |
 
 VERSION_FORM = (
     "UTF-8 JSON of the record's stated fields (the table names of schemas/notices.schema.yaml and "
-    "`entries`, values as text, null when empty), keys sorted, no whitespace"
+    "each list (`entries`, `attachments`) as one field, values as text, null when empty), keys sorted, no whitespace"
 )
 
 
@@ -420,7 +568,7 @@ def canonical(stated_fields: dict[str, str | None]) -> bytes:
 def notice_versions(notice: Notice, schema_set: SchemaSet) -> list[dict[str, Any]]:
     """Each published version, oldest first: the first from the original values the corrections
     name, then one after every correction; each with its date, what changed and its SHA-256."""
-    states = [stated(notice, schema_set)]
+    states = [stated(notice, "notice", schema_set)]
     for correction in reversed(notice.corrections):
         earlier = dict(states[0])
         earlier[correction.flat_field] = correction.old

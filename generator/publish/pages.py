@@ -13,10 +13,13 @@ from typing import Any
 
 from generator.domain.lifecycle import NOTICE_STATE_LABELS
 from generator.domain.snapshot import Snapshot, page_url
+from generator.load.corrections import LIST_TITLES
 from generator.load.fields import Field
+from generator.load.history import History
 from generator.load.tables import SchemaSet
 from generator.problems import CODES, ProblemType
-from generator.publish.opendata import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
+from generator.publish.changelog import changelog_view
+from generator.publish.opendata import CALL_DERIVED_FIELDS, CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
 from generator.publish.serialize import ExportFile
 from generator.publish.templates import environment, render
 
@@ -75,7 +78,22 @@ def notice_labels_script() -> str:
     return render("notice_labels.js.j2", labels=NOTICE_STATE_LABELS)
 
 
-def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[ExportFile] = ()) -> list[Page]:
+def correction_titles(schema_set: SchemaSet, resource: str) -> dict[str, str]:
+    """What a correction log calls each field it may name: the schema's titles, and each list's name."""
+    return {
+        **{spec["name"]: spec.get("title", spec["name"]) for spec in schema_set.schemas[resource]["fields"]},
+        **LIST_TITLES,
+    }
+
+
+def render_pages(
+    snapshot: Snapshot,
+    schema_set: SchemaSet,
+    downloads: Sequence[ExportFile] = (),
+    attachment_files: Mapping[str, Any] | None = None,
+    *,
+    history: History | None = None,
+) -> list[Page]:
     """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai)."""
     env = environment()
     dataset = snapshot.dataset
@@ -88,6 +106,7 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
         "policies": dataset.policies,
         "guideline_started": snapshot.guideline_started,
         "guideline_lapsed": snapshot.guideline_lapsed,
+        "attachment_files": dataset.attachments,
     }
 
     def page(template: str, src_uri: str, in_nav: bool, **context: Any) -> Page:
@@ -113,13 +132,16 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
             undetermined=snapshot.undetermined,
             upcoming=snapshot.upcoming(),
             recent=snapshot.recent(),
+            current_calls=snapshot.current_calls,
         ),
         page("criteria.md.j2", "criteria.md", True),
         page("practice.md.j2", "practice.md", True),
-        page("procedure.md.j2", "procedure.md", True),
+        page("procedure.md.j2", "procedure.md", True, latest_call=snapshot.latest_municipal_call),
+        page("call_index.md.j2", "calls/index.md", True, calls=snapshot.calls),
         page("cluster_list.md.j2", "clusters/index.md", True, clusters=clusters, district=None),
         page("district_index.md.j2", "districts/index.md", True, clusters=clusters),
         page("notice_index.md.j2", "notices/index.md", True, notices=notices),
+        page("changelog.md.j2", "changes.md", True, changelog=changelog_view(history, snapshot)),
         page("staff_guide.md.j2", "guide.md", True, groups=problem_groups()),
         page(
             "open_data.md.j2",
@@ -132,6 +154,7 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
             derived={
                 "clusters": field_docs({"fields": CLUSTER_DERIVED_FIELDS}),
                 "notices": field_docs({"fields": NOTICE_DERIVED_FIELDS}),
+                "calls": field_docs({"fields": CALL_DERIVED_FIELDS}),
             },
         ),
     ]
@@ -142,10 +165,21 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
         )
     for facts in clusters:
         pages.append(page("cluster.md.j2", facts.page, False, view=facts))
-    correction_titles = {
-        spec["name"]: spec.get("title", spec["name"]) for spec in schema_set.schemas["notices"]["fields"]
-    }
-    correction_titles["entries"] = "公示名单"
+    notice_titles = correction_titles(schema_set, "notices")
+    call_titles = correction_titles(schema_set, "calls")
+    by_id = {facts.notice.id: facts for facts in notices}
+    for call_facts in snapshot.calls:
+        following = [by_id[nid] for nid in call_facts.notices if nid in by_id]
+        pages.append(
+            page(
+                "call.md.j2",
+                call_facts.page,
+                False,
+                view=call_facts,
+                following=following,
+                correction_titles=call_titles,
+            )
+        )
     for notice_facts in notices:
         named = {
             entry.cluster: shown[entry.cluster].cluster
@@ -160,7 +194,8 @@ def render_pages(snapshot: Snapshot, schema_set: SchemaSet, downloads: Sequence[
                 view=notice_facts,
                 named=named,
                 final=snapshot.final_lists.get(notice_facts.notice.id),
-                correction_titles=correction_titles,
+                call=snapshot.call_of(notice_facts.notice),
+                correction_titles=notice_titles,
             )
         )
     return pages

@@ -98,9 +98,13 @@ def chinese_day(day: dt.date) -> str:
 def field_descriptor(spec: dict[str, Any]) -> dict[str, Any]:
     """A field as published in a CSV package: the Table Schema descriptor without editing hints; a
     text pattern that admits a formula start (a phone number "+86 …") also admits the apostrophe the
-    CSV puts before it (FORMULA_PREFIXES), so the published files validate against their schema."""
+    CSV puts before it (FORMULA_PREFIXES), and a text's maxLength leaves room for that apostrophe, so
+    the published files validate against their schema."""
     field = {key: copy.deepcopy(value) for key, value in spec.items() if key != "example"}
-    pattern = field.get("constraints", {}).get("pattern")
+    constraints = field.get("constraints", {})
+    pattern = constraints.get("pattern")
     if pattern and any(re.fullmatch(pattern, prefix + "0123456789") for prefix in FORMULA_PREFIXES):
-        field["constraints"]["pattern"] = f"'?(?:{pattern})"
+        constraints["pattern"] = f"'?(?:{pattern})"
+    if field.get("type", "string") == "string" and "maxLength" in constraints and not pattern:
+        constraints["maxLength"] += 1
     return field

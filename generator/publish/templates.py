@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from generator.domain.calls import CALL_STATE_LABELS
 from generator.domain.lifecycle import (
     EXPIRING_DAYS,
     NOTICE_STATE_LABELS,
@@ -58,7 +59,12 @@ def title_meta(text: str) -> Markup:
 
 
 def human_size(size: int) -> str:
-    return f"{size} 字节" if size < 1024 else f"{size / 1024:.1f} KB"
+    """A file size in the site's words: "812 字节", "356.0 KB", "1.2 MB" (1 KB = 1024 字节)."""
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _autoescape(name: str | None) -> bool:
@@ -88,6 +94,7 @@ def environment() -> Environment:
         EVENT_TYPE_NAMES=EVENT_TYPE_NAMES,
         STATUS_LABELS=STATUS_LABELS,
         NOTICE_STATE_LABELS=NOTICE_STATE_LABELS,
+        CALL_STATE_LABELS=CALL_STATE_LABELS,
         REPORT_STATE_LABELS=REPORT_STATE_LABELS,
         CHANGE_SUBJECTS=CHANGE_SUBJECTS,
         COMPARISON_OPERATORS=COMPARISON_OPERATORS,

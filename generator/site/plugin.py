@@ -26,7 +26,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator import SCHEMAS_DIR
 from generator.domain.snapshot import Snapshot, take_snapshot
+from generator.load.attachments import ATTACHMENTS_DIR, published_path
 from generator.load.dataset import LoadResult, load_dataset, refused_entries
+from generator.load.history import History, read_history
 from generator.load.tables import load_schemas
 from generator.problems import Severity
 from generator.publish import csp
@@ -56,6 +58,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
     def __init__(self) -> None:
         self.loaded: LoadResult | None = None
         self.snapshot: Snapshot | None = None
+        self.history: History | None = None  # the data folder's git history, for the change log
 
     # Runs first, once per build: decide the day, load and validate the records, take the
     # snapshot, and stop the build before anything is written if the records are invalid.
@@ -78,6 +81,8 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
                 log.error(found.format(), extra={PROBLEM_RECORD: True})
             raise PluginError(f"数据校验未通过（{len(errors)} 个错误），网站未生成。请先运行 clusters validate。")
         self.snapshot = take_snapshot(self.loaded.dataset, day)
+        # Read once per build (unavailable outside a git work tree); pages and feed show it as of the day.
+        self.history = read_history(data_dir, load_schemas(SCHEMAS_DIR))
         site = self.snapshot.dataset.site
         address = site.address if site else None
         if address and not config.site_url:
@@ -100,11 +105,16 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         assert self.snapshot is not None
         snapshot, schema_set = self.snapshot, load_schemas(SCHEMAS_DIR)
         site = snapshot.dataset.site
-        downloads = build_exports(snapshot, schema_set, site.address if site else None)
+        downloads = build_exports(snapshot, schema_set, site.address if site else None, history=self.history)
         for export in downloads:  # open data, feeds and calendars are static files of the site
             files.append(File.generated(config, export.path, content=export.content))
         files.append(File.generated(config, NOTICE_LABELS_SCRIPT, content=notice_labels_script()))
-        for page in render_pages(snapshot, schema_set, downloads):
+        # The attachments the published records carry, copied as they are (checked when loaded), at
+        # their stable paths; a file only a later record (or an unpublished result) names waits.
+        attachments_dir = self._data_dir(config) / ATTACHMENTS_DIR
+        for name in sorted({attachment.file for _, _, attachment in snapshot.attachments}):
+            files.append(File.generated(config, published_path(name), abs_src_path=str(attachments_dir / name)))
+        for page in render_pages(snapshot, schema_set, downloads, history=self.history):
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
             existing = files.get_file_from_path(page.src_uri)
             if existing is not None:
