@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_LINE, REPO_ROOT, Page, make_data_dir, run_cli
+from conftest import CALLS_FIXTURE, PROBLEM_LINE, REPO_ROOT, Page, make_data_dir, run_cli
 
 from generator import SCHEMAS_DIR
 from generator.load.tables import load_schemas
@@ -210,3 +210,75 @@ def test_recording_the_result_or_an_unstated_value_is_not_a_correction(repo):
     path.write_text(text.replace("basis: 【测试数据】工作指引 3.3.2\n", ""), encoding="utf-8")  # a stated value removed
     code, errors, output = check(repo)
     assert code == 1 and [e[3] for e in errors] == ["published-notice-changed"], output
+
+
+# A published call (认定工作通知) is held to the same rule: tests/fixtures/calls adds a call published 2024-11-20.
+
+CALL = "test-municipal-2025-call"
+
+
+@pytest.fixture
+def call_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "call-repo"
+    repo.mkdir()
+    make_data_dir(repo, CALLS_FIXTURE)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    return repo
+
+
+def call_file(repo: Path) -> Path:
+    return repo / "data" / "calls" / f"{CALL}.yaml"
+
+
+def edit_call(repo: Path, old: str, new: str, log: str = "") -> None:
+    path = call_file(repo)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new) + log, encoding="utf-8")
+
+
+def test_moving_a_published_call_deadline_needs_a_correction(call_repo):
+    edit_call(call_repo, "deadline_on: 2024-12-20\n", "deadline_on: 2024-12-27\n")
+    code, errors, output = check(call_repo)
+    assert code == 1, output
+    assert errors == [(f"data/calls/{CALL}.yaml", 10, 14, "published-call-changed")], output
+    assert "2024-12-20" in output and "2024-12-27" in output
+
+
+def test_the_call_correction_covers_the_edit_and_the_page_shows_it(call_repo, tmp_path):
+    log = (
+        "corrections:\n  - date: 2024-12-02\n    field: deadline_on\n    old: 2024-12-20\n    new: 2024-12-27\n"
+        "    reason: 【测试数据】截止日期延长，以发布单位补充通知为准\n"
+    )
+    edit_call(call_repo, "deadline_on: 2024-12-20\n", "deadline_on: 2024-12-27\n", log)
+    code, errors, output = check(call_repo)
+    assert (code, errors) == (0, []), output
+    before, after = tmp_path / "before", tmp_path / "after"
+    build_site(REPO_ROOT / "mkdocs.yml", call_repo / "data", before, dt.date(2024, 12, 1))
+    build_site(REPO_ROOT / "mkdocs.yml", call_repo / "data", after, dt.date(2024, 12, 2))
+    old_page = Page(before / "calls" / CALL / "index.html")
+    assert "2024-12-20 17:30" in old_page.text and old_page.root.find("div", cls="cl-corrections") is None
+    new_page = Page(after / "calls" / CALL / "index.html")
+    assert "2024-12-27 17:30" in new_page.text
+    cells = [td.text() for td in new_page.root.find("div", cls="cl-corrections").find_all("td")]
+    assert cells[:4] == ["2024-12-02", "申报截止日（通知载明）", "2024-12-20", "2024-12-27"]
+
+
+def test_changing_a_published_calls_materials_needs_a_correction_naming_the_list(call_repo):
+    edit_call(call_repo, "  - item: 【测试数据】集群发展规划及必要的证明材料\n", "")
+    code, errors, output = check(call_repo)
+    assert [e[3] for e in errors] == ["published-call-changed"] and "申报材料" in output, output
+    log = "corrections:\n  - date: 2024-12-02\n    field: materials\n    reason: 【测试数据】删去重复的材料\n"
+    call_file(call_repo).write_text(call_file(call_repo).read_text(encoding="utf-8") + log, encoding="utf-8")
+    code, errors, output = check(call_repo)
+    assert (code, errors) == (0, []), output
+
+
+def test_a_published_call_cannot_be_removed(call_repo):
+    call_file(call_repo).unlink()
+    notice = call_repo / "data" / "notices" / f"{NOTICE}.yaml"  # it names the call: drop the reference too
+    notice.write_text(notice.read_text(encoding="utf-8").replace(f"call: {CALL}\n", ""), encoding="utf-8")
+    code, errors, output = check(call_repo)
+    assert (f"data/calls/{CALL}.yaml", 1, 1, "published-call-removed") in errors, output

@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, Page, make_data_dir
+from conftest import CALLS_FIXTURE, REPO_ROOT, Page, make_data_dir
 
 from generator.publish import csp
 from generator.site.build import build_site
@@ -49,7 +49,7 @@ META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="(?P<
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("csp")
     out = root / "site"
-    build_site(CONFIG, make_data_dir(root), out, OPEN_DAY)
+    build_site(CONFIG, make_data_dir(root, CALLS_FIXTURE), out, OPEN_DAY)  # with a call and its attachments
     return out
 
 
@@ -340,6 +340,18 @@ def test_nginx_serves_the_site_with_the_built_policy(site, tmp_path):
             assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
         _, headers = get(base + "/data/clusters.csv")
         assert headers["Content-Type"].startswith("text/csv")
+        # Attachments: their exact types (nosniff), and the security headers as on every response.
+        for name, media_type in [
+            (
+                "test-2025-application-form.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            ("test-2025-indicators.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("test-2025-proposed-list.pdf", "application/pdf"),
+        ]:
+            got_status, headers = get(f"{base}/attachments/{name}")
+            assert (got_status, headers["Content-Type"]) == (200, media_type), name
+            assert headers["Content-Security-Policy"] == policy and headers["X-Content-Type-Options"] == "nosniff"
     finally:
         server.terminate()
         server.wait(timeout=10)
