@@ -349,6 +349,10 @@ def test_a_build_as_of_an_earlier_day_shows_no_later_commit(repo, tmp_path):
     expected = [repo.shas[label] for label in ("change", "add", "base")]
     assert commit_sections(Page(site / "changes" / "index.html")) == [f"commit-{sha}" for sha in expected]
     assert [e.findtext(f"{ATOM}id") for e in feed_entries(site)] == [f"{TAG_PREFIX}changes/{sha}" for sha in expected]
+    # Every page's footer dates the last change from the same history, in Beijing time: the commit of
+    # 1 April 00:30 (31 March in UTC) is not yet shown.
+    footer = Page(site / "index.html").root.find("p", cls="cl-asof")
+    assert "数据最后更新：2026-03-02" in footer.text()
 
 
 def test_a_shallow_clone_marks_where_its_history_starts(repo, tmp_path):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -91,7 +90,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             config.site_url = address
         config.extra["clusters"] = {
             "today": day.isoformat(),
-            "data_changed": data_last_changed(data_dir, day),
+            "data_changed": data_last_changed(self.history, day),
             "guideline_until": until.isoformat() if (until := self.snapshot.rules.in_force_until) else None,
             "guideline_lapsed": self.snapshot.guideline_lapsed,
             "site": dict(site.values) if site else {},
@@ -175,13 +174,8 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         return path if path.is_absolute() else Path(config.config_file_path).parent / path
 
 
-def data_last_changed(data_dir: Path, day: dt.date) -> str | None:
-    """When the records last changed: the last commit touching data/, if this is a git checkout
-    and that day is not after the build's day (a build as of an earlier day does not state it)."""
-    try:
-        out = subprocess.run(["git", "log", "-1", "--format=%cs", "--", "."], cwd=data_dir, capture_output=True,
-                             text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    changed = out.stdout.strip()
-    return changed if changed and changed <= day.isoformat() else None
+def data_last_changed(history: History, day: dt.date) -> str | None:
+    """When the records last changed: the day (Asia/Shanghai) of the last commit touching data/ on or
+    before the build's day (a build as of an earlier day does not state a later change); None outside git."""
+    shown = history.as_of(day).commits
+    return shown[0].day.isoformat() if shown else None
