@@ -1,8 +1,9 @@
 """`clusters diff` between two git revisions of a temporary repository, as a reviewer reads it."""
 
+import shutil
 import subprocess
 
-from conftest import make_data_dir, run_cli
+from conftest import CALLS_FIXTURE, make_data_dir, run_cli
 
 
 def git(repo, *args):
@@ -57,6 +58,29 @@ def test_diff_between_two_revisions(tmp_path):
     assert "  - 主导产业：【测试数据】测试装备 → 【测试数据】测试\\*装备\\*" in out  # record text stays literal
     assert "  - 新增：2026\\-05\\-01 撤销 指引 4\\.3\\.3" in out
     assert "| 【测试数据】广州市黄埔区测试装备产业集群（test\\-municipal\\-alpha） | 有效 | 已撤销 |" in out
+
+
+def test_diff_names_calls_and_attachments(tmp_path):
+    repo = fixture_repo(tmp_path)
+    shutil.copytree(CALLS_FIXTURE / "files", repo / "data", dirs_exist_ok=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "call")
+    call = repo / "data" / "calls" / "test-municipal-2025-call.yaml"
+    call.write_text(
+        call.read_text(encoding="utf-8").replace("deadline_on: 2024-12-20", "deadline_on: 2024-12-27"),
+        encoding="utf-8",
+    )
+    form = repo / "data" / "attachments" / "test-2025-final-list.pdf"
+    form.write_bytes(form.read_bytes().replace(b"final list", b"final-list"))
+    git(repo, "commit", "-qam", "head")
+    out = run_diff(repo, "HEAD~1", "HEAD").stdout
+    assert "### 申报通知" in out
+    assert "- 修改申报通知：**【测试数据】关于开展 2025 年广州市市级中小企业特色产业集群认定工作的通知**" in out
+    assert "  - 申报截止日（通知载明）：2024\\-12\\-20 → 2024\\-12\\-27" in out
+    assert "- 替换附件内容：test\\-2025\\-final\\-list\\.pdf" in out
+    added = run_diff(repo, "HEAD~2", "HEAD~1").stdout
+    assert "- 新增申报通知：**【测试数据】关于开展 2025 年广州市市级中小企业特色产业集群认定工作的通知**" in added
+    assert "- 新增附件：test\\-2025\\-application\\-form\\.docx" in added
 
 
 def test_diff_of_identical_revisions_says_nothing_changes(tmp_path):

@@ -52,6 +52,12 @@ class RecordDiff:
     notices_added: list[tuple[str, str, dt.date]] = field(default_factory=list)  # (id, title, published_on)
     notices_removed: list[tuple[str, str]] = field(default_factory=list)
     notices_changed: list[RecordChange] = field(default_factory=list)
+    calls_added: list[tuple[str, str, dt.date]] = field(default_factory=list)  # (id, title, published_on)
+    calls_removed: list[tuple[str, str]] = field(default_factory=list)
+    calls_changed: list[RecordChange] = field(default_factory=list)
+    attachments_added: list[str] = field(default_factory=list)  # file names
+    attachments_removed: list[str] = field(default_factory=list)
+    attachments_changed: list[str] = field(default_factory=list)  # same name, other content (SHA-256)
     statuses: list[StatusChange] = field(default_factory=list)
     calendar_years_added: list[int] = field(default_factory=list)
     calendar_years_removed: list[int] = field(default_factory=list)
@@ -140,6 +146,30 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
                     tuple(f"名单条目 {r}" for r in removed),
                 )
             )
+    for cid in sorted(head.calls.keys() - base.calls.keys()):
+        call = head.calls[cid]
+        diff.calls_added.append((cid, call.title, call.published_on))
+    for cid in sorted(base.calls.keys() - head.calls.keys()):
+        diff.calls_removed.append((cid, base.calls[cid].title))
+    for cid in sorted(base.calls.keys() & head.calls.keys()):
+        old_call, new_call = base.calls[cid], head.calls[cid]
+        fields = _record_changes(old_call, new_call, "call", schema_set)
+        added, removed = _list_changes(list(old_call.materials), list(new_call.materials))
+        files_added, files_removed = _list_changes(
+            [a.file for a in old_call.attachments], [a.file for a in new_call.attachments]
+        )
+        added = tuple(f"申报材料 {m}" for m in added) + tuple(f"附件 {f}" for f in files_added)
+        removed = tuple(f"申报材料 {m}" for m in removed) + tuple(f"附件 {f}" for f in files_removed)
+        if old_call.contacts != new_call.contacts:
+            added += ("联系人有变化",)
+        if fields or added or removed:
+            diff.calls_changed.append(RecordChange(cid, new_call.title, fields, added, removed))
+    old_files, new_files = base.attachments, head.attachments
+    diff.attachments_added = sorted(new_files.keys() - old_files.keys())
+    diff.attachments_removed = sorted(old_files.keys() - new_files.keys())
+    diff.attachments_changed = sorted(
+        name for name in old_files.keys() & new_files.keys() if old_files[name].sha256 != new_files[name].sha256
+    )
     before = {facts.cluster.id: facts.status for facts in base_snapshot.clusters}
     for facts in sorted(head_snapshot.clusters, key=lambda f: f.cluster.id):
         old_status = before.get(facts.cluster.id)
