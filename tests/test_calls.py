@@ -215,3 +215,15 @@ def _call(**stated: object) -> Call:
 )
 def test_call_state(stated, day, state):
     assert call_state(_call(**stated), day) == state
+
+
+def test_every_scrolling_table_region_has_its_own_name(sites):
+    """Screen readers list landmarks by name: two regions called the same on one page (axe
+    landmark-unique) cannot be told apart. The call page has two tables, the open-data page many."""
+    site = sites["result"]
+    checked = 0
+    for html in sorted(site.rglob("*.html")):
+        labels = [n.attrs.get("aria-label") for n in Page(html).root.find_all(role="region")]
+        assert all(labels) and len(labels) == len(set(labels)), (html.relative_to(site), labels)
+        checked += len(labels)
+    assert checked > 20

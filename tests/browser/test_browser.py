@@ -39,6 +39,8 @@ PAGE_TYPES = [
     ("cultivation-clause", "cultivation/2-1-1/"),
     ("open-data", "open-data/"),
     ("guide", "guide/"),
+    ("call-list", "calls/"),  # no call in these fixtures: the empty list (tests/test_calls.py has one)
+    ("changes", "changes/"),  # built outside git: the page says it cannot list the history
     ("not-found", "no-such-page/"),
 ]
 PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -91,6 +93,20 @@ def test_page_stays_on_the_site_and_has_no_serious_accessibility_violation(brows
         ]
         assert not serious, serious
         assert_clean(found, missing_page=base_url + path if name == "not-found" else None)
+
+
+def test_the_change_log_says_it_cannot_list_a_build_outside_git(browser, base_url):
+    """The test site is built in a temporary folder, outside any git work tree: the 更新记录 page
+    still renders, with its feed link and the note instead of the list."""
+    with visit(browser, base_url, locale="zh-CN") as found:
+        page = found.page
+        page.goto(base_url + "changes/")
+        assert page.locator("article h1").first.inner_text() == "更新记录"
+        assert page.locator(".cl-history-unavailable").inner_text() == "本次构建不在 git 仓库中，无法列出更新记录。"
+        assert page.locator(".cl-change-log").count() == 0
+        feed = page.get_by_role("link", name="更新记录（Atom）")
+        assert page.request.get(feed.evaluate("a => a.href")).status == 200
+        assert_clean(found)
 
 
 def test_the_origin_check_can_fail(browser, base_url):
