@@ -49,10 +49,12 @@ def test_no_payload_runs_on_any_page(browser, hostile_site):
     with visit(browser, url, locale="zh-CN") as found:
         page = found.page
         for path in pages:
-            page.goto(url + path, wait_until="networkidle")
+            # "load": after every script of the page ran and every image loaded or failed (onerror
+            # payloads); the pages request nothing later (no timers, no late fetches to wait for).
+            page.goto(url + path, wait_until="load")
             # Hover every link and element with a title (onmouseover payloads), focus every
             # control (onfocus), as a visitor moving through the page would.
-            if path.startswith(("clusters/", "notices/", "districts/")) or path == "":
+            if path.startswith(("clusters/", "notices/", "districts/", "calls/")) or path == "":
                 for element in page.locator("article a, article [title]").all()[:60]:
                     if element.is_visible():
                         element.hover(timeout=2_000)
@@ -66,8 +68,8 @@ def test_hostile_links_do_not_navigate_to_script(browser, hostile_site):
     url, pages = hostile_site
     with visit(browser, url) as found:
         page = found.page
-        for path in [p for p in pages if p.startswith(("clusters/test-", "notices/test-"))]:
-            page.goto(url + path, wait_until="networkidle")
+        for path in [p for p in pages if p.startswith(("clusters/test-", "notices/test-", "calls/test-"))]:
+            page.goto(url + path, wait_until="load")
             hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
             assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:", "vbscript:"))], path
         assert not found.dialogs
