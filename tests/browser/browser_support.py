@@ -209,7 +209,12 @@ def visit(browser: Browser, origin: str, **context_options) -> Iterator[Visit]:
         context.close()
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot(page: Page, name: str) -> Path | None:
+    """A full-page screenshot for people to look at (the pull-request workflow keeps them as an
+    artifact), taken when CLUSTERS_SCREENSHOTS=1: a full page costs a second on the long pages, and
+    no test reads them."""
+    if os.environ.get("CLUSTERS_SCREENSHOTS") != "1":
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
