@@ -58,6 +58,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         self.loaded: LoadResult | None = None
         self.snapshot: Snapshot | None = None
         self.history: History | None = None  # the data folder's git history, for the change log
+        self.page_hashes: dict[str, list[str]] = {}  # dest path -> its inline scripts' hashes, per build
 
     # Runs first, once per build: decide the day, load and validate the records, take the
     # snapshot, and stop the build before anything is written if the records are invalid.
@@ -69,6 +70,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         logging.getLogger("jieba").setLevel(logging.WARNING)  # the search plugin's segmenter chats on stderr
         data_dir = self._data_dir(config)
         self.snapshot = None
+        self.page_hashes = {}
         loaded = load_dataset(data_dir, SCHEMAS_DIR, day)
         # The hand-written pages are read by MkDocs, which follows links: refuse them (and FIFOs)
         # in site_src/ before MkDocs reads a byte, as data/ refuses them.
@@ -135,7 +137,9 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if csp.is_live_preview(config.site_url, config.dev_addr):
             return output
-        placed = None if csp.has_policy_meta(output) else csp.with_policy_meta(output, csp.page_policy(output))
+        hashes = csp.script_hashes(output)
+        self.page_hashes[page.file.dest_path] = hashes  # the <meta> added below changes no script
+        placed = None if csp.has_policy_meta(output) else csp.with_policy_meta(output, csp.policy(hashes, meta=True))
         if placed is None:
             log.warning(f"{page.file.src_uri}：页面没有 <head>，未能加入内容安全策略（Content-Security-Policy）")
             return output
@@ -156,7 +160,9 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
                 log.warning(f"{html.relative_to(site_dir).as_posix()}：不是 UTF-8 文本，未能检查其中的脚本")
                 continue
             if not admin:
-                hashes.update(csp.script_hashes(text))
+                # A page MkDocs wrote from on_post_page's output was parsed there; theme pages (404) here.
+                known = self.page_hashes.get(html.relative_to(site_dir).as_posix())
+                hashes.update(known if known is not None else csp.script_hashes(text))
             if preview or csp.has_policy_meta(text):
                 continue
             content = csp.meta_policy(csp.ADMIN_POLICY) if admin else csp.page_policy(text)
