@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -207,6 +208,23 @@ def visit(browser: Browser, origin: str, **context_options) -> Iterator[Visit]:
         yield found
     finally:
         context.close()
+
+
+_AXE = Axe()
+
+
+def serious_violations(page: Page) -> list[tuple[str, str, list[str]]]:
+    """axe-core's serious and critical violations on the page as a reader sees it: after its
+    transitions have ended (a button fading in is judged at full colour, not half-way)."""
+    page.evaluate(
+        "() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))"
+    )  # a cancelled one rejects
+    results = _AXE.run(page)
+    return [
+        (v["id"], v["help"], [n["html"][:120] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def screenshot(page: Page, name: str) -> Path | None:

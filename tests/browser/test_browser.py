@@ -16,8 +16,7 @@ import datetime as dt
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from browser_support import SHANGHAI, build, chromium, screenshot, serve, visit
+from browser_support import SHANGHAI, build, chromium, screenshot, serious_violations, serve, visit
 from conftest import TESTS_DIR, make_data_dir
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -44,7 +43,6 @@ PAGE_TYPES = [
     ("not-found", "no-such-page/"),
 ]
 PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-AXE = Axe()
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +80,8 @@ def test_page_stays_on_the_site_and_has_no_serious_accessibility_violation(brows
         assert found.page.locator("html").get_attribute("lang") == "zh"
         if name == "not-found":
             assert "页面不存在" in found.page.locator("article h1").inner_text()
-        # Colours are judged once transitions have ended, as a reader sees the page.
-        found.page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
         screenshot(found.page, f"desktop-{name}")
-        results = AXE.run(found.page)
-        serious = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        serious = serious_violations(found.page)
         assert not serious, serious
         assert_clean(found, missing_page=base_url + path if name == "not-found" else None)
 

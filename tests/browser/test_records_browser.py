@@ -14,8 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from browser_support import SECURITY_HEADERS, build, chromium, screenshot, serve, visit
+from browser_support import SECURITY_HEADERS, build, chromium, screenshot, serious_violations, serve, visit
 from conftest import CALLS_FIXTURE, make_data_dir
 
 DAY = dt.date(2026, 11, 28)  # after the fixture notice's final list (2025-03-10)
@@ -73,9 +72,8 @@ def clean(found) -> None:
 
 
 def no_serious_violation(page) -> None:
-    violations = Axe().run(page)
-    serious = [v for v in violations.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert not serious, [(v["id"], v["help"], [n["html"][:120] for n in v["nodes"]]) for v in serious]
+    serious = serious_violations(page)
+    assert not serious, serious
 
 
 def sideways(page) -> int:
