@@ -8,10 +8,11 @@ request's summary. Getting the two datasets (git revisions or folders) is the CL
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.domain.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Event
+from generator.domain.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Call, Event, Notice
 from generator.domain.snapshot import Snapshot
 from generator.load.records import RECORD_TYPE
 from generator.load.tables import SchemaSet
@@ -104,6 +105,24 @@ def _list_changes(before: list[str], after: list[str]) -> tuple[tuple[str, ...],
     return tuple(added), tuple(removed)
 
 
+def _added_and_removed(
+    base: Mapping[str, Notice | Call], head: Mapping[str, Notice | Call]
+) -> tuple[list[tuple[str, str, dt.date]], list[tuple[str, str]]]:
+    """Notices or calls added (id, title, published_on) and removed (id, title), by id."""
+    added = [(rid, head[rid].title, head[rid].published_on) for rid in sorted(head.keys() - base.keys())]
+    removed = [(rid, base[rid].title) for rid in sorted(base.keys() - head.keys())]
+    return added, removed
+
+
+def _labelled(label: str, before: list[str], after: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    added, removed = _list_changes(before, after)
+    return tuple(f"{label} {item}" for item in added), tuple(f"{label} {item}" for item in removed)
+
+
+def _attachment_changes(old: Notice | Call, new: Notice | Call) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _labelled("附件", [a.file for a in old.attachments], [a.file for a in new.attachments])
+
+
 def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: SchemaSet) -> RecordDiff:
     """What changes in the public record when `base` becomes `head`: the records themselves
     (including those scheduled for a later day), and the statuses both snapshots give on their day."""
@@ -124,44 +143,28 @@ def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: Schema
         removed += tuple(f"来源 {url}" for url in sources_removed)
         if fields or added or removed:
             diff.clusters_changed.append(RecordChange(cid, new.name, fields, added, removed))
-    for nid in sorted(head.notices.keys() - base.notices.keys()):
-        notice = head.notices[nid]
-        diff.notices_added.append((nid, notice.title, notice.published_on))
-    for nid in sorted(base.notices.keys() - head.notices.keys()):
-        diff.notices_removed.append((nid, base.notices[nid].title))
+    diff.notices_added, diff.notices_removed = _added_and_removed(base.notices, head.notices)
     for nid in sorted(base.notices.keys() & head.notices.keys()):
         old_notice, new_notice = base.notices[nid], head.notices[nid]
         fields = _record_changes(old_notice, new_notice, "notice", schema_set)
-        added, removed = _list_changes(
+        added, removed = _labelled(
+            "名单条目",
             [e.cluster or e.name or "" for e in old_notice.entries],
             [e.cluster or e.name or "" for e in new_notice.entries],
         )
-        if fields or added or removed:
+        files_added, files_removed = _attachment_changes(old_notice, new_notice)
+        if fields or added or removed or files_added or files_removed:
             diff.notices_changed.append(
-                RecordChange(
-                    nid,
-                    new_notice.title,
-                    fields,
-                    tuple(f"名单条目 {a}" for a in added),
-                    tuple(f"名单条目 {r}" for r in removed),
-                )
+                RecordChange(nid, new_notice.title, fields, added + files_added, removed + files_removed)
             )
-    for cid in sorted(head.calls.keys() - base.calls.keys()):
-        call = head.calls[cid]
-        diff.calls_added.append((cid, call.title, call.published_on))
-    for cid in sorted(base.calls.keys() - head.calls.keys()):
-        diff.calls_removed.append((cid, base.calls[cid].title))
+    diff.calls_added, diff.calls_removed = _added_and_removed(base.calls, head.calls)
     for cid in sorted(base.calls.keys() & head.calls.keys()):
         old_call, new_call = base.calls[cid], head.calls[cid]
         fields = _record_changes(old_call, new_call, "call", schema_set)
-        added, removed = _list_changes(list(old_call.materials), list(new_call.materials))
-        files_added, files_removed = _list_changes(
-            [a.file for a in old_call.attachments], [a.file for a in new_call.attachments]
-        )
-        added = tuple(f"申报材料 {m}" for m in added) + tuple(f"附件 {f}" for f in files_added)
-        removed = tuple(f"申报材料 {m}" for m in removed) + tuple(f"附件 {f}" for f in files_removed)
-        if old_call.contacts != new_call.contacts:
-            added += ("联系人有变化",)
+        added, removed = _labelled("申报材料", list(old_call.materials), list(new_call.materials))
+        files_added, files_removed = _attachment_changes(old_call, new_call)
+        added += files_added + (("联系人有变化",) if old_call.contacts != new_call.contacts else ())
+        removed += files_removed
         if fields or added or removed:
             diff.calls_changed.append(RecordChange(cid, new_call.title, fields, added, removed))
     old_files, new_files = base.attachments, head.attachments

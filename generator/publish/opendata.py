@@ -35,7 +35,30 @@ from generator.publish.serialize import (
     sha256,
 )
 
+
 # Derived fields, defined once: the data package and the site's open-data page describe them.
+def _page_field(what: str) -> dict[str, Any]:
+    return {
+        "name": "page",
+        "title": "页面",
+        "description": f"本站该{what}页面的网址，相对于网站根目录。",
+        "type": "string",
+        "constraints": {"required": True},
+    }
+
+
+def _state_field(title: str, labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": "state",
+        "title": title,
+        "description": "截至导出当天（北京时间）的状态："
+        + "；".join(f"{code} {label}" for code, label in labels.items())
+        + "。",
+        "type": "string",
+        "constraints": {"required": True, "enum": list(labels)},
+    }
+
+
 CLUSTER_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
     {"name": "district_name", "title": "所在区名称", "description": "由区划代码查得的区名。", "type": "string"},
     {
@@ -82,13 +105,7 @@ CLUSTER_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
         "type": "date",
         "constraints": {"required": True},
     },
-    {
-        "name": "page",
-        "title": "页面",
-        "description": "本站该集群页面的网址，相对于网站根目录。",
-        "type": "string",
-        "constraints": {"required": True},
-    },
+    _page_field("集群"),
 )
 NOTICE_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
     {
@@ -110,22 +127,8 @@ NOTICE_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
         "description": "异议受理截止的时刻（北京时间，+08:00）：最后一天 24:00（即次日 00:00），或公示载明的更早截止时刻。",
         "type": "datetime",
     },
-    {
-        "name": "state",
-        "title": "公示状态",
-        "description": "截至导出当天（北京时间）的状态："
-        + "；".join(f"{code} {label}" for code, label in NOTICE_STATE_LABELS.items())
-        + "。",
-        "type": "string",
-        "constraints": {"required": True, "enum": list(NOTICE_STATE_LABELS)},
-    },
-    {
-        "name": "page",
-        "title": "页面",
-        "description": "本站该公示页面的网址，相对于网站根目录。",
-        "type": "string",
-        "constraints": {"required": True},
-    },
+    _state_field("公示状态", NOTICE_STATE_LABELS),
+    _page_field("公示"),
 )
 CALL_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
     {
@@ -135,22 +138,8 @@ CALL_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
         "通知没有载明截止日时为空。",
         "type": "datetime",
     },
-    {
-        "name": "state",
-        "title": "申报状态",
-        "description": "截至导出当天（北京时间）的状态："
-        + "；".join(f"{code} {label}" for code, label in CALL_STATE_LABELS.items())
-        + "。",
-        "type": "string",
-        "constraints": {"required": True, "enum": list(CALL_STATE_LABELS)},
-    },
-    {
-        "name": "page",
-        "title": "页面",
-        "description": "本站该通知页面的网址，相对于网站根目录。",
-        "type": "string",
-        "constraints": {"required": True},
-    },
+    _state_field("申报状态", CALL_STATE_LABELS),
+    _page_field("通知"),
 )
 
 
