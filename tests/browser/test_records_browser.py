@@ -76,6 +76,15 @@ def no_serious_violation(page) -> None:
     assert not serious, serious
 
 
+def assert_govinfo(page, *pairs: tuple[str, str]) -> None:
+    """The 政府信息公开 box is shown with each term and its value."""
+    box = page.locator("section.cl-govinfo")
+    assert box.is_visible()
+    for term, value in pairs:
+        assert box.locator("dt", has_text=term).is_visible()
+        assert box.locator("dd", has_text=value).first.is_visible()
+
+
 def sideways(page) -> int:
     """How far the page itself scrolls sideways (0 when nothing is wider than the viewport)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -83,19 +92,13 @@ def sideways(page) -> int:
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_the_notice_page_shows_metadata_result_and_corrections(browser, base_url, device):
-    options = PHONE if device == "phone" else {"viewport": {"width": 1280, "height": 900}}
+    options = PHONE if device == "phone" else DESKTOP
     with visit(browser, base_url, locale="zh-CN", **options) as found:
         page = found.page
         page.goto(base_url + NOTICE)
-        box = page.locator("section.cl-govinfo")
-        assert box.is_visible()
-        for term, value in (
-            ("索引号", "TEST00/2025-00001"),
-            ("文号", "【测试数据】测工信函〔2025〕1号"),
-            ("有效性", "有效"),
-        ):
-            assert box.locator("dt", has_text=term).is_visible()
-            assert box.locator("dd", has_text=value).first.is_visible()
+        assert_govinfo(
+            page, ("索引号", "TEST00/2025-00001"), ("文号", "【测试数据】测工信函〔2025〕1号"), ("有效性", "有效")
+        )
         table = page.locator("table.cl-final-list")
         table.scroll_into_view_if_needed()
         assert table.is_visible()
@@ -180,16 +183,13 @@ def test_the_call_page_shows_its_facts_files_and_tables(browser, call_url, devic
     with visit(browser, call_url, locale="zh-CN", **options) as found:
         page = found.page
         assert page.goto(call_url + CALL).status == 200
-        box = page.locator("section.cl-govinfo")
-        assert box.is_visible()
-        for term, value in (
+        assert_govinfo(
+            page,
             ("索引号", "TEST00/2024-00099"),
             ("成文日期", "2024-11-18"),
             ("文号", "【测试数据】测工信函〔2024〕99号"),
             ("有效性", "有效"),
-        ):
-            assert box.locator("dt", has_text=term).is_visible()
-            assert box.locator("dd", has_text=value).first.is_visible()
+        )
         badge = page.locator(".cl-badges .cl-badge")
         assert badge.is_visible() and badge.inner_text() == "申报中"
         deadline = page.locator("dl.cl-facts dt", has_text="申报截止").locator("xpath=following-sibling::dd[1]")
