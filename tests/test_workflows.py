@@ -1,6 +1,8 @@
 """The GitHub Actions workflows: actionlint (with ShellCheck on every `run:` script), GitHub's
 workflow JSON Schema and zizmor (offline security audits) find nothing, the publishing rules hold
-(nightly at 00:05 Beijing time, one publish at a time, no deployment without a successful build),
+(nightly at 00:05 Beijing time, one publish at a time, no deployment without a successful build;
+the repository variable DEPLOY_TARGET chooses GitHub Pages, the bureau's own servers or both; the SSH
+deploy key reaches the servers job alone and the servers' host keys are pinned),
 and so do the hardening rules for a site built from pull requests, forks' included: least-privilege
 `permissions:` on every job, `persist-credentials: false` on every checkout, no
 `pull_request_target`, every action pinned to a full commit SHA with its version in a comment, and
@@ -371,18 +373,26 @@ def test_publishes_never_interleave():
     assert workflow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
 
 
+# Status functions: an `if:` with one of them runs whatever became of the jobs in `needs`; without
+# one, GitHub adds `success() &&`, so the job runs only after a successful build.
+STATUS_FUNCTIONS = re.compile(r"\b(always|failure|cancelled)\s*\(")
+
+
 def test_publish_deploys_only_after_a_successful_build():
     jobs = load(PUBLISH)["jobs"]
-    build, deploy = jobs["build"], jobs["deploy"]
-    needs = deploy["needs"]
-    assert (needs if isinstance(needs, list) else [needs]) == ["build"]
-    assert "if" not in deploy, "an `if:` could let the deploy job run after a failed build"
+    build = jobs["build"]
+    for name in ("deploy", "servers"):
+        needs = jobs[name]["needs"]
+        assert (needs if isinstance(needs, list) else [needs]) == ["build"], name
+        condition = str(jobs[name].get("if", ""))
+        assert not STATUS_FUNCTIONS.search(condition), f"job {name} could run after a failed build: {condition}"
     assert steps_using(build, "actions/checkout")[0]["with"]["fetch-depth"] == 0
     script = run_scripts(build)
     assert "clusters validate" in script and "clusters build --site-dir site" in script
     assert "--today" not in script, "the day must default to today in Asia/Shanghai"
     assert steps_using(build, "actions/configure-pages")
     assert steps_using(build, "actions/upload-pages-artifact")[0]["with"]["path"].rstrip("/") == "site"
+    deploy = jobs["deploy"]
     deployment = steps_using(deploy, "actions/deploy-pages")
     assert deployment and deployment[0]["id"] == "deployment"
     assert deploy["environment"] == {"name": "github-pages", "url": "${{ steps.deployment.outputs.page_url }}"}
@@ -392,8 +402,234 @@ def test_publish_permissions():
     workflow = load(PUBLISH)
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
+    assert set(jobs) == {"build", "deploy", "servers"}
     assert jobs["build"]["permissions"] == {"contents": "read", "pages": "read"}
     assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    # The deploy key is a secret, not a token permission: deploying to servers writes nothing on GitHub.
+    assert jobs["servers"]["permissions"] == {"contents": "read"}
+    assert all("environment" not in job for name, job in jobs.items() if name != "deploy")
+
+
+# DEPLOY_TARGET (a repository variable) chooses where the site goes; unset, it is GitHub Pages.
+TARGETS = ("", "pages", "servers", "both")  # "" is the variable left unset
+GOES_TO_PAGES = {"", "pages", "both"}
+GOES_TO_SERVERS = {"servers", "both"}
+CONDITION_TOKEN = re.compile(r"\s*(vars\.DEPLOY_TARGET|'[^']*'|==|!=|\|\||&&|\(|\))")
+
+
+def runs_for(condition: object, target: str) -> bool:
+    """Whether an `if:` that depends on vars.DEPLOY_TARGET alone holds for that target, as GitHub
+    evaluates it: strings compare case-insensitively, an unset variable is the empty string. Anything
+    else in the condition fails the test rather than being guessed at."""
+    if condition is None:
+        return True
+    expression = str(condition).strip()
+    if expression.startswith("${{") and expression.endswith("}}"):
+        expression = expression[3:-2].strip()
+    python, at = [], 0
+    while at < len(expression):
+        token = CONDITION_TOKEN.match(expression, at)
+        assert token, f"unexpected in the condition {condition!r}: {expression[at:]!r}"
+        at = token.end()
+        word = token.group(1)
+        python.append({"vars.DEPLOY_TARGET": repr(target), "||": "or", "&&": "and"}.get(word, word.lower()))
+    return bool(eval(" ".join(python), {"__builtins__": {}}))
+
+
+def test_the_condition_reader_agrees_with_github():
+    assert runs_for(None, "servers")
+    assert runs_for("vars.DEPLOY_TARGET != 'servers'", "")
+    assert not runs_for("${{ vars.DEPLOY_TARGET == 'Servers' || vars.DEPLOY_TARGET == 'both' }}", "pages")
+    assert runs_for("${{ vars.DEPLOY_TARGET == 'Servers' || vars.DEPLOY_TARGET == 'both' }}", "servers")
+    with pytest.raises(AssertionError):
+        runs_for("github.ref == 'refs/heads/main'", "pages")
+
+
+def step_named(job: dict, words: str) -> dict:
+    (step,) = [step for step in job["steps"] if words in step.get("name", "")]
+    return step
+
+
+def test_deploy_target_chooses_the_deploy_jobs_and_their_uploads():
+    jobs = load(PUBLISH)["jobs"]
+    build = jobs["build"]
+    pages_steps = steps_using(build, "actions/configure-pages") + steps_using(build, "actions/upload-pages-artifact")
+    (servers_upload,) = steps_using(build, "actions/upload-artifact")
+    for target in TARGETS:
+        to_pages, to_servers = target in GOES_TO_PAGES, target in GOES_TO_SERVERS
+        assert runs_for(jobs["deploy"].get("if"), target) == to_pages, target
+        assert runs_for(jobs["servers"].get("if"), target) == to_servers, target
+        # Gitea and Forgejo have no Pages: with `servers`, no Pages step runs at all.
+        for step in pages_steps:
+            assert runs_for(step.get("if"), target) == to_pages, (target, step["name"])
+        assert runs_for(servers_upload.get("if"), target) == to_servers, target
+    # Checking the target, validating and building happen whatever the target.
+    gated = {id(step) for step in [*pages_steps, servers_upload]}
+    assert all("if" not in step for step in build["steps"] if id(step) not in gated)
+
+
+def run_step(step: dict, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """A `run:` script as the runner runs it: `bash -e {0}`, with the step's env: given explicitly."""
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-c", step["run"]],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def target_check_step() -> dict:
+    build = load(PUBLISH)["jobs"]["build"]
+    step = build["steps"][0]  # first: a misconfigured target fails before anything is built
+    assert step["env"] == {"DEPLOY_TARGET": "${{ vars.DEPLOY_TARGET }}"}
+    return step
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_known_deploy_target_passes_the_check(tmp_path, target):
+    result = run_step(target_check_step(), {"DEPLOY_TARGET": target}, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"发布目标：{target or 'pages'}" in result.stdout
+
+
+@pytest.mark.parametrize("target", ["server", "github-pages", "pages ", "all"])
+def test_an_unknown_deploy_target_fails_the_build(tmp_path, target):
+    """Otherwise a misspelt value would skip every deploy job and leave the site silently stale."""
+    result = run_step(target_check_step(), {"DEPLOY_TARGET": target}, tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error::") and "DEPLOY_TARGET" in result.stdout, result.stdout
+
+
+def test_servers_job_deploys_the_build_artifact():
+    jobs = load(PUBLISH)["jobs"]
+    (upload,) = steps_using(jobs["build"], "actions/upload-artifact")
+    assert upload["with"]["path"].rstrip("/") == "site"
+    # release.json lists every file, hidden ones included; an empty upload is an error, not a warning.
+    assert upload["with"]["include-hidden-files"] is True
+    assert upload["with"]["if-no-files-found"] == "error"
+    job = jobs["servers"]
+    (checkout,) = steps_using(job, "actions/checkout")
+    assert checkout["with"]["persist-credentials"] is False
+    assert steps_using(job, "actions/setup-python")[0]["with"]["python-version"] == "3.11"
+    (download,) = steps_using(job, "actions/download-artifact")
+    assert download["with"] == {"name": upload["with"]["name"], "path": "site"}
+    (deploy,) = [step for step in job["steps"] if "clusters deploy" in step.get("run", "")]
+    assert deploy["run"].strip() == "clusters deploy --config deploy/servers.yaml --site-dir site"
+    order = [job["steps"].index(step) for step in (checkout, step_named(job, "安装本项目"), download, deploy)]
+    assert order == sorted(order)
+    assert "pip install -e ." in step_named(job, "安装本项目")["run"]
+
+
+def secret_uses(value: object, where: tuple = ()) -> list[tuple[tuple, str]]:
+    """Every string in the parsed workflow that mentions a secret, with its path of keys."""
+    if isinstance(value, dict):
+        return [use for key, item in value.items() for use in secret_uses(item, (*where, key))]
+    if isinstance(value, list):
+        return [use for index, item in enumerate(value) for use in secret_uses(item, (*where, index))]
+    return [(where, value)] if isinstance(value, str) and re.search(r"\bsecrets\b", value) else []
+
+
+def key_step() -> dict:
+    return step_named(load(PUBLISH)["jobs"]["servers"], "写入部署密钥")
+
+
+def test_secrets_reach_only_the_servers_job():
+    workflow = load(PUBLISH)
+    job = workflow["jobs"]["servers"]
+    step = key_step()
+    index = job["steps"].index(step)
+    assert sorted(secret_uses(workflow)) == [
+        (("jobs", "servers", "steps", index, "env", "DEPLOY_KNOWN_HOSTS"), "${{ secrets.DEPLOY_KNOWN_HOSTS }}"),
+        (("jobs", "servers", "steps", index, "env", "DEPLOY_SSH_KEY"), "${{ secrets.DEPLOY_SSH_KEY }}"),
+    ]
+    # The step that sees them runs no project code: it only writes them to files.
+    assert "clusters" not in step["run"] and "pip" not in step["run"] and "uses" not in step
+    # Nothing passes the token or secrets on in bulk, and the raw text has no use the parse missed.
+    code = re.sub(r"(^|\s)#.*", "", PUBLISH.read_text(encoding="utf-8"))
+    assert len(re.findall(r"\bsecrets\.", code)) == 2
+    assert "github.token" not in code and "GITHUB_TOKEN" not in code
+    assert "secrets" not in code.replace("secrets.DEPLOY_SSH_KEY", "").replace("secrets.DEPLOY_KNOWN_HOSTS", "")
+    assert secret_uses(load(PULL_REQUEST)) == []
+
+
+def test_deploy_key_and_known_hosts_are_written_for_the_runner_user_only(tmp_path):
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----"
+    known_hosts = (
+        "10.0.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n[10.0.0.12]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB"
+    )
+    result = run_step(
+        key_step(), {"RUNNER_TEMP": str(tmp_path), "DEPLOY_SSH_KEY": key, "DEPLOY_KNOWN_HOSTS": known_hosts}, tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    job = load(PUBLISH)["jobs"]["servers"]
+    (deploy,) = [step for step in job["steps"] if "clusters deploy" in step.get("run", "")]
+    paths = {name: Path(value.replace("${{ runner.temp }}", str(tmp_path))) for name, value in deploy["env"].items()}
+    assert set(paths) == {"CLUSTERS_DEPLOY_SSH_KEY", "CLUSTERS_DEPLOY_KNOWN_HOSTS"}
+    # The files end with a newline (OpenSSH rejects a key without one) and only their owner reads them.
+    assert paths["CLUSTERS_DEPLOY_SSH_KEY"].read_text(encoding="utf-8") == key + "\n"
+    assert paths["CLUSTERS_DEPLOY_KNOWN_HOSTS"].read_text(encoding="utf-8") == known_hosts + "\n"
+    for path in paths.values():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700, path.parent
+    # And the last step removes them, whatever became of the deploy.
+    cleanup = job["steps"][-1]
+    assert cleanup["if"] == "${{ always() }}"
+    assert run_step(cleanup, {"RUNNER_TEMP": str(tmp_path)}, tmp_path).returncode == 0
+    assert not any(path.exists() for path in paths.values())
+
+
+@pytest.mark.parametrize("missing", ["DEPLOY_SSH_KEY", "DEPLOY_KNOWN_HOSTS"])
+def test_a_missing_secret_stops_the_deploy_with_a_message(tmp_path, missing):
+    env = {"RUNNER_TEMP": str(tmp_path), "DEPLOY_SSH_KEY": "key", "DEPLOY_KNOWN_HOSTS": "hosts", missing: ""}
+    result = run_step(key_step(), env, tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error::") and missing in result.stdout, result.stdout
+    assert not (tmp_path / "deploy-ssh").exists()
+
+
+# Ways to stop ssh from checking host keys, or to trust whatever key a host presents.
+UNPINNED = re.compile(
+    r"StrictHostKeyChecking\s*=?\s*(no|off|accept-new)\b|ssh-keyscan|UserKnownHostsFile\s*=?\s*/dev/null"
+    r"|~/\.ssh|\$\{?HOME\}?/\.ssh",
+    re.IGNORECASE,
+)
+
+
+def unpinned_host_keys(workflow: dict) -> list[str]:
+    """Every step whose script or environment turns off host key checking or fetches keys blindly."""
+    found = []
+    for step in all_steps(workflow):
+        texts = [step.get("run", ""), *map(str, step.get("env", {}).values()), *map(str, step.get("with", {}).values())]
+        found += [f"{step.get('name')}: {match[0]}" for text in texts for match in UNPINNED.finditer(text)]
+    return found
+
+
+def test_server_host_keys_are_pinned():
+    """known_hosts comes from a secret the operators filled from each host itself, and the deploy
+    command checks it strictly; the workflow never weakens that or asks a host for its key."""
+    workflow = load(PUBLISH)
+    assert unpinned_host_keys(workflow) == []
+    (deploy,) = [step for step in workflow["jobs"]["servers"]["steps"] if "clusters deploy" in step.get("run", "")]
+    assert deploy["env"]["CLUSTERS_DEPLOY_KNOWN_HOSTS"].endswith("/known_hosts")
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [
+        'ssh-keyscan -H 10.0.0.11 >> "$RUNNER_TEMP/deploy-ssh/known_hosts"',
+        "export RSYNC_RSH='ssh -o StrictHostKeyChecking=no'",
+        'export GIT_SSH_COMMAND="ssh -o StrictHostKeyChecking accept-new"',
+        "printf 'Host *\\n  UserKnownHostsFile /dev/null\\n' > ~/.ssh/config",
+    ],
+)
+def test_the_pinning_rule_catches_a_planted_problem(plant):
+    workflow = load(PUBLISH)
+    step = key_step()
+    index = workflow["jobs"]["servers"]["steps"].index(step)
+    workflow["jobs"]["servers"]["steps"][index] = {**step, "run": step["run"] + plant + "\n"}
+    assert unpinned_host_keys(workflow)
 
 
 def test_pull_request_checks_builds_and_keeps_the_site():
