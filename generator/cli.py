@@ -10,11 +10,16 @@ import json
 import os
 import sys
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import click
 
 from generator import PROJECT_ROOT, SCHEMAS_DIR
+from generator.deploy.config import KEY_ENV, KNOWN_HOSTS_ENV, DeployConfig, Secrets, load_deploy_config
+from generator.deploy.nginx import NginxConfigError, NginxSite, example_site, nginx_conf
+from generator.deploy.rollout import deploy as deploy_release
+from generator.deploy.rollout import list_releases
+from generator.deploy.rollout import rollback as rollback_release
 from generator.domain.calendar import CalendarNotCovered
 from generator.domain.lifecycle import governing
 from generator.domain.model import Dataset
@@ -32,7 +37,7 @@ from generator.publish.diff import compare, render_markdown
 from generator.publish.templates import render
 from generator.site.archive import ArchiveFailed, archive_year
 from generator.site.build import SiteBuildFailed, build_site, serve_site
-from generator.site.clock import parse_day, resolve_day
+from generator.site.clock import now_in_shanghai, parse_day, resolve_day
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -48,6 +53,7 @@ class _Day(click.ParamType[dt.date, str | dt.date]):
 
 
 DAY = _Day()
+NGINX_CONF_PATH = PROJECT_ROOT / "deploy" / "nginx.conf"
 data_option = click.option(
     "--data",
     "data_dir",
@@ -212,7 +218,9 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> 
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     try:
-        loaded = build_site(config_file, data_dir, site_dir, today)
+        loaded = build_site(
+            config_file, data_dir, site_dir, today, built_at=now_in_shanghai(), commit=_head_commit(data_dir)
+        )
     except SiteBuildFailed as exc:
         if exc.loaded is not None and not exc.loaded.ok:
             _print_problems(exc.loaded.problems, err=True)
@@ -230,6 +238,14 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> 
         sys.exit(3)
     _print_problems(loaded.problems, err=True)
     click.echo(f"网站已生成：{site_dir}（状态按 {today.isoformat()} 计算）")
+
+
+def _head_commit(data_dir: Path) -> str:
+    """The commit the records come from, for the release manifest; empty outside git."""
+    try:
+        return commit_of("HEAD", cwd=data_dir) or ""
+    except OSError:
+        return ""
 
 
 @cli.command()
@@ -308,7 +324,7 @@ def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, n
 @cli.command()
 @click.option("--check", is_flag=True, help="只检查仓库中的生成文件是否最新，不写入（用于 CI）")
 def generate(check: bool) -> None:
-    """重新生成仓库中由数据模式派生的文件（schemas/json/*.schema.json 与 site_src/admin/config.yml）。"""
+    """重新生成仓库中的派生文件（schemas/json/*.schema.json、site_src/admin/config.yml、deploy/nginx.conf）。"""
     stale = []
     for path, content in derived_files(load_schemas(SCHEMAS_DIR)).items():
         if path.is_file() and path.read_bytes() == content:
@@ -325,9 +341,12 @@ def generate(check: bool) -> None:
 
 
 def derived_files(schema_set: SchemaSet) -> dict[Path, bytes]:
-    """Files kept in the repository but derived from schemas/: JSON Schemas for editors and the
-    Decap CMS form configuration."""
-    files = {DECAP_CONFIG_PATH: render_decap_config(decap_config(schema_set, RECORD_TYPES)).encode("utf-8")}
+    """Files kept in the repository but derived from the code: JSON Schemas for editors, the Decap
+    CMS form configuration, and the example web server configuration."""
+    files = {
+        DECAP_CONFIG_PATH: render_decap_config(decap_config(schema_set, RECORD_TYPES)).encode("utf-8"),
+        NGINX_CONF_PATH: nginx_conf(example_site()).encode("utf-8"),
+    }
     for record_type in RECORD_TYPES:
         schema = record_json_schema(record_type, schema_set)
         name = SCHEMA_KINDS[record_type.kind]
@@ -335,6 +354,115 @@ def derived_files(schema_set: SchemaSet) -> dict[Path, bytes]:
             json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
         ).encode("utf-8")
     return files
+
+
+# --- publishing to the bureau's own web servers (generator.deploy) -------------------------------------
+
+deploy_config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("deploy/servers.yaml"),
+    show_default=True,
+    help="部署配置文件（服务器、用户、目录、保留版本数）",
+)
+
+
+def _deploy_setup(config_path: Path) -> tuple[DeployConfig, Secrets]:
+    """The deployment file and the secrets from the environment; exit 2 with file:line:col problems."""
+    config, problems = load_deploy_config(config_path, str(config_path))
+    if config is None:
+        _print_problems(problems, err=True)
+        click.echo(f"部署配置有误，未连接任何服务器：{config_path}", err=True)
+        sys.exit(2)
+    secrets = Secrets(_env_file(KEY_ENV, "SSH 私钥"), _env_file(KNOWN_HOSTS_ENV, "known_hosts"))
+    return config, secrets
+
+
+def _env_file(variable: str, what: str) -> Path | None:
+    value = os.environ.get(variable, "")
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise click.UsageError(f"环境变量 {variable} 指向的{what}文件 {value} 不存在")
+    return path
+
+
+def _say(host: str, sentence: str) -> None:
+    click.echo(f"{host}: {sentence}" if host else sentence)
+
+
+@cli.command()
+@deploy_config_option
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="已生成的网站目录（clusters build 的输出）",
+)
+def deploy(config_path: Path, site_dir: Path) -> None:
+    """把生成好的网站发布到自有服务器：全部上传并校验后，所有服务器一起切换。
+
+    密钥通过环境变量提供：CLUSTERS_DEPLOY_SSH_KEY（SSH 私钥文件），CLUSTERS_DEPLOY_KNOWN_HOSTS
+    （记录各服务器主机密钥的 known_hosts 文件）。退出码：0 完成，1 部署失败（网站保持原样或已切回），2 用法或配置错误。
+    """
+    config, secrets = _deploy_setup(config_path)
+    if not deploy_release(config, secrets, site_dir, _say):
+        sys.exit(1)
+
+
+@cli.command()
+@deploy_config_option
+@click.argument("release", required=False)
+def rollback(config_path: Path, release: str | None) -> None:
+    """让所有服务器回到上一个版本（或指定的版本 RELEASE），先校验再一起切换。"""
+    config, secrets = _deploy_setup(config_path)
+    if not rollback_release(config, secrets, release, _say):
+        sys.exit(1)
+
+
+@cli.command()
+@deploy_config_option
+def releases(config_path: Path) -> None:
+    """列出每台服务器上保存的版本，并标出正在提供的版本。"""
+    config, secrets = _deploy_setup(config_path)
+    if not list_releases(config, secrets, _say):
+        sys.exit(1)
+
+
+@cli.command("nginx-conf")
+@click.option("--root", default=str(example_site().root), show_default=True, help="部署目录（网站为其中的 current）")
+@click.option("--server-name", default=example_site().server_name, show_default=True, help="网站域名（多个用空格分隔）")
+@click.option("--certificate", default=None, help="HTTPS 证书文件（PEM，含中间证书）；不给出时只生成 HTTP 配置")
+@click.option("--certificate-key", default=None, help="HTTPS 私钥文件")
+@click.option("--listen-address", default=None, help="只在这个 IP 地址上监听（默认 IPv4 与 IPv6 的全部地址）")
+@click.option("--http-port", type=click.IntRange(1, 65535), default=80, show_default=True)
+@click.option("--https-port", type=click.IntRange(1, 65535), default=443, show_default=True)
+def nginx_conf_command(
+    root: str,
+    server_name: str,
+    certificate: str | None,
+    certificate_key: str | None,
+    listen_address: str | None,
+    http_port: int,
+    https_port: int,
+) -> None:
+    """输出网站服务器 nginx 的配置（放到 /etc/nginx/conf.d/gz-clusters.conf）。"""
+    site = NginxSite(
+        root=PurePosixPath(root),
+        server_name=server_name,
+        listen_address=listen_address,
+        http_port=http_port,
+        https_port=https_port,
+        certificate=PurePosixPath(certificate) if certificate else None,
+        certificate_key=PurePosixPath(certificate_key) if certificate_key else None,
+    )
+    try:
+        click.echo(nginx_conf(site), nl=False)
+    except NginxConfigError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @cli.group()

@@ -475,6 +475,43 @@ CODES: dict[str, ProblemType] = {
             "请把文件移到 data/attachments/ 下（不要嵌套文件夹），并复制文件本身而不是链接。",
         ),
     ),
+    # The deployment file (deploy/servers.yaml) of `clusters deploy`, `rollback` and `releases`:
+    # written by the bureau's IT staff, not by record editors.
+    **_types(
+        "部署配置",
+        E,
+        (
+            "deploy-config-absent",
+            "找不到部署配置文件",
+            "clusters deploy、rollback、releases 需要部署配置文件（默认 deploy/servers.yaml）。"
+            "可复制 deploy/servers.example.yaml 后按实际服务器修改，或用 --config 指定文件。",
+        ),
+        (
+            "deploy-config-key",
+            "未知的配置项 “{key_name}”（可用的配置项：{allowed}）",
+            "部署配置文件只认得列出的配置项；拼错的配置项不会被悄悄忽略，而是报错。",
+        ),
+        (
+            "deploy-config-missing",
+            "缺少配置项 “{field}”",
+            "每台服务器都需要 name、address，以及 user 和 path（可以写在顶层，对所有服务器生效）。",
+        ),
+        (
+            "deploy-config-value",
+            "配置项 “{field}” 的值 “{value}” 不符合要求：应为{hint}",
+            "按提示改正这一项。服务器地址、用户名和目录只能使用提示中列出的字符，以免在远程命令中被误解。",
+        ),
+        (
+            "deploy-config-no-hosts",
+            "hosts 下没有列出任何服务器",
+            "hosts 是服务器列表，至少要有一台，每台写 name（输出中使用的名称）和 address（主机名或 IP）。",
+        ),
+        (
+            "deploy-config-duplicate-host",
+            "服务器名称 “{name}” 与第 {first} 台服务器重复",
+            "每台服务器的 name 必须不同，部署输出才能说清是哪一台。",
+        ),
+    ),
 }
 
 

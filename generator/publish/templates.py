@@ -3,6 +3,8 @@
 Escaping follows what a template writes:
 - pages (*.md.j2: Markdown with HTML blocks) and scripts are autoescaped as HTML;
 - record skeletons (*.yaml.j2) are not escaped: each value is quoted by the `yaml` filter;
+- the web server configuration (*.conf.j2) is not escaped: its values are checked by the caller
+  (generator.deploy.nginx) to hold no character nginx would interpret;
 - the pull-request summary (diff.md.j2) is plain Markdown shown by GitHub: every value it prints
   passes through `markdown_text`, which escapes what Markdown would interpret.
 Markdown uses {#id} for heading anchors, so Jinja comments are {## … ##}.
@@ -68,7 +70,7 @@ def human_size(size: int) -> str:
 
 
 def _autoescape(name: str | None) -> bool:
-    return name is None or not (name.endswith(".yaml.j2") or name in MARKDOWN_TEMPLATES)
+    return name is None or not (name.endswith((".yaml.j2", ".conf.j2")) or name in MARKDOWN_TEMPLATES)
 
 
 @pass_context

@@ -3,7 +3,8 @@
 The day and the data folder reach the clusters plugin as its options, overriding those of
 mkdocs.yml; the plugin loads, validates and snapshots the records once per build. The build goes
 to a fresh folder beside the target; the target is swapped in only after MkDocs finished without
-error or warning (strict), so a failed build never leaves a half-written site. SOURCE_DATE_EPOCH
+error or warning (strict) and the release manifest is written (generator.site.release), so a failed
+build never leaves a half-written site. SOURCE_DATE_EPOCH
 is set from the day so that two builds of the same data give the same bytes.
 """
 
@@ -28,6 +29,7 @@ from mkdocs.utils.yaml import yaml_load
 from generator.domain.calendar import start_of_day
 from generator.load.dataset import LoadResult
 from generator.site.plugin import PROBLEM_RECORD, ClustersPlugin
+from generator.site.release import ManifestError, precompress, write_manifest
 
 PLUGIN_NAME = "clusters"
 
@@ -97,9 +99,20 @@ def _log_to_stderr() -> logging.Handler:
     return handler
 
 
-def build_site(config_file: Path, data_dir: Path, site_dir: Path, day: dt.date) -> LoadResult:
+def build_site(
+    config_file: Path,
+    data_dir: Path,
+    site_dir: Path,
+    day: dt.date,
+    *,
+    built_at: dt.datetime | None = None,
+    commit: str = "",
+) -> LoadResult:
     """Build into a temporary folder, then swap it in for `site_dir`; return the loaded records
-    (with their warnings). Raises SiteBuildFailed, carrying the records' problems when invalid."""
+    (with their warnings). Raises SiteBuildFailed, carrying the records' problems when invalid.
+
+    The finished folder gets its precompressed copies and, last, its release manifest (the build
+    instant `built_at` and `commit` are recorded there, nowhere else: generator.site.release)."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
@@ -111,7 +124,9 @@ def build_site(config_file: Path, data_dir: Path, site_dir: Path, day: dt.date) 
                                  **plugin_options(config_file, data_dir, day))
             plugin = config.plugins.get(PLUGIN_NAME)
             mkdocs_build(config)
-    except (MkDocsException, SystemExit, SiteBuildFailed) as exc:
+        precompress(staging)
+        write_manifest(staging, day, built_at, commit)
+    except (MkDocsException, SystemExit, SiteBuildFailed, ManifestError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         loaded = plugin.loaded if isinstance(plugin, ClustersPlugin) else None
         raise SiteBuildFailed(str(exc) or type(exc).__name__, loaded) from None

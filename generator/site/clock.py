@@ -16,6 +16,11 @@ def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(dt.timezone.utc)).astimezone(SHANGHAI).date()
 
 
+def now_in_shanghai() -> dt.datetime:
+    """The clock, read once by a command that records when it ran (a build's manifest)."""
+    return dt.datetime.now(SHANGHAI).replace(microsecond=0)
+
+
 def parse_day(text: str) -> dt.date:
     """A day written YYYY-MM-DD; raises ValueError otherwise."""
     return dt.date.fromisoformat(text)

@@ -146,8 +146,8 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         return placed
 
     # After all files are written: the theme's own pages (404.html) get the <meta> too, the admin
-    # page its own policy, and the site-wide policy (every page's hashes) is written for the web
-    # server: csp-policy.txt, and csp-nginx.conf, which deploy/nginx.conf includes.
+    # page its own policy, and the site-wide policy (every page's hashes) is written to csp-policy.txt
+    # for reference (the web server's header does not depend on it: generator.publish.csp).
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
         preview = csp.is_live_preview(config.site_url, config.dev_addr)
@@ -173,7 +173,6 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             html.write_bytes(placed.encode("utf-8"))
         site_policy = csp.policy(hashes)
         (site_dir / csp.POLICY_FILE).write_text(site_policy + "\n", encoding="utf-8")
-        (site_dir / csp.NGINX_FILE).write_text(csp.nginx_map(site_policy), encoding="utf-8")
 
     def _data_dir(self, config: MkDocsConfig) -> Path:
         path = Path(self.config.data_dir)

@@ -1,0 +1,180 @@
+"""The release a build makes of its site folder: precompressed copies and the release manifest.
+
+After MkDocs has written the pages, the build adds
+- `<file>.gz` beside every text file that compresses (deterministic gzip: no name, no time), so a web
+  server sends the same bytes it would compress on the fly without spending the CPU (nginx
+  `gzip_static on`, deploy/nginx.conf);
+- MANIFEST_FILE, last: the as-of day, the build instant, the commit, the release's name on the servers
+  and every other file's path, size and SHA-256. `clusters deploy` checks each server's copy against
+  it, on the server, before the release may go live (generator.deploy.rollout).
+
+The manifest lists every file but itself. Two builds of the same records for the same day have the same
+files (the manifest's build instant and commit aside).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.domain.calendar import SHANGHAI, start_of_day
+
+MANIFEST_FILE = "release.json"
+MANIFEST_FORMAT = 1
+# Text files worth compressing; images, PDFs, fonts and office files are compressed already.
+COMPRESSIBLE = frozenset(
+    {".html", ".css", ".js", ".json", ".xml", ".svg", ".csv", ".txt", ".ics", ".atom", ".yaml", ".yml", ".map"}
+)
+_MIN_GAIN = 0.9  # keep a .gz only when it is at most 90 % of the original
+# A path the servers' sha256sum and find can list unambiguously: no control characters, no backslash.
+_PLAIN_PATH = re.compile(r"[^\x00-\x1f\x7f\\]+")
+_RELEASE_NAME = re.compile(r"\d{8}T\d{6}-[0-9a-z]+")
+
+
+class ManifestError(Exception):
+    """A manifest that cannot be read or written as promised (a Chinese sentence)."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # POSIX, relative to the site folder
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str  # the release folder's name on the servers: build instant and commit
+    as_of: dt.date
+    built_at: dt.datetime  # Asia/Shanghai
+    commit: str  # empty when the build was not made from a git checkout
+    files: tuple[FileEntry, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "format": MANIFEST_FORMAT,
+            "name": self.name,
+            "as_of": self.as_of.isoformat(),
+            "built_at": self.built_at.isoformat(),
+            "commit": self.commit,
+            "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in self.files],
+        }
+
+    def checksum_lines(self) -> str:
+        """The files in `sha256sum --check` format (paths relative to the release folder)."""
+        return "".join(f"{f.sha256}  ./{f.path}\n" for f in self.files)
+
+
+def release_name(built_at: dt.datetime, commit: str) -> str:
+    """`20261207T000512-5b164c8a1b2c`: sorts by build instant (Asia/Shanghai), then names the commit."""
+    return f"{built_at.astimezone(SHANGHAI):%Y%m%dT%H%M%S}-{commit[:12].lower() or 'worktree'}"
+
+
+def is_release_name(text: str) -> bool:
+    return _RELEASE_NAME.fullmatch(text) is not None
+
+
+def precompress(site_dir: Path) -> int:
+    """Write `<file>.gz` beside each compressible file where it saves space; return how many."""
+    written = 0
+    for path in sorted(site_dir.rglob("*")):
+        if path.suffix.lower() not in COMPRESSIBLE or not path.is_file() or path.is_symlink():
+            continue
+        raw = path.read_bytes()
+        packed = gzip.compress(raw, compresslevel=9, mtime=0)
+        if len(packed) <= len(raw) * _MIN_GAIN:
+            path.with_name(path.name + ".gz").write_bytes(packed)
+            written += 1
+    return written
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_entries(site_dir: Path) -> tuple[FileEntry, ...]:
+    """Every regular file under `site_dir` except the manifest, sorted by path."""
+    entries = []
+    for path in sorted(site_dir.rglob("*")):
+        relative = path.relative_to(site_dir).as_posix()
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            raise ManifestError(f"网站目录中的 {relative} 不是普通文件或文件夹，不能发布")
+        if not path.is_file() or relative == MANIFEST_FILE:
+            continue
+        if not _PLAIN_PATH.fullmatch(relative):
+            raise ManifestError(f"网站目录中的文件名 {relative!r} 含控制字符或反斜杠，服务器上无法逐一核对")
+        entries.append(FileEntry(relative, path.stat().st_size, _sha256(path)))
+    return tuple(entries)
+
+
+def write_manifest(site_dir: Path, as_of: dt.date, built_at: dt.datetime | None, commit: str) -> Manifest:
+    """Write MANIFEST_FILE for the finished site folder; `built_at` defaults to the as-of day's start."""
+    instant = (built_at or start_of_day(as_of)).astimezone(SHANGHAI).replace(microsecond=0)
+    manifest = Manifest(release_name(instant, commit), as_of, instant, commit, file_entries(site_dir))
+    text = json.dumps(manifest.as_json(), ensure_ascii=False, indent=1) + "\n"
+    (site_dir / MANIFEST_FILE).write_text(text, encoding="utf-8")
+    return manifest
+
+
+def parse_manifest(text: str) -> Manifest:
+    """A manifest read back (from a build folder or a server); ManifestError when malformed."""
+    try:
+        raw = json.loads(text)
+        if raw.get("format") != MANIFEST_FORMAT:
+            raise ManifestError(f"发布清单的格式版本 {raw.get('format')!r} 不是本程序支持的 {MANIFEST_FORMAT}")
+        files = tuple(FileEntry(str(f["path"]), int(f["size"]), str(f["sha256"])) for f in raw["files"])
+        manifest = Manifest(
+            str(raw["name"]),
+            dt.date.fromisoformat(raw["as_of"]),
+            dt.datetime.fromisoformat(raw["built_at"]),
+            str(raw["commit"]),
+            files,
+        )
+    except ManifestError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ManifestError(f"发布清单无法读取：{type(exc).__name__}: {exc}") from None
+    if not is_release_name(manifest.name):
+        raise ManifestError(f"发布清单中的版本名 {manifest.name!r} 不符合“构建时刻-提交”的格式")
+    for entry in files:
+        if not _PLAIN_PATH.fullmatch(entry.path) or entry.path.startswith("/") or ".." in entry.path.split("/"):
+            raise ManifestError(f"发布清单中的路径 {entry.path!r} 不是网站目录内的普通路径")
+        if not re.fullmatch(r"[0-9a-f]{64}", entry.sha256):
+            raise ManifestError(f"发布清单中 {entry.path} 的 SHA-256 {entry.sha256!r} 格式不对")
+    return manifest
+
+
+def read_manifest(site_dir: Path) -> Manifest:
+    path = site_dir / MANIFEST_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(f"{site_dir} 中没有发布清单 {MANIFEST_FILE}：请先用 clusters build 生成网站") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"无法读取 {path}：{exc}") from None
+    return parse_manifest(text)
+
+
+def check_folder(site_dir: Path, manifest: Manifest) -> list[str]:
+    """Differences between a folder and its manifest, in Chinese; empty when they match."""
+    try:
+        found = {entry.path: entry for entry in file_entries(site_dir)}
+    except ManifestError as exc:
+        return [str(exc)]
+    expected = {entry.path: entry for entry in manifest.files}
+    differences = [f"多出文件 {path}" for path in sorted(found.keys() - expected.keys())]
+    differences += [f"缺少文件 {path}" for path in sorted(expected.keys() - found.keys())]
+    differences += [
+        f"{path} 与清单不符" for path in sorted(found.keys() & expected.keys()) if found[path] != expected[path]
+    ]
+    return differences

@@ -1,0 +1,432 @@
+"""`clusters deploy` and `rollback` end to end: three real web servers on this machine.
+
+Each "host" is a real OpenSSH server (Debian's /usr/sbin/sshd, a throwaway host key, a free port on
+127.0.0.1) and a real nginx serving that host's folder with the configuration `clusters nginx-conf`
+writes. The deploy logs in with a throwaway key and checks every host key against a pinned
+known_hosts. Both servers run under `timeout`, so they stop by themselves even if the test dies.
+
+One test walks the life of the site in order (deploy, redeploy under load, a host down, rsync killed,
+rollback), because each step starts from the state the previous one left on the three hosts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pytest
+from browser_support import CHROMIUM, chromium
+from conftest import REPO_ROOT, make_data_dir
+
+from generator.deploy.nginx import NginxSite, nginx_conf
+from generator.publish import csp
+from generator.site.build import build_site
+from generator.site.release import MANIFEST_FILE, read_manifest, write_manifest
+
+CONFIG = REPO_ROOT / "mkdocs.yml"
+SSHD = Path("/usr/sbin/sshd")
+NGINX = Path(os.environ.get("NGINX_PATH", "/usr/sbin/nginx"))
+SERVER_LIFETIME = 900  # seconds: sshd and nginx stop by themselves after this
+HOSTS = ("web1", "web2", "web3")
+DAY = dt.date(2025, 2, 24)
+PATHS = ("/", "/clusters/", "/notices/", "/clusters/test-municipal-alpha/")  # polled during a switch
+
+pytestmark = pytest.mark.skipif(
+    not all(p.is_file() for p in (SSHD, NGINX, Path("/usr/bin/rsync"), CHROMIUM)),
+    reason="needs openssh-server, nginx, rsync and chromium (tests/run installs them)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited: {process.stderr.read().decode() if process.stderr else ''}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+@dataclass
+class WebHost:
+    name: str
+    base: Path  # the deploy folder: releases/ and current
+    ssh_port: int
+    http_port: int
+    sshd_config: Path
+    sshd: subprocess.Popen[bytes] | None = None
+    nginx: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start_sshd(self) -> None:
+        self.sshd = subprocess.Popen(
+            ["timeout", str(SERVER_LIFETIME), str(SSHD), "-D", "-e", "-f", str(self.sshd_config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        wait_for_port(self.ssh_port, self.sshd)
+
+    def stop_sshd(self) -> None:
+        assert self.sshd is not None
+        self.sshd.terminate()
+        self.sshd.wait(timeout=10)
+        self.sshd = None
+
+    def live(self) -> str:
+        return os.readlink(self.base / "current")
+
+
+@dataclass
+class Fleet:
+    hosts: list[WebHost]
+    config: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "generator", *args, "--config", str(self.config)],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            check=False,
+        )
+
+    def deploy(self, site: Path) -> subprocess.CompletedProcess[str]:
+        return self.run("deploy", "--site-dir", str(site))
+
+
+def _sshd_config(folder: Path, port: int, host_key: Path, authorized: Path) -> Path:
+    config = folder / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {folder / 'sshd.pid'}\n"
+        f"AuthorizedKeysFile {authorized}\nPubkeyAuthentication yes\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n"
+        "MaxStartups 50\nLogLevel ERROR\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def _nginx_main(folder: Path, host: WebHost) -> Path:
+    site_conf = folder / "site.conf"
+    site_conf.write_text(
+        nginx_conf(NginxSite(root=PurePosixPath(host.base), listen_address="127.0.0.1", http_port=host.http_port)),
+        encoding="utf-8",
+    )
+    temp = folder / "temp"
+    temp.mkdir()
+    mime = Path("/etc/nginx/mime.types")
+    types = f"include {mime};" if mime.is_file() else "types { text/html html; text/css css; application/javascript js; }"
+    main = folder / "nginx.conf"
+    main.write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off;\nmaster_process off;\npid {folder / 'nginx.pid'};\nerror_log stderr error;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  {types}\n  default_type application/octet-stream;\n"
+        f"  client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};\n"
+        f"  uwsgi_temp_path {temp}; scgi_temp_path {temp};\n  include {site_conf};\n}}\n",
+        encoding="utf-8",
+    )
+    return main
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory) -> Iterator[Fleet]:
+    root = tmp_path_factory.mktemp("fleet")
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation folder
+    client_key = root / "deploy_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(client_key)], check=True)
+    authorized = root / "authorized_keys"
+    shutil.copy(client_key.with_suffix(".pub"), authorized)
+    known_hosts = root / "known_hosts"
+    hosts: list[WebHost] = []
+    lines = []
+    for name in HOSTS:
+        folder = root / name
+        folder.mkdir()
+        host_key = folder / "ssh_host_ed25519_key"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)
+        port = free_port()
+        host = WebHost(name, folder / "srv", port, free_port(), _sshd_config(folder, port, host_key, authorized))
+        host.base.mkdir()
+        public = host_key.with_suffix(".pub").read_text(encoding="utf-8").split()[:2]
+        lines.append(f"[127.0.0.1]:{port} {' '.join(public)}\n")
+        host.start_sshd()
+        main = _nginx_main(folder, host)
+        host.nginx = subprocess.Popen(
+            ["timeout", str(SERVER_LIFETIME), str(NGINX), "-p", str(folder), "-c", str(main), "-e", "stderr"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        wait_for_port(host.http_port, host.nginx)
+        hosts.append(host)
+    known_hosts.write_text("".join(lines), encoding="utf-8")
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
+    config = root / "servers.yaml"
+    config.write_text(
+        f"user: {user}\nkeep: 3\nhosts:\n"
+        + "".join(
+            f"  - name: {h.name}\n    address: 127.0.0.1\n    port: {h.ssh_port}\n    path: {h.base}\n" for h in hosts
+        ),
+        encoding="utf-8",
+    )
+    env = {**os.environ, "CLUSTERS_DEPLOY_SSH_KEY": str(client_key), "CLUSTERS_DEPLOY_KNOWN_HOSTS": str(known_hosts)}
+    try:
+        yield Fleet(hosts, config, env)
+    finally:
+        for host in hosts:
+            for process in (host.sshd, host.nginx):
+                if process is not None and process.poll() is None:
+                    process.terminate()
+                    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory) -> dict[str, Path]:
+    """Two builds of the test records, a day apart (their pages differ), made as CI would make them."""
+    data = make_data_dir(tmp_path_factory.mktemp("deploy-data"))
+    out = tmp_path_factory.mktemp("releases")
+    built: dict[str, Path] = {}
+    for label, day in (("r1", DAY), ("r2", DAY + dt.timedelta(days=1))):
+        site = out / label
+        at = dt.datetime.combine(day, dt.time(0, 5), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        build_site(CONFIG, data, site, day, built_at=at, commit=f"{label}0000000000000000000000000000000000000"[:40])
+        built[label] = site
+    return built
+
+
+def variant(source: Path, target: Path, built_at: dt.datetime, extra: bytes = b"") -> Path:
+    """Another release made from a build: the same pages (plus an extra file), a new manifest."""
+    shutil.copytree(source, target)
+    manifest = read_manifest(source)
+    if extra:
+        (target / "extra.bin").write_bytes(extra)
+    write_manifest(target, manifest.as_of, built_at, manifest.commit)
+    return target
+
+
+def page_file(site: Path, path: str) -> Path:
+    return site / path.lstrip("/") / "index.html" if path.endswith("/") else site / path.lstrip("/")
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, headers, body = response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, body = error.code, dict(error.headers), error.read()
+    if headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return status, headers, body
+
+
+class Poller:
+    """Fetches PATHS from every host in a loop (bounded: stops when told, or after 2,000 rounds) and
+    records every response that is not a whole page of one of the expected releases."""
+
+    def __init__(self, hosts: list[WebHost], sites: list[Path]):
+        self.hosts, self.sites = hosts, sites
+        self.stop = threading.Event()
+        self.bad: list[str] = []
+        self.seen: dict[str, set[int]] = {host.name: set() for host in hosts}
+        self.count = 0
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        expected = {path: [page_file(site, path).read_bytes() for site in self.sites] for path in PATHS}
+        for _ in range(2000):
+            if self.stop.is_set():
+                return
+            for host in self.hosts:
+                for path in PATHS:
+                    status, _, body = fetch(host.url + path)
+                    self.count += 1
+                    if status != 200 or body not in expected[path]:
+                        self.bad.append(f"{host.name}{path}: {status}, {len(body)} bytes")
+                    else:
+                        self.seen[host.name].add(expected[path].index(body))
+
+    def __enter__(self) -> Poller:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
+
+
+def assert_serves(fleet: Fleet, site: Path) -> None:
+    name = read_manifest(site).name
+    for host in fleet.hosts:
+        assert host.live() == f"releases/{name}", host.name
+        for path in PATHS:
+            status, _, body = fetch(host.url + path)
+            assert (status, body) == (200, page_file(site, path).read_bytes()), (host.name, path)
+
+
+def check_in_chromium(fleet: Fleet, site: Path) -> None:
+    """What a reader's browser gets from each host: gzip, cache and security headers, the 404 page."""
+    asset = next(site.glob("assets/stylesheets/main.*.min.css")).relative_to(site).as_posix()
+    not_found = (site / "404.html").read_bytes()
+    with chromium() as browser:
+        for host in fleet.hosts:
+            context = browser.new_context(locale="zh-CN")
+            page = context.new_page()
+            response = page.goto(host.url + "/")
+            assert response is not None and response.status == 200
+            headers = response.headers
+            assert headers["content-encoding"] == "gzip", host.name
+            assert headers["cache-control"] == "no-cache"
+            assert "accept-encoding" in headers["vary"].lower()
+            assert headers["content-security-policy"] == csp.header_policy("text/html")
+            assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+            assert response.body() == (site / "index.html").read_bytes()
+            assert "广州市" in page.title()
+            response = page.goto(f"{host.url}/{asset}")
+            assert response is not None and response.status == 200
+            assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+            assert response.headers["content-encoding"] == "gzip"
+            assert response.headers["content-security-policy"] == csp.header_policy("text/css")
+            response = page.goto(host.url + "/no-such-page/")
+            assert response is not None and response.status == 404
+            assert response.body() == not_found
+            assert "404" in page.locator("body").inner_text()
+            context.close()
+        status, headers, _ = fetch(host.url + "/data/clusters.csv")  # a download, not a page
+        assert status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def rsync_pids(marker: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"rsync") and any(marker.encode() in arg for arg in argv):
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_deploy_switch_failures_and_rollback(fleet: Fleet, releases: dict[str, Path], tmp_path: Path) -> None:
+    r1, r2 = releases["r1"], releases["r2"]
+    assert (r1 / "index.html").read_bytes() != (r2 / "index.html").read_bytes()
+    name1, name2 = read_manifest(r1).name, read_manifest(r2).name
+
+    # 1. First deploy: every host serves release 1, as a browser sees it.
+    done = fleet.deploy(r1)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for host in fleet.hosts:
+        assert f"{host.name}: 校验通过" in done.stdout and f"{host.name}: 已切换：现在提供 {name1}" in done.stdout
+    assert_serves(fleet, r1)
+    check_in_chromium(fleet, r1)
+
+    # 2. Second deploy while readers keep asking: each answer is a whole page of 1 or of 2; unchanged
+    # files are hard links to release 1's (a daily rebuild moves only what changed).
+    with Poller(fleet.hosts, [r1, r2]) as poller:
+        done = fleet.deploy(r2)
+        for _ in range(20):  # a few more rounds after the switch
+            time.sleep(0.05)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not poller.bad, poller.bad[:10]
+    assert poller.count > 3 * len(PATHS) and all(1 in seen for seen in poller.seen.values())
+    assert "沿用" in done.stdout
+    assert_serves(fleet, r2)
+    base = fleet.hosts[0].base / "releases"
+    asset = next(r1.glob("assets/javascripts/bundle.*.min.js")).relative_to(r1)
+    assert (base / name1 / asset).stat().st_ino == (base / name2 / asset).stat().st_ino
+
+    # 3. One host's sshd down before a deploy: nobody switches, the command names the host.
+    r3 = variant(r1, tmp_path / "r3", dt.datetime(2025, 2, 26, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    down = fleet.hosts[1]
+    down.stop_sshd()
+    try:
+        done = fleet.deploy(r3)
+    finally:
+        down.start_sshd()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{down.name}: 失败" in done.stdout and f"部署失败：{down.name}" in done.stdout
+    assert "已切换" not in done.stdout
+    assert_serves(fleet, r2)
+
+    # 4. rsync killed in the middle of an upload: the live site stays whole on every host.
+    big = os.urandom(3 * 1024 * 1024)
+    r4 = variant(r1, tmp_path / "r4", dt.datetime(2025, 2, 27, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))), big)
+    name4 = read_manifest(r4).name
+    slow = fleet.config.with_name("servers-slow.yaml")
+    slow.write_text(fleet.config.read_text(encoding="utf-8") + 'rsync_options: ["--bwlimit=300"]\n', encoding="utf-8")
+    with Poller(fleet.hosts, [r2]) as poller:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "deploy", "--config", str(slow), "--site-dir", str(r4)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=fleet.env,
+        )
+        killed = []
+        for _ in range(400):
+            killed = rsync_pids(f".staging-{name4}")
+            if killed and any((h.base / "releases" / f".staging-{name4}").exists() for h in fleet.hosts):
+                break
+            time.sleep(0.05)
+        assert killed, "rsync never started"
+        time.sleep(0.5)
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, out + err
+    assert "所有服务器都没有切换" in out
+    assert not poller.bad, poller.bad[:10]
+    assert_serves(fleet, r2)
+    for host in fleet.hosts:
+        assert not (host.base / "releases" / name4).exists()
+
+    # 5. A switch that fails on the last host: the hosts already switched are switched back.
+    last = fleet.hosts[2]
+    (last.base / "current").unlink()
+    shutil.copytree(r2, last.base / "current")  # a folder, not a link: the rename over it fails
+    done = fleet.deploy(r3)
+    assert done.returncode == 1, done.stdout
+    assert f"{last.name}: 切换失败" in done.stdout
+    for host in fleet.hosts[:2]:
+        assert f"{host.name}: 已切回 {name2}" in done.stdout
+        assert host.live() == f"releases/{name2}"
+    shutil.rmtree(last.base / "current")
+    (last.base / "current").symlink_to(f"releases/{name2}")
+    assert_serves(fleet, r2)
+
+    # 6. Rollback: the release before the live one, on every host, verified first.
+    listed = fleet.run("releases")
+    assert listed.returncode == 0 and f"{name2}  ← 当前" in listed.stdout
+    done = fleet.run("rollback")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"回滚完成：3 台服务器都在提供 {name1}" in done.stdout
+    assert_serves(fleet, r1)
+    assert (fleet.hosts[0].base / "current" / MANIFEST_FILE).read_bytes() == (r1 / MANIFEST_FILE).read_bytes()
