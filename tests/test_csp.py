@@ -1,7 +1,8 @@
 """The Content-Security-Policy (generator/publish/csp.py): every built page carries it in a <meta> before its
 first script, it allows exactly the hashes of the inline scripts the pages hold and nothing else
-inline, and the web server configuration the project ships (deploy/nginx.conf) sends the policy
-the build computed. The hashes are computed here independently of generator/publish/csp.py.
+inline, and the web server configuration the project ships (deploy/nginx.conf) sends a header that
+never contradicts it: for pages, the directives a <meta> cannot carry; for anything else, the
+policy without any hash. The hashes are computed here independently of generator/publish/csp.py.
 """
 
 from __future__ import annotations
@@ -10,19 +11,22 @@ import base64
 import datetime as dt
 import hashlib
 import html
+import http.client
 import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import CALLS_FIXTURE, REPO_ROOT, Page, make_data_dir
 
+from generator.deploy.nginx import NginxSite, nginx_conf
 from generator.publish import csp
 from generator.site.build import build_site
 
@@ -154,11 +158,19 @@ def test_live_preview_is_recognised_by_its_address():
     assert not csp.is_live_preview(None, ("127.0.0.1", 8000))
 
 
-def test_nginx_map_round_trips():
-    policy = csp.policy([csp.script_hash("a()")])
-    assert csp.parse_nginx_map(csp.nginx_map(policy)) == {"default": policy, "~^/admin/": csp.ADMIN_POLICY}
-    with pytest.raises(ValueError):
-        csp.nginx_map('default-src "self"')
+def test_the_header_policies_hold_no_hash_and_leave_scripts_to_the_page():
+    page_header = parse(csp.header_policy("text/html; charset=utf-8"))
+    # Nothing that a page's <meta> decides (scripts, styles): a header script-src or default-src
+    # without the page's hashes would refuse the theme's inline scripts.
+    assert not {"default-src", "script-src", "style-src"} & page_header.keys()
+    assert page_header["frame-ancestors"] == ["'none'"] and page_header["object-src"] == ["'none'"]
+    assert page_header["script-src-attr"] == ["'none'"] and page_header["base-uri"] == ["'self'"]
+    assert csp.header_policy("text/csv") == csp.policy([]) and "sha256-" not in csp.header_policy("text/csv")
+    assert parse(csp.header_policy("image/svg+xml"))["script-src"] == ["'self'"]
+    assert csp.parse_nginx_map(csp.nginx_map()) == {
+        "default": csp.header_policy("text/csv"),
+        "~*^text/html": csp.header_policy("text/html"),
+    }
 
 
 # --- the built site -----------------------------------------------------------------------------
@@ -244,27 +256,24 @@ def test_admin_page_has_its_own_policy(site):
     assert admin["object-src"] == ["'none'"] and admin["base-uri"] == ["'self'"]
 
 
-def test_the_generated_nginx_map_is_the_site_policy(site):
-    generated = csp.parse_nginx_map((site / csp.NGINX_FILE).read_text(encoding="utf-8"))
-    assert generated == {"default": site_policy(site), "~^/admin/": csp.ADMIN_POLICY}
-
-
-def test_deploy_nginx_conf_sends_the_built_policy_and_only_it():
+def test_deploy_nginx_conf_sends_the_static_policy_and_only_it():
     conf = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
     live = "\n".join(line.split("#", 1)[0] for line in conf.splitlines())  # without comments
-    root = re.search(r"^\s*root\s+(\S+);", live, re.M)[1]
-    assert re.search(rf"^include {re.escape(root)}/{re.escape(csp.NGINX_FILE)};", live, re.M)
-    headers = dict(re.findall(r"^\s*add_header\s+(\S+)\s+(.+?)\s+always;", live, re.M))
-    assert headers["Content-Security-Policy"] == "$clusters_csp"  # the build's map: no second copy
-    assert headers["X-Content-Type-Options"] == '"nosniff"'
-    assert headers["Referrer-Policy"] == '"strict-origin-when-cross-origin"'
-    assert "X-Frame-Options" in headers
-    assert live.count("add_header") == len(headers)
-    for block in re.findall(r"location[^{]*\{[^}]*\}", live):  # a location's add_header drops the server's
+    assert csp.parse_nginx_map(live) == csp.parse_nginx_map(csp.nginx_map())
+    assert "include" not in live  # nothing read from the release: a switch needs no reload
+    assert re.search(r"^\s*root\s+/srv/gz-clusters/current;", live, re.M)
+    for server in re.split(r"^server\s*\{", live, flags=re.M)[1:]:
+        if "return 301" in server:
+            continue
+        headers = dict(re.findall(r"^\s*add_header\s+(\S+)\s+(.+?)\s+always;", server, re.M))
+        assert headers["Content-Security-Policy"] == "$clusters_csp"
+        assert headers["X-Content-Type-Options"] == '"nosniff"'
+        assert headers["Referrer-Policy"] == '"strict-origin-when-cross-origin"'
+        assert "X-Frame-Options" in headers and "Cache-Control" in headers
+        assert server.count("add_header") == len(headers)
+    for block in re.findall(r"^\s*location\b[^{]*\{[^}]*\}", live, re.M):  # a location's add_header drops the server's
         assert "add_header" not in block, block
-    assert "sha256-" not in conf and "default-src" not in conf
-    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
-    assert csp.NGINX_FILE in readme and "nginx -s reload" in readme
+    assert "sha256-" not in conf
 
 
 # --- deploy/nginx.conf in a real nginx, where one is installed ---------------------------------------
@@ -285,19 +294,41 @@ def free_port() -> int:
 
 def get(url: str) -> tuple[int, dict[str, str]]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=10, context=https_context()) as response:
             return response.status, dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers)
 
 
+def https_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
+    return context
+
+
 @pytest.mark.skipif(find_nginx() is None, reason="nginx not installed (apt-get install nginx, or set NGINX_PATH)")
-def test_nginx_serves_the_site_with_the_built_policy(site, tmp_path):
-    nginx, port = find_nginx(), free_port()
-    conf = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
-    conf = conf.replace("/srv/gz-clusters/site", str(site))
-    conf = re.sub(r"^\s*listen\s+\[::\]:80;\n", "", conf, flags=re.M)
-    conf = re.sub(r"^(\s*)listen\s+80;", rf"\1listen 127.0.0.1:{port};", conf, count=1, flags=re.M)
+def test_nginx_serves_the_site_with_the_static_policy_over_https(site, tmp_path):
+    """The configuration `clusters nginx-conf` writes (deploy/nginx.conf with other parameters), HTTPS
+    included, in a real nginx serving <root>/current."""
+    nginx, port, http_port = find_nginx(), free_port(), free_port()
+    (tmp_path / "current").symlink_to(site)
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    conf = nginx_conf(
+        NginxSite(
+            root=PurePosixPath(tmp_path),
+            listen_address="127.0.0.1",
+            http_port=http_port,
+            https_port=port,
+            certificate=PurePosixPath(cert),
+            certificate_key=PurePosixPath(key),
+        )
+    )
     (tmp_path / "site.conf").write_text(conf, encoding="utf-8")
     (tmp_path / "temp").mkdir()
     main = tmp_path / "main.conf"
@@ -311,33 +342,38 @@ def test_nginx_serves_the_site_with_the_built_policy(site, tmp_path):
         f"  include {tmp_path / 'site.conf'};\n}}\n",
         encoding="utf-8",
     )
-    command = [nginx, "-p", str(tmp_path), "-c", str(main), "-e", "stderr"]
+    command = ["timeout", "300", nginx, "-p", str(tmp_path), "-c", str(main), "-e", "stderr"]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30, check=False)
     assert checked.returncode == 0, checked.stderr
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = f"https://127.0.0.1:{port}"
         for _ in range(100):
             try:
                 get(base + "/")
                 break
             except OSError:
                 time.sleep(0.05)
-        policy = site_policy(site)
+        plain = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+        plain.request("GET", "/clusters/?a=1")
+        redirect = plain.getresponse()
+        assert redirect.status == 301 and redirect.getheader("Location") == "https://127.0.0.1/clusters/?a=1"
+        plain.close()
+        page_policy, other_policy = csp.header_policy("text/html"), csp.header_policy("text/plain")
         for path, status, expected in [
-            ("/", 200, policy),
-            ("/clusters/test-municipal-alpha/", 200, policy),
-            ("/javascripts/a11y.js", 200, policy),
-            ("/no-such-page/", 404, policy),
-            ("/admin/", 200, csp.ADMIN_POLICY),
-            ("/admin/config.yml", 200, csp.ADMIN_POLICY),
-            ("/csp-nginx.conf", 404, policy),
+            ("/", 200, page_policy),
+            ("/clusters/test-municipal-alpha/", 200, page_policy),
+            ("/javascripts/a11y.js", 200, other_policy),
+            ("/no-such-page/", 404, page_policy),
+            ("/admin/", 200, page_policy),
+            ("/admin/config.yml", 200, other_policy),
         ]:
             got_status, headers = get(base + path)
             assert got_status == status, path
             assert headers["Content-Security-Policy"] == expected, path
             assert headers["X-Content-Type-Options"] == "nosniff", path
             assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+            assert headers["Strict-Transport-Security"] == "max-age=31536000", path
         _, headers = get(base + "/data/clusters.csv")
         assert headers["Content-Type"].startswith("text/csv")
         # Attachments: their exact types (nosniff), and the security headers as on every response.
@@ -351,7 +387,7 @@ def test_nginx_serves_the_site_with_the_built_policy(site, tmp_path):
         ]:
             got_status, headers = get(f"{base}/attachments/{name}")
             assert (got_status, headers["Content-Type"]) == (200, media_type), name
-            assert headers["Content-Security-Policy"] == policy and headers["X-Content-Type-Options"] == "nosniff"
+            assert headers["Content-Security-Policy"] == other_policy and headers["X-Content-Type-Options"] == "nosniff"
     finally:
         server.terminate()
         server.wait(timeout=10)

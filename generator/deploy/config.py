@@ -26,7 +26,10 @@ _HOST_KEYS = ("name", "address", "port", "user", "path")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 _USER = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
 _ADDRESS = re.compile(r"[A-Za-z0-9.:-]{1,253}")  # a host name, an IPv4 or an IPv6 address
-_RSYNC_OPTION = re.compile(r"--[a-z][a-z-]*(=[A-Za-z0-9.,:_/-]+)?")
+# The rsync options a bureau may add: how fast and how the bytes travel, never where or what (an
+# option such as --rsh, --rsync-path or --delete-excluded would change what the deploy does).
+_RSYNC_OPTIONS = ("bwlimit", "compress", "compress-level", "ipv4", "ipv6", "whole-file", "no-whole-file")
+_RSYNC_OPTION = re.compile(rf"--({'|'.join(_RSYNC_OPTIONS)})(=[A-Za-z0-9.]+)?")
 
 
 @dataclass(frozen=True)

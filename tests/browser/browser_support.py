@@ -15,13 +15,12 @@ import datetime as dt
 import functools
 import http.server
 import os
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import (
@@ -69,44 +68,23 @@ def build(data_dir: Path, site_dir: Path, today: dt.date) -> Path:
     return site_dir
 
 
-def csp_by_path(site_dir: Path) -> dict[str, str] | None:
-    """The site's csp-nginx.conf map (key: 'default' or an nginx regex such as '~^/admin/'), or
-    None for a site built without one."""
-    generated = site_dir / csp.NGINX_FILE
-    return csp.parse_nginx_map(generated.read_text(encoding="utf-8")) if generated.is_file() else None
-
-
-def csp_for(by_path: dict[str, str], uri: str) -> str | None:
-    """The policy nginx's `map $uri` would pick for this (decoded) path: the first matching regex
-    key, else the default."""
-    for key, value in by_path.items():
-        if key.startswith("~*"):
-            matched = re.search(key[2:], uri, re.I)
-        elif key.startswith("~"):
-            matched = re.search(key[1:], uri)
-        else:
-            matched = key == uri
-        if matched:
-            return value
-    return by_path.get("default")
-
-
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Static files, and the site's own 404.html for a missing page, as GitHub Pages serves them;
     with `headers`, the security headers nginx adds (deploy/nginx.conf)."""
 
-    def __init__(self, *args, headers: bool = True, by_path: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args, headers: bool = True, **kwargs):
         self.security_headers = headers
-        self.by_path = by_path
-        self.uri: str | None = None  # nginx's $uri: the path, or /404.html after error_page
+        self.content_type = ""  # nginx picks the policy by the response's type ($sent_http_content_type)
         super().__init__(*args, **kwargs)
+
+    def send_header(self, keyword, value):
+        if keyword.lower() == "content-type":
+            self.content_type = value
+        super().send_header(keyword, value)
 
     def end_headers(self):
         if self.security_headers:
-            uri = self.uri or unquote(urlsplit(self.path).path)
-            policy = csp_for(self.by_path, uri) if self.by_path else None
-            if policy:
-                self.send_header("Content-Security-Policy", policy)
+            self.send_header("Content-Security-Policy", csp.header_policy(self.content_type))
             for name, value in SECURITY_HEADERS.items():
                 self.send_header(name, value)
         super().end_headers()
@@ -116,7 +94,6 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         if code != 404 or not page.is_file():
             super().send_error(code, message, explain)
             return
-        self.uri = "/404.html"
         body = page.read_bytes()
         self.send_response(404)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -134,8 +111,7 @@ def serve(site_dir: Path, headers: bool = True) -> Iterator[str]:
     """Serve `site_dir` on 127.0.0.1 (a free port) in a thread; yields the base URL ending in '/'.
     `headers`: send the Content-Security-Policy and security headers as deploy/nginx.conf does
     (without: as GitHub Pages serves the site, where only the pages' <meta> policy applies)."""
-    by_path = csp_by_path(site_dir) if headers else None
-    handler = functools.partial(_SiteHandler, directory=str(site_dir), headers=headers, by_path=by_path)
+    handler = functools.partial(_SiteHandler, directory=str(site_dir), headers=headers)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -59,7 +59,9 @@ def free_port() -> int:
 def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
     for _ in range(200):
         if process.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(
+                f"server on port {port} exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -140,7 +142,9 @@ def _nginx_main(folder: Path, host: WebHost) -> Path:
     temp = folder / "temp"
     temp.mkdir()
     mime = Path("/etc/nginx/mime.types")
-    types = f"include {mime};" if mime.is_file() else "types { text/html html; text/css css; application/javascript js; }"
+    types = (
+        f"include {mime};" if mime.is_file() else "types { text/html html; text/css css; application/javascript js; }"
+    )
     main = folder / "nginx.conf"
     main.write_text(
         ("user root;\n" if os.geteuid() == 0 else "")
