@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import sys
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -17,8 +18,8 @@ import click
 from generator import PROJECT_ROOT, SCHEMAS_DIR
 from generator.deploy.config import KEY_ENV, KNOWN_HOSTS_ENV, DeployConfig, Secrets, load_deploy_config
 from generator.deploy.nginx import NginxConfigError, NginxSite, example_site, nginx_conf
+from generator.deploy.rollout import Operator, list_releases
 from generator.deploy.rollout import deploy as deploy_release
-from generator.deploy.rollout import list_releases
 from generator.deploy.rollout import rollback as rollback_release
 from generator.domain.calendar import CalendarNotCovered
 from generator.domain.lifecycle import governing
@@ -389,6 +390,11 @@ def _env_file(variable: str, what: str) -> Path | None:
     return path
 
 
+def _operator() -> Operator:
+    """This run, as the hosts' deploy lock records it: machine, process, start (the clock, read once)."""
+    return Operator(socket.gethostname(), os.getpid(), now_in_shanghai())
+
+
 def _say(host: str, sentence: str) -> None:
     click.echo(f"{host}: {sentence}" if host else sentence)
 
@@ -409,7 +415,7 @@ def deploy(config_path: Path, site_dir: Path) -> None:
     （记录各服务器主机密钥的 known_hosts 文件）。退出码：0 完成，1 部署失败（网站保持原样或已切回），2 用法或配置错误。
     """
     config, secrets = _deploy_setup(config_path)
-    if not deploy_release(config, secrets, site_dir, _say):
+    if not deploy_release(config, secrets, site_dir, _operator(), _say):
         sys.exit(1)
 
 
@@ -419,7 +425,7 @@ def deploy(config_path: Path, site_dir: Path) -> None:
 def rollback(config_path: Path, release: str | None) -> None:
     """让所有服务器回到上一个版本（或指定的版本 RELEASE），先校验再一起切换。"""
     config, secrets = _deploy_setup(config_path)
-    if not rollback_release(config, secrets, release, _say):
+    if not rollback_release(config, secrets, release, _operator(), _say):
         sys.exit(1)
 
 

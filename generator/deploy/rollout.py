@@ -17,13 +17,20 @@ A deployment runs in three steps, and a step begins on no host before the previo
 A half-copied release is never live: until the rename, `current` names a complete, verified folder.
 Then each host keeps the newest `keep` releases (and always the live one).
 
+Two deployments (or a deployment and a rollback) never interleave on a host: each takes the host's
+lock (a folder made by mkdir, holding who took it and when) before it reads anything, and gives it
+back at the end. A lock left by a run that died is taken over when its process is gone (same
+machine) or after STALE_AFTER.
+
 Every step reports per host through `say(host, sentence)`; the functions return whether the whole
 operation succeeded.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
 import shlex
 import threading
 from collections.abc import Callable, Sequence
@@ -48,11 +55,47 @@ Say = Callable[[str, str], None]  # (host name or "", one Chinese sentence)
 RELEASES = "releases"
 CURRENT = "current"
 STAGING_PREFIX = ".staging-"
+LOCK = ".deploy-lock"
+STALE_AFTER = dt.timedelta(hours=2)  # longer than any upload (generator.deploy.remote.UPLOAD_TIMEOUT)
 _MAX_LISTED = 5  # differences named per host before "…"
 
 
 class StepFailed(Exception):
     """A host could not complete a step (the sentence says why)."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who runs this deployment: written into each host's lock."""
+
+    machine: str
+    pid: int
+    started: dt.datetime
+
+    def line(self) -> str:
+        return f"{self.machine} {self.pid} {int(self.started.timestamp())}"
+
+
+def lock_is_stale(holder: str, me: Operator, alive: Callable[[int], bool]) -> bool:
+    """Whether a lock held by `holder` (an Operator line) may be taken over: its process on this very
+    machine is gone, it is older than STALE_AFTER, or it names no one (a run died while taking it)."""
+    parts = holder.split()
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        return True
+    machine, pid, since = parts[0], int(parts[1]), int(parts[2])
+    if machine == me.machine and pid != me.pid and not alive(pid):
+        return True
+    return me.started.timestamp() - since > STALE_AFTER.total_seconds()
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -119,6 +162,31 @@ printf 'was %s\\n' "$old"
 """
 
 
+def _lock_script(base: PurePosixPath, owner: str, stale: str | None) -> str:
+    """Take the lock (or, with `stale`, take it over from that holder); print `locked` or `held <holder>`."""
+    owner_q = shlex.quote(owner)
+    if stale is None:
+        take = f"if mkdir {LOCK} 2>/dev/null; then printf '%s\\n' {owner_q} > {LOCK}/owner; echo locked"
+    else:
+        take = (
+            f"mkdir -p {LOCK}\n"
+            f'if [ "$(cat {LOCK}/owner 2>/dev/null || true)" = {shlex.quote(stale)} ]; then '
+            f"printf '%s\\n' {owner_q} > {LOCK}/owner; echo locked"
+        )
+    return f"""set -eu
+mkdir -p {shlex.quote(str(base))}
+cd {shlex.quote(str(base))}
+{take}
+else printf 'held %s\\n' "$(cat {LOCK}/owner 2>/dev/null || true)"; fi
+"""
+
+
+def _unlock_script(base: PurePosixPath, owner: str) -> str:
+    return f"""cd {shlex.quote(str(base))} || exit 0
+if [ "$(cat {LOCK}/owner 2>/dev/null || true)" = {shlex.quote(owner)} ]; then rm -rf {LOCK}; fi
+"""
+
+
 def _prune_script(base: PurePosixPath, remove: Sequence[str]) -> str:
     names = " ".join(shlex.quote(name) for name in remove)
     return f"""set -eu
@@ -131,6 +199,35 @@ done
 
 
 # --- steps on one host --------------------------------------------------------------------------------
+
+
+def lock(remote: Remote, me: Operator, say: Say) -> None:
+    """Take the host's deploy lock, taking over a stale one; StepFailed while another run holds it."""
+    holder: str | None = None
+    for _ in range(2):
+        done = remote.run(_lock_script(remote.host.path, me.line(), holder))
+        if not done.ok:
+            raise StepFailed(f"无法取得部署锁：{done.reason()}")
+        answer = done.stdout.strip()
+        if answer == "locked":
+            if holder is not None:
+                say(remote.host.name, f"接管了一个已失效的部署锁（{holder or '无记录'}）")
+            return
+        holder = answer.removeprefix("held").strip()
+        if not lock_is_stale(holder, me, process_alive):
+            machine, _, rest = holder.partition(" ")
+            since = rest.partition(" ")[2]
+            started = dt.datetime.fromtimestamp(int(since), me.started.tzinfo) if since.isdigit() else None
+            when = f"，{started:%Y-%m-%d %H:%M} 开始" if started else ""
+            raise StepFailed(
+                f"另一次部署或回滚正在进行（{machine}{when}）；请等它结束。若确知它已中断，"
+                f"可在 {STALE_AFTER.seconds // 3600} 小时后重试，或删除服务器上的 {remote.host.path / LOCK}"
+            )
+    raise StepFailed("部署锁在接管时被他人取得")
+
+
+def unlock(remote: Remote, me: Operator) -> None:
+    remote.run(_unlock_script(remote.host.path, me.line()))
 
 
 def probe(remote: Remote) -> HostState:
@@ -296,7 +393,7 @@ def remotes_for(config: DeployConfig, secrets: Secrets) -> list[Remote]:
     return [Remote(host, secrets, config.rsync_options) for host in config.hosts]
 
 
-def deploy(config: DeployConfig, secrets: Secrets, site_dir: Path, say: Say) -> bool:
+def deploy(config: DeployConfig, secrets: Secrets, site_dir: Path, me: Operator, say: Say) -> bool:
     """Stage, verify and switch the build in `site_dir` on every host; prune old releases."""
     say = _Reporter(say)
     try:
@@ -317,22 +414,29 @@ def deploy(config: DeployConfig, secrets: Secrets, site_dir: Path, say: Say) -> 
         f"部署 {manifest.name}（截至 {manifest.as_of.isoformat()}，{len(manifest.files)} 个文件）到 {len(remotes)} 台服务器",
     )
     states: dict[str, HostState] = {}
+    locked: list[Remote] = []
 
     def prepare(remote: Remote) -> None:
+        lock(remote, me, say)
+        locked.append(remote)
         states[remote.host.name] = probe(remote)
         stage(remote, states[remote.host.name], site_dir, manifest, say)
 
-    failed = _on_every_host(remotes, prepare, say)
-    if failed:
-        say("", f"部署失败：{'、'.join(failed)} 未能上传并校验，所有服务器都没有切换，网站保持原样")
-        return False
-    if not _switch_all(remotes, states, manifest.name, say):
-        say("", "部署失败：切换没有在所有服务器上完成，已切换的服务器已切回原来的版本")
-        return False
-    for remote in remotes:
-        _prune(remote, states[remote.host.name], manifest.name, config.keep, say)
-    say("", f"部署完成：{len(remotes)} 台服务器都在提供 {manifest.name}")
-    return True
+    try:
+        failed = _on_every_host(remotes, prepare, say)
+        if failed:
+            say("", f"部署失败：{'、'.join(failed)} 未能上传并校验，所有服务器都没有切换，网站保持原样")
+            return False
+        if not _switch_all(remotes, states, manifest.name, say):
+            say("", "部署失败：切换没有在所有服务器上完成，已切换的服务器已切回原来的版本")
+            return False
+        for remote in remotes:
+            _prune(remote, states[remote.host.name], manifest.name, config.keep, say)
+        say("", f"部署完成：{len(remotes)} 台服务器都在提供 {manifest.name}")
+        return True
+    finally:
+        for remote in locked:
+            unlock(remote, me)
 
 
 def _prune(remote: Remote, state: HostState, live: str, keep: int, say: Say) -> None:
@@ -346,11 +450,27 @@ def _prune(remote: Remote, state: HostState, live: str, keep: int, say: Say) -> 
         say(remote.host.name, f"已删除旧版本 {'、'.join(remove)}，保留最近 {len(kept)} 个")
 
 
-def rollback(config: DeployConfig, secrets: Secrets, release: str | None, say: Say) -> bool:
+def rollback(config: DeployConfig, secrets: Secrets, release: str | None, me: Operator, say: Say) -> bool:
     """Make `release` (or the one before the live one) live on every host, verified first."""
     say = _Reporter(say)
     remotes = remotes_for(config, secrets)
-    states, failed = _probe_all(remotes, say)
+    locked: list[Remote] = []
+    try:
+        return _rollback(remotes, release, me, locked, say)
+    finally:
+        for remote in locked:
+            unlock(remote, me)
+
+
+def _rollback(remotes: Sequence[Remote], release: str | None, me: Operator, locked: list[Remote], say: Say) -> bool:
+    states: dict[str, HostState] = {}
+
+    def read(remote: Remote) -> None:
+        lock(remote, me, say)
+        locked.append(remote)
+        states[remote.host.name] = probe(remote)
+
+    failed = _on_every_host(remotes, read, say)
     if failed:
         say("", f"回滚未开始：无法读取 {'、'.join(failed)}，所有服务器都没有切换")
         return False

@@ -42,6 +42,7 @@ NGINX = Path(os.environ.get("NGINX_PATH", "/usr/sbin/nginx"))
 SERVER_LIFETIME = 900  # seconds: sshd and nginx stop by themselves after this
 HOSTS = ("web1", "web2", "web3")
 DAY = dt.date(2025, 2, 24)
+POLL_LIMIT = 240  # seconds
 PATHS = ("/", "/clusters/", "/notices/", "/clusters/test-municipal-alpha/")  # polled during a switch
 
 pytestmark = pytest.mark.skipif(
@@ -250,8 +251,8 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 class Poller:
-    """Fetches PATHS from every host in a loop (bounded: stops when told, or after 2,000 rounds) and
-    records every response that is not a whole page of one of the expected releases."""
+    """Fetches PATHS from every host in a loop (bounded: stops when told, or after POLL_LIMIT seconds)
+    and records every response that is not a whole page of one of the expected releases."""
 
     def __init__(self, hosts: list[WebHost], sites: list[Path]):
         self.hosts, self.sites = hosts, sites
@@ -263,9 +264,9 @@ class Poller:
 
     def _loop(self) -> None:
         expected = {path: [page_file(site, path).read_bytes() for site in self.sites] for path in PATHS}
-        for _ in range(2000):
-            if self.stop.is_set():
-                return
+        deadline = time.monotonic() + POLL_LIMIT
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            time.sleep(0.005)
             for host in self.hosts:
                 for path in PATHS:
                     status, _, body = fetch(host.url + path)
@@ -380,6 +381,18 @@ def test_deploy_switch_failures_and_rollback(fleet: Fleet, releases: dict[str, P
     assert "已切换" not in done.stdout
     assert_serves(fleet, r2)
 
+    # 3b. Another run holds one host's lock: nobody switches, the others' locks are given back.
+    lock = fleet.hosts[2].base / ".deploy-lock"
+    lock.mkdir()
+    (lock / "owner").write_text(f"ci-runner 4242 {int(time.time())}\n", encoding="utf-8")
+    done = fleet.deploy(r3)
+    assert done.returncode == 1, done.stdout
+    assert f"{fleet.hosts[2].name}: 失败：另一次部署或回滚正在进行（ci-runner" in done.stdout
+    assert "已切换" not in done.stdout
+    assert [h.name for h in fleet.hosts if (h.base / ".deploy-lock").exists()] == [fleet.hosts[2].name]
+    shutil.rmtree(lock)
+    assert_serves(fleet, r2)
+
     # 4. rsync killed in the middle of an upload: the live site stays whole on every host.
     big = os.urandom(3 * 1024 * 1024)
     r4 = variant(r1, tmp_path / "r4", dt.datetime(2025, 2, 27, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))), big)
@@ -434,3 +447,4 @@ def test_deploy_switch_failures_and_rollback(fleet: Fleet, releases: dict[str, P
     assert f"回滚完成：3 台服务器都在提供 {name1}" in done.stdout
     assert_serves(fleet, r1)
     assert (fleet.hosts[0].base / "current" / MANIFEST_FILE).read_bytes() == (r1 / MANIFEST_FILE).read_bytes()
+    assert not any((h.base / ".deploy-lock").exists() for h in fleet.hosts)

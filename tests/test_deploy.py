@@ -13,6 +13,7 @@ import pytest
 
 from generator.deploy.config import load_deploy_config
 from generator.deploy.nginx import NginxConfigError, NginxSite, nginx_conf
+from generator.deploy.rollout import STALE_AFTER, Operator, lock_is_stale
 from generator.problems import CODES
 from generator.site.release import (
     MANIFEST_FILE,
@@ -150,3 +151,16 @@ def test_nginx_conf_refuses_values_nginx_would_misread():
             nginx_conf(site)
     plain = nginx_conf(NginxSite(listen_address="::1", http_port=8080))
     assert "listen [::1]:8080;" in plain and "ssl" not in plain and "Strict-Transport-Security" not in plain
+
+
+def test_a_lock_is_taken_over_only_when_its_run_is_gone_or_old():
+    now = dt.datetime(2026, 12, 7, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    me = Operator("build-host", 100, now)
+    epoch = int(now.timestamp())
+    alive = {200}.__contains__
+    assert not lock_is_stale(f"build-host 200 {epoch - 60}", me, alive)  # running here
+    assert lock_is_stale(f"build-host 300 {epoch - 60}", me, alive)  # died here
+    assert not lock_is_stale(f"ci-runner 300 {epoch - 60}", me, alive)  # elsewhere: cannot tell yet
+    assert not lock_is_stale(f"ci-runner 300 {epoch - int(STALE_AFTER.total_seconds())}", me, alive)
+    assert lock_is_stale(f"ci-runner 300 {epoch - int(STALE_AFTER.total_seconds()) - 1}", me, alive)
+    assert lock_is_stale("", me, alive)  # a run died between taking the lock and signing it
