@@ -11,9 +11,11 @@ import os
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import click
+from click.decorators import FC
 
 from generator import PROJECT_ROOT, SCHEMAS_DIR
 from generator.deploy.config import KEY_ENV, KNOWN_HOSTS_ENV, DeployConfig, Secrets, load_deploy_config
@@ -72,6 +74,18 @@ config_option = click.option(
     show_default=True,
     help="MkDocs 配置文件",
 )
+
+
+def site_dir_option(help_text: str) -> Callable[[FC], FC]:
+    return click.option(
+        "--site-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("site"),
+        show_default=True,
+        help=help_text,
+    )
+
+
 today_option = click.option(
     "--today",
     type=DAY,
@@ -205,13 +219,7 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
 
 @cli.command()
 @data_option
-@click.option(
-    "--site-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site"),
-    show_default=True,
-    help="网站输出目录",
-)
+@site_dir_option("网站输出目录")
 @config_option
 @today_option
 def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> None:
@@ -401,13 +409,7 @@ def _say(host: str, sentence: str) -> None:
 
 @cli.command()
 @deploy_config_option
-@click.option(
-    "--site-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site"),
-    show_default=True,
-    help="已生成的网站目录（clusters build 的输出）",
-)
+@site_dir_option("已生成的网站目录（clusters build 的输出）")
 def deploy(config_path: Path, site_dir: Path) -> None:
     """把生成好的网站发布到自有服务器：全部上传并校验后，所有服务器一起切换。
 

@@ -12,10 +12,7 @@ import datetime as dt
 import hashlib
 import html
 import http.client
-import os
 import re
-import shutil
-import socket
 import ssl
 import subprocess
 import time
@@ -25,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import CALLS_FIXTURE, REPO_ROOT, Page, make_data_dir
+from nginx_support import find_nginx, free_port, nginx_command
 
 from generator.deploy.nginx import NginxSite, nginx_conf
 from generator.publish import csp
@@ -279,19 +277,6 @@ def test_deploy_nginx_conf_sends_the_static_policy_and_only_it():
 # --- deploy/nginx.conf in a real nginx, where one is installed ---------------------------------------
 
 
-def find_nginx() -> str | None:
-    for candidate in (os.environ.get("NGINX_PATH"), shutil.which("nginx"), "/usr/sbin/nginx"):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get(url: str) -> tuple[int, dict[str, str]]:
     try:
         with urllib.request.urlopen(url, timeout=10, context=https_context()) as response:
@@ -311,7 +296,7 @@ def https_context() -> ssl.SSLContext:
 def test_nginx_serves_the_site_with_the_static_policy_over_https(site, tmp_path):
     """The configuration `clusters nginx-conf` writes (deploy/nginx.conf with other parameters), HTTPS
     included, in a real nginx serving <root>/current."""
-    nginx, port, http_port = find_nginx(), free_port(), free_port()
+    port, http_port = free_port(), free_port()
     (tmp_path / "current").symlink_to(site)
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
@@ -330,19 +315,7 @@ def test_nginx_serves_the_site_with_the_static_policy_over_https(site, tmp_path)
         )
     )
     (tmp_path / "site.conf").write_text(conf, encoding="utf-8")
-    (tmp_path / "temp").mkdir()
-    main = tmp_path / "main.conf"
-    temp = tmp_path / "temp"
-    main.write_text(
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"daemon off;\nmaster_process off;\npid {tmp_path / 'nginx.pid'};\nerror_log stderr warn;\nevents {{}}\n"
-        f"http {{\n  access_log off;\n  client_body_temp_path {temp}; proxy_temp_path {temp};\n"
-        f"  fastcgi_temp_path {temp}; uwsgi_temp_path {temp}; scgi_temp_path {temp};\n"
-        "  types { text/html html; text/css css; application/javascript js; application/json json; }\n"
-        f"  include {tmp_path / 'site.conf'};\n}}\n",
-        encoding="utf-8",
-    )
-    command = ["timeout", "300", nginx, "-p", str(tmp_path), "-c", str(main), "-e", "stderr"]
+    command = nginx_command(tmp_path, tmp_path / "site.conf")
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30, check=False)
     assert checked.returncode == 0, checked.stderr
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

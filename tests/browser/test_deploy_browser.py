@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from browser_support import CHROMIUM, chromium
 from conftest import REPO_ROOT, make_data_dir
+from nginx_support import LIFETIME, find_nginx, free_port, nginx_command
 
 from generator.deploy.nginx import NginxSite, nginx_conf
 from generator.publish import csp
@@ -38,23 +39,15 @@ from generator.site.release import MANIFEST_FILE, read_manifest, write_manifest
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
 SSHD = Path("/usr/sbin/sshd")
-NGINX = Path(os.environ.get("NGINX_PATH", "/usr/sbin/nginx"))
-SERVER_LIFETIME = 900  # seconds: sshd and nginx stop by themselves after this
 HOSTS = ("web1", "web2", "web3")
 DAY = dt.date(2025, 2, 24)
 POLL_LIMIT = 240  # seconds
 PATHS = ("/", "/clusters/", "/notices/", "/clusters/test-municipal-alpha/")  # polled during a switch
 
 pytestmark = pytest.mark.skipif(
-    not all(p.is_file() for p in (SSHD, NGINX, Path("/usr/bin/rsync"), CHROMIUM)),
+    not all(p.is_file() for p in (SSHD, Path("/usr/bin/rsync"), CHROMIUM)) or find_nginx() is None,
     reason="needs openssh-server, nginx, rsync and chromium (tests/run installs them)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -86,7 +79,7 @@ class WebHost:
 
     def start_sshd(self) -> None:
         self.sshd = subprocess.Popen(
-            ["timeout", str(SERVER_LIFETIME), str(SSHD), "-D", "-e", "-f", str(self.sshd_config)],
+            ["timeout", str(LIFETIME), str(SSHD), "-D", "-e", "-f", str(self.sshd_config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -134,28 +127,13 @@ def _sshd_config(folder: Path, port: int, host_key: Path, authorized: Path) -> P
     return config
 
 
-def _nginx_main(folder: Path, host: WebHost) -> Path:
+def _nginx(folder: Path, host: WebHost) -> list[str]:
     site_conf = folder / "site.conf"
     site_conf.write_text(
         nginx_conf(NginxSite(root=PurePosixPath(host.base), listen_address="127.0.0.1", http_port=host.http_port)),
         encoding="utf-8",
     )
-    temp = folder / "temp"
-    temp.mkdir()
-    mime = Path("/etc/nginx/mime.types")
-    types = (
-        f"include {mime};" if mime.is_file() else "types { text/html html; text/css css; application/javascript js; }"
-    )
-    main = folder / "nginx.conf"
-    main.write_text(
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"daemon off;\nmaster_process off;\npid {folder / 'nginx.pid'};\nerror_log stderr error;\nevents {{}}\n"
-        f"http {{\n  access_log off;\n  {types}\n  default_type application/octet-stream;\n"
-        f"  client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};\n"
-        f"  uwsgi_temp_path {temp}; scgi_temp_path {temp};\n  include {site_conf};\n}}\n",
-        encoding="utf-8",
-    )
-    return main
+    return nginx_command(folder, site_conf)
 
 
 @pytest.fixture(scope="module")
@@ -181,12 +159,7 @@ def fleet(tmp_path_factory) -> Iterator[Fleet]:
         public = host_key.with_suffix(".pub").read_text(encoding="utf-8").split()[:2]
         lines.append(f"[127.0.0.1]:{port} {' '.join(public)}\n")
         host.start_sshd()
-        main = _nginx_main(folder, host)
-        host.nginx = subprocess.Popen(
-            ["timeout", str(SERVER_LIFETIME), str(NGINX), "-p", str(folder), "-c", str(main), "-e", "stderr"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        host.nginx = subprocess.Popen(_nginx(folder, host), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_port(host.http_port, host.nginx)
         hosts.append(host)
     known_hosts.write_text("".join(lines), encoding="utf-8")
