@@ -1,4 +1,11 @@
-"""The working-day calendar and publicity windows (guideline 3.3.2), on the real data/calendar files."""
+"""The working-day calendar and publicity windows (guideline 3.3.2): the rules, on the tests' own copy of
+the 2022–2026 arrangements (tests/fixtures/base/calendar).
+
+Rules about the data files themselves (make-up days on weekends and outside every holiday span, dates
+within the file's year, the title naming it) are `clusters validate`'s (generator/load/rules.py,
+one negative case each in tests/cases/negative/); the shipped data/calendar is checked through the
+validator and against the chinesecalendar package in tests/test_shipped_data.py.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,12 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 import yaml
-from conftest import FIXTURE_BASE, REAL_DATA
+from conftest import FIXTURE_BASE
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from generator.domain.calendar import (
+    NEXT_YEAR_NEEDED_FROM,
     CalendarNotCovered,
     HolidaySpan,
     PublicityWindow,
@@ -21,11 +29,9 @@ from generator.domain.calendar import (
     YearArrangement,
     publicity_state,
 )
+from generator.load.rules import calendar_date_range
 
-# The rules are tested on the tests' own copy of 2022–2026 (tests/fixtures/base/calendar); the shipped
-# files (data/calendar/) are checked by properties that hold for any year, so adding a year keeps CI green.
 FIXTURE_CALENDAR = FIXTURE_BASE / "calendar"
-CALENDAR_FILES = sorted((REAL_DATA / "calendar").glob("*.yaml"))
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = dt.UTC
@@ -43,11 +49,6 @@ def arrangements() -> tuple[YearArrangement, ...]:
 
 
 @pytest.fixture(scope="session")
-def shipped() -> WorkingCalendar:
-    return WorkingCalendar(YearArrangement.from_mapping(load_mapping(path)) for path in CALENDAR_FILES)
-
-
-@pytest.fixture(scope="session")
 def calendar(arrangements) -> WorkingCalendar:
     return WorkingCalendar(arrangements)
 
@@ -56,55 +57,11 @@ def days(*isodates: str) -> tuple[dt.date, ...]:
     return tuple(D(d) for d in isodates)
 
 
-# --- the data files ------------------------------------------------------------------------------
+# --- reading an arrangement ----------------------------------------------------------------------
 
 
 def test_the_fixture_covers_2022_to_2026(calendar):
     assert calendar.years == (2022, 2023, 2024, 2025, 2026)
-
-
-def test_the_shipped_years_run_without_a_gap_from_2022(shipped):
-    assert shipped.years and shipped.years == tuple(range(2022, shipped.years[-1] + 1))
-
-
-@pytest.mark.parametrize("path", CALENDAR_FILES, ids=lambda p: p.name)
-def test_file_year_matches_file_name(path):
-    mapping = load_mapping(path)
-    assert isinstance(mapping, dict)
-    assert mapping["year"] == path.stem
-    assert mapping["title"] == f"国务院办公厅关于{path.stem}年部分节假日安排的通知"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "# yaml-language-server: $schema=../../schemas/json/calendar.schema.json"
-    assert lines[1] == f"# {mapping['title']} — 工作日历数据，每年一个文件"
-
-
-@pytest.mark.parametrize("path", CALENDAR_FILES, ids=lambda p: p.name)
-def test_makeup_workdays_are_weekend_days(path):
-    arrangement = YearArrangement.from_mapping(load_mapping(path))
-    weekdays = sorted(d for d in arrangement.makeup_workdays if d.weekday() < 5)
-    assert weekdays == [], "调休上班日必须是周六或周日"
-
-
-@pytest.mark.parametrize("path", CALENDAR_FILES, ids=lambda p: p.name)
-def test_holiday_spans_are_ordered_and_near_their_year(path):
-    arrangement = YearArrangement.from_mapping(load_mapping(path))
-    for span in arrangement.holidays:
-        assert span.start <= span.end, span
-        # a span may begin in late December of the year before (2023's 元旦 began 2022-12-31)
-        assert span.start >= dt.date(arrangement.year - 1, 12, 24), span
-        assert span.end.year == arrangement.year, span
-
-
-def test_holiday_spans_do_not_overlap(arrangements):
-    spans = sorted((span for a in arrangements for span in a.holidays), key=lambda s: s.start)
-    overlapping = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b.start <= a.end]
-    assert overlapping == []
-
-
-def test_no_makeup_workday_is_inside_a_holiday_span(arrangements):
-    spans = [span for a in arrangements for span in a.holidays]
-    clashes = sorted(d for a in arrangements for d in a.makeup_workdays if any(d in s for s in spans))
-    assert clashes == []
 
 
 def test_from_mapping_treats_empty_values_as_unknown(arrangements):
@@ -131,6 +88,20 @@ def test_from_mapping_accepts_none_and_missing_optional_keys():
         }
     )
     assert built == YearArrangement(2030, "t", (), frozenset())
+
+
+@pytest.mark.parametrize("year", [2023, 2024, 2100])
+def test_a_years_dates_reach_back_exactly_as_far_as_the_calendar_reads_next_years_file(arrangements, year):
+    """The validator accepts a date of year Y's file from 24 December of Y-1 on (a span's end only
+    within Y), the day from which the calendar reads Y's file for a day of Y-1 at all: a make-up day
+    any earlier would count or not depending on whether Y's file happened to be loaded."""
+    first, last = calendar_date_range(year, "date")
+    assert first == dt.date(year - 1, *NEXT_YEAR_NEEDED_FROM) and last == dt.date(year, 12, 31)
+    assert calendar_date_range(year, "start") == (first, last)
+    assert calendar_date_range(year, "end") == (dt.date(year, 1, 1), last)
+    before = WorkingCalendar(a for a in arrangements if a.year == 2023)  # 2023 alone: 2024 not loaded
+    assert before.missing_years(dt.date(2023, *NEXT_YEAR_NEEDED_FROM) - dt.timedelta(days=1)) == ()
+    assert before.missing_years(dt.date(2023, *NEXT_YEAR_NEEDED_FROM)) == (2024,)
 
 
 # --- working days ----------------------------------------------------------------------------------
@@ -167,26 +138,17 @@ def test_nth_working_day_needs_n_at_least_one(calendar, n):
         calendar.nth_working_day(D("2024-10-08"), n)
 
 
-@pytest.mark.parametrize("path", CALENDAR_FILES, ids=lambda p: p.name)
-def test_every_shipped_day_agrees_with_chinesecalendar(shipped, path):
-    """An independent source (the chinesecalendar package) agrees on every day of every shipped year
-    it knows; a year it does not know yet is skipped, not failed."""
-    year = int(path.stem)
-    differing, compared = [], 0
-    day = dt.date(year, 1, 1)
-    while day.year == year:
-        if shipped.covers(day):
-            try:
-                theirs = chinese_calendar.is_workday(day)
-            except NotImplementedError:
-                break
-            compared += 1
-            ours = shipped.is_working_day(day)
-            if ours != theirs:
-                differing.append(f"{day} ours={ours} chinesecalendar={theirs}")
+def test_every_day_agrees_with_chinesecalendar(calendar):
+    """The arithmetic (weekends, spans, make-up days, a span reaching into December) against an
+    independent implementation, the chinesecalendar package, on every day of the fixture's years."""
+    day, differing, compared = D("2022-01-01"), [], 0
+    while calendar.covers(day):
+        ours, theirs = calendar.is_working_day(day), chinese_calendar.is_workday(day)
+        compared += 1
+        if ours != theirs:
+            differing.append(f"{day} ours={ours} chinesecalendar={theirs}")
         day += dt.timedelta(days=1)
-    if not compared:
-        pytest.skip(f"chinesecalendar {getattr(chinese_calendar, '__version__', '')} has no arrangement for {year}")
+    assert compared == (D("2026-12-24") - D("2022-01-01")).days
     assert differing == []
 
 

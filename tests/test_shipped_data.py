@@ -1,14 +1,19 @@
-"""The shipped data/ as CI checks it: properties that hold for any valid data, never counts or contents.
+"""The shipped data/ as CI checks it: through the validator, and properties that hold for any valid data.
 
 A correct change to data/ (a new cluster, a corrected date, next year's holiday arrangement) must keep
-these green, so they state what every valid data folder satisfies: it validates without errors, every
-record file becomes a record, the site builds with a page for everything published, every record file
-points editors at its JSON Schema and validates against it, records keep the order Decap writes, and the
-policies quote their sources word for word. Tests of the code read the fixtures instead (conftest.py).
+these green, and an incorrect one must fail through `clusters validate`, whose Chinese file:line
+messages staff can read: every rule about the data (a make-up day on a weekend, outside every holiday
+span, dates within the file's year, a title naming that year …) is the validator's, never an
+assertion here. What is left are properties every valid data folder satisfies: it validates without
+errors, every record file becomes a record, the site builds with a page for everything published,
+every record file points editors at its JSON Schema and validates against it, records keep the order
+Decap writes, the policies quote their sources word for word, and the holiday arrangements agree with
+an independent source (the chinesecalendar package) on every day it knows.
 
-Every check runs twice (the `shipped` fixture): on data/ itself, and on a temporary copy with the next
-year's holiday arrangement added (NEW_YEAR_CALENDAR below, a fictional test fixture that lives only in
-the copy): adding a year, as staff do each December, keeps CI green.
+Every check runs twice (the `shipped` fixture): on data/ itself, and on a temporary copy with the
+year after the last shipped one added (`synthetic_calendar`, an obviously made-up arrangement that
+lives only in the copy): adding a year, as staff do each December, keeps CI green. A copy with a
+malformed next-year file fails validation with the validator's own codes.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 import shutil
 from pathlib import Path
 
+import chinese_calendar
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -37,51 +43,42 @@ from generator.load.tables import load_schemas
 VALIDATE_DAY = dt.date(2026, 11, 28)
 BUILD_DAY = dt.date(2026, 11, 29)
 CONFIG = REPO_ROOT / "mkdocs.yml"
-NEW_YEAR = 2027
-# The year after the shipped calendar, as staff would add it: the 2026 file's structure with 2027
-# dates. A test fixture, not the State Council's arrangement (its dates are made up).
-NEW_YEAR_CALENDAR = """\
+SHIPPED_YEARS = sorted(int(p.stem) for p in (REAL_DATA / "calendar").glob("*.yaml") if p.stem.isdigit())
+NEXT_YEAR = SHIPPED_YEARS[-1] + 1 if SHIPPED_YEARS else VALIDATE_DAY.year + 1
+
+
+def _next_saturday(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(5 - day.weekday()) % 7 or 7)
+
+
+def synthetic_calendar(year: int) -> str:
+    """A well-formed holiday arrangement for `year` in the layout of the shipped files, its dates made
+    up (not the State Council's): three spans, each followed by a make-up Saturday. A test fixture
+    that is only ever written into a temporary copy of data/."""
+    spans = [
+        ("元旦", dt.date(year, 1, 1), dt.date(year, 1, 1)),
+        ("劳动节", dt.date(year, 5, 1), dt.date(year, 5, 5)),
+        ("国庆节", dt.date(year, 10, 1), dt.date(year, 10, 7)),
+    ]
+    holidays = "".join(f"  - name: {name}\n    start: {start}\n    end: {end}\n" for name, start, end in spans)
+    makeup = "".join(f"  - date: {_next_saturday(end)}\n" for _, _, end in spans)
+    return f"""\
 # yaml-language-server: $schema=../../schemas/json/calendar.schema.json
-# 测试夹具（虚构，仅供自动化测试，只写入临时目录）：按 2026.yaml 的结构填写的 2027 年节假日安排，
+# 【测试数据】{year} 年部分节假日安排（虚构） — 测试夹具，只写入临时目录
 # 用来证明新增下一年的文件后校验与生成仍然通过。日期是编造的，不是国务院办公厅的通知。
-year: 2027
-title: 【测试数据】2027 年部分节假日安排（虚构）
+year: {year}
+title: 【测试数据】{year} 年部分节假日安排（虚构）
 doc_no:
-issued_on: 2026-11-10
+issued_on: {year - 1}-11-10
 url:
 verification: 【测试数据】虚构数据，未与任何通知核对。
 notes:
   - 【测试数据】测试夹具，只存在于测试的临时目录中。
 holidays:
-  - name: 元旦
-    start: 2027-01-01
-    end: 2027-01-03
-  - name: 春节
-    start: 2027-02-05
-    end: 2027-02-13
-  - name: 清明节
-    start: 2027-04-03
-    end: 2027-04-05
-  - name: 劳动节
-    start: 2027-05-01
-    end: 2027-05-05
-  - name: 端午节
-    start: 2027-06-09
-    end: 2027-06-11
-  - name: 中秋节
-    start: 2027-09-15
-    end: 2027-09-17
-  - name: 国庆节
-    start: 2027-10-01
-    end: 2027-10-07
-makeup_workdays:
-  - date: 2027-01-31
-  - date: 2027-02-20
-  - date: 2027-04-25
-  - date: 2027-05-08
-  - date: 2027-09-26
-  - date: 2027-10-09
-"""
+{holidays}makeup_workdays:
+{makeup}"""
+
+
 # The JSON Schema (schemas/json/) of each kind of record file, by where the file lives.
 RECORD_FILES = {
     "clusters/*.yaml": "cluster",
@@ -96,17 +93,21 @@ RECORD_FILES = {
 POLICY_SOURCES = {"guangzhou-2024": REPO_ROOT / "docs" / "sources" / "guangzhou-cluster-guideline-2024.txt"}
 
 
-@pytest.fixture(scope="module", params=["data", f"data-with-{NEW_YEAR}"])
+def copy_of_data(root: Path, calendar_text: str | None = None) -> Path:
+    """data/ copied to root/data, with `calendar_text` added as next year's holiday arrangement."""
+    copy = root / "data"
+    shutil.copytree(REAL_DATA, copy)
+    if calendar_text is not None:
+        (copy / "calendar" / f"{NEXT_YEAR}.yaml").write_text(calendar_text, encoding="utf-8")
+    return copy
+
+
+@pytest.fixture(scope="module", params=["data", "data-with-next-year"])
 def shipped(request, tmp_path_factory) -> Path:
-    """data/ itself, or a copy of it with the next year's holiday arrangement added."""
+    """data/ itself, or a copy of it with next year's holiday arrangement added."""
     if request.param == "data":
         return REAL_DATA
-    if (REAL_DATA / "calendar" / f"{NEW_YEAR}.yaml").exists():
-        pytest.skip(f"data/calendar/{NEW_YEAR}.yaml is shipped: move NEW_YEAR and its fixture on a year")
-    copy = tmp_path_factory.mktemp("shipped") / "data"
-    shutil.copytree(REAL_DATA, copy)
-    (copy / "calendar" / f"{NEW_YEAR}.yaml").write_text(NEW_YEAR_CALENDAR, encoding="utf-8")
-    return copy
+    return copy_of_data(tmp_path_factory.mktemp("shipped"), synthetic_calendar(NEXT_YEAR))
 
 
 @pytest.fixture(scope="module")
@@ -143,12 +144,11 @@ def record_files(folder: Path) -> list[tuple[str, Path]]:
 
 
 def test_the_copy_adds_exactly_the_new_year(shipped):
-    years = sorted(int(p.stem) for p in (shipped / "calendar").glob("*.yaml"))
-    assert (NEW_YEAR in years) == (shipped != REAL_DATA)
-    if shipped != REAL_DATA:
-        shipped_files = {p.relative_to(REAL_DATA) for p in REAL_DATA.rglob("*") if p.is_file()}
-        copied_files = {p.relative_to(shipped) for p in shipped.rglob("*") if p.is_file()}
-        assert copied_files - shipped_files == {Path("calendar") / f"{NEW_YEAR}.yaml"}
+    files = {p.relative_to(shipped) for p in shipped.rglob("*") if p.is_file()}
+    shipped_files = {p.relative_to(REAL_DATA) for p in REAL_DATA.rglob("*") if p.is_file()}
+    added = {Path("calendar") / f"{NEXT_YEAR}.yaml"} if shipped != REAL_DATA else set()
+    assert files == shipped_files | added
+    assert Path("calendar") / f"{NEXT_YEAR}.yaml" not in shipped_files
 
 
 def test_validates_without_errors(shipped):
@@ -157,6 +157,7 @@ def test_validates_without_errors(shipped):
     assert "Traceback" not in result.output
     assert " error: " not in result.output, result.output
     assert result.output.strip().splitlines()[-1].startswith("校验通过"), result.output
+    assert f"calendar/{NEXT_YEAR}.yaml" not in result.output, "the added year is well-formed: not even a warning"
 
 
 def test_every_record_file_becomes_a_record(shipped, loaded):
@@ -256,3 +257,65 @@ def test_policies_quote_their_sources_word_for_word(loaded):
             assert squeeze(f"{clause}{text}") in source, f"{policy.id} clause {clause} is not its source's text"
         for threshold in policy.thresholds:
             assert threshold.words in policy.clauses[threshold.clause], (policy.id, threshold.key)
+
+
+def test_the_holiday_arrangements_agree_with_chinesecalendar():
+    """An independent source (the chinesecalendar package) says the same of every shipped day it
+    knows; a year it does not know yet (the next year's file arrives before its update) is left out."""
+    loaded = load_dataset(REAL_DATA, SCHEMAS_DIR, VALIDATE_DAY)
+    calendar = loaded.dataset.calendar
+    differing, compared = [], 0
+    for year in calendar.years:
+        day = dt.date(year, 1, 1)
+        while day.year == year and calendar.covers(day):
+            try:
+                theirs = chinese_calendar.is_workday(day)
+            except NotImplementedError:
+                break
+            compared += 1
+            ours = calendar.is_working_day(day)
+            if ours != theirs:
+                differing.append(f"{day} ours={ours} chinesecalendar={theirs}")
+            day += dt.timedelta(days=1)
+    assert compared, f"chinesecalendar {chinese_calendar.__version__} knows none of the years {calendar.years}"
+    assert differing == []
+
+
+# --- a malformed next-year file fails validation, in the validator's words ---------------------
+
+
+def validate_errors(data: Path) -> tuple[int, str, list[tuple[str, str]]]:
+    """Exit code, output, and (file name, code) of each error of `clusters validate` on `data`."""
+    result = CliRunner().invoke(cli, ["validate", "--data", str(data), "--today", VALIDATE_DAY.isoformat()])
+    assert "Traceback" not in result.output, result.output
+    errors = re.findall(r"^(\S+?):\d+:\d+: error: .* \[([a-z0-9-]+)\]$", result.output, re.M)
+    return result.exit_code, result.output, [(Path(path).name, code) for path, code in errors]
+
+
+def test_a_makeup_day_inside_a_holiday_of_next_years_file_is_refused(tmp_path):
+    national_day = dt.date(NEXT_YEAR, 10, 1)
+    weekend = next(national_day + dt.timedelta(days=i) for i in range(7) if (national_day.weekday() + i) % 7 >= 5)
+    text = synthetic_calendar(NEXT_YEAR) + f"  - date: {weekend}\n"
+    code, output, errors = validate_errors(copy_of_data(tmp_path, text))
+    assert code == 1, output
+    assert errors == [(f"{NEXT_YEAR}.yaml", "makeup-day-in-holiday")], output
+    assert f"调休上班日 {weekend} 落在" in output and f"的放假时段“国庆节”（{national_day} 至" in output, output
+
+
+def test_last_years_file_copied_with_only_its_year_changed_is_refused(tmp_path):
+    """The mistake the file's header warns of: every date and the title still last year's."""
+    last = SHIPPED_YEARS[-1]
+    text = (REAL_DATA / "calendar" / f"{last}.yaml").read_text(encoding="utf-8")
+    assert f"\nyear: {last}\n" in text
+    code, output, errors = validate_errors(
+        copy_of_data(tmp_path, text.replace(f"\nyear: {last}\n", f"\nyear: {NEXT_YEAR}\n"))
+    )
+    assert code == 1, output
+    assert {name for name, _ in errors} == {f"{NEXT_YEAR}.yaml"}, output
+    assert {"calendar-title-year", "calendar-date-outside-year"} <= {code for _, code in errors}, output
+    assert {code for _, code in errors} <= {
+        "calendar-title-year",
+        "calendar-date-outside-year",
+        "holiday-spans-overlap",
+    }
+    assert f"而本文件是 {NEXT_YEAR} 年的安排 [calendar-title-year]" in output, output

@@ -23,7 +23,7 @@ from generator.domain.model import Dataset
 from generator.load.attachments import ATTACHMENTS_DIR, AttachmentRef, check_references, scan_attachments
 from generator.load.build import build_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPES, RecordType, Tables, flatten
-from generator.load.rules import check_calendar_rows, check_dataset, check_rows
+from generator.load.rules import check_calendar_header, check_calendar_rows, check_dataset, check_rows
 from generator.load.tables import ALL_KEYS, SchemaSet, load_schemas, validate_tables
 from generator.load.yamlread import read_yaml
 from generator.problems import Problem, Severity, problem
@@ -188,6 +188,8 @@ def _load(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> LoadResul
                 unread_whole.update((record_type.resource, *record_type.children.values()))
             continue
         problems += flatten(doc, record_type, field_types, tables)
+        if record_type.kind == "calendar":  # its header comments (YAML keeps no comments): read again
+            problems += check_calendar_header(doc.path, path.read_bytes().decode("utf-8-sig", "replace"), path.stem)
     # A mis-shaped value (a list where text belongs) is reported once, not again as missing.
     unloaded: dict[str, AbstractSet[str]] = {**unread, **dict.fromkeys(unread_whole, ALL_KEYS)}
     shaped = {(p.path, p.line, p.col) for p in problems if p.code.startswith("expected-")}

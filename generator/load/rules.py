@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
-from generator.domain.calendar import CalendarNotCovered, WorkingCalendar
+from generator.domain.calendar import NEXT_YEAR_NEEDED_FROM, CalendarNotCovered, WorkingCalendar
 from generator.domain.lifecycle import (
     EXPIRING_DAYS,
     Recognition,
@@ -100,8 +101,15 @@ def _key_matches_stem(row: Row, key: str) -> Iterator[Problem]:
 
 
 def check_calendar_rows(tables: Tables, bad_files: set[str]) -> Iterator[Problem]:
-    """Rules on the holiday arrangement files: spans in order, make-up days on weekends, dates
-    within the year the arrangement concerns (or the end of the year before)."""
+    """Rules on the holiday arrangement files, one State Council notice each: the title names the
+    file's year; every date lies in that year or from 24 December of the year before (the next
+    year's file is read from that day on), a span ending in the year; spans in order; make-up days
+    on weekends; and, across all the files, no two spans overlap and no make-up day is inside one."""
+    for row in tables["calendar_years"]:
+        if row.doc.path not in bad_files:
+            yield from _calendar_title(row)
+    spans: list[tuple[dt.date, dt.date, Row]] = []
+    makeup_days: list[tuple[dt.date, Row]] = []
     for resource, fields in (("calendar_holidays", ("start", "end")), ("calendar_makeup_days", ("date",))):
         for row in tables[resource]:
             if row.doc.path in bad_files:
@@ -109,16 +117,114 @@ def check_calendar_rows(tables: Tables, bad_files: set[str]) -> Iterator[Problem
             year = int(row.values["year"])
             days = {name: dt.date.fromisoformat(row.values[name]) for name in fields}
             for name, day in days.items():
-                if not dt.date(year - 1, 12, 1) <= day <= dt.date(year, 12, 31):
-                    yield problem("calendar-date-outside-year", *row.located(name), date=day, year=year)
+                earliest, latest = calendar_date_range(year, name)
+                if not earliest <= day <= latest:
+                    yield problem(
+                        "calendar-date-outside-year",
+                        *row.located(name),
+                        date=day,
+                        year=year,
+                        earliest=earliest,
+                        latest=latest,
+                    )
             if "end" in days and days["start"] > days["end"]:
                 yield problem("holiday-span-order", *row.located("start"), start=days["start"], end=days["end"])
+            elif "end" in days:
+                spans.append((days["start"], days["end"], row))
             if "date" in days and days["date"].weekday() < 5:
                 yield problem(
                     "makeup-day-not-weekend",
                     *row.located("date"),
                     date=days["date"],
                     weekday="一二三四五六日"[days["date"].weekday()],
+                )
+            elif "date" in days:
+                makeup_days.append((days["date"], row))
+    yield from _calendar_overlaps(spans, makeup_days)
+
+
+def calendar_date_range(year: int, name: str) -> tuple[dt.date, dt.date]:
+    """The days a date of `year`'s arrangement may fall on: a span's end (`name` "end") in the year,
+    its start and a make-up day from the day the next year's file is first read (NEXT_YEAR_NEEDED_FROM,
+    24 December) of the year before: 2023's 元旦 began on 2022-12-31."""
+    latest = dt.date(year, 12, 31)
+    if name == "end":
+        return dt.date(year, 1, 1), latest
+    return dt.date(year - 1, *NEXT_YEAR_NEEDED_FROM), latest
+
+
+# A State Council notice's year as its title or a header comment writes it (国务院办公厅关于2026年部分节假日安排的通知).
+_NOTICE_YEAR = re.compile(r"(\d{4})\s*年")
+_NOTICE_TITLE_YEAR = re.compile(r"关于\s*(\d{4})\s*年部分节假日安排")
+
+
+def _calendar_title(row: Row) -> Iterator[Problem]:
+    title = row.values.get("title")
+    if not isinstance(title, str):
+        return
+    named = sorted(set(_NOTICE_YEAR.findall(title)))
+    year = str(int(row.values["year"]))
+    if named and year not in named:  # a title copied from another year's file; one naming no year is left alone
+        yield problem("calendar-title-year", *row.located("title"), title=title, named="、".join(named), year=year)
+
+
+def _where(row: Row) -> str:
+    """Where a holiday span or make-up day is written, for a problem reported at another one."""
+    return f"{row.doc.path} 第 {row.position('start' if 'start' in row.values else 'date')[0]} 行"
+
+
+def _calendar_overlaps(
+    spans: list[tuple[dt.date, dt.date, Row]], makeup_days: list[tuple[dt.date, Row]]
+) -> Iterator[Problem]:
+    """Across every arrangement file (a span may begin in the December before its year): each span
+    that overlaps one starting no later (reported once, at the later start), and each make-up day
+    inside a span."""
+    ordered = sorted(spans, key=lambda s: (s[0], s[1], s[2].doc.path, s[2].position("start")))
+    reaching: tuple[dt.date, dt.date, Row] | None = None  # of the spans so far, the one ending last
+    for start, end, row in ordered:
+        if reaching is not None and start <= reaching[1]:
+            other_start, other_end, other = reaching
+            yield problem(
+                "holiday-spans-overlap",
+                *row.located("start"),
+                name=row.values["name"],
+                start=start,
+                end=end,
+                other=other.values["name"],
+                other_start=other_start,
+                other_end=other_end,
+                where=_where(other),
+            )
+        if reaching is None or end > reaching[1]:
+            reaching = (start, end, row)
+    for day, row in makeup_days:
+        for start, end, span in ordered:
+            if start <= day <= end:
+                yield problem(
+                    "makeup-day-in-holiday",
+                    *row.located("date"),
+                    date=day,
+                    name=span.values["name"],
+                    start=start,
+                    end=end,
+                    where=_where(span),
+                )
+                break
+
+
+def check_calendar_header(path: str, text: str, year: str) -> Iterator[Problem]:
+    """The comment lines that open a holiday arrangement file (before its first field) name no
+    other year's notice: a file copied from last year's keeps last year's header otherwise."""
+    if not year.isdigit():
+        return  # not a year's file: its name is reported on its own
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return
+        for match in _NOTICE_TITLE_YEAR.finditer(line):
+            if match.group(1) != year:
+                yield problem(
+                    "calendar-comment-year", path, number, match.start(1) + 1, named=match.group(1), year=year
                 )
 
 
