@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,63 @@ PROBLEM_LINE = re.compile(
     r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|note): "
     r"(?P<message>.*) \[(?P<code>[a-z0-9-]+)\]$"
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--finished-lines",
+        action="store_true",
+        default=False,
+        help="one line per finished test (how many have finished, the time since the start, its outcome, "
+        "duration and id) instead of a dot: readable progress in a CI log (tests/run)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("finished_lines") and not hasattr(config, "workerinput"):  # not in an xdist worker
+        config.pluginmanager.register(FinishedLines(config), "finished-lines")
+
+
+class FinishedLines:
+    """`--finished-lines`: each test, once its teardown is reported (from whichever xdist worker ran
+    it), as one line `[ 12/980   95 s] PASSED   tests/test_x.py::test_y (1.2 s)`; the dots are left out."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.started = time.monotonic()
+        self.finished = 0
+        self.phases: dict[str, list[pytest.TestReport]] = {}
+        self.session: pytest.Session | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(self, report, config):
+        category, _letter, word = yield
+        return category, "", word  # no dot (or F, s …): the line below says it
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        phases = self.phases.setdefault(report.nodeid, [])
+        phases.append(report)
+        if report.when != "teardown":
+            return
+        del self.phases[report.nodeid]
+        self.finished += 1
+        statuses = [self.config.hook.pytest_report_teststatus(report=r, config=self.config) for r in phases]
+        # the outcome: the first phase that did not simply pass (an error in setup, a skip, a failure), else the call's
+        category, _, word = next(
+            (s for s in statuses if s[0] and s[0] != "passed"), statuses[min(1, len(statuses) - 1)]
+        )
+        word, markup = word if isinstance(word, tuple) else (word, {})
+        total = self.session.testscollected if self.session else 0
+        line = (
+            f"[{self.finished:>{len(str(total))}}/{total} {time.monotonic() - self.started:4.0f} s] "
+            f"{word or category.upper() or 'PASSED':<8} {report.nodeid} ({sum(r.duration for r in phases):.1f} s)"
+        )
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(line, **markup)
 
 
 def make_data_dir(tmp_path: Path, case_dir: Path | None = None) -> Path:
