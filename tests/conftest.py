@@ -8,6 +8,8 @@ live in tests/test_shipped_data.py and assert only what holds for any valid data
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import os
 import re
 import shutil
@@ -16,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -26,6 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
+from generator.site.build import build_site
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TESTS_DIR = REPO_ROOT / "tests"
@@ -122,6 +125,81 @@ def make_data_dir(tmp_path: Path, case_dir: Path | None = None) -> Path:
                 else:
                     target.unlink()
     return data
+
+
+# --- made once per run and shared: built sites, the browser ---------------------------------------
+
+
+class Shared:
+    """Folders made once per test run and shared by every module and every pytest-xdist worker that
+    asks for them by the same name: the first to ask makes it, under a lock, while any other waits
+    (a second worker building the same site would only slow the first); then all of them read it.
+    What is shared is read-only: a test that changes it works on a copy."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def get(self, name: str, make: Callable[[Path], object]) -> Path:
+        """The folder root/name, made by `make(folder)` the first time it is asked for."""
+        folder = self.root / name
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / f"{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            done = self.root / f"{name}.done"
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                make(folder)
+                done.touch()
+        return folder
+
+
+@pytest.fixture(scope="session")
+def shared(tmp_path_factory) -> Shared:
+    base = tmp_path_factory.getbasetemp()  # a worker's is a folder in the run's, which all workers see
+    return Shared((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared")
+
+
+def _hostile_data(root: Path) -> Path:
+    from hostile_corpus import make_hostile_data_dir  # it imports this module
+
+    return make_hostile_data_dir(root)
+
+
+# The test data sites are built from, by name: one place, so that a name always means the same data.
+SHARED_DATA: dict[str, Callable[[Path], Path]] = {
+    "base": make_data_dir,  # tests/fixtures/base
+    "browser": lambda root: make_data_dir(root, TESTS_DIR / "browser" / "overlay"),
+    "calls": lambda root: make_data_dir(root, CALLS_FIXTURE),
+    "hostile": _hostile_data,  # the accepted hostile corpus (tests/hostile_corpus.py)
+}
+
+
+@dataclass(frozen=True)
+class SharedSite:
+    data: Path
+    site: Path
+
+
+def shared_site(shared: Shared, data: str, day: dt.date) -> SharedSite:
+    """The site `clusters build` makes from SHARED_DATA[data] as of `day` (mkdocs.yml), built once
+    per run; its data folder and site folder, both read-only."""
+
+    def make(folder: Path) -> None:
+        build_site(REPO_ROOT / "mkdocs.yml", SHARED_DATA[data](folder), folder / "site", day)
+
+    folder = shared.get(f"{data}-{day.isoformat()}", make)
+    return SharedSite(folder / "data", folder / "site")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per test process for every browser test module (tests/browser): launching one
+    for each module, in each worker, cost about a second each time."""
+    from browser_support import chromium  # tests/browser/ is on sys.path once one of its modules is imported
+
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(name="make_data_dir")

@@ -15,13 +15,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import CALLS_FIXTURE, REPO_ROOT, Page, make_data_dir, run_validate
+from conftest import Page, run_validate, shared_site
 from icalendar import Calendar
 
 from generator.domain.calls import call_state
 from generator.domain.model import Call
 from generator.publish.templates import human_size
-from generator.site.build import build_site
 
 CALL = "test-municipal-2025-call"
 NOTICE = "test-municipal-2025-list"
@@ -37,18 +36,14 @@ DAYS = {
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> Path:
-    return make_data_dir(tmp_path_factory.mktemp("calls"), CALLS_FIXTURE)
+def data(shared) -> Path:
+    return shared_site(shared, "calls", DAYS["open"]).data
 
 
 @pytest.fixture(scope="module")
-def sites(data, tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("call-sites")
-    built = {}
-    for name, day in DAYS.items():
-        build_site(REPO_ROOT / "mkdocs.yml", data, root / name, day)
-        built[name] = root / name
-    return built
+def sites(shared) -> dict[str, Path]:
+    """The site as of each day (tests/browser/test_records_browser.py opens two of them)."""
+    return {name: shared_site(shared, "calls", day).site for name, day in DAYS.items()}
 
 
 def call_page(site: Path) -> Page:

@@ -41,8 +41,9 @@ from conftest import (
     mkdocs_config,
     relative_to_data,
     run_validate,
+    shared_site,
 )
-from hostile_corpus import ACCEPTED, HOSTILE_DIR, MARKER, REFUSED, make_hostile_data_dir
+from hostile_corpus import ACCEPTED, HOSTILE_DIR, MARKER, REFUSED
 from icalendar import Calendar
 from test_cases import (  # the expect.yaml format of tests/cases/negative
     as_keys,
@@ -276,15 +277,14 @@ def test_script_payloads_name_the_marker():
 
 
 @pytest.fixture(scope="module")
-def hostile_data(tmp_path_factory) -> Path:
-    return make_hostile_data_dir(tmp_path_factory.mktemp("hostile"))
+def hostile_data(shared) -> Path:
+    return shared_site(shared, "hostile", DAY).data
 
 
 @pytest.fixture(scope="module")
-def site(hostile_data, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("hostile-out") / "site"
-    build_site(CONFIG, hostile_data, out, DAY)
-    return out
+def site(shared) -> Path:
+    """The accepted corpus built as of DAY (tests/browser/test_hostile_browser.py opens the same site)."""
+    return shared_site(shared, "hostile", DAY).site
 
 
 def scan(site: Path, url: str) -> Page:

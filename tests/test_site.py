@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, Page, build_in_subprocess, make_data_dir, mkdocs_config
+from conftest import REPO_ROOT, Page, build_in_subprocess, mkdocs_config, shared_site
 
 from generator.site.build import build_site
 
@@ -21,15 +21,13 @@ OPEN_DAY = dt.date(2025, 2, 24)  # the fixture notice's window is 2025-02-20 .. 
 
 
 @pytest.fixture(scope="module")
-def fixture_data(tmp_path_factory) -> Path:
-    return make_data_dir(tmp_path_factory.mktemp("data"))
+def fixture_data(shared) -> Path:
+    return shared_site(shared, "base", OPEN_DAY).data  # read-only: a test that changes it copies it
 
 
 @pytest.fixture(scope="module")
-def site(fixture_data, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("out") / "site"
-    build_site(CONFIG, fixture_data, out, OPEN_DAY)
-    return out
+def site(shared) -> Path:
+    return shared_site(shared, "base", OPEN_DAY).site
 
 
 def page(site: Path, url: str) -> Page:
@@ -178,11 +176,11 @@ def test_statuses_follow_the_day(fixture_data, tmp_path):
         assert "《工作指引》有效期已于 2027-12-29 届满" in page(out, url).text
 
 
-def test_failed_build_leaves_the_previous_site_untouched(fixture_data, tmp_path):
-    out = tmp_path / "site"
-    build_site(CONFIG, fixture_data, out, OPEN_DAY)
+def test_failed_build_leaves_the_previous_site_untouched(fixture_data, site, tmp_path):
+    out = tmp_path / "out" / "site"
+    shutil.copytree(site, out)  # the previous site: as built from fixture_data on OPEN_DAY
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    broken = fixture_data.parent / "broken"
+    broken = tmp_path / "broken"
     subprocess.run(["cp", "-r", str(fixture_data), str(broken)], check=True)
     (broken / "clusters" / "test-municipal-alpha.yaml").write_text("id: x\nid: y\n", encoding="utf-8")
     result = subprocess.run(
@@ -208,7 +206,7 @@ def test_failed_build_leaves_the_previous_site_untouched(fixture_data, tmp_path)
     assert result.returncode == 1, result.stderr
     assert "yaml-duplicate-key" in result.stderr and "Traceback" not in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging folder left behind
+    assert sorted(p.name for p in out.parent.iterdir()) == ["site"]  # no staging folder left behind
 
 
 HOSTILE = """id: test-hostile
@@ -265,10 +263,10 @@ def test_staff_guide_lists_every_problem_code(site):
     assert "记录撤销" in guide.text and "撤销情形的条款编号" in guide.text and "后续指引" in guide.text
 
 
-def test_template_error_leaves_the_previous_site_untouched(fixture_data, tmp_path):
+def test_template_error_leaves_the_previous_site_untouched(fixture_data, site, tmp_path):
     """A broken theme template fails the build with a message, not a traceback, and no change."""
     out = tmp_path / "site"
-    build_site(CONFIG, fixture_data, out, OPEN_DAY)
+    shutil.copytree(site, out)  # the previous site: as built from fixture_data on OPEN_DAY
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     overrides = tmp_path / "overrides"
     shutil.copytree(REPO_ROOT / "site_src" / "overrides", overrides)

@@ -16,8 +16,8 @@ import datetime as dt
 import re
 
 import pytest
-from browser_support import SHANGHAI, build, chromium, screenshot, serious_violations, serve, visit
-from conftest import TESTS_DIR, make_data_dir
+from browser_support import SHANGHAI, Tab, screenshot, serious_violations, serve, visit
+from conftest import shared_site
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 BUILT_ON = dt.date(2025, 2, 24)
@@ -46,18 +46,24 @@ PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "i
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    root = tmp_path_factory.mktemp("browser")
-    data = make_data_dir(root, TESTS_DIR / "browser" / "overlay")
-    site = build(data, root / "site", BUILT_ON)
-    with serve(site) as url:
+def base_url(shared):
+    with serve(shared_site(shared, "browser", BUILT_ON).site) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
+def desktop(browser, base_url):
+    """The page the page-type tests share (a fresh one per test took twice as long)."""
+    tab = Tab(browser, base_url, locale="zh-CN", timezone_id="Asia/Shanghai")
+    yield tab
+    tab.close()
+
+
+@pytest.fixture(scope="module")
+def phone(browser, base_url):
+    tab = Tab(browser, base_url, locale="zh-CN", **PHONE)
+    yield tab
+    tab.close()
 
 
 def assert_clean(found, missing_page: str | None = None) -> None:
@@ -72,8 +78,8 @@ def assert_clean(found, missing_page: str | None = None) -> None:
 
 
 @pytest.mark.parametrize("name,path", PAGE_TYPES, ids=[name for name, _ in PAGE_TYPES])
-def test_page_stays_on_the_site_and_has_no_serious_accessibility_violation(browser, base_url, name, path):
-    with visit(browser, base_url, locale="zh-CN", timezone_id="Asia/Shanghai") as found:
+def test_page_stays_on_the_site_and_has_no_serious_accessibility_violation(desktop, base_url, name, path):
+    with desktop.visit() as found:
         response = found.page.goto(base_url + path)
         assert response.status == (404 if name == "not-found" else 200)
         assert "本站使用示例或测试数据" in found.page.locator(".cl-demo-banner").inner_text()
@@ -290,8 +296,8 @@ def test_badge_as_built_without_javascript(browser, base_url):
     [p for p in PAGE_TYPES if p[0] != "not-found"],
     ids=[name for name, _ in PAGE_TYPES if name != "not-found"],
 )
-def test_phone_sized_viewport(browser, base_url, name, path):
-    with visit(browser, base_url, locale="zh-CN", **PHONE) as found:
+def test_phone_sized_viewport(phone, base_url, name, path):
+    with phone.visit() as found:
         page = found.page
         page.goto(base_url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import SECURITY_HEADERS, build, chromium, serve, visit
-from conftest import REPO_ROOT, TESTS_DIR, make_data_dir
+from browser_support import SECURITY_HEADERS, Tab, serve, visit
+from conftest import REPO_ROOT, shared_site
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_browser import BUILT_ON, PAGE_TYPES
 
@@ -27,10 +27,8 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push({
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("csp-browser")
-    data = make_data_dir(root, TESTS_DIR / "browser" / "overlay")
-    return build(data, root / "site", BUILT_ON)
+def site(shared):
+    return shared_site(shared, "browser", BUILT_ON).site  # the site tests/browser/test_browser.py visits
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +44,12 @@ def meta_only_url(site):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
+def header_tab(browser, base_url):
+    """The page the page-type tests share (a fresh one per test took twice as long), recording the
+    violations of every document it loads."""
+    tab = Tab(browser, base_url, init_script=RECORD_VIOLATIONS, locale="zh-CN", timezone_id="Asia/Shanghai")
+    yield tab
+    tab.close()
 
 
 def open_page(found, url: str):
@@ -137,9 +138,9 @@ def assert_theme_scripts_ran(page) -> None:
 
 
 @pytest.mark.parametrize("name,path", PAGE_TYPES, ids=[name for name, _ in PAGE_TYPES])
-def test_page_runs_under_the_policy_without_a_violation(browser, site, base_url, name, path):
-    with visit(browser, base_url, locale="zh-CN", timezone_id="Asia/Shanghai") as found:
-        response = open_page(found, base_url + path)
+def test_page_runs_under_the_policy_without_a_violation(header_tab, base_url, name, path):
+    with header_tab.visit() as found:
+        response = found.page.goto(base_url + path)
         assert response.status == (404 if name == "not-found" else 200)
         assert response.headers["content-security-policy"] == csp.header_policy("text/html")
         meta = found.page.locator('head meta[http-equiv="Content-Security-Policy"]')

@@ -7,17 +7,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from browser_support import build, chromium, serve, visit
-from hostile_corpus import MARKER, make_hostile_data_dir
+from browser_support import serve, visit
+from conftest import shared_site
+from hostile_corpus import MARKER
 
 TODAY = dt.date(2026, 11, 28)
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile-browser")
-    data = make_hostile_data_dir(root)
-    site = build(data, root / "site", TODAY)
+def hostile_site(shared):
+    site = shared_site(shared, "hostile", TODAY).site  # the site tests/test_hostile.py reads
     pages = sorted(
         p.relative_to(site).parent.as_posix()
         for p in site.rglob("index.html")
@@ -25,12 +24,6 @@ def hostile_site(tmp_path_factory):
     )
     with serve(site) as url:
         yield url, [("" if p == "." else p + "/") for p in pages]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def test_the_marker_would_be_seen(browser, hostile_site):

@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_support import SECURITY_HEADERS, build, chromium, screenshot, serious_violations, serve, visit
-from conftest import CALLS_FIXTURE, make_data_dir
+from browser_support import SECURITY_HEADERS, build, screenshot, serious_violations, serve, visit
+from conftest import make_data_dir, shared_site
 
 DAY = dt.date(2026, 11, 28)  # after the fixture notice's final list (2025-03-10)
 NOTICE = "notices/test-municipal-2025-list/"
@@ -57,12 +57,6 @@ def base_url(tmp_path_factory):
     site = build(data, root / "site", DAY)
     with serve(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def clean(found) -> None:
@@ -140,23 +134,16 @@ def test_the_district_page_shows_its_bureau_on_a_phone(browser, base_url):
 
 
 @pytest.fixture(scope="module")
-def calls_data(tmp_path_factory):
-    return make_data_dir(tmp_path_factory.mktemp("calls-browser"), CALLS_FIXTURE)
-
-
-@pytest.fixture(scope="module")
-def call_url(calls_data, tmp_path_factory):
-    """The site on the call's deadline day."""
-    site = build(calls_data, tmp_path_factory.mktemp("calls-open") / "site", CALL_DAY)
-    with serve(site) as url:
+def call_url(shared):
+    """The site on the call's deadline day (tests/test_calls.py reads the same)."""
+    with serve(shared_site(shared, "calls", CALL_DAY).site) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def result_url(calls_data, tmp_path_factory):
+def result_url(shared):
     """The site on the day the notice naming the call has its final list."""
-    site = build(calls_data, tmp_path_factory.mktemp("calls-result") / "site", RESULT_DAY)
-    with serve(site) as url:
+    with serve(shared_site(shared, "calls", RESULT_DAY).site) as url:
         yield url
 
 
