@@ -11,6 +11,7 @@ rollback), because each step starts from the state the previous one left on the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import os
@@ -380,16 +381,21 @@ def test_deploy_switch_failures_and_rollback(fleet: Fleet, releases: dict[str, P
             text=True,
             env=fleet.env,
         )
-        killed = []
-        for _ in range(400):
-            killed = rsync_pids(f".staging-{name4}")
-            if killed and any((h.base / "releases" / f".staging-{name4}").exists() for h in fleet.hosts):
+        # Every upload of this deploy is killed mid-transfer (each host's rsync starts when that host
+        # is ready: keep watching until the command has ended, bounded by the loop).
+        killed: set[int] = set()
+        for _ in range(2400):
+            if process.poll() is not None:
                 break
+            running = [pid for pid in rsync_pids(f".staging-{name4}") if pid not in killed]
+            if running and any((h.base / "releases" / f".staging-{name4}").exists() for h in fleet.hosts):
+                time.sleep(0.3)  # let it write part of the release
+                for pid in running:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                killed.update(running)
             time.sleep(0.05)
         assert killed, "rsync never started"
-        time.sleep(0.5)
-        for pid in killed:
-            os.kill(pid, signal.SIGKILL)
         out, err = process.communicate(timeout=120)
     assert process.returncode == 1, out + err
     assert "所有服务器都没有切换" in out
