@@ -11,7 +11,7 @@ It reaches the browser two ways:
   any script, holding the hashes of that page's own inline scripts: the whole policy of that page,
   wherever it is served (also on hosts that set no headers, such as GitHub Pages);
 - as a response header that does not depend on the build (header_policy, written into
-  deploy/nginx.conf): for HTML, the directives that hold for every page of every release and that a
+  deploy/nginx.conf): for pages (by path), the directives that hold for every page of every release and that a
   <meta> cannot carry (frame-ancestors); for every other response (data files, attachments, images),
   the public policy without any hash. Browsers enforce both policies, so a page gets the stricter of
   the two. Because the header never names a hash, a server can switch to a new release (a symlink
@@ -249,31 +249,37 @@ def with_policy_meta(html: str, content: str) -> str | None:
     return html[:at] + policy_meta(content) + html[at:]
 
 
-def header_policy(content_type: str) -> str:
-    """The Content-Security-Policy header for a response of this type, the same for every release:
-    HTML pages get the directives no <meta> can carry (their <meta> holds the rest, with the hashes);
-    anything else gets the public policy with no hash (no inline script may run in it)."""
-    if content_type.split(";", maxsplit=1)[0].strip().lower() == "text/html":
+# The site's pages by their path, as nginx's $uri holds it: a folder (served by its index.html) or an
+# .html file, the 404 page included (error_page makes $uri /404.html). Chosen by the path, not by the
+# response's type: a 304 revalidation carries no Content-Type, and a browser keeps the policy of the
+# 304 for the cached page, so a type-keyed policy would strip the page's hashes on every reload.
+PAGE_URI = re.compile(r"(/|\.html)$")
+
+
+def header_policy(uri: str) -> str:
+    """The Content-Security-Policy header for a request path, the same for every release: pages get
+    the directives no <meta> can carry (their <meta> holds the rest, with the hashes); anything else
+    gets the public policy with no hash (no inline script may run in it)."""
+    if PAGE_URI.search(uri):
         return "; ".join(f"{name} {value}" for name, value in _DIRECTIVES if name in _DOCUMENT_HEADER)
     return policy([])
 
 
 def nginx_map() -> str:
-    """An nginx `map` from the response's type to header_policy, for `add_header
+    """An nginx `map` from the request path to header_policy, for `add_header
     Content-Security-Policy $clusters_csp always;` (deploy/nginx.conf, http context)."""
-    html_policy, other_policy = header_policy("text/html"), header_policy("application/octet-stream")
     return (
-        "map $sent_http_content_type $clusters_csp {\n"
-        f'    default "{other_policy}";\n'
-        f'    ~*^text/html "{html_policy}";\n'
+        "map $uri $clusters_csp {\n"
+        f'    default "{header_policy("")}";\n'
+        f'    "~{PAGE_URI.pattern}" "{header_policy("/")}";\n'
         "}\n"
     )
 
 
 def parse_nginx_map(text: str) -> dict[str, str]:
-    """The values of the map by key ('default', '~*^text/html'): what nginx will send."""
-    block = re.search(r"map \$sent_http_content_type \$clusters_csp \{(.*?)\}", text, re.S)
-    return dict(re.findall(r'^\s*(\S+)\s+"([^"]*)";\s*$', block[1] if block else "", re.M))
+    """The values of the map by key ('default', the page pattern): what nginx will send."""
+    block = re.search(r"map \$uri \$clusters_csp \{(.*?)\}", text, re.S)
+    return dict(re.findall(r'^\s*"?([^"\s]+)"?\s+"([^"]*)";\s*$', block[1] if block else "", re.M))
 
 
 def is_live_preview(site_url: str | None, dev_addr: tuple[str, int] | None) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import (
@@ -74,17 +74,13 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def __init__(self, *args, headers: bool = True, **kwargs):
         self.security_headers = headers
-        self.content_type = ""  # nginx picks the policy by the response's type ($sent_http_content_type)
+        self.uri: str | None = None  # nginx's $uri: the path, or /404.html after error_page
         super().__init__(*args, **kwargs)
-
-    def send_header(self, keyword, value):
-        if keyword.lower() == "content-type":
-            self.content_type = value
-        super().send_header(keyword, value)
 
     def end_headers(self):
         if self.security_headers:
-            self.send_header("Content-Security-Policy", csp.header_policy(self.content_type))
+            uri = self.uri or unquote(urlsplit(self.path).path)
+            self.send_header("Content-Security-Policy", csp.header_policy(uri))
             for name, value in SECURITY_HEADERS.items():
                 self.send_header(name, value)
         super().end_headers()
@@ -94,6 +90,7 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         if code != 404 or not page.is_file():
             super().send_error(code, message, explain)
             return
+        self.uri = "/404.html"
         body = page.read_bytes()
         self.send_response(404)
         self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -282,7 +282,7 @@ def check_in_chromium(fleet: Fleet, site: Path) -> None:
             assert headers["content-encoding"] == "gzip", host.name
             assert headers["cache-control"] == "no-cache"
             assert "accept-encoding" in headers["vary"].lower()
-            assert headers["content-security-policy"] == csp.header_policy("text/html")
+            assert headers["content-security-policy"] == csp.header_policy("/")
             assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
             assert response.body() == (site / "index.html").read_bytes()
             assert "广州市" in page.title()
@@ -290,7 +290,7 @@ def check_in_chromium(fleet: Fleet, site: Path) -> None:
             assert response is not None and response.status == 200
             assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
             assert response.headers["content-encoding"] == "gzip"
-            assert response.headers["content-security-policy"] == csp.header_policy("text/css")
+            assert response.headers["content-security-policy"] == csp.header_policy("/" + asset)
             response = page.goto(host.url + "/no-such-page/")
             assert response is not None and response.status == 404
             assert response.body() == not_found
