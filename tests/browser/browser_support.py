@@ -11,6 +11,7 @@ Playwright downloads: `playwright install` needs a network this project's CI doe
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
 import http.server
@@ -28,6 +29,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    Playwright,
     sync_playwright,
 )
 
@@ -119,16 +121,27 @@ def serve(site_dir: Path, headers: bool = True) -> Iterator[str]:
         server.server_close()
 
 
+_PLAYWRIGHT: list[Playwright] = []  # the process's one driver: Playwright's sync API cannot run two at once
+
+
+def _playwright() -> Playwright:
+    if not _PLAYWRIGHT:
+        _PLAYWRIGHT.append(sync_playwright().start())
+        atexit.register(_PLAYWRIGHT[0].stop)
+    return _PLAYWRIGHT[0]
+
+
 @contextmanager
 def chromium() -> Iterator[Browser]:
+    """A Chromium of its own, from the process's one Playwright driver: the session's browser
+    (tests/conftest.py) and a test's own can be open at once."""
     if not CHROMIUM.is_file():
         raise RuntimeError(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = _playwright().chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @dataclass
