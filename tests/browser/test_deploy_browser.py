@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pytest
-from browser_support import CHROMIUM, chromium
+from browser_support import CHROMIUM
 from conftest import REPO_ROOT, make_data_dir
 from nginx_support import LIFETIME, find_nginx, free_port, nginx_command
 
@@ -273,37 +273,37 @@ def assert_serves(fleet: Fleet, site: Path) -> None:
             assert (status, body) == (200, page_file(site, path).read_bytes()), (host.name, path)
 
 
-def check_in_chromium(fleet: Fleet, site: Path) -> None:
-    """What a reader's browser gets from each host: gzip, cache and security headers, the 404 page."""
+def check_in_chromium(browser, fleet: Fleet, site: Path) -> None:
+    """What a reader's browser (the worker's one Chromium, conftest's `browser`) gets from each host:
+    gzip, cache and security headers, the 404 page."""
     asset = next(site.glob("assets/stylesheets/main.*.min.css")).relative_to(site).as_posix()
     not_found = (site / "404.html").read_bytes()
-    with chromium() as browser:
-        for host in fleet.hosts:
-            context = browser.new_context(locale="zh-CN")
-            page = context.new_page()
-            page.set_default_timeout(120_000)
-            response = page.goto(host.url + "/")
-            assert response is not None and response.status == 200
-            headers = response.headers
-            assert headers["content-encoding"] == "gzip", host.name
-            assert headers["cache-control"] == "no-cache"
-            assert "accept-encoding" in headers["vary"].lower()
-            assert headers["content-security-policy"] == csp.header_policy("/")
-            assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
-            assert response.body() == (site / "index.html").read_bytes()
-            assert "广州市" in page.title()
-            response = page.goto(f"{host.url}/{asset}")
-            assert response is not None and response.status == 200
-            assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
-            assert response.headers["content-encoding"] == "gzip"
-            assert response.headers["content-security-policy"] == csp.header_policy("/" + asset)
-            response = page.goto(host.url + "/no-such-page/")
-            assert response is not None and response.status == 404
-            assert response.body() == not_found
-            assert "404" in page.locator("body").inner_text()
-            context.close()
-        status, headers, _ = fetch(host.url + "/data/clusters.csv")  # a download, not a page
-        assert status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8"
+    for host in fleet.hosts:
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        response = page.goto(host.url + "/")
+        assert response is not None and response.status == 200
+        headers = response.headers
+        assert headers["content-encoding"] == "gzip", host.name
+        assert headers["cache-control"] == "no-cache"
+        assert "accept-encoding" in headers["vary"].lower()
+        assert headers["content-security-policy"] == csp.header_policy("/")
+        assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+        assert response.body() == (site / "index.html").read_bytes()
+        assert "广州市" in page.title()
+        response = page.goto(f"{host.url}/{asset}")
+        assert response is not None and response.status == 200
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.headers["content-security-policy"] == csp.header_policy("/" + asset)
+        response = page.goto(host.url + "/no-such-page/")
+        assert response is not None and response.status == 404
+        assert response.body() == not_found
+        assert "404" in page.locator("body").inner_text()
+        context.close()
+    status, headers, _ = fetch(host.url + "/data/clusters.csv")  # a download, not a page
+    assert status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8"
 
 
 def rsync_pids(marker: str) -> list[int]:
@@ -320,7 +320,7 @@ def rsync_pids(marker: str) -> list[int]:
     return pids
 
 
-def test_deploy_switch_failures_and_rollback(fleet: Fleet, releases: dict[str, Path], tmp_path: Path) -> None:
+def test_deploy_switch_failures_and_rollback(browser, fleet: Fleet, releases: dict[str, Path], tmp_path: Path) -> None:
     r1, r2 = releases["r1"], releases["r2"]
     assert (r1 / "index.html").read_bytes() != (r2 / "index.html").read_bytes()
     name1, name2 = read_manifest(r1).name, read_manifest(r2).name
@@ -331,7 +331,7 @@ def test_deploy_switch_failures_and_rollback(fleet: Fleet, releases: dict[str, P
     for host in fleet.hosts:
         assert f"{host.name}: 校验通过" in done.stdout and f"{host.name}: 已切换：现在提供 {name1}" in done.stdout
     assert_serves(fleet, r1)
-    check_in_chromium(fleet, r1)
+    check_in_chromium(browser, fleet, r1)
 
     # 2. Second deploy while readers keep asking: each answer is a whole page of 1 or of 2; unchanged
     # files are hard links to release 1's (a daily rebuild moves only what changed).
