@@ -9,8 +9,6 @@ give the same archive bytes.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import tarfile
 import tempfile
 import zipfile
 from pathlib import Path

@@ -47,10 +47,11 @@ def plugin_options(config_file: Path, data_dir: Path, day: dt.date) -> dict[str,
         raw = yaml_load(stream) or {}
     plugins: list[Any] = []
     found = False
-    for name, options in _plugin_entries(raw.get("plugins") or []):
+    for name, given in _plugin_entries(raw.get("plugins") or []):
+        options = given
         if name == PLUGIN_NAME:
             found = True
-            options = {**(copy.deepcopy(options) or {}), "data_dir": str(data_dir.resolve()), "today": day.isoformat()}
+            options = {**(copy.deepcopy(given) or {}), "data_dir": str(data_dir.resolve()), "today": day.isoformat()}
         plugins.append({name: options} if options is not None else name)
     if not found:
         raise SiteBuildFailed(f"{config_file} 没有启用 {PLUGIN_NAME} 插件")
@@ -120,8 +121,9 @@ def build_site(
     plugin = None
     try:
         with _reproducible(day):
-            config = load_config(str(config_file), site_dir=str(staging), strict=True,
-                                 **plugin_options(config_file, data_dir, day))
+            config = load_config(
+                str(config_file), site_dir=str(staging), strict=True, **plugin_options(config_file, data_dir, day)
+            )
             plugin = config.plugins.get(PLUGIN_NAME)
             mkdocs_build(config)
         precompress(staging)

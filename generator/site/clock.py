@@ -13,7 +13,7 @@ from generator.domain.calendar import SHANGHAI
 
 def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
     """The calendar day in Guangzhou at `now` (default: the clock)."""
-    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(SHANGHAI).date()
+    return (now or dt.datetime.now(dt.UTC)).astimezone(SHANGHAI).date()
 
 
 def now_in_shanghai() -> dt.datetime:
@@ -33,4 +33,3 @@ def resolve_day(given: dt.date | str | None) -> dt.date:
     if isinstance(given, str):
         return parse_day(given)
     return given
-

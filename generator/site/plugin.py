@@ -13,8 +13,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -66,7 +66,9 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         try:
             day = resolve_day(self.config.today)
         except ValueError:
-            raise PluginError(f"clusters 插件的 today 选项 “{self.config.today}” 不是有效日期，应写成 YYYY-MM-DD") from None
+            raise PluginError(
+                f"clusters 插件的 today 选项 “{self.config.today}” 不是有效日期，应写成 YYYY-MM-DD"
+            ) from None
         logging.getLogger("jieba").setLevel(logging.WARNING)  # the search plugin's segmenter chats on stderr
         data_dir = self._data_dir(config)
         self.snapshot = None
@@ -168,7 +170,9 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             content = csp.meta_policy(csp.ADMIN_POLICY) if admin else csp.page_policy(text)
             placed = csp.with_policy_meta(text, content)
             if placed is None:
-                log.warning(f"{html.relative_to(site_dir).as_posix()}：页面没有 <head>，只能由网站服务器的响应头提供内容安全策略")
+                log.warning(
+                    f"{html.relative_to(site_dir).as_posix()}：页面没有 <head>，只能由网站服务器的响应头提供内容安全策略"
+                )
                 continue
             html.write_bytes(placed.encode("utf-8"))
         site_policy = csp.policy(hashes)
