@@ -1055,7 +1055,7 @@ class _Oracle:
         if home is None:
             return
         progress = home.find("div", "cl-progress")
-        strong = progress.find("strong") if progress else None
+        strong = progress.find("strong", data_count="municipal") if progress else None
         bar = progress.find("progress") if progress else None
         list_rows = self._list_rows("clusters/index.md")
         counted = sum(1 for row in list_rows.values() if row["data-status"] in ("valid", "expiring"))
@@ -1082,14 +1082,23 @@ class _Oracle:
                     "min(count, target)",
                     str(min(counted, self.s.rules.target.value)),
                 )
-        unknown = sum(1 for row in list_rows.values() if row["data-status"] == "unknown")
-        match = re.search(r"另有 (\d+) 个集群", progress.text() if progress else "")
+        # Every cluster on the list in exactly one of the home page's status counts.
+        headline = home.find("div", "cl-headline")
+        shown: dict[str, int] = {}
+        for item in headline.find_all("li", data_status=True) if headline else []:
+            number = item.find("strong", data_count=item.attrs["data-status"])
+            shown[item.attrs["data-status"]] = int(number.text()) if number and number.text().isdigit() else -1
+        by_status: dict[str, int] = {}
+        for row in list_rows.values():
+            by_status[row["data-status"]] = by_status.get(row["data-status"], 0) + 1
+        f.equal("status counts", "index.md", shown, "rows on clusters/index.md by data-status", by_status)
+        total = headline.find("strong", data_count="total") if headline else None
         f.equal(
-            "unknown-status count",
+            "cluster total",
             "index.md",
-            int(match.group(1)) if match else 0,
-            "unknown rows on clusters/index.md",
-            unknown,
+            int(total.text()) if total else 0,
+            "rows on clusters/index.md",
+            len(list_rows),
         )
 
     # -----------------------------------------------------------------------------------------

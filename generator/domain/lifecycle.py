@@ -47,6 +47,15 @@ STATUS_LABELS = {
     "revoked": "已撤销",
     "unknown": "状态不明",
 }
+# Why a status is 状态不明, in the records' terms (ClusterStatus.reason): the home page counts each.
+UNKNOWN_REASONS = {
+    "date_not_stated": "来源未载明认定日期，也未载明有效期",
+    "validity_not_stated": "来源未载明有效期，适用的政策也没有可据以计算的有效期年数",
+    "starts_later": "来源载明的有效期尚未开始",
+    "start_unclear": "来源只写明有效期起始的年或月，当天是否已在有效期内无法确定",
+    "end_unclear": "来源只写明有效期届满的年或月，当天是否已经届满无法确定",
+    "no_recognition": "本站记录中没有它的认定",
+}
 NOTICE_STATE_LABELS = {"upcoming": "未开始", "open": "公示中", "closed": "已结束", "unknown": "无法计算"}
 
 
@@ -206,10 +215,16 @@ class ClusterStatus:
     code: str  # key of STATUS_LABELS
     recognition: Recognition | None  # the recognition the status rests on
     detail: str  # a Chinese sentence saying why
+    reason: str | None = None  # for "unknown": the key of UNKNOWN_REASONS
 
     @property
     def label(self) -> str:
         return STATUS_LABELS[self.code]
+
+    @property
+    def rank(self) -> int:
+        """The status's place in STATUS_LABELS: the cluster list sorts its 状态 column by it."""
+        return list(STATUS_LABELS).index(self.code)
 
     @property
     def counts_as_municipal(self) -> bool:
@@ -242,24 +257,29 @@ def cluster_status(
     best = best_of(found)
     if in_open_publicity and (best is None or not best.counts_as_municipal):
         return ClusterStatus("in_publicity", best.recognition if best else None, "列入正在公示的名单")
-    return best or ClusterStatus("unknown", None, "没有认定记录")
+    return best or ClusterStatus("unknown", None, "没有认定记录", "no_recognition")
 
 
 def _status_of(recognition: Recognition, today: dt.date) -> ClusterStatus:
     start, end = recognition.valid_from, recognition.valid_until
     name = recognition.level_name
     if end is None:
-        return ClusterStatus("unknown", recognition, f"{name}认定的日期与有效期未见来源载明")
+        reason = "date_not_stated" if recognition.certified.date is None else "validity_not_stated"
+        return ClusterStatus("unknown", recognition, f"{name}认定的日期与有效期未见来源载明", reason)
     if start is not None and today < start.earliest:
-        return ClusterStatus("unknown", recognition, f"{name}认定的有效期自 {start.label} 起")
+        return ClusterStatus("unknown", recognition, f"{name}认定的有效期自 {start.label} 起", "starts_later")
     if today <= end.earliest:
         if start is not None and today < start.latest:
-            return ClusterStatus("unknown", recognition, f"{name}认定的有效期起始日未明确（{start.label}）")
+            return ClusterStatus(
+                "unknown", recognition, f"{name}认定的有效期起始日未明确（{start.label}）", "start_unclear"
+            )
         if (end.latest - today).days <= EXPIRING_DAYS:  # certainly ends within 90 days
             return ClusterStatus("expiring", recognition, f"{name}认定有效期至 {end.label}")
         return ClusterStatus("valid", recognition, f"{name}认定有效期至 {end.label}")
     if today <= end.latest:
-        return ClusterStatus("unknown", recognition, f"{name}认定有效期于 {end.label} 届满，确切日期未载明")
+        return ClusterStatus(
+            "unknown", recognition, f"{name}认定有效期于 {end.label} 届满，确切日期未载明", "end_unclear"
+        )
     if (today - end.latest).days <= REVIEW_GRACE_DAYS:
         return ClusterStatus("review_due", recognition, f"{name}认定有效期已于 {end.label} 届满，未见复核结果")
     return ClusterStatus("expired", recognition, f"{name}认定有效期已于 {end.label} 届满，未见复核通过记录")

@@ -27,6 +27,8 @@ from generator.domain.calendar import CalendarNotCovered, start_of_day
 from generator.domain.calls import CallFacts, call_facts
 from generator.domain.lifecycle import (
     NOTICE_STATE_LABELS,
+    STATUS_LABELS,
+    UNKNOWN_REASONS,
     Bound,
     ClusterStatus,
     NoticeWindow,
@@ -158,6 +160,83 @@ class Change:
 
 
 @dataclass(frozen=True)
+class StatusCount:
+    """The clusters in one status on the day (for 状态不明: with one reason)."""
+
+    code: str  # key of STATUS_LABELS, or of UNKNOWN_REASONS in Headline.unknown_reasons
+    clusters: tuple[ClusterFacts, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.clusters)
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS.get(self.code) or UNKNOWN_REASONS[self.code]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The home page's counts, every one from the records as of the day.
+
+    Every cluster shown on the day is in exactly one of `statuses`, so their counts add up to
+    `total`; the unknown ones are split by the reason their status cannot be told. The rest says
+    what the records are: at which levels the clusters were recognised (a cluster with two levels
+    counts under each), how many the city recognised itself, and how far their names were checked.
+    """
+
+    total: int
+    statuses: tuple[StatusCount, ...]  # the statuses that occur, in STATUS_LABELS order
+    unknown_reasons: tuple[StatusCount, ...]  # the reasons that occur, in UNKNOWN_REASONS order
+    counted: int  # counted as valid municipal clusters (1.6): Snapshot.municipal
+    counted_auto: int  # of which by auto-recognition of a national or provincial recognition
+    target: int | None  # the guideline's target number of municipal clusters
+    by_level: dict[str, int]  # level -> clusters with a recognition at that level (LEVEL_ORDER)
+    unrecognised: int  # clusters with no recognition yet (on a published list only)
+    unverified: int  # names not checked against the issuing authority's own text (verified: false)
+    no_official_source: int  # clusters none of whose sources is the authority's own page or document
+    reposts_only: int  # clusters every one of whose sources is a repost
+
+    @property
+    def city_recognised(self) -> int:
+        """Clusters with a recognition by the city itself (municipal level)."""
+        return self.by_level["municipal"]
+
+    @property
+    def progress(self) -> int:
+        """The progress bar's value: the counted clusters, at most the target."""
+        return min(self.counted, self.target) if self.target else self.counted
+
+
+def headline(clusters: tuple[ClusterFacts, ...], municipal: tuple[ClusterFacts, ...], rules: Policy) -> Headline:
+    """Count the clusters of the day for the home page (see Headline)."""
+    statuses = tuple(
+        StatusCount(code, members)
+        for code in STATUS_LABELS
+        if (members := tuple(f for f in clusters if f.status.code == code))
+    )
+    unknown = [f for f in clusters if f.status.code == "unknown"]
+    reasons = tuple(
+        StatusCount(code, members)
+        for code in UNKNOWN_REASONS
+        if (members := tuple(f for f in unknown if f.status.reason == code))
+    )
+    return Headline(
+        total=len(clusters),
+        statuses=statuses,
+        unknown_reasons=reasons,
+        counted=len(municipal),
+        counted_auto=sum(1 for f in municipal if f.status.recognition and f.status.recognition.level != "municipal"),
+        target=int(rules.target.value) if rules.target.value is not None else None,
+        by_level={level: sum(1 for f in clusters if level in f.levels) for level in LEVEL_ORDER},
+        unrecognised=sum(1 for f in clusters if not f.recognitions),
+        unverified=sum(1 for f in clusters if not f.cluster.verified),
+        no_official_source=sum(1 for f in clusters if not any(s.official for s in f.cluster.sources)),
+        reposts_only=sum(1 for f in clusters if f.cluster.sources and all(s.repost for s in f.cluster.sources)),
+    )
+
+
+@dataclass(frozen=True)
 class Snapshot:
     day: dt.date
     dataset: Dataset  # the full validated dataset (records, not facts)
@@ -207,6 +286,11 @@ class Snapshot:
     def municipal_by_auto_recognition(self) -> tuple[ClusterFacts, ...]:
         """Counted clusters whose status rests on a national or provincial recognition (1.6)."""
         return tuple(f for f in self.municipal if f.status.recognition and f.status.recognition.level != "municipal")
+
+    @property
+    def headline(self) -> Headline:
+        """The home page's counts (Headline)."""
+        return headline(self.clusters, self.municipal, self.rules)
 
     @property
     def guideline_started(self) -> bool:

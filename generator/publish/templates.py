@@ -69,6 +69,13 @@ def human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def path_breaks(text: Any) -> Markup:
+    """A file path or field name, escaped, with a line-break opportunity (<wbr>) after each "/" and
+    "_": a narrow screen wraps it between its parts, never inside one (site.css: code.cl-path)."""
+    escaped = str(Markup.escape(text))
+    return Markup(escaped.replace("/", "/<wbr>").replace("_", "_<wbr>"))
+
+
 def _autoescape(name: str | None) -> bool:
     return name is None or not (name.endswith((".yaml.j2", ".conf.j2")) or name in MARKDOWN_TEMPLATES)
 
@@ -106,6 +113,7 @@ def environment() -> Environment:
     env.filters["clause_anchor"] = clause_anchor
     env.filters["title_meta"] = title_meta
     env.filters["size"] = human_size
+    env.filters["path_breaks"] = path_breaks
     env.filters["iso"] = lambda value: value.isoformat() if value is not None else ""
     env.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)  # a YAML (JSON) string
     env.filters["number"] = lambda value: format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
