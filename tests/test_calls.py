@@ -18,7 +18,7 @@ import pytest
 from conftest import CALLS_FIXTURE, REPO_ROOT, Page, make_data_dir, run_validate
 from icalendar import Calendar
 
-from generator.domain.calls import call_state
+from generator.domain.calls import call_facts, call_state
 from generator.domain.model import Call
 from generator.publish.templates import human_size
 from generator.site.build import build_site
@@ -215,6 +215,21 @@ def _call(**stated: object) -> Call:
 )
 def test_call_state(stated, day, state):
     assert call_state(_call(**stated), day) == state
+
+
+@pytest.mark.parametrize(
+    ("stated", "day", "state"),
+    [
+        ({}, dt.date(2026, 3, 1), "upcoming"),  # not yet published: a following notice changes nothing
+        ({}, dt.date(2027, 6, 1), "followed"),  # no deadline, but a notice naming it is out: not open
+        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 3, 2), "open"),  # a stated deadline rules
+        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 4, 1), "closed"),
+    ],
+)
+def test_a_call_followed_by_a_published_notice_is_no_longer_taking_applications(stated, day, state):
+    assert call_state(_call(**stated), day, followed=True) == state
+    assert call_facts(_call(**stated), day, ("some-notice",)).state == state
+    assert call_facts(_call(**stated), day).state == call_state(_call(**stated), day)
 
 
 def test_every_scrolling_table_region_has_its_own_name(sites):

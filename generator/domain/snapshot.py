@@ -80,6 +80,17 @@ class NoticeFacts:
         return NOTICE_STATE_LABELS[self.state]
 
     @property
+    def closed_on(self) -> dt.date | None:
+        """The window's last day, once the window has closed by the snapshot's day (公示期已于 … 结束)."""
+        return self.window.last_day if self.window is not None and self.state == "closed" else None
+
+    @property
+    def objection_to(self) -> str:
+        """Whom an objection goes to: the issuer as the record names it (a notice that names no
+        other office is read as taking objections at its issuer, the site's practice)."""
+        return self.notice.issuer
+
+    @property
     def page(self) -> str:
         return f"notices/{self.notice.id}.md"
 
