@@ -146,6 +146,10 @@ def test_a_revocation_cuts_the_validity_and_the_rest_is_drawn_void(snapshot):
     axis = _axis(2023, 2026)
     (lane,) = timeline.lanes
     assert lane.revoked == "2025-06-18"
+    # revoked, and an end known only as a span of days: the label takes a second line above the bar
+    assert lane.two_lines and lane.bar_y == lane.y + charts.BAR_OFFSET + charts.LABEL_LINE
+    assert lane.label_y < lane.second_label_y < lane.bar_y and lane.marks[0].y == lane.centre_y
+    assert timeline.axis_y > lane.y + lane.height
     assert [s.kind for s in lane.segments] == ["uncertain", "valid", "void"]
     cut = axis.x(D("2025-06-18"))
     valid, void = lane.segments[1], lane.segments[2]
@@ -177,6 +181,7 @@ def test_lanes_stack_down_and_the_axis_lies_below_them(snapshot):
     timeline = cluster_timeline(facts_of(snapshot, "test-municipal-delta"), DAY)
     assert [lane.kind for lane in timeline.lanes] == ["recognition", "other"]
     first, second = timeline.lanes
+    assert not first.two_lines  # an exact end, not revoked: one line
     assert first.y == charts.TOP and second.y == first.y + charts.LANE_HEIGHT
     assert timeline.axis_y > second.bar_y + charts.BAR_HEIGHT
     assert timeline.height == timeline.axis_y + charts.AXIS_HEIGHT

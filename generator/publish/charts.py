@@ -89,6 +89,7 @@ PRECISION = {3: "day", 2: "month", 1: "year"}
 MARK_ORDER = ("certified", "renewed", "annual_report", "changed", "revoked")
 
 LANE_HEIGHT = 44  # a label line, then the bar
+LABEL_LINE = 16  # a second label line: a recognition revoked, or ending on a day not known exactly
 TOP = 30  # room for the as-of label above the first lane
 AXIS_HEIGHT = 30  # the baseline, the year ticks and their labels
 BAR_OFFSET = 20  # from a lane's top to its bar's top
@@ -134,18 +135,30 @@ class Lane:
     start: str | None  # a recognition's validity as stated or computed: its first day …
     end: str | None  # … and its last (labels of Bound)
     revoked: str | None  # the revocation's date, when it cut the validity short
+    # A recognition's label takes two lines when it is revoked or its end is a span ("2026-06-30 至
+    # 2026-07-30 之间"): level (and revocation) on the first, the validity on the second, so that no line
+    # is wider than the narrowest phone's column (320 px).
+    two_lines: bool = False
 
     @property
     def label_y(self) -> float:
         return self.y + 13
 
     @property
+    def second_label_y(self) -> float:
+        return self.label_y + LABEL_LINE
+
+    @property
     def bar_y(self) -> float:
-        return self.y + BAR_OFFSET
+        return self.y + BAR_OFFSET + (LABEL_LINE if self.two_lines else 0)
 
     @property
     def centre_y(self) -> float:
-        return self.y + BAR_OFFSET + BAR_HEIGHT / 2
+        return self.bar_y + BAR_HEIGHT / 2
+
+    @property
+    def height(self) -> float:
+        return LANE_HEIGHT + (LABEL_LINE if self.two_lines else 0)
 
 
 @dataclass(frozen=True)
@@ -246,7 +259,8 @@ def cluster_timeline(facts: ClusterFacts, day: dt.date) -> Timeline:
     y = float(TOP)
     for span in facts.validity_spans:
         r = span.recognition
-        centre = y + BAR_OFFSET + BAR_HEIGHT / 2
+        two_lines = span.revoked is not None or (r.valid_until is not None and not r.valid_until.is_exact)
+        centre = y + BAR_OFFSET + (LABEL_LINE if two_lines else 0) + BAR_HEIGHT / 2
         own = [r.certified, *r.renewals] + ([span.revoked] if span.revoked is not None else [])
         marks = tuple(_mark(e, axis, centre) for e in own if e.date is not None)
         placed |= {e.seq for e in own}
@@ -254,27 +268,28 @@ def cluster_timeline(facts: ClusterFacts, day: dt.date) -> Timeline:
         if r.valid_until is not None:
             start = r.certified.date.earliest if r.certified.date else r.valid_until.earliest
             segments = _bar(r.valid_from, r.valid_until, span.revoked.date if span.revoked else None, axis, start)
-        lanes.append(
-            Lane(
-                "recognition",
-                r.level,
-                y,
-                segments,
-                marks,
-                r.valid_from.label if r.valid_from else None,
-                r.valid_until.label if r.valid_until else None,
-                str(span.revoked.date) if span.revoked is not None and span.revoked.date is not None else None,
-            )
+        lane = Lane(
+            "recognition",
+            r.level,
+            y,
+            segments,
+            marks,
+            r.valid_from.label if r.valid_from else None,
+            r.valid_until.label if r.valid_until else None,
+            str(span.revoked.date) if span.revoked is not None and span.revoked.date is not None else None,
+            two_lines,
         )
-        y += LANE_HEIGHT
+        lanes.append(lane)
+        y += lane.height
     for kind in ("annual_report", "other"):
         own = [e for e in dated if e.seq not in placed and (e.type == "annual_report") == (kind == "annual_report")]
         if not own:
             continue
         centre = y + BAR_OFFSET + BAR_HEIGHT / 2
-        lanes.append(Lane(kind, None, y, (), tuple(_mark(e, axis, centre) for e in own), None, None, None))
+        lane = Lane(kind, None, y, (), tuple(_mark(e, axis, centre) for e in own), None, None, None)
+        lanes.append(lane)
         placed |= {e.seq for e in own}
-        y += LANE_HEIGHT
+        y += lane.height
     today_x = round((axis.x(day) + axis.x_after(day)) / 2, 3)
     return Timeline(
         tuple(lanes),

@@ -234,6 +234,8 @@ def test_the_tile_map_has_eleven_linked_tiles_that_agree_with_the_table(browser,
             assert name in tile.get_attribute("aria-label") and f"{total} 个集群" in tile.get_attribute("aria-label")
             box = boxes[i]
             assert box["w"] > 60 and box["h"] > 60, box  # a tile a finger can hit, on a phone too
+            for text in _boxes(tile.locator("text")):  # its words stay on the tile
+                assert box["x"] <= text["x"] and text["x"] + text["w"] <= box["x"] + box["w"] + 0.5, (code, text, box)
             assert figure["x"] - 0.5 <= box["x"] and box["x"] + box["w"] <= figure["x"] + figure["width"] + 0.5
             where[name] = box
         assert sum(cells["total"] for _href, cells in table.values()) == 5  # the fixture's four and omega
@@ -260,6 +262,7 @@ def test_the_tile_map_has_eleven_linked_tiles_that_agree_with_the_table(browser,
             ("2025", "2"),
         ]
         assert page.locator("table.cl-year-table tbody tr").count() == 4
+        inside(page.locator("svg.cl-by-year"))
         assert sideways(page) <= 0
         screenshot(page, f"pictures-districts-{device}")
         no_serious_violation(page)
@@ -284,6 +287,13 @@ def _x_range(locator) -> tuple[float, float]:
 def _centre_x(locator) -> float:
     box = locator.bounding_box()
     return box["x"] + box["width"] / 2
+
+
+def inside(svg) -> None:
+    """No text of the picture runs past its edges (the text keeps its size, the width does not)."""
+    frame = svg.bounding_box()
+    for box in _boxes(svg.locator("text")):
+        assert frame["x"] - 0.5 <= box["x"] and box["x"] + box["w"] <= frame["x"] + frame["width"] + 0.5, (box, frame)
 
 
 @pytest.mark.parametrize("device", VIEWPORTS)
@@ -323,6 +333,7 @@ def test_the_timeline_marks_every_event_and_the_day_the_page_is_as_of(browser, s
         sizes = svg.locator("text").evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
         assert min(sizes) >= 12, sizes  # the text keeps its size on a phone
         assert sideways(page) <= 0
+        inside(svg)
         screenshot(page, f"pictures-timeline-{device}")
         no_serious_violation(page)
         # A revocation: the validity stops at it, the rest hollow, and the as-of day after both.
@@ -335,5 +346,6 @@ def test_the_timeline_marks_every_event_and_the_day_the_page_is_as_of(browser, s
         assert abs(_x_range(valid)[1] - _x_range(void)[0]) <= 1.5
         assert _centre_x(svg.locator("line.cl-tl-today-line")) > _x_range(void)[1]  # 2026-11-28 after 2026-07-30
         assert svg.locator("[data-kind='certified']").get_attribute("data-precision") == "month"  # 2023-07
+        inside(svg)  # its long label (an end known as a span of days, a revocation) takes two lines
         no_serious_violation(page)
         clean(found)
