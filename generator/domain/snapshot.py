@@ -81,9 +81,12 @@ class NoticeFacts:
         return NOTICE_STATE_LABELS[self.state]
 
     @property
-    def closed_on(self) -> dt.date | None:
-        """The window's last day, once the window has closed by the snapshot's day (公示期已于 … 结束)."""
-        return self.window.last_day if self.window is not None and self.state == "closed" else None
+    def states_ahead(self) -> tuple[str, ...]:
+        """The state on the day and those the notice may still reach (none once unknown): its page
+        carries a sentence for each, and notice-state.js shows the one the reader's clock is in, as
+        it does for the badge (a page built in the morning is read after a 17:30 cut-off)."""
+        order = ("upcoming", "open", "closed")
+        return order[order.index(self.state) :] if self.state in order else ()
 
     @property
     def objection_to(self) -> str:

@@ -168,6 +168,32 @@ def test_the_notice_page_puts_state_deadline_and_objections_before_the_list_and_
         clean(found)
 
 
+@pytest.mark.parametrize(
+    ("clock", "state", "sentence"),
+    [
+        (dt.datetime(2025, 2, 28, 17, 29, tzinfo=SHANGHAI), "公示中", "请在 2025-02-28 17:30（北京时间）之前"),
+        (dt.datetime(2025, 2, 28, 17, 31, tzinfo=SHANGHAI), "已结束", "公示期已于 2025-02-28 结束"),
+    ],
+    ids=["before-the-cut-off", "after-the-cut-off"],
+)
+def test_a_page_built_while_open_follows_the_readers_clock_past_the_cut_off(browser, sites, clock, state, sentence):
+    """Built on 2025-02-24, read on the last day: the state box and the objection lead say what the
+    badge says, on either side of 17:30, as notice-state.js decides from the reader's clock."""
+    url = sites[OPEN_DAY]
+    with visit(browser, url, locale="zh-CN", **VIEWPORTS["desktop"]) as found:
+        page = found.page
+        page.clock.set_fixed_time(clock)
+        page.goto(url + NOTICE)
+        assert page.locator("p.cl-badges .cl-badge").inner_text() == state
+        shown = page.locator("section.cl-notice-state").inner_text() + page.locator("div.cl-objection").inner_text()
+        assert sentence in shown
+        other = "公示期已于" if state == "公示中" else "请在 2025-02-28"
+        assert other not in shown
+        visible = page.locator("[data-when]:visible").evaluate_all("els => els.map(e => e.dataset.when)")
+        assert visible == (["open", "upcoming open"] if state == "公示中" else ["closed", "closed"])
+        clean(found)
+
+
 # ---------------------------------------------------------------------------------------------
 # The districts index: tile map and the programme by year
 
