@@ -235,13 +235,15 @@ def test_the_tile_map_has_eleven_linked_tiles_that_agree_with_the_table(browser,
                 cells[cell.get_attribute("data-status")] = int(cell.inner_text())
             table[row.get_attribute("data-district")] = (row.locator("th a").get_attribute("href"), cells)
         boxes = _boxes(page.locator("svg.cl-tilemap svg.cl-tile"))
+        shapes = page.locator("svg.cl-tilemap svg.cl-tile")
         figure = page.locator("svg.cl-tilemap").bounding_box()
         where = {}
         for i in range(11):
-            tile = tiles.nth(i)
+            tile, link = shapes.nth(i), tiles.nth(i)
             code = tile.get_attribute("data-district")
             href, cells = table[code]
-            assert tile.get_attribute("href") == href  # the same district page as the table's link
+            assert link.get_attribute("data-district") == code
+            assert link.get_attribute("href") == href  # the same district page as the table's link
             total = int(tile.get_attribute("data-total"))
             shown = tile.locator("text.cl-tile-total").text_content()
             assert shown == f"{total} 个集群" and total == cells["total"], (code, shown, cells)
@@ -257,7 +259,8 @@ def test_the_tile_map_has_eleven_linked_tiles_that_agree_with_the_table(browser,
                 k: v for k, v in cells.items() if k not in ("total", "national", "provincial", "municipal") and v
             }, code
             name = tile.locator("text.cl-tile-name").text_content()
-            assert name in tile.get_attribute("aria-label") and f"{total} 个集群" in tile.get_attribute("aria-label")
+            assert name in link.get_attribute("aria-label") and f"{total} 个集群" in link.get_attribute("aria-label")
+            assert link.bounding_box() == tile.bounding_box()  # the link's area is the tile
             box = boxes[i]
             assert box["w"] > 60 and box["h"] > 60, box  # a tile a finger can hit, on a phone too
             for text in _boxes(tile.locator("text")):  # its words stay on the tile
@@ -266,6 +269,16 @@ def test_the_tile_map_has_eleven_linked_tiles_that_agree_with_the_table(browser,
             where[name] = box
         assert sum(cells["total"] for _href, cells in table.values()) == 5  # the fixture's four and omega
         assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+        # The whole tile is its link, an empty one too (an unpainted interior would take no click).
+        hits = tiles.evaluate_all(
+            """links => links.map(a => {
+                a.scrollIntoView({block: "center"});
+                const r = a.closest("svg.cl-tile").getBoundingClientRect();
+                const link = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.closest("a");
+                return [a.dataset.district, link ? link.dataset.district : null];
+            })"""
+        )
+        assert all(own == hit for own, hit in hits), hits
         assert [where[n]["y"] for n in NORTH_TO_SOUTH] == sorted(where[n]["y"] for n in NORTH_TO_SOUTH)
         assert [where[n]["x"] for n in WEST_TO_EAST] == sorted(where[n]["x"] for n in WEST_TO_EAST)
         assert "审图号" in page.locator("figure.cl-tilemap-figure figcaption").inner_text()
