@@ -440,14 +440,14 @@ class _Oracle:
         f.equal("clusters shown", "clusters.json", set(json_rows), "snapshot", expected)
         district_count = {}
         dindex = self.doc("districts/index.md")
-        if dindex is not None:
-            for li in dindex.find_all("li"):
-                anchor = _content_link(li)
-                target = _link_target("districts/index.md", anchor, None) if anchor else None
-                match = re.fullmatch(r"districts/([a-z0-9-]+)/", target or "")
-                count = re.search(r"(\d+) 个集群", li.text())
-                if match and count:
-                    district_count[match.group(1)] = int(count.group(1))
+        table = dindex.find("table", "cl-district-table") if dindex is not None else None
+        for row in table.find_all("tr") if table is not None else []:
+            anchor = _content_link(row)
+            target = _link_target("districts/index.md", anchor, None) if anchor else None
+            match = re.fullmatch(r"districts/([a-z0-9-]+)/", target or "")
+            total = row.find("td", data_count="total")
+            if match and total is not None:
+                district_count[match.group(1)] = int(total.text())
         for district in self.dataset.districts.values():
             uri = f"districts/{district.slug}.md"
             rows = self._list_rows(uri)

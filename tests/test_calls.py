@@ -18,8 +18,10 @@ import pytest
 from conftest import Page, run_validate, shared_site
 from icalendar import Calendar
 
-from generator.domain.calls import call_state
+from generator.domain.calls import call_facts, call_state
 from generator.domain.model import Call
+from generator.domain.snapshot import take_snapshot
+from generator.load.dataset import load_dataset
 from generator.publish.templates import human_size
 
 CALL = "test-municipal-2025-call"
@@ -212,6 +214,21 @@ def test_call_state(stated, day, state):
     assert call_state(_call(**stated), day) == state
 
 
+@pytest.mark.parametrize(
+    ("stated", "day", "state"),
+    [
+        ({}, dt.date(2026, 3, 1), "upcoming"),  # not yet published: a following notice changes nothing
+        ({}, dt.date(2027, 6, 1), "followed"),  # no deadline, but a notice naming it is out: not open
+        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 3, 2), "open"),  # a stated deadline rules
+        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 4, 1), "closed"),
+    ],
+)
+def test_a_call_followed_by_a_published_notice_is_no_longer_taking_applications(stated, day, state):
+    assert call_state(_call(**stated), day, followed=True) == state
+    assert call_facts(_call(**stated), day, ("some-notice",)).state == state
+    assert call_facts(_call(**stated), day).state == call_state(_call(**stated), day)
+
+
 def test_every_scrolling_table_region_has_its_own_name(sites):
     """Screen readers list landmarks by name: two regions called the same on one page (axe
     landmark-unique) cannot be told apart. The call page has two tables, the open-data page many."""
@@ -222,3 +239,27 @@ def test_every_scrolling_table_region_has_its_own_name(sites):
         assert all(labels) and len(labels) == len(set(labels)), (html.relative_to(site), labels)
         checked += len(labels)
     assert checked > 20
+
+
+def test_a_call_without_a_deadline_reads_list_published_once_a_notice_naming_it_is_out(tmp_path):
+    """The fixture call with its deadline and cut-off left out (as the shipped national call states
+    none): 截止日期未载明 while applications may still be open, 名单已公示 from the day the notice naming
+    it (2025-02-20) is published; never 申报中 on a guess."""
+    data = make_data_dir(tmp_path, CALLS_FIXTURE)
+    path = data / "calls" / f"{CALL}.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("deadline_on: 2024-12-20\n", "deadline_on:\n").replace(
+        'deadline_time: "17:30"\n', "deadline_time:\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    loaded = load_dataset(data, REPO_ROOT / "schemas")
+    assert loaded.ok, [p.format() for p in loaded.problems]
+    states = {
+        day: next(f for f in take_snapshot(loaded.dataset, day).calls if f.call.id == CALL).state
+        for day in (dt.date(2024, 11, 25), dt.date(2025, 2, 19), dt.date(2025, 2, 20))
+    }
+    assert states == {
+        dt.date(2024, 11, 25): "unknown",
+        dt.date(2025, 2, 19): "unknown",
+        dt.date(2025, 2, 20): "followed",
+    }

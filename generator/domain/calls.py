@@ -5,7 +5,11 @@ district bureaux submit "按当年认定工作通知要求"), so nothing is comp
 window opens on the stated start day (else on the day the call was published) and closes at the
 stated deadline: the stated time on the deadline day, else 24:00 of that day (the site's reading of
 a date without a time, the same as for an objection deadline). A call without a stated deadline has
-no closing instant, and the site says so instead of guessing one.
+no closing instant, and the site says so instead of guessing one ("unknown"), except when a notice
+naming the call has been published: a list is put up for publicity after the applications have been
+reviewed (the municipal guideline: 3.3.1 申报, then 3.3.2 评审 and 公示; read the same way for the
+other levels, the site's practice), so that round is no longer taking applications ("followed"). The
+call's year alone proves nothing: no record says by when a year's round closes.
 """
 
 from __future__ import annotations
@@ -16,7 +20,13 @@ from dataclasses import dataclass
 from generator.domain.calendar import closing_instant, publicity_state
 from generator.domain.model import Call
 
-CALL_STATE_LABELS = {"upcoming": "未开始", "open": "申报中", "closed": "已截止", "unknown": "截止日期未载明"}
+CALL_STATE_LABELS = {
+    "upcoming": "未开始",
+    "open": "申报中",
+    "closed": "已截止",
+    "followed": "名单已公示",
+    "unknown": "截止日期未载明",
+}
 
 
 @dataclass(frozen=True)
@@ -65,14 +75,18 @@ class _Span:
     last_day: dt.date
 
 
-def call_state(call: Call, day: dt.date) -> str:
-    """upcoming / open / closed for a day in Asia/Shanghai (the deadline day counts as open), or
-    unknown once it has opened when the call states no deadline."""
+def call_state(call: Call, day: dt.date, followed: bool = False) -> str:
+    """upcoming / open / closed for a day in Asia/Shanghai (the deadline day counts as open). A call
+    that states no deadline is unknown once it has opened, or followed once a notice naming it has
+    been published (`followed`): never open on a guess."""
     first_day = call.opens_on or call.published_on
     if call.deadline_on is None:
-        return "upcoming" if day < first_day else "unknown"
+        if day < first_day:
+            return "upcoming"
+        return "followed" if followed else "unknown"
     return publicity_state(_Span(first_day, max(first_day, call.deadline_on)), day)
 
 
 def call_facts(call: Call, day: dt.date, notices: tuple[str, ...] = ()) -> CallFacts:
-    return CallFacts(call, call_state(call, day), notices)
+    """`notices`: the notices naming the call that were published by `day`."""
+    return CallFacts(call, call_state(call, day, followed=bool(notices)), notices)

@@ -82,6 +82,20 @@ class NoticeFacts:
         return NOTICE_STATE_LABELS[self.state]
 
     @property
+    def states_ahead(self) -> tuple[str, ...]:
+        """The state on the day and those the notice may still reach (none once unknown): its page
+        carries a sentence for each, and notice-state.js shows the one the reader's clock is in, as
+        it does for the badge (a page built in the morning is read after a 17:30 cut-off)."""
+        order = ("upcoming", "open", "closed")
+        return order[order.index(self.state) :] if self.state in order else ()
+
+    @property
+    def objection_to(self) -> str:
+        """Whom an objection goes to: the issuer as the record names it (a notice that names no
+        other office is read as taking objections at its issuer, the site's practice)."""
+        return self.notice.issuer
+
+    @property
     def page(self) -> str:
         return f"notices/{self.notice.id}.md"
 
@@ -91,6 +105,15 @@ class Revocation:
     event: Event
     policy: Policy | None  # whose revocation grounds it names
     ground: str | None  # the ground's text, as the policy states it
+
+
+@dataclass(frozen=True)
+class ValiditySpan:
+    """A recognition's validity as a picture draws it: from its start to its end, cut short by the
+    revocation that ended it (None when none did)."""
+
+    recognition: Recognition
+    revoked: Event | None
 
 
 @dataclass(frozen=True)
@@ -123,8 +146,58 @@ class ClusterFacts:
         return recognition.valid_until if recognition else None
 
     @property
+    def validity_spans(self) -> tuple[ValiditySpan, ...]:
+        return tuple(ValiditySpan(r, revocation_of(self.cluster, r)) for r in self.recognitions)
+
+    @property
     def page(self) -> str:
         return f"clusters/{self.cluster.id}.md"
+
+
+NO_LEVEL = "none"  # a cluster with no recognition yet (listed on a notice only)
+
+
+@dataclass(frozen=True)
+class DistrictTally:
+    """A district's clusters as of the day, each counted once by its highest level and once by its status."""
+
+    district: District
+    clusters: tuple[ClusterFacts, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.clusters)
+
+    @property
+    def levels(self) -> tuple[tuple[str, int], ...]:
+        """(level, count) for national, provincial, municipal and NO_LEVEL, in that order, zeros kept."""
+        found = [f.level or NO_LEVEL for f in self.clusters]
+        return tuple((level, found.count(level)) for level in (*LEVEL_ORDER, NO_LEVEL))
+
+    @property
+    def statuses(self) -> tuple[tuple[str, int], ...]:
+        """(status code, count) in the order of STATUS_LABELS, zeros kept."""
+        found = [f.status.code for f in self.clusters]
+        return tuple((code, found.count(code)) for code in STATUS_LABELS)
+
+    @property
+    def valid(self) -> int:
+        """Valid on the day (有效 or 即将到期): counted toward the municipal total when the guideline is in force."""
+        return sum(1 for f in self.clusters if f.status.counts_as_municipal)
+
+
+@dataclass(frozen=True)
+class RecognitionYear:
+    """Recognitions (认定, not renewals) of one year by level: the year is the batch (年度) the record
+    states, else the year of the certification's date; None when the record states neither."""
+
+    year: int | None
+    counts: tuple[tuple[str, int], ...]  # (level, count) in LEVEL_ORDER, zeros kept
+    by_date: int  # of these, placed by the date's year because no batch is stated
+
+    @property
+    def total(self) -> int:
+        return sum(count for _level, count in self.counts)
 
 
 @dataclass(frozen=True)
@@ -303,6 +376,41 @@ class Snapshot:
         if rules is None:  # a dataset without one fails validation (policy-missing)
             raise ValueError("数据中没有市级政策文件（工作指引），无法说明规则")
         return rules
+
+    @property
+    def district_tallies(self) -> tuple[DistrictTally, ...]:
+        """Every district of the dataset, in its order, with its clusters as of the day (none for some)."""
+        return tuple(
+            DistrictTally(district, tuple(f for f in self.clusters if f.cluster.district == district.code))
+            for district in self.dataset.districts.values()
+        )
+
+    @property
+    def recognition_years(self) -> tuple[RecognitionYear, ...]:
+        """Recognitions recorded by the day, per year and level: every year from the first to the last
+        (a year without any kept, with zeros), then the recognitions whose year is not stated."""
+        found: dict[int | None, list[tuple[str, bool]]] = {}
+        for facts in self.clusters:
+            for recognition in facts.recognitions:
+                certified = recognition.certified
+                year = (
+                    certified.batch
+                    if certified.batch is not None
+                    else (certified.date.year if certified.date else None)
+                )
+                found.setdefault(year, []).append((recognition.level, certified.batch is None and year is not None))
+        years = [y for y in found if y is not None]
+        span: list[int | None] = list(range(min(years), max(years) + 1)) if years else []
+        if None in found:
+            span.append(None)
+        return tuple(
+            RecognitionYear(
+                year,
+                tuple((level, sum(1 for lv, _ in found.get(year, []) if lv == level)) for level in LEVEL_ORDER),
+                sum(1 for _lv, by_date in found.get(year, []) if by_date),
+            )
+            for year in span
+        )
 
     def upcoming(self, limit: int = 10) -> list[Deadline]:
         """Open obligations that had not passed at the start of the day, soonest first."""

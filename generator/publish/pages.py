@@ -19,6 +19,7 @@ from generator.load.history import History
 from generator.load.tables import SchemaSet
 from generator.problems import CODES, ProblemType
 from generator.publish.changelog import changelog_view
+from generator.publish.charts import cluster_timeline, tile_map, year_bars
 from generator.publish.opendata import CALL_DERIVED_FIELDS, CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
 from generator.publish.serialize import ExportFile
 from generator.publish.templates import environment, render
@@ -120,6 +121,7 @@ def render_pages(
         return Page(src_uri, env.get_template(template).render(**common, **context, href=href, asset=asset), in_nav)
 
     shown = {facts.cluster.id: facts for facts in clusters}
+    tallies, years = snapshot.district_tallies, snapshot.recognition_years
     pages = [
         page(
             "home.md.j2",
@@ -137,7 +139,16 @@ def render_pages(
         page("procedure.md.j2", "procedure.md", True, latest_call=snapshot.latest_municipal_call),
         page("call_index.md.j2", "calls/index.md", True, calls=snapshot.calls),
         page("cluster_list.md.j2", "clusters/index.md", True, clusters=clusters, district=None),
-        page("district_index.md.j2", "districts/index.md", True, clusters=clusters),
+        page(
+            "district_index.md.j2",
+            "districts/index.md",
+            True,
+            clusters=clusters,
+            tallies=tallies,
+            tiles=tile_map(tallies),
+            years=years,
+            bars=year_bars(years),
+        ),
         page("notice_index.md.j2", "notices/index.md", True, notices=notices),
         page("changelog.md.j2", "changes.md", True, changelog=changelog_view(history, snapshot)),
         page("staff_guide.md.j2", "guide.md", True, groups=problem_groups()),
@@ -162,7 +173,9 @@ def render_pages(
             page("cluster_list.md.j2", f"districts/{district.slug}.md", False, clusters=own, district=district)
         )
     for facts in clusters:
-        pages.append(page("cluster.md.j2", facts.page, False, view=facts))
+        pages.append(
+            page("cluster.md.j2", facts.page, False, view=facts, timeline=cluster_timeline(facts, snapshot.day))
+        )
     notice_titles = correction_titles(schema_set, "notices")
     call_titles = correction_titles(schema_set, "calls")
     by_id = {facts.notice.id: facts for facts in notices}

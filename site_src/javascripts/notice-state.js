@@ -1,5 +1,5 @@
 /* Recompute each notice badge from its window's instants, so a page built yesterday never says
-   "公示中" after the close. The instants carry their +08:00 offset: the reader's time zone does not
+   "公示中" after the close; on a notice page, show the sentences of the state its badge is in. The instants carry their +08:00 offset: the reader's time zone does not
    matter. Runs on first load and on every instant-navigation page change. The labels come from
    notice-labels.js, generated from the same table the pages print. */
 (function () {
@@ -20,6 +20,16 @@
       el.textContent = LABELS[state];
       el.className = el.className.replace(/\bcl-notice-\w+\b/g, "").trim() + " cl-notice-" + state;
       el.setAttribute("data-state", state);
+    }
+    // A notice page's sentences that hold in some states only (data-when="open", "upcoming open" …)
+    // follow its own badge, the one beside the title.
+    var own = document.querySelector(".cl-badges [data-opens][data-closes]");
+    var sentences = document.querySelectorAll("[data-when]");
+    if (own) {
+      var current = own.getAttribute("data-state");
+      for (var j = 0; j < sentences.length; j++) {
+        sentences[j].hidden = sentences[j].getAttribute("data-when").split(" ").indexOf(current) < 0;
+      }
     }
   }
   if (window.document$ && typeof window.document$.subscribe === "function") {
