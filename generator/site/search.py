@@ -26,9 +26,10 @@ Order: in an exact phrase search Pagefind scores every match alike, so the resul
 what kind of page they are (RESULT_ORDER, a sort key the indexed copy carries): clusters, notices
 and calls first, each on its own page, then the lists, the rules and explanations, the home page last.
 
-The output depends only on the pages: Pagefind runs in an empty working folder (it would read a
-pagefind.yml there) with its PAGEFIND_* environment variables removed, and two builds of the same
-pages give the same bytes (tests/test_site.py).
+The output depends only on the pages: Pagefind runs in a scratch folder that holds only the copies
+(it would read a pagefind.yml in its working folder), with the PAGEFIND_* environment variables
+removed but the one set here, and two builds of the same pages give the same bytes
+(tests/test_site.py, tests/test_search.py).
 """
 
 from __future__ import annotations

@@ -72,8 +72,7 @@
 
     function fail() {
       state = "failed";
-      status.textContent =
-        "站内搜索暂时无法使用：未能载入搜索程序或索引。搜索索引由 clusters build 生成；请稍后再试，或从导航和集群名单查找。";
+      status.textContent = "站内搜索暂时无法使用：未能载入搜索程序。请稍后再试，或从导航和集群名单查找。";
     }
 
     function focusInput() {
@@ -89,7 +88,7 @@
         showImages: false,
         showSubResults: true,
         excerptLength: 40, // words: here characters
-        sort: { order: "asc" }, // a record's page first, then lists, rules, home (search.py RESULT_ORDER)
+        sort: { order: "asc" }, // clusters, notices, calls, then lists, rules (search.py RESULT_ORDER)
         resetStyles: true,
         autofocus: true,
         translations: TRANSLATIONS,

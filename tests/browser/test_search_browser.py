@@ -116,6 +116,19 @@ def test_opening_the_search_loads_its_interface_and_a_query_the_index(browser, b
         assert not found.foreign_requests() and not found.errors, (found.foreign_requests(), found.errors)
 
 
+def test_a_search_that_cannot_load_says_so(browser, base_url):
+    """Where the search's files cannot be had (a site built by `mkdocs build` alone has none), the
+    dialog says so in a sentence instead of staying empty."""
+    with visit(browser, base_url, locale="zh-CN") as found:
+        page = found.page
+        page.route("**/pagefind/**", lambda route: route.abort())
+        page.goto(base_url + ALPHA)
+        page.get_by_role("button", name="搜索").click()
+        status = page.get_by_role("dialog", name="站内搜索").get_by_role("status")
+        status.filter(has_text="站内搜索暂时无法使用").wait_for(timeout=10_000)
+        assert "请稍后再试" in status.inner_text()
+
+
 # --- what is found --------------------------------------------------------------------------------
 
 
