@@ -9,8 +9,8 @@ child process: wall time, CPU time (user + system) and peak memory (max RSS), al
 
 - validate: `python -m generator validate` (the `clusters validate` command, as a subprocess,
   interpreter start-up included), and `load_dataset` alone, timed inside a child (in-process);
-- full build: `python -m generator build --today 2026-11-28` (validation, the clusters plugin and
-  MkDocs, exactly as staff and CI run it);
+- full build: `python -m generator build --today 2026-11-28` (validation, the clusters plugin,
+  MkDocs and the site search's index, exactly as staff and CI run it);
 - plain build: `python -m mkdocs build` of the very pages the plugin generates, written out as
   ordinary files beside a copy of site_src/, with mkdocs.yml minus the clusters plugin.
 
@@ -173,7 +173,8 @@ def task_load(data_dir: str) -> dict[str, Any]:
 
 def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
     """Write what the clusters plugin generates as ordinary files beside a copy of site_src/, and
-    a config equal to mkdocs.yml minus the plugin (same theme, extensions, search, extra values)."""
+    a config equal to mkdocs.yml minus the plugin (same theme, extensions, extra values). The site
+    search's index is made by `clusters build` after MkDocs, so it is in the full build only."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
 
@@ -257,7 +258,9 @@ class SizeResult:
     full: Timing
     plain: Timing
     cluster_page_bytes: float  # mean size of clusters/<id>/index.html in the full build
-    search_index_bytes: int  # search/search_index.json in the full build
+    search_index_bytes: (
+        int  # the site search's index in the full build (pagefind/: entry, metadata, chunks, fragments; gzip)
+    )
     full_rss_mib: float
     plain_rss_mib: float
     html_pages: int
@@ -330,11 +333,23 @@ def measure_size(scratch: Path, clusters: int, repeat: int) -> SizeResult:
         full=full.timing,
         plain=plain.timing,
         cluster_page_bytes=sum(page_sizes) / len(page_sizes),
-        search_index_bytes=(full_site / "search" / "search_index.json").stat().st_size,
+        search_index_bytes=_search_index_bytes(full_site),
         full_rss_mib=full.max_rss_mib,
         plain_rss_mib=plain.max_rss_mib,
         html_pages=full_pages,
     )
+
+
+def _search_index_bytes(site_dir: Path) -> int:
+    """The index a reader's queries draw from, as stored (gzip, by Pagefind): benchmarks/search.py."""
+    folder = site_dir / "pagefind"
+    pieces = [
+        folder / "pagefind-entry.json",
+        *folder.glob("*.pf_meta"),
+        *folder.glob("index/*"),
+        *folder.glob("fragment/*"),
+    ]
+    return sum(piece.stat().st_size for piece in pieces)
 
 
 def _html_pages(site_dir: Path) -> int:
@@ -342,8 +357,7 @@ def _html_pages(site_dir: Path) -> int:
 
 
 def warm_up(scratch: Path) -> None:
-    """One unmeasured build, so that the first measurement does not pay for jieba's dictionary
-    cache or cold file caches."""
+    """One unmeasured build, so that the first measurement does not pay for cold file caches."""
     warm_up_dir = scratch / "warm-up"  # apart from the measured sizes' folders (N = 20 may be one)
     data_dir = make_data(warm_up_dir, 20, 2)
     run_measured(full_build_command(data_dir, warm_up_dir / "site"), "warm-up build")
@@ -448,7 +462,7 @@ def report(
         "Times in seconds, wall / CPU.",
         "",
         "| clusters | notices | validate CLI | load_dataset | full build | plain MkDocs | full ÷ plain CPU (wall) "
-        "| bytes / cluster page | search index (bytes) | HTML pages | peak RSS validate / full / plain (MiB) |",
+        "| bytes / cluster page | search index (bytes, gzip) | HTML pages | peak RSS validate / full / plain (MiB) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for clusters, r in sizes.items():

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, Page, build_in_subprocess, mkdocs_config, shared_site
+from conftest import REPO_ROOT, Page, build_in_subprocess, make_data_dir, mkdocs_config, shared_site
+from pagefind_support import fragments, text
 
 from generator.site.build import build_site
 
@@ -117,12 +118,54 @@ def test_notice_page_states_window_closing_instant_and_contacts(site):
     assert "公示结束后在此公布结果" in notice.text  # the outcome is not shown while open
 
 
-def test_search_index_segments_chinese_names(site):
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert index["config"]["lang"] == ["zh"]
-    docs = [d for d in index["docs"] if d["location"] == "clusters/test-municipal-alpha/"]
-    words = set(re.split(r"[\u200b\s]+", " ".join(d["title"] + " " + d["text"] for d in docs)))
-    assert "装备" in words  # a word from the middle of 广州市黄埔区测试装备产业集群
+def test_search_index_holds_the_records_and_rules_not_the_furniture(site):
+    """The site search (generator/site/search.py) indexes record pages, notices and the rules, one
+    Chinese character per word, and neither the pages that repeat others or are for staff nor any
+    page's header, navigation, as-of line or footer."""
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert list(entry["languages"]) == ["zh"]
+    indexed = fragments(site)
+    assert {
+        "/clusters/test-municipal-alpha/",
+        "/clusters/test-national-beta/",
+        "/notices/test-municipal-2025-list/",
+        "/notices/",
+        "/districts/",
+        "/guideline/",
+        "/criteria/",
+        "/cultivation/2-1-1/",
+    } <= set(indexed), sorted(indexed)
+    for url in ["/", "/clusters/", "/districts/huangpu/", "/guide/", "/open-data/", "/changes/", "/admin/"]:
+        assert url not in indexed, url  # home, lists repeating the cluster pages, staff pages, the editor
+    alpha = indexed["/clusters/test-municipal-alpha/"]
+    assert text(alpha["meta"]["title"]) == "【测试数据】广州市黄埔区测试装备产业集群"
+    assert "测\u200b试\u200b装\u200b备\u200b产\u200b业" in alpha["content"]  # a word per character
+    assert "所在区黄埔区" in text(alpha["content"]) and "【测试数据】测试园区管理委员会" in text(alpha["content"])
+    assert text(indexed["/notices/test-municipal-2025-list/"]["meta"]["title"]) == (
+        "【测试数据】2025 年广州市市级中小企业特色产业集群拟认定名单公示"
+    )
+    assert "培育更多国家级和省级中小企业特色产业集群" in text(indexed["/guideline/"]["content"])  # its full text
+    for url, fragment in indexed.items():
+        content = text(fragment["content"])
+        for furniture in ("数据最后更新", "主办单位", "网站标识码", "本站使用示例或测试数据", "跳转至", "¶"):
+            assert furniture not in content, (url, furniture)
+    # The pages served keep their text as written: the separators are in the index only.
+    assert "\u200b" not in (site / "clusters" / "test-municipal-alpha" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_release_lists_the_search_index_and_compresses_only_its_script(site):
+    listed = {entry["path"] for entry in json.loads((site / "release.json").read_text(encoding="utf-8"))["files"]}
+    search = sorted(p.relative_to(site).as_posix() for p in (site / "pagefind").rglob("*") if p.is_file())
+    assert {"pagefind/pagefind-entry.json", "pagefind/pagefind.js", "pagefind/pagefind-ui.js"} <= set(search)
+    assert set(search) <= listed
+    pieces = [p for p in search if p.endswith((".pf_fragment", ".pf_index", ".pf_meta", ".pagefind"))]
+    assert pieces and not [p for p in search if p.endswith(".gz") and p.removesuffix(".gz") in pieces]
+    for piece in pieces:  # gzip already, made so by Pagefind: sent as they are
+        assert (site / piece).read_bytes()[:2] == b"\x1f\x8b", piece
+    assert "pagefind/pagefind.js.gz" in search and "pagefind/pagefind-ui.js.gz" in search
+    # Small word chunks (generator.site.search.INDEX_CHUNK_SIZE; Pagefind's default makes 2 here).
+    assert len([p for p in search if p.endswith(".pf_index")]) >= 10
+    assert not [p for p in search if "component-ui" in p or "modular-ui" in p or "highlight" in p]
 
 
 def test_nothing_is_loaded_from_outside(site):

@@ -4,7 +4,8 @@ The policy lets a page run only the site's own script files and the inline <scri
 theme writes (mkdocs-material's `__md_scope`, palette and tab scripts), each allowed by the
 SHA-256 hash of its exact text; never 'unsafe-inline', so an inline event handler (onclick=…), an
 injected <script> or a script from another origin is refused by the browser. Nothing is loaded
-from another origin (the site is used from mainland China: no CDN).
+from another origin (the site is used from mainland China: no CDN). 'wasm-unsafe-eval' lets the
+site search compile its WebAssembly module (a file of the site), and nothing more.
 
 It reaches the browser two ways:
 - in every page, a <meta http-equiv="Content-Security-Policy"> right after <meta charset>, before
@@ -66,18 +67,22 @@ _JAVASCRIPT_TYPES = frozenset(
 )
 
 # The public pages' directives, in order. script-src gets the hashes appended.
+# script-src 'wasm-unsafe-eval': the site search (Pagefind, generator/site/search.py) runs its index
+# reader as WebAssembly, which a browser compiles only with this source. It allows compiling
+# WebAssembly modules and nothing else: no eval(), no new Function, no inline script; the module is
+# a file of the site ('self'), fetched like the index. Without it the search stops at start-up.
 # style-src has no 'unsafe-inline': neither the theme's pages nor its scripts write style
 # attributes or <style> elements (checked in a browser by tests/browser/test_csp_browser.py).
 # img-src data: is for the theme's inline SVG icons in CSS (mask-image: url("data:image/svg+xml…")).
 _DIRECTIVES: tuple[tuple[str, str], ...] = (
     ("default-src", "'self'"),
-    ("script-src", "'self'"),
+    ("script-src", "'self' 'wasm-unsafe-eval'"),
     ("script-src-attr", "'none'"),  # no inline event handler, whatever script-src allows
     ("style-src", "'self'"),
     ("img-src", "'self' data:"),
     ("font-src", "'self'"),
     ("connect-src", "'self'"),
-    ("worker-src", "'self'"),  # the theme's search worker, a file of the site
+    ("worker-src", "'self'"),  # the search's worker (Pagefind's pagefind-worker.js), a file of the site
     ("manifest-src", "'self'"),
     ("object-src", "'none'"),
     ("base-uri", "'self'"),

@@ -3,9 +3,9 @@
 The day and the data folder reach the clusters plugin as its options, overriding those of
 mkdocs.yml; the plugin loads, validates and snapshots the records once per build. The build goes
 to a fresh folder beside the target; the target is swapped in only after MkDocs finished without
-error or warning (strict) and the release manifest is written (generator.site.release), so a failed
-build never leaves a half-written site. SOURCE_DATE_EPOCH
-is set from the day so that two builds of the same data give the same bytes.
+error or warning (strict), the search index is made (generator.site.search) and the release
+manifest is written (generator.site.release), so a failed build never leaves a half-written site.
+SOURCE_DATE_EPOCH is set from the day so that two builds of the same data give the same bytes.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from generator.domain.calendar import start_of_day
 from generator.load.dataset import LoadResult
 from generator.site.plugin import PROBLEM_RECORD, ClustersPlugin
 from generator.site.release import ManifestError, precompress, write_manifest
+from generator.site.search import SearchIndexFailed, index_site
 
 PLUGIN_NAME = "clusters"
 
@@ -112,8 +113,9 @@ def build_site(
     """Build into a temporary folder, then swap it in for `site_dir`; return the loaded records
     (with their warnings). Raises SiteBuildFailed, carrying the records' problems when invalid.
 
-    The finished folder gets its precompressed copies and, last, its release manifest (the build
-    instant `built_at` and `commit` are recorded there, nowhere else: generator.site.release)."""
+    The finished pages get their search index, then the folder its precompressed copies and, last,
+    its release manifest (the build instant `built_at` and `commit` are recorded there, nowhere
+    else: generator.site.release), which so lists the index's files too."""
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
@@ -126,9 +128,10 @@ def build_site(
             )
             plugin = config.plugins.get(PLUGIN_NAME)
             mkdocs_build(config)
+        index_site(staging)
         precompress(staging)
         write_manifest(staging, day, built_at, commit)
-    except (MkDocsException, SystemExit, SiteBuildFailed, ManifestError) as exc:
+    except (MkDocsException, SystemExit, SiteBuildFailed, ManifestError, SearchIndexFailed) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         loaded = plugin.loaded if isinstance(plugin, ClustersPlugin) else None
         raise SiteBuildFailed(str(exc) or type(exc).__name__, loaded) from None

@@ -38,6 +38,7 @@ from generator.publish.pages import (
     render_pages,
 )
 from generator.site.clock import resolve_day
+from generator.site.search import SearchIndexFailed, index_site
 
 if TYPE_CHECKING:
     from mkdocs.livereload import LiveReloadServer
@@ -69,7 +70,6 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             raise PluginError(
                 f"clusters 插件的 today 选项 “{self.config.today}” 不是有效日期，应写成 YYYY-MM-DD"
             ) from None
-        logging.getLogger("jieba").setLevel(logging.WARNING)  # the search plugin's segmenter chats on stderr
         data_dir = self._data_dir(config)
         self.snapshot = None
         self.page_hashes = {}
@@ -150,6 +150,9 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
     # After all files are written: the theme's own pages (404.html) get the <meta> too, the admin
     # page its own policy, and the site-wide policy (every page's hashes) is written to csp-policy.txt
     # for reference (the web server's header does not depend on it: generator.publish.csp).
+    # In the live preview the search index is made here too, after every rebuild, so that the
+    # preview's search box finds what the pages now say (`clusters build` makes it itself, after
+    # MkDocs: generator.site.build); a preview without Pagefind says so and goes on.
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
         preview = csp.is_live_preview(config.site_url, config.dev_addr)
@@ -177,6 +180,11 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             html.write_bytes(placed.encode("utf-8"))
         site_policy = csp.policy(hashes)
         (site_dir / csp.POLICY_FILE).write_text(site_policy + "\n", encoding="utf-8")
+        if preview:
+            try:
+                index_site(site_dir)
+            except SearchIndexFailed as exc:
+                log.info(f"本地预览没有站内搜索：{exc}")
 
     def _data_dir(self, config: MkDocsConfig) -> Path:
         path = Path(self.config.data_dir)

@@ -3,7 +3,8 @@
 After MkDocs has written the pages, the build adds
 - `<file>.gz` beside every text file that compresses (deterministic gzip: no name, no time), so a web
   server sends the same bytes it would compress on the fly without spending the CPU (nginx
-  `gzip_static on`, deploy/nginx.conf);
+  `gzip_static on`, deploy/nginx.conf); not beside the search index's pieces, which Pagefind has
+  compressed itself and its script inflates (generator.site.search.PRECOMPRESSED_SUFFIXES);
 - MANIFEST_FILE, last: the as-of day, the build instant, the commit, the release's name on the servers
   and every other file's path, size and SHA-256. `clusters deploy` checks each server's copy against
   it, on the server, before the release may go live (generator.deploy.rollout).
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.domain.calendar import SHANGHAI, start_of_day
+from generator.site.search import PRECOMPRESSED_SUFFIXES
 
 MANIFEST_FILE = "release.json"
 MANIFEST_FORMAT = 1
@@ -81,10 +83,12 @@ def is_release_name(text: str) -> bool:
 
 
 def precompress(site_dir: Path) -> int:
-    """Write `<file>.gz` beside each compressible file where it saves space; return how many."""
+    """Write `<file>.gz` beside each compressible file where it saves space; return how many.
+    Pagefind's index pieces (PRECOMPRESSED_SUFFIXES) are gzip already: never compressed twice."""
     written = 0
     for path in sorted(site_dir.rglob("*")):
-        if path.suffix.lower() not in COMPRESSIBLE or not path.is_file() or path.is_symlink():
+        suffix = path.suffix.lower()
+        if suffix not in COMPRESSIBLE or suffix in PRECOMPRESSED_SUFFIXES or not path.is_file() or path.is_symlink():
             continue
         raw = path.read_bytes()
         packed = gzip.compress(raw, compresslevel=9, mtime=0)

@@ -4,10 +4,10 @@ The site is built from the test fixtures (tests/fixtures/base plus tests/browser
 2025-02-24, while two notices are open, and served on 127.0.0.1. Every page a test opens is
 checked for requests leaving the site, console errors and script errors.
 
-A page is opened until its load event: every request it makes (its scripts, the search worker, the
-search index) has started by then, and only Chromium's own favicon request follows, so waiting for
-the network to be idle would only add half a second of quiet to every page. What a test needs next
-(search results, the self-check form) it waits for itself.
+A page is opened until its load event: every request it makes (its scripts) has started by then,
+and only Chromium's own favicon request follows, so waiting for the network to be idle would only
+add half a second of quiet to every page. What a test needs next (the self-check form) it waits
+for itself. The site search is tested in tests/browser/test_search_browser.py.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import datetime as dt
 import re
 
 import pytest
-from browser_support import SHANGHAI, Tab, screenshot, serious_violations, serve, visit
-from conftest import shared_site
+from browser_support import SHANGHAI, Tab, build, screenshot, serious_violations, serve, visit
+from conftest import TESTS_DIR, make_data_dir, shared_site
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 BUILT_ON = dt.date(2025, 2, 24)
@@ -117,43 +117,7 @@ def test_the_origin_check_can_fail(browser, base_url):
         assert found.foreign_requests() == ["http://127.0.0.2:9/x"]
 
 
-# --- search -----------------------------------------------------------------------------------
-
-
-def search(page, word: str, attempts: int = 3):
-    """Type `word` into the theme's search box; the result links.
-
-    Chinese arrives through an input method, which inserts the text and then releases a key; the
-    theme reads the query on keyup. Playwright inserts CJK text without key events, so the commit
-    key (End, which changes nothing) is pressed as the input method would. The search worker
-    builds its index after the page has loaded: a query it missed is typed again.
-    """
-    box = page.locator("input.md-search__input")
-    results = page.locator(".md-search-result__item a")
-    for _ in range(attempts):
-        box.click()
-        box.fill(word)
-        box.press("End")
-        try:
-            results.first.wait_for(timeout=10_000)
-            return results
-        except PlaywrightTimeout:
-            continue
-    raise AssertionError(f"no search result for {word!r}: {page.locator('.md-search-result__meta').inner_text()}")
-
-
-@pytest.mark.parametrize(
-    "word,target", [("装备", "clusters/test-municipal-alpha/"), ("纺织", "clusters/test-national-beta/")]
-)
-def test_search_finds_a_cluster_by_a_word_from_the_middle_of_its_name(browser, base_url, word, target):
-    with visit(browser, base_url, locale="zh-CN") as found:
-        page = found.page
-        page.goto(base_url)
-        results = search(page, word)
-        hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
-        assert any(href.split("#")[0].endswith(target) for href in hrefs), hrefs
-        screenshot(page, f"search-{word}")
-        assert_clean(found)
+# --- search: tests/browser/test_search_browser.py ------------------------------------------------
 
 
 # --- filter and sort the list -----------------------------------------------------------------
@@ -323,7 +287,7 @@ def test_print(browser, base_url, name, path):
         page = found.page
         page.goto(base_url + path)
         page.emulate_media(media="print")
-        for chrome in (".md-header", ".md-sidebar--primary", ".md-search"):
+        for chrome in (".md-header", ".md-sidebar--primary", ".site-search-open"):
             assert not page.locator(chrome).first.is_visible(), chrome
         for kept in ("article h1", ".cl-demo-banner", ".cl-asof"):
             assert page.locator(kept).first.is_visible(), kept

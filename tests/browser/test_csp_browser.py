@@ -118,12 +118,12 @@ def exercise(page, name: str) -> None:
     for element in page.locator("article a[title], article abbr[title]").all()[:5]:  # tooltips
         if element.is_visible():
             element.hover(timeout=2_000)
-    if name == "home":
-        box = page.locator("input.md-search__input")
-        box.click()
+    if name == "home":  # the site search: Pagefind's interface, its worker and WebAssembly
+        page.get_by_role("button", name="搜索").click()
+        box = page.get_by_role("textbox", name="站内搜索")
         box.fill("装备")
         box.press("End")
-        page.locator(".md-search-result__item a").first.wait_for(timeout=15_000)  # the search worker ran
+        page.locator(".pagefind-ui__result-link").first.wait_for(timeout=15_000)  # the index was read
     if name == "cluster-list":
         page.select_option("select[data-filter=district]", "440112")
         page.locator("th", has_text="有效期至").locator("button").click()

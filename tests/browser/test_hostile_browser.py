@@ -71,3 +71,32 @@ def test_hostile_links_do_not_navigate_to_script(browser, hostile_site):
             hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
             assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:", "vbscript:"))], path
         assert not found.dialogs
+
+
+@pytest.mark.parametrize("query", ["XSS", "alert", "onerror"])
+def test_searching_the_hostile_text_runs_none_of_it(browser, hostile_site, query):
+    """The site search shows the records' text in its titles and excerpts: found, shown as text,
+    and nothing of it runs, whichever part of a payload the reader types."""
+    url, _ = hostile_site
+    with visit(browser, url, locale="zh-CN") as found:
+        page = found.page
+        page.goto(url + "clusters/")
+        page.get_by_role("button", name="搜索").click()
+        box = page.get_by_role("textbox", name="站内搜索")
+        box.fill(query)
+        box.press("End")
+        page.wait_for_function(
+            """() => document.querySelectorAll('.pagefind-ui__result-link').length > 0
+                && [...document.querySelectorAll('.pagefind-ui__result')].every(
+                r => r.querySelector('.pagefind-ui__result-link'))"""
+        )
+        shown = page.locator(".pagefind-ui__results").inner_text()
+        assert MARKER in shown  # the payload is there, as text
+        inserted = page.locator(".pagefind-ui__results script, .pagefind-ui__results img, .pagefind-ui__results svg")
+        assert inserted.count() == 0
+        assert not page.locator(".pagefind-ui__results [onerror], .pagefind-ui__results [onload]").count()
+        page.wait_for_timeout(300)  # an onerror/onload payload would have fired by now
+        assert not found.dialogs, found.dialogs
+        assert not [m.text for m in found.console if MARKER in m.text]
+        assert not [e for e in found.errors if MARKER in e], found.errors
+        assert not found.foreign_requests(), found.foreign_requests()
