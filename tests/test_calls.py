@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import Page, run_validate, shared_site
+from conftest import CALLS_FIXTURE, REPO_ROOT, Page, make_data_dir, run_validate, shared_site
 from icalendar import Calendar
 
 from generator.domain.calls import call_facts, call_state

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, Page, build_in_subprocess, make_data_dir, mkdocs_config, shared_site
+from conftest import REPO_ROOT, Page, build_in_subprocess, mkdocs_config, shared_site
 from pagefind_support import fragments, text
 
 from generator.site.build import build_site

@@ -127,9 +127,7 @@ def indexed_copy(html: str, page: str) -> str:
 
 def indexed_pages(site_dir: Path) -> list[Path]:
     """The pages that have a part to index, sorted by path."""
-    return [
-        path for path in sorted(site_dir.rglob("*.html")) if BODY_ATTRIBUTE in path.read_text(encoding="utf-8")
-    ]
+    return [path for path in sorted(site_dir.rglob("*.html")) if BODY_ATTRIBUTE in path.read_text(encoding="utf-8")]
 
 
 def index_site(site_dir: Path) -> int:

@@ -16,9 +16,8 @@ import datetime as dt
 import re
 
 import pytest
-from browser_support import SHANGHAI, Tab, build, screenshot, serious_violations, serve, visit
-from conftest import TESTS_DIR, make_data_dir, shared_site
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from browser_support import SHANGHAI, Tab, screenshot, serious_violations, serve, visit
+from conftest import shared_site
 
 BUILT_ON = dt.date(2025, 2, 24)
 # One page of each kind the generator or site_src/ makes: (name for screenshots, path).
