@@ -182,6 +182,19 @@ def test_nothing_is_loaded_from_outside(site):
         assert "@import" not in text or "fonts.googleapis" not in text, css
 
 
+def test_pages_do_without_the_themes_script_bundle(site):
+    """The theme's bundle (with its fall-back URLs on unpkg.com) is neither loaded nor published; a
+    page loads only the site's own scripts, and the theme's source maps and search workers are gone."""
+    pages = [html for html in site.rglob("*.html") if html.relative_to(site).parts[0] != "admin"]
+    assert len(pages) > 20
+    for html in pages:
+        sources = [attrs["src"] for tag, attrs in Page(html).tags if tag == "script" and "src" in attrs]
+        assert sources and all(re.search(r"(^|/)javascripts/[a-z-]+\.js$", src) for src in sources), (html, sources)
+    assert not (site / "assets" / "javascripts").exists()
+    assert not list(site.rglob("*.map"))
+    assert list((site / "assets" / "stylesheets").glob("main.*.min.css"))
+
+
 def test_footer_shows_the_site_fields(site):
     home = page(site, "")
     assert "主办单位：【测试数据】测试主办单位" in home.text

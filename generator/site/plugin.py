@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.plugins.clusters")
+# The theme's script bundle, its search workers and every source map: no page of the site loads them
+# (site_src/overrides/main.html leaves the bundle out), so they are not published either.
+THEME_SCRIPTS_UNUSED = re.compile(r"assets/javascripts/|assets/.*\.map$")
 PROBLEM_RECORD = "clusters_problem"  # set on log records of data problems (the CLI prints those itself)
 
 
@@ -112,6 +116,8 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         for export in downloads:  # open data, feeds and calendars are static files of the site
             files.append(File.generated(config, export.path, content=export.content))
         files.append(File.generated(config, NOTICE_LABELS_SCRIPT, content=notice_labels_script()))
+        for unused in [f for f in files if THEME_SCRIPTS_UNUSED.match(f.src_uri)]:
+            files.remove(unused)  # the theme's scripts and source maps that no page loads
         # The attachments the published records carry, copied as they are (checked when loaded), at
         # their stable paths; a file only a later record (or an unpublished result) names waits.
         attachments_dir = self._data_dir(config) / ATTACHMENTS_DIR

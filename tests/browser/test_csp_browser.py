@@ -113,9 +113,9 @@ def scroll(page, delta_y: int) -> None:
 
 def exercise(page, name: str) -> None:
     """What a visitor does on such a page, so that the scripts' later work runs under the policy too."""
-    scroll(page, 4000)  # the theme's back-to-top button appears on scrolling up
+    scroll(page, 4000)
     scroll(page, -2000)
-    for element in page.locator("article a[title], article abbr[title]").all()[:5]:  # tooltips
+    for element in page.locator("article a[title], article abbr[title]").all()[:5]:  # native titles
         if element.is_visible():
             element.hover(timeout=2_000)
     if name == "home":  # the site search: Pagefind's interface, its worker and WebAssembly

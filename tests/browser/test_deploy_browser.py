@@ -347,7 +347,7 @@ def test_deploy_switch_failures_and_rollback(browser, fleet: Fleet, releases: di
     assert "沿用" in done.stdout
     assert_serves(fleet, r2)
     base = fleet.hosts[0].base / "releases"
-    asset = next(r1.glob("assets/javascripts/bundle.*.min.js")).relative_to(r1)
+    asset = next(r1.glob("assets/stylesheets/main.*.min.css")).relative_to(r1)
     assert (base / name1 / asset).stat().st_ino == (base / name2 / asset).stat().st_ino
 
     # 3. One host's sshd down before a deploy: nobody switches, the command names the host.
