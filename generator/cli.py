@@ -121,13 +121,13 @@ def validate(data_dir: Path, schemas_dir: Path, against: str | None, today: dt.d
     """校验 data/ 中的全部记录，逐条列出问题（文件:行:列）。"""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
-    result = load_dataset(data_dir, schemas_dir, today)
+    result = load_dataset(data_dir, schemas_dir, today=today)
     problems = result.problems + [
         problem("file-untracked", DisplayPaths(data_dir)(path), 1, 1) for path in untracked_files(data_dir) or []
     ]
     if against is not None:
         with tempfile.TemporaryDirectory(prefix="clusters-against-") as scratch:
-            base = load_dataset(_base_records(against, data_dir, Path(scratch)), schemas_dir, today)
+            base = load_dataset(_base_records(against, data_dir, Path(scratch)), schemas_dir, today=today)
             problems += check_against(base.dataset, result.dataset, data_dir, load_schemas(schemas_dir), today)
     _print_problems(problems)
     click.echo(summary(problems, result.files))
@@ -203,7 +203,9 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
     """The working calendar and policies from data/; refuses (exit 1) when their files are invalid."""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
-    result = load_dataset(data_dir, SCHEMAS_DIR)
+    # Only the calendar's and the policies' problems matter here; the day (the clock's, read here in the
+    # CLI) only decides which records would count as scheduled, which this command does not look at.
+    result = load_dataset(data_dir, SCHEMAS_DIR, today=resolve_day(None))
     needed = [
         p
         for p in result.problems
@@ -279,7 +281,7 @@ def diff(base: str, head: str | None, data_path: str, today: dt.date) -> None:
         snapshots = []
         for label, ref in (("BASE", base), ("HEAD", head)):
             data_dir = _materialise(ref, data_path, Path(scratch) / label)
-            result = load_dataset(data_dir, SCHEMAS_DIR, today)
+            result = load_dataset(data_dir, SCHEMAS_DIR, today=today)
             if not result.ok:
                 for found in result.problems:
                     click.echo(found.format(), err=True)
@@ -639,7 +641,7 @@ def _write_skeleton(
     text = render(template, id=record_id, today=today.isoformat(), **values)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    result = load_dataset(data_dir, SCHEMAS_DIR, today)
+    result = load_dataset(data_dir, SCHEMAS_DIR, today=today)
     mine = [p for p in result.problems if p.path.endswith(f"{folder}/{record_id}.yaml")]
     for found in mine:
         click.echo(found.format())
@@ -650,7 +652,7 @@ def _write_skeleton(
 def _validate_or_exit(data_dir: Path, today: dt.date) -> LoadResult:
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
-    result = load_dataset(data_dir, SCHEMAS_DIR, today)
+    result = load_dataset(data_dir, SCHEMAS_DIR, today=today)
     for found in result.problems:
         click.echo(found.format(), err=True)
     if not result.ok:

@@ -34,6 +34,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TESTS_DIR = REPO_ROOT / "tests"
 REAL_DATA = REPO_ROOT / "data"
 FIXTURE_BASE = TESTS_DIR / "fixtures" / "base"
+# A day after every date the fixtures and data/ hold: a load as of it counts no record as scheduled (for
+# tests that read the records for their calendar, policies or shape, not for what is published when).
+AFTER_EVERY_RECORD = dt.date(2100, 1, 1)
 CALLS_FIXTURE = TESTS_DIR / "fixtures" / "calls"  # an overlay (files/): a call, attachments, a notice naming them
 CASES_DIR = TESTS_DIR / "cases"
 TODAY = "2026-11-28"

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 import icalendar
 import yaml
-from conftest import Node, Page, make_data_dir
+from conftest import AFTER_EVERY_RECORD, Node, Page, make_data_dir
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
@@ -1303,7 +1303,7 @@ def base_calendar() -> tuple[WorkingCalendar, tuple[tuple[str, str], ...]]:
 
     folder = Path(tempfile.mkdtemp(prefix="oracle-calendar-"))
     atexit.register(shutil.rmtree, folder, True)
-    loaded = load_dataset(make_data_dir(folder))
+    loaded = load_dataset(make_data_dir(folder), today=AFTER_EVERY_RECORD)
     assert loaded.ok, [p.format() for p in loaded.problems]
     districts = tuple((d.code, d.name) for d in loaded.dataset.districts.values())
     return loaded.dataset.calendar, districts

@@ -115,7 +115,7 @@ class Outputs:
 
 
 def outputs(data: Path, day: dt.date) -> Outputs:
-    loaded = load_dataset(data, SCHEMAS_DIR, day)
+    loaded = load_dataset(data, SCHEMAS_DIR, today=day)
     assert loaded.ok, [p.format() for p in loaded.problems]
     snapshot = take_snapshot(loaded.dataset, day)
     exports = build_exports(snapshot, SCHEMA_SET)
@@ -147,7 +147,7 @@ def test_diff_and_site_give_the_same_status_during_publicity(data, tmp_path):
     (tmp_path / "base").mkdir()
     base = make_data_dir(tmp_path / "base")
     (base / "clusters" / "test-municipal-alpha.yaml").unlink()
-    before = take_snapshot(load_dataset(base, SCHEMAS_DIR, day).dataset, day)
+    before = take_snapshot(load_dataset(base, SCHEMAS_DIR, today=day).dataset, day)
     diff = compare(before, shown.snapshot, SCHEMA_SET)
     (change,) = [s for s in diff.statuses if s.id == "test-municipal-alpha"]
     assert change.after == "公示中"
@@ -306,3 +306,34 @@ def _validate(args: list[str]):
     result = CliRunner().invoke(cli, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     return result
+
+
+def test_no_function_below_the_cli_defaults_the_as_of_day():
+    """Issue 23: the day (or instant) a computation is as of is always passed in; only the CLI and the
+    clock module decide it. A parameter named for it must have no default anywhere else in generator/."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import generator
+
+    names = {"today", "day", "at", "now", "as_of", "instant"}
+    not_an_as_of = {"generator.domain.model.PartialDate.__init__(day=None)"}  # its day of the month, if known
+    found = []
+    modules = [m.name for m in pkgutil.walk_packages(generator.__path__, "generator.")]
+    assert len(modules) > 30
+    for name in modules:
+        if name in ("generator.cli", "generator.site.clock", "generator.__main__"):
+            continue
+        module = importlib.import_module(name)
+        for _, member in inspect.getmembers(module):
+            functions = [member]
+            if inspect.isclass(member) and member.__module__ == name:
+                functions = [f for _, f in inspect.getmembers(member, inspect.isfunction)]
+            for function in functions:
+                if not inspect.isfunction(function) or function.__module__ != name:
+                    continue
+                for parameter in inspect.signature(function).parameters.values():
+                    if parameter.name in names and parameter.default is not inspect.Parameter.empty:
+                        found.append(f"{name}.{function.__qualname__}({parameter.name}={parameter.default!r})")
+    assert [f for f in found if f not in not_an_as_of] == []

@@ -252,7 +252,7 @@ def test_a_call_without_a_deadline_reads_list_published_once_a_notice_naming_it_
         'deadline_time: "17:30"\n', "deadline_time:\n"
     )
     path.write_text(text, encoding="utf-8")
-    loaded = load_dataset(data, REPO_ROOT / "schemas")
+    loaded = load_dataset(data, REPO_ROOT / "schemas", today=dt.date(2025, 2, 20))
     assert loaded.ok, [p.format() for p in loaded.problems]
     states = {
         day: next(f for f in take_snapshot(loaded.dataset, day).calls if f.call.id == CALL).state

@@ -253,7 +253,7 @@ def test_comparing_two_versions_of_a_record_text():
 
 
 def snapshot_at(data: Path, day: dt.date):
-    loaded = load_dataset(data, SCHEMAS_DIR, day)
+    loaded = load_dataset(data, SCHEMAS_DIR, today=day)
     return take_snapshot(loaded.dataset, day)
 
 

@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 
 import pytest
-from conftest import make_data_dir
+from conftest import AFTER_EVERY_RECORD, make_data_dir
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,7 +33,7 @@ D = dt.date.fromisoformat
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory) -> Snapshot:
     data = make_data_dir(tmp_path_factory.mktemp("charts"))
-    loaded = load_dataset(data, REPO_ROOT / "schemas")
+    loaded = load_dataset(data, REPO_ROOT / "schemas", today=AFTER_EVERY_RECORD)
     assert loaded.ok
     return take_snapshot(loaded.dataset, DAY)
 

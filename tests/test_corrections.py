@@ -181,7 +181,7 @@ def test_as_of_a_day_before_the_correction_the_page_shows_the_original_and_the_p
     from generator.load.dataset import load_dataset
     from generator.publish.opendata import canonical
 
-    original = load_dataset(make_data_dir(tmp_path / "original"), SCHEMAS_DIR, dt.date.fromisoformat(DAY))
+    original = load_dataset(make_data_dir(tmp_path / "original"), SCHEMAS_DIR, today=dt.date.fromisoformat(DAY))
     first = stated(original.dataset.notices[NOTICE], "notice", load_schemas(SCHEMAS_DIR))
     assert versions[0]["sha256"] == "sha256:" + hashlib.sha256(canonical(first)).hexdigest()
     early = json.loads((before / "data" / "notices" / NOTICE / "datapackage.json").read_text(encoding="utf-8"))

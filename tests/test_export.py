@@ -44,7 +44,7 @@ SCHEMA_KINDS = ("policy", "cluster", "notice", "call", "calendar", "districts", 
 
 
 def _load(data_dir: Path, today: dt.date = TODAY):
-    result = load_dataset(data_dir, SCHEMAS_DIR, today)
+    result = load_dataset(data_dir, SCHEMAS_DIR, today=today)
     errors = [p.format() for p in result.problems if p.severity is Severity.ERROR]
     assert not errors, errors
     return result.dataset

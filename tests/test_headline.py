@@ -85,7 +85,7 @@ def data(tmp_path_factory) -> Path:
 
 @functools.cache
 def _outputs(data: Path, day: str) -> tuple[Snapshot, dict[str, str]]:
-    loaded = load_dataset(data, SCHEMAS_DIR, D(day))
+    loaded = load_dataset(data, SCHEMAS_DIR, today=D(day))
     assert loaded.ok, [p.format() for p in loaded.problems]
     snapshot = take_snapshot(loaded.dataset, D(day))
     return snapshot, {p.src_uri: p.content for p in render_pages(snapshot, SCHEMA_SET)}

@@ -4,7 +4,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from conftest import make_data_dir
+from conftest import AFTER_EVERY_RECORD, make_data_dir
 
 from generator import SCHEMAS_DIR
 from generator.domain.lifecycle import (
@@ -24,7 +24,9 @@ D = dt.date.fromisoformat
 @pytest.fixture(scope="module", name="policies")
 def policies_fixture(tmp_path_factory) -> PolicySet:
     """The policies of data/policy/ (guideline: 3 years, reports by the end of February; MIIT: 30 April)."""
-    return load_dataset(make_data_dir(tmp_path_factory.mktemp("policies")), SCHEMAS_DIR).dataset.policies
+    return load_dataset(
+        make_data_dir(tmp_path_factory.mktemp("policies")), SCHEMAS_DIR, today=AFTER_EVERY_RECORD
+    ).dataset.policies
 
 
 def event(type, date=None, **fields):

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_BASE, REPO_ROOT, make_data_dir
+from conftest import AFTER_EVERY_RECORD, FIXTURE_BASE, REPO_ROOT, make_data_dir
 from hypothesis import HealthCheck, assume, given, settings
 from oracle_support import (
     SHANGHAI,
@@ -63,7 +63,7 @@ def build(dataset, day: dt.date):
 
 
 def load(folder: Path):
-    return load_dataset(folder, SCHEMAS_DIR)
+    return load_dataset(folder, SCHEMAS_DIR, today=AFTER_EVERY_RECORD)
 
 
 def errors(loaded) -> list[str]:

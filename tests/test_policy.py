@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, TESTS_DIR, Page, make_data_dir
+from conftest import AFTER_EVERY_RECORD, REPO_ROOT, TESTS_DIR, Page, make_data_dir
 
 from generator import SCHEMAS_DIR
 from generator.domain.snapshot import take_snapshot
@@ -54,7 +54,7 @@ def guideline_words() -> str:
 
 @pytest.fixture(scope="module", name="dataset")
 def dataset_fixture(tmp_path_factory):
-    loaded = load_dataset(make_data_dir(tmp_path_factory.mktemp("policy")), SCHEMAS_DIR)
+    loaded = load_dataset(make_data_dir(tmp_path_factory.mktemp("policy")), SCHEMAS_DIR, today=AFTER_EVERY_RECORD)
     assert loaded.ok, [p.format() for p in loaded.problems]
     return loaded.dataset
 
@@ -89,7 +89,9 @@ def test_the_guideline_page_shows_every_quoted_clause():
             (REPO_ROOT / "site_src" / "guideline.md").read_text(encoding="utf-8"),
         )
     )
-    data = load_dataset(REPO_ROOT / "data", SCHEMAS_DIR).dataset.policies.get("guangzhou-2024")
+    data = load_dataset(REPO_ROOT / "data", SCHEMAS_DIR, today=AFTER_EVERY_RECORD).dataset.policies.get(
+        "guangzhou-2024"
+    )
     for clause, text in data.clauses.items():
         assert squeeze(text)[:40] in page, clause
 
@@ -192,7 +194,7 @@ def successor_data_fixture(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module", name="successor")
 def successor_fixture(successor_data):
-    loaded = load_dataset(successor_data, SCHEMAS_DIR)
+    loaded = load_dataset(successor_data, SCHEMAS_DIR, today=AFTER_EVERY_RECORD)
     assert loaded.ok, [p.format() for p in loaded.problems]
     return loaded.dataset
 
@@ -235,6 +237,10 @@ def test_successor_pages_quote_the_successor(successor):
 
 def test_area_criterion_is_a_warning_for_municipal_recognitions_under_their_guideline(successor_data):
     """90 km² meets the old guideline's limit (the 2027 recognition) but not the successor's (2028)."""
-    problems = [p for p in load_dataset(successor_data, SCHEMAS_DIR).problems if p.code == "area-outside-criterion"]
+    problems = [
+        p
+        for p in load_dataset(successor_data, SCHEMAS_DIR, today=AFTER_EVERY_RECORD).problems
+        if p.code == "area-outside-criterion"
+    ]
     assert [p.path.rsplit("/", 1)[-1] for p in problems] == ["test-successor-after.yaml"]
     assert "新指引 3.2.2“占地面积不超过80平方公里”" in problems[0].message

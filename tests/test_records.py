@@ -103,7 +103,7 @@ def loaded(tmp_path_factory):
         else text.replace("\nevents:", '\narea_km2: "12.50"\nevents:', 1)
     )
     cluster.write_text(text, encoding="utf-8")
-    result = load_dataset(data, SCHEMAS_DIR, DAY)
+    result = load_dataset(data, SCHEMAS_DIR, today=DAY)
     assert result.ok, result.problems
     return result.dataset
 

@@ -112,7 +112,7 @@ def shipped(request, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def loaded(shipped):
-    return load_dataset(shipped, SCHEMAS_DIR, VALIDATE_DAY)
+    return load_dataset(shipped, SCHEMAS_DIR, today=VALIDATE_DAY)
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +262,7 @@ def test_policies_quote_their_sources_word_for_word(loaded):
 def test_the_holiday_arrangements_agree_with_chinesecalendar():
     """An independent source (the chinesecalendar package) says the same of every shipped day it
     knows; a year it does not know yet (the next year's file arrives before its update) is left out."""
-    loaded = load_dataset(REAL_DATA, SCHEMAS_DIR, VALIDATE_DAY)
+    loaded = load_dataset(REAL_DATA, SCHEMAS_DIR, today=VALIDATE_DAY)
     calendar = loaded.dataset.calendar
     differing, compared = [], 0
     for year in calendar.years:

@@ -107,7 +107,7 @@ def exports(tmp_path_factory) -> dict[str, bytes]:
         target.write_text(
             yaml.safe_dump(with_formula_starts(record, record_type, starts), allow_unicode=True), encoding="utf-8"
         )
-    loaded = load_dataset(data, SCHEMAS_DIR, DAY)
+    loaded = load_dataset(data, SCHEMAS_DIR, today=DAY)
     assert loaded.ok, [p.format() for p in loaded.problems if p.severity.value == "error"]
     built = build_exports(take_snapshot(loaded.dataset, DAY), SCHEMA_SET)
     return {f.path: f.content for f in built}

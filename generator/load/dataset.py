@@ -147,8 +147,9 @@ class DisplayPaths:
             return (Path(self.data_dir.name) / path.relative_to(self.data_dir)).as_posix()
 
 
-def load_dataset(data_dir: Path, schemas_dir: Path = SCHEMAS_DIR, today: dt.date | None = None) -> LoadResult:
-    """Read and check every record under data_dir; `today` is the day in Asia/Shanghai."""
+def load_dataset(data_dir: Path, schemas_dir: Path = SCHEMAS_DIR, *, today: dt.date) -> LoadResult:
+    """Read and check every record under data_dir as of `today`, the day in Asia/Shanghai (no default:
+    the records dated after it are checked as scheduled, so the caller must say which day it is)."""
     with _collector_paused():
         return _load(data_dir, schemas_dir, today)
 
@@ -170,7 +171,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(data_dir: Path, schemas_dir: Path, today: dt.date | None) -> LoadResult:
+def _load(data_dir: Path, schemas_dir: Path, today: dt.date) -> LoadResult:
     schema_set = load_schemas(schemas_dir)
     field_types = schema_set.field_types()
     files, problems = discover(data_dir)

@@ -228,9 +228,9 @@ def check_calendar_header(path: str, text: str, year: str) -> Iterator[Problem]:
                 )
 
 
-def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.date | None = None) -> Iterator[Problem]:
+def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.date) -> Iterator[Problem]:
     """Rules on typed records; `event_titles` are the events schema's field titles; `today`
-    (Asia/Shanghai) enables the future-date warning."""
+    (Asia/Shanghai) is the day the records dated after it are checked against."""
     site = dataset.site
     if site is not None and site.values.get("base_url") and site.address is None:
         yield problem("site-address-invalid", *site.origin.located("base_url"))
@@ -247,13 +247,13 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.d
             )
     for notice in dataset.notices.values():
         yield from check_notice(notice, dataset.calendar, policies)
-        if today is not None and notice.published_on > today:
+        if notice.published_on > today:
             yield problem(
                 "notice-scheduled", *notice.origin.located("published_on"), date=notice.published_on, today=today
             )
     for call in dataset.calls.values():
         yield from check_call(call)
-        if today is not None and call.published_on > today:
+        if call.published_on > today:
             yield problem("call-scheduled", *call.origin.located("published_on"), date=call.published_on, today=today)
 
 
@@ -303,7 +303,7 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
 
 
 def check_cluster(
-    cluster: Cluster, event_titles: Mapping[str, str], policies: PolicySet, today: dt.date | None = None
+    cluster: Cluster, event_titles: Mapping[str, str], policies: PolicySet, today: dt.date
 ) -> Iterator[Problem]:
     events = cluster.events
     if not any(event.type == "certified" for event in events):
@@ -369,7 +369,7 @@ def check_cluster(
             )
         if event.type == "certified" and event.date is None and event.valid_until is None:
             yield problem("recognition-date-unknown", *event.origin.located("date"))
-        if today is not None and event.date is not None and event.date.earliest > today:
+        if event.date is not None and event.date.earliest > today:
             yield problem("event-in-future", *event.origin.located("date"), date=event.date, today=today)
 
 

@@ -77,7 +77,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         data_dir = self._data_dir(config)
         self.snapshot = None
         self.page_hashes = {}
-        loaded = load_dataset(data_dir, SCHEMAS_DIR, day)
+        loaded = load_dataset(data_dir, SCHEMAS_DIR, today=day)
         # The hand-written pages are read by MkDocs, which follows links: refuse them (and FIFOs)
         # in site_src/ before MkDocs reads a byte, as data/ refuses them.
         refused = refused_entries(Path(config.docs_dir))
