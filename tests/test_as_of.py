@@ -337,3 +337,26 @@ def test_no_function_below_the_cli_defaults_the_as_of_day():
                     if parameter.name in names and parameter.default is not inspect.Parameter.empty:
                         found.append(f"{name}.{function.__qualname__}({parameter.name}={parameter.default!r})")
     assert [f for f in found if f not in not_an_as_of] == []
+
+
+@pytest.mark.parametrize(
+    "day,shown",
+    [(dt.date(2023, 10, 9), False), (dt.date(2024, 12, 31), False), (dt.date(2025, 1, 1), True)],
+)
+def test_a_recognition_known_only_by_its_batch_year_has_not_happened_before_that_year(day, shown):
+    """The shipped Haizhu cluster: national, batch 2025, its date not stated. As of 2023-10-09 it is not
+    on the list, has no page and is not counted among clusters of unknown state (issue 23)."""
+    loaded = load_dataset(REPO_ROOT / "data", SCHEMAS_DIR, today=day)
+    assert loaded.ok, [p.format() for p in loaded.problems]
+    record = loaded.dataset.clusters["haizhu-smart-manufacturing-system-integration"]
+    (certified,) = [e for e in record.events if e.type == "certified"]
+    assert certified.date is None and certified.batch == 2025  # what the test relies on
+    snapshot = take_snapshot(loaded.dataset, day)
+    ids = {facts.cluster.id for facts in snapshot.clusters}
+    assert (record.id in ids) is shown
+    exports = {e.path: e.content for e in build_exports(snapshot, load_schemas(SCHEMAS_DIR), None)}
+    rows = list(csv.DictReader(io.StringIO(exports["data/clusters.csv"].decode("utf-8-sig"))))
+    assert (record.id in {row["id"] for row in rows}) is shown
+    pages = {page.src_uri: page.content for page in render_pages(snapshot, load_schemas(SCHEMAS_DIR), ())}
+    assert (f"clusters/{record.id}.md" in pages) is shown
+    assert ("2025 年度" in pages["clusters/index.md"]) is shown

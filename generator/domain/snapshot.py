@@ -435,6 +435,18 @@ def happened(date: PartialDate | None, day: dt.date) -> bool:
     return date is None or date.earliest <= day
 
 
+def earliest_date(event: Event) -> PartialDate | None:
+    """The event's date as far as the record fixes it. A recognition whose date is not stated but whose
+    batch is (国家级（2025 年度）) is taken to fall within or after its batch's year: a batch is not
+    decided before its year has begun (the site's reading, docs/ARCHITECTURE.md "As of a day"). So a
+    record dated only to a year or a batch has not happened before that year."""
+    if event.date is not None:
+        return event.date
+    if event.type == "certified" and event.batch is not None:
+        return PartialDate(event.batch)
+    return None
+
+
 def as_of(
     cluster: Cluster, day: dt.date, published: set[str], final_dates: dict[str, dt.date], dated_urls: dict[str, dt.date]
 ) -> Cluster:
@@ -447,7 +459,7 @@ def as_of(
     def event_happened(event: Event) -> bool:
         if event.notice in final_dates and day < final_dates[event.notice]:
             return False
-        return happened(event.date, day)
+        return happened(earliest_date(event), day)
 
     def source_date(source: Source) -> PartialDate | None:
         if source.published_on is None and source.url in dated_urls:
