@@ -24,7 +24,15 @@ from generator.deploy.nginx import NginxSite, nginx_conf
 from generator.site import search
 from generator.site.build import SiteBuildFailed, build_site
 from generator.site.release import precompress
-from generator.site.search import SearchIndexFailed, index_site, indexed_copy, result_order, separate_han
+from generator.site.search import (
+    SearchIndexFailed,
+    index_site,
+    indexed_copy,
+    page_kind,
+    result_order,
+    separate_han,
+    without_ids,
+)
 
 PAGE = """<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><title>{title} - 网站</title></head>
@@ -72,31 +80,45 @@ def test_adjacent_han_characters_are_set_apart_in_text_only():
     assert separate_han("𠀀𠀁字") == "𠀀\u200b𠀁\u200b字"  # beyond the Basic Multilingual Plane too
 
 
+def test_ids_stay_on_headings_only_and_there_only_if_asked():
+    html = '<div id="a"><h2 id="b">标题</h2><p id="c" class="x">正文 id="d"</p><H3 id="e">小节</H3></div>'
+    assert (
+        without_ids(html, headings=True)
+        == '<div><h2 id="b">标题</h2><p class="x">正文 id="d"</p><H3 id="e">小节</H3></div>'
+    )
+    assert without_ids(html, headings=False) == '<div><h2>标题</h2><p class="x">正文 id="d"</p><H3>小节</H3></div>'
+
+
 @pytest.mark.parametrize(
-    "page,order",
+    "page,kind,order",
     [
-        ("clusters/huangpu-x/index.html", 1),
-        ("notices/miit-2023/index.html", 2),
-        ("calls/gz-2025/index.html", 3),
-        ("clusters/index.html", 4),
-        ("districts/huangpu/index.html", 4),
-        ("notices/index.html", 4),
-        ("guideline/index.html", 5),
-        ("cultivation/2-1-1/index.html", 5),
-        ("index.html", 6),
+        ("clusters/huangpu-x/index.html", "cluster", 1),
+        ("notices/miit-2023/index.html", "notice", 2),
+        ("calls/gz-2025/index.html", "call", 3),
+        ("clusters/index.html", "list", 4),
+        ("districts/huangpu/index.html", "list", 4),
+        ("notices/index.html", "list", 4),
+        ("guideline/index.html", "rules", 5),
+        ("cultivation/2-1-1/index.html", "rules", 5),
+        ("index.html", "home", 6),
     ],
 )
-def test_records_come_before_the_lists_and_the_lists_before_the_rules(page, order):
+def test_records_come_before_the_lists_and_the_lists_before_the_rules(page, kind, order):
+    assert page_kind(page) == (kind, order)
     assert result_order(page) == order
 
 
-def test_the_indexed_copy_carries_the_sort_key_on_the_indexed_part():
-    copy = indexed_copy(
-        '<p>data-pagefind-body</p><div class="a" data-pagefind-body><h1>集群</h1></div>', "clusters/x/index.html"
+def test_the_indexed_copy_carries_the_kind_and_sort_key_on_the_indexed_part():
+    page = (
+        '<p id="x">data-pagefind-body</p><div class="a" data-pagefind-body><h1 id="t">集群</h1><p id="y">区</p></div>'
     )
-    assert (
-        copy
-        == '<p>data-pagefind-body</p><div class="a" data-pagefind-body data-pagefind-sort="order:1"><h1>集\u200b群</h1></div>'
+    assert indexed_copy(page, "clusters/x/index.html") == (
+        '<p>data-pagefind-body</p><div class="a" data-pagefind-body data-search-kind="cluster" '
+        'data-pagefind-sort="order:1"><h1 id="t">集\u200b群</h1><p>区</p></div>'
+    )
+    assert indexed_copy(page, "guideline/index.html") == (  # headings keep their ids: sub-results
+        '<p>data-pagefind-body</p><div class="a" data-pagefind-body data-search-kind="rules" '
+        'data-pagefind-sort="order:5"><h1 id="t">集\u200b群</h1><p>区</p></div>'
     )
 
 

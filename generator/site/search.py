@@ -23,8 +23,12 @@ matches only where the characters stand next to each other. The pages served sta
 them.
 
 Order: in an exact phrase search Pagefind scores every match alike, so the results are sorted by
-what kind of page they are (RESULT_ORDER, a sort key the indexed copy carries): clusters, notices
+what kind of page they are (PAGE_KINDS, a sort key the indexed copy carries): clusters, notices
 and calls first, each on its own page, then the lists, the rules and explanations, the home page last.
+
+The indexed copy also marks the page's kind (KIND_ATTRIBUTE: EXCLUDED_SELECTORS differ by kind) and
+keeps ids only on the headings that make sub-results: Pagefind stores an anchor in the fragment for
+every element with an id inside the indexed part, even an excluded one.
 
 The output depends only on the pages: Pagefind runs in a scratch folder that holds only the copies
 (it would read a pagefind.yml in its working folder), with the PAGEFIND_* environment variables
@@ -44,13 +48,6 @@ from pathlib import Path
 SEARCH_DIR = "pagefind"  # in the site folder; the search dialog's bundle path
 BODY_ATTRIBUTE = "data-pagefind-body"  # marks the part of a page that is indexed (overrides/main.html)
 LANGUAGE = "zh"  # one index for the whole site, whatever a page's lang says
-# Inside an indexed part, never indexed: heading permalinks (¶), pictures (icons; a chart's text
-# equivalent is in the page as a table or text), the small print the templates repeat on every record
-# page (.cl-muted: the clause and practice behind a date, what a source states), and what a cluster
-# page repeats from elsewhere: its annual-report due dates (.cl-reports: computed from the rules),
-# the notices that list it (.cl-related: their own pages are indexed and list the cluster) and its
-# sources (.cl-sources: links out). Each of these would cost index bytes for every cluster.
-EXCLUDED_SELECTORS = (".headerlink", "svg", ".cl-muted", ".cl-reports", ".cl-related", ".cl-sources")
 # Pagefind's index files, gzip-compressed by Pagefind itself and inflated by its script: the web
 # server sends them as they are, and the build writes no .gz beside them (generator.site.release).
 PRECOMPRESSED_SUFFIXES = frozenset({".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".pagefind"})
@@ -68,6 +65,8 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _BETWEEN_HAN = re.compile(f"(?<=[{_HAN}])(?=[{_HAN}])")
 _TAG = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
 _BODY_TAG = re.compile(rf"(<[a-z]+\s[^>]*?\b{BODY_ATTRIBUTE}\b)")
+_ID = re.compile(r'\sid="[^"]*"')
+_HEADING = re.compile(r"<h[1-6][\s>]", re.I)
 _TIMEOUT = 600  # seconds; 1,000 clusters take a few
 # The word locations per index chunk (Pagefind's default 20,000). One character per word makes each
 # chunk hold many characters' locations; a query fetches the chunks of its characters, so smaller
@@ -77,16 +76,30 @@ _TIMEOUT = 600  # seconds; 1,000 clusters take a few
 # tests/test_site.py checks that it took effect.
 INDEX_CHUNK_SIZE = 1000
 SORT_KEY = "order"  # the sort key search.js asks Pagefind to sort by, ascending
-# (pattern of a page's folder, relative to the site; its place in the results), first match wins.
-# Pages of one place keep Pagefind's order among themselves (by address).
-RESULT_ORDER = (
-    (re.compile(r"clusters/[^/]+"), 1),  # a cluster's page
-    (re.compile(r"notices/[^/]+"), 2),  # a notice's page
-    (re.compile(r"calls/[^/]+"), 3),  # an annual call's page
-    (re.compile(r"(clusters|notices|calls|districts)(/[^/]+)?"), 4),  # the lists
-    (re.compile(r""), 6),  # the home page
-    (re.compile(r".*"), 5),  # the rules and explanations: guideline, criteria, procedure, practice …
+KIND_ATTRIBUTE = "data-search-kind"  # what kind of page; on the indexed part of the copy only
+# (pattern of a page's folder, relative to the site; its kind; its place in the results), first match
+# wins. Pages of one place keep Pagefind's order among themselves (by address).
+PAGE_KINDS = (
+    (re.compile(r"clusters/[^/]+"), "cluster", 1),  # a cluster's page
+    (re.compile(r"notices/[^/]+"), "notice", 2),  # a notice's page
+    (re.compile(r"calls/[^/]+"), "call", 3),  # an annual call's page
+    (re.compile(r"(clusters|notices|calls|districts)(/[^/]+)?"), "list", 4),  # the lists
+    (re.compile(r""), "home", 6),  # the home page
+    (re.compile(r".*"), "rules", 5),  # the rules and explanations: guideline, criteria, procedure, practice …
 )
+
+
+# Inside an indexed part, never indexed: heading permalinks (¶), pictures (icons; a chart's text
+# equivalent is in the page as a table or text), the small print the templates repeat on every record
+# page (.cl-muted: the clause and practice behind a date, what a source states), and what a cluster
+# page repeats from elsewhere: its annual-report due dates (.cl-reports: computed from the rules),
+# the notices that list it (.cl-related: their own pages are indexed and list the cluster) and its
+# sources (.cl-sources: links out). Each of these would cost index bytes for every cluster.
+EXCLUDED_SELECTORS = (".headerlink", "svg", ".cl-muted", ".cl-reports", ".cl-related", ".cl-sources")
+# Kinds of page whose headings are left out: the indexed copy drops their headings' ids, for
+# Pagefind keeps an anchor for every element with an id even when the element itself is excluded.
+# Elsewhere only headings keep their ids: Pagefind's interface makes sub-results of headings only.
+HEADINGS_LEFT_OUT: frozenset[str] = frozenset()
 
 
 class SearchIndexFailed(Exception):
@@ -113,16 +126,33 @@ def separate_han(html: str) -> str:
     return "".join(part if index % 2 else _BETWEEN_HAN.sub("\u200b", part) for index, part in enumerate(parts))
 
 
-def result_order(page: str) -> int:
-    """A page's place in the results, by its path relative to the site (`clusters/x/index.html`)."""
+def without_ids(html: str, headings: bool) -> str:
+    """`html` without the id attributes of its elements, but those of its headings if `headings`."""
+    parts = _TAG.split(html)
+    return "".join(
+        _ID.sub("", part) if index % 2 and not (headings and _HEADING.match(part)) else part
+        for index, part in enumerate(parts)
+    )
+
+
+def page_kind(page: str) -> tuple[str, int]:
+    """A page's kind and place in the results, by its path relative to the site (`clusters/x/index.html`)."""
     folder = page.removesuffix("index.html").strip("/")
-    return next(order for pattern, order in RESULT_ORDER if pattern.fullmatch(folder))
+    return next((kind, order) for pattern, kind, order in PAGE_KINDS if pattern.fullmatch(folder))
+
+
+def result_order(page: str) -> int:
+    """A page's place in the results."""
+    return page_kind(page)[1]
 
 
 def indexed_copy(html: str, page: str) -> str:
-    """What Pagefind reads of a page: Han characters apart, and the page's place in the results."""
-    sort = f'data-pagefind-sort="{SORT_KEY}:{result_order(page)}"'
-    return separate_han(_BODY_TAG.sub(lambda found: f"{found[1]} {sort}", html, count=1))
+    """What Pagefind reads of a page: Han characters apart; the page's kind (for EXCLUDED_SELECTORS)
+    and place in the results on its indexed part; ids only on the headings that make sub-results."""
+    kind, order = page_kind(page)
+    marks = f'{KIND_ATTRIBUTE}="{kind}" data-pagefind-sort="{SORT_KEY}:{order}"'
+    marked = _BODY_TAG.sub(lambda found: f"{found[1]} {marks}", html, count=1)
+    return separate_han(without_ids(marked, headings=kind not in HEADINGS_LEFT_OUT))
 
 
 def indexed_pages(site_dir: Path) -> list[Path]:
