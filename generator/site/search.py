@@ -10,8 +10,12 @@ words and the fragments of the results it shows.
 What is indexed: the part of a page inside `data-pagefind-body` (site_src/overrides/main.html puts
 it around the article, after the as-of line; a page whose front matter says `search: exclude:
 true` has none: the home page, the cluster lists, the editor guide, the open-data page and the
-change log), less EXCLUDED_SELECTORS. Pages without it (those, the admin page, 404.html) are not
-indexed at all; the header, navigation and footer never are.
+change log), less EXCLUDED_SELECTORS: of a record page, what people look for (names, districts,
+industries, document numbers, titles), not its dates, labels, pictures and small print. Pages
+without it (those, the admin page, 404.html) are not indexed at all; the header, navigation and
+footer never are. Every indexed page costs its fragment (its text, for the excerpts, gzip-compressed
+alone) and its characters' places in the word chunks, so what a cluster's page leaves out is saved
+once per cluster (benchmarks/README.md, "Search").
 
 Chinese phrases: Pagefind segments Chinese into words when indexing and again, differently, in the
 browser (Intl.Segmenter), and matches whole words or their beginnings, so a phrase that crosses a
@@ -89,17 +93,78 @@ PAGE_KINDS = (
 )
 
 
-# Inside an indexed part, never indexed: heading permalinks (¶), pictures (icons; a chart's text
-# equivalent is in the page as a table or text), the small print the templates repeat on every record
-# page (.cl-muted: the clause and practice behind a date, what a source states), and what a cluster
-# page repeats from elsewhere: its annual-report due dates (.cl-reports: computed from the rules),
-# the notices that list it (.cl-related: their own pages are indexed and list the cluster) and its
-# sources (.cl-sources: links out). Each of these would cost index bytes for every cluster.
-EXCLUDED_SELECTORS = (".headerlink", "svg", ".cl-muted", ".cl-reports", ".cl-related", ".cl-sources")
-# Kinds of page whose headings are left out: the indexed copy drops their headings' ids, for
+def _on(kind: str, *selectors: str) -> tuple[str, ...]:
+    """`selectors` on pages of one kind only (the indexed copy marks each page's kind)."""
+    return tuple(f'[{KIND_ATTRIBUTE}="{kind}"] {selector}' for selector in selectors)
+
+
+# Inside an indexed part, never indexed (Pagefind's exclude selectors): what nobody searches for, and
+# what a page repeats from elsewhere. What stays is what people look for: names, districts,
+# industries, operators, notes, document numbers, notice and call titles, the rules' text. On a
+# record page every word left out is bytes saved for every record (benchmarks/README.md, "Search").
+# The templates give some parts no class of their own: those are named by position, and
+# tests/test_search.py checks on a built site that what should stay stays and the rest goes.
+EXCLUDED_SELECTORS = (
+    # Everywhere: heading permalinks (¶); pictures and their captions (icons, charts and legends; a
+    # chart's text equivalent is in the page as a table or text); the small print (.cl-muted: the
+    # clause or practice behind a date, what a source states); 未载明 (.cl-unknown); status badges;
+    # tables' column headings.
+    ".headerlink",
+    "svg",
+    "figure",
+    ".cl-muted",
+    ".cl-unknown",
+    ".cl-badges",
+    "thead",
+    # A cluster's page keeps its name, district, leading industry, operator, summary and note, its
+    # recognitions' batch and document number, and its events' words and document numbers. Left out:
+    # the section headings (a page this short needs no sub-results; HEADINGS_LEFT_OUT drops their
+    # anchors too); the facts' labels, its area and website (the 4th and 5th fact); the status
+    # sentence and the note that the name is unverified (the 3rd and 4th child of .cl-record: the
+    # same words on many pages); a recognition's level, date, validity and review (cells 1, 3, 5, 6);
+    # the events' dates and source links; the annual reports' due dates (computed from the rules); the
+    # notices that list it (their own pages are indexed and list the cluster); its sources (links out).
+    *_on(
+        "cluster",
+        "h2",
+        ".cl-facts dt",
+        ".cl-facts dd:nth-child(8)",
+        ".cl-facts dd:nth-child(10)",
+        ".cl-record > p:nth-child(3)",
+        ".cl-record > p:nth-child(4)",
+        ".cl-table-wrap td:nth-child(1)",
+        ".cl-table-wrap td:nth-child(3)",
+        ".cl-table-wrap td:nth-child(5)",
+        ".cl-table-wrap td:nth-child(6)",
+        ".cl-history strong",
+        ".cl-history a",
+        ".cl-reports",
+        ".cl-related",
+        ".cl-sources",
+    ),
+    # A notice's page keeps its title, the list (names, districts, notes), the outcome (the final
+    # list's document number) and the publication record (issuer, document number). Left out: the
+    # state and deadline (dates); how to object (the same sentences on every notice, and contacts; its
+    # heading stays, as a sub-result); the list's row numbers; the final list against the proposed
+    # one (it repeats the list); the window's working days and the like.
+    *_on(
+        "notice",
+        ".cl-notice-state",
+        ".cl-objection",
+        ".cl-entries td:nth-child(1)",
+        ".cl-outcome h3",
+        ".cl-final-list",
+        ".cl-record-meta > .cl-facts",
+    ),
+    # A call's page: not its state and deadline sentences (its dates are in its facts).
+    *_on("call", ".cl-call-state"),
+    # The lists (the district index): the districts' names, not their tallies.
+    *_on("list", "td:not(:first-child)"),
+)
+# Kinds of page whose headings are left out above: the indexed copy drops their headings' ids, for
 # Pagefind keeps an anchor for every element with an id even when the element itself is excluded.
 # Elsewhere only headings keep their ids: Pagefind's interface makes sub-results of headings only.
-HEADINGS_LEFT_OUT: frozenset[str] = frozenset()
+HEADINGS_LEFT_OUT = frozenset({"cluster"})
 
 
 class SearchIndexFailed(Exception):
