@@ -1,7 +1,8 @@
 """The site search's index (generator/site/search.py), made by Pagefind after MkDocs: what it reads of
-a page, what it leaves out, that nothing but the pages decides its bytes, how a failure is reported,
-how nginx serves its pieces, and that the live preview makes it too. The built site's index is
-checked in tests/test_site.py, searching it in a browser in tests/browser/test_search_browser.py.
+a page, what it leaves out (on a small site and on each kind of record page of a built site), that
+nothing but the pages decides its bytes, how a failure is reported, how nginx serves its pieces, and
+that the live preview makes it too. tests/test_site.py checks the index of the site it builds,
+tests/browser/test_search_browser.py searches it in a browser.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import urllib.request
 from pathlib import Path, PurePosixPath
 
 import pytest
-from conftest import REPO_ROOT, make_data_dir
+from conftest import REPO_ROOT, Page, make_data_dir, shared_site
 from nginx_support import find_nginx, free_port, nginx_command
 from pagefind_support import decompress, fragments, text
 
@@ -24,7 +25,17 @@ from generator.deploy.nginx import NginxSite, nginx_conf
 from generator.site import search
 from generator.site.build import SiteBuildFailed, build_site
 from generator.site.release import precompress
-from generator.site.search import SearchIndexFailed, index_site, indexed_copy, result_order, separate_han
+from generator.site.search import (
+    SearchIndexFailed,
+    index_site,
+    indexed_copy,
+    page_kind,
+    result_order,
+    separate_han,
+    without_ids,
+)
+
+RESULT_DAY = dt.date(2025, 3, 10)  # the fixture notice's final list is out: its clusters have a document number
 
 PAGE = """<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><title>{title} - 网站</title></head>
@@ -72,31 +83,45 @@ def test_adjacent_han_characters_are_set_apart_in_text_only():
     assert separate_han("𠀀𠀁字") == "𠀀\u200b𠀁\u200b字"  # beyond the Basic Multilingual Plane too
 
 
+def test_ids_stay_on_headings_only_and_there_only_if_asked():
+    html = '<div id="a"><h2 id="b">标题</h2><p id="c" class="x">正文 id="d"</p><H3 id="e">小节</H3></div>'
+    assert (
+        without_ids(html, headings=True)
+        == '<div><h2 id="b">标题</h2><p class="x">正文 id="d"</p><H3 id="e">小节</H3></div>'
+    )
+    assert without_ids(html, headings=False) == '<div><h2>标题</h2><p class="x">正文 id="d"</p><H3>小节</H3></div>'
+
+
 @pytest.mark.parametrize(
-    "page,order",
+    "page,kind,order",
     [
-        ("clusters/huangpu-x/index.html", 1),
-        ("notices/miit-2023/index.html", 2),
-        ("calls/gz-2025/index.html", 3),
-        ("clusters/index.html", 4),
-        ("districts/huangpu/index.html", 4),
-        ("notices/index.html", 4),
-        ("guideline/index.html", 5),
-        ("cultivation/2-1-1/index.html", 5),
-        ("index.html", 6),
+        ("clusters/huangpu-x/index.html", "cluster", 1),
+        ("notices/miit-2023/index.html", "notice", 2),
+        ("calls/gz-2025/index.html", "call", 3),
+        ("clusters/index.html", "list", 4),
+        ("districts/huangpu/index.html", "list", 4),
+        ("notices/index.html", "list", 4),
+        ("guideline/index.html", "rules", 5),
+        ("cultivation/2-1-1/index.html", "rules", 5),
+        ("index.html", "home", 6),
     ],
 )
-def test_records_come_before_the_lists_and_the_lists_before_the_rules(page, order):
+def test_records_come_before_the_lists_and_the_lists_before_the_rules(page, kind, order):
+    assert page_kind(page) == (kind, order)
     assert result_order(page) == order
 
 
-def test_the_indexed_copy_carries_the_sort_key_on_the_indexed_part():
-    copy = indexed_copy(
-        '<p>data-pagefind-body</p><div class="a" data-pagefind-body><h1>集群</h1></div>', "clusters/x/index.html"
+def test_the_indexed_copy_carries_the_kind_and_sort_key_on_the_indexed_part():
+    page = (
+        '<p id="x">data-pagefind-body</p><div class="a" data-pagefind-body><h1 id="t">集群</h1><p id="y">区</p></div>'
     )
-    assert (
-        copy
-        == '<p>data-pagefind-body</p><div class="a" data-pagefind-body data-pagefind-sort="order:1"><h1>集\u200b群</h1></div>'
+    assert indexed_copy(page, "clusters/x/index.html") == (
+        '<p>data-pagefind-body</p><div class="a" data-pagefind-body data-search-kind="cluster" '
+        'data-pagefind-sort="order:1"><h1>集\u200b群</h1><p>区</p></div>'
+    )
+    assert indexed_copy(page, "guideline/index.html") == (  # headings keep their ids: sub-results
+        '<p>data-pagefind-body</p><div class="a" data-pagefind-body data-search-kind="rules" '
+        'data-pagefind-sort="order:5"><h1 id="t">集\u200b群</h1><p>区</p></div>'
     )
 
 
@@ -171,6 +196,132 @@ def test_a_build_whose_index_fails_leaves_the_previous_site(tmp_path, monkeypatc
     assert [p.name for p in out.iterdir()] == ["index.html"]
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]  # no staging folder left
+
+
+# --- the index of a built site: what each kind of page gives ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(shared) -> Path:
+    """The test fixtures with the call (tests/fixtures/calls) as of RESULT_DAY, built once per run."""
+    return shared_site(shared, "calls", RESULT_DAY).site
+
+
+# (page, what its index holds, what the page says but its index leaves out): what people look for,
+# not the dates, labels, small print and repeated sentences around it (search.EXCLUDED_SELECTORS).
+WHAT_IS_INDEXED = [
+    (
+        "clusters/test-municipal-alpha/",
+        [
+            "【测试数据】广州市黄埔区测试装备产业集群",  # name
+            "黄埔区 【测试数据】测试装备 【测试数据】测试园区管理委员会",  # district, industry, operator
+            "【测试数据】用于自动化测试的虚构集群，不是真实记录。",  # summary
+            "说明：【测试数据】请勿发布。",  # note
+            "2025. 穗工信函〔2025〕1号（测试）",  # the recognition's batch and document number
+            "认定（市级），穗工信函〔2025〕1号（测试）",  # the event's words
+        ],
+        [
+            "有效期至",  # the status sentence
+            "所在区",  # the facts' labels
+            "主导产业",
+            "12.5 平方公里",  # area, website
+            "example.org",
+            "时间线",  # headings
+            "认定与有效期",
+            "大事记",
+            "横轴为年份",  # the picture and its caption
+            "市级认定的有效期",
+            "2025-03-10",  # dates
+            "2028-03-09",
+            "指引 4.1",  # small print
+            "年度报告",  # due dates computed from the rules
+            "2026-02-28",
+            "拟认定名单公示",  # the notices listing it, its sources
+            "测试发布单位",
+            "来源",
+        ],
+    ),
+    (
+        "clusters/test-national-beta/",
+        [
+            "【测试数据】广州市番禺区测试纺织产业集群",
+            "番禺区 【测试数据】测试纺织",
+            "2023.",
+            "年度报告：2024 年度。【测试数据】2024 年度情况报告",  # an event's own words
+        ],
+        [
+            "名称未核实",  # the badge
+            "所引来源只给出了简称",  # the unverified name's note: the same on every such page
+            "未载明",
+            "自动认定为市级集群",  # small print
+            "2025-02",  # the event's date
+        ],
+    ),
+    (
+        "notices/test-municipal-2025-list/",
+        [
+            "【测试数据】2025 年广州市市级中小企业特色产业集群拟认定名单公示",  # title
+            "如何提出异议",  # a heading over left-out text: a sub-result
+            "附件：【测试数据】拟认定名单",
+            "【测试数据】广州市黄埔区测试装备产业集群. 黄埔区.",  # the list: names, districts, notes
+            "【测试数据】广州市南沙区测试候选产业集群. 南沙区. 【测试数据】候选集群，尚未建档.",
+            "正式名单穗工信函〔2025〕1号（测试）",  # the outcome's document number
+            "发布机构【测试数据】测试发布单位",  # the publication record
+        ],
+        [
+            "已结束",  # state and deadline
+            "公示期已于",
+            "截止时间",
+            "向谁提出",  # how to object
+            "objection@example.org",
+            "纪检监督电话",
+            "序号",  # the list's column headings
+            "未列入正式名单",  # the final list against the proposed one (its table)
+            "公示原文的表述",  # the window's record
+            "02-20、02-21",
+            "SHA-256",  # small print
+            "本站的算法",
+            "未载明",
+        ],
+    ),
+    (
+        "calls/test-municipal-2025-call/",
+        [
+            "【测试数据】关于开展 2025 年广州市市级中小企业特色产业集群认定工作的通知",
+            "区级初审截止2024-12-10",
+            "【测试数据】市级中小企业特色产业集群申报表",
+            "【测试数据】测试处室",
+            "文号【测试数据】测工信函〔2024〕99号",
+        ],
+        ["已截止", "申报已于", "事项单位或处室"],
+    ),
+    ("districts/", ["各区集群数量", "黄埔区"], ["方格示意图", "国家级省级市级"]),
+]
+
+
+@pytest.mark.parametrize("url,kept,left_out", WHAT_IS_INDEXED, ids=[row[0] for row in WHAT_IS_INDEXED])
+def test_a_record_page_gives_the_index_what_people_look_for(built, url, kept, left_out):
+    fragment = fragments(built)["/" + url]
+    content = text(fragment["content"])
+    for words in kept:
+        assert words in content, (words, content)
+    said = Page(built / url / "index.html").root.find(data_pagefind_body=True).text()
+    for words in left_out:
+        assert words in said, words  # the page says it ...
+        assert words not in content, (words, content)  # ... its index does not
+
+
+def test_sub_results_come_from_the_headings_of_notices_and_rules_only(built):
+    """A cluster's page leaves its headings out, and with them their anchors; elsewhere a heading
+    makes a sub-result, and no other element leaves an anchor behind."""
+    indexed = fragments(built)
+    for url, fragment in indexed.items():
+        assert all(anchor["element"] in ("h1", "h2", "h3", "h4", "h5", "h6") for anchor in fragment["anchors"]), url
+        if url.startswith("/clusters/") and url != "/clusters/":
+            assert fragment["anchors"] == [], url
+    notice = {a["id"]: text(a["text"]) for a in indexed["/notices/test-municipal-2025-list/"]["anchors"]}
+    assert notice["list"] == "公示名单" and notice["outcome"] == "公示结果"
+    assert {"chapter-1", "chapter-2"} <= {a["id"] for a in indexed["/guideline/"]["anchors"] if a["text"]}
 
 
 # --- served by nginx: the pieces as they are -------------------------------------------------------

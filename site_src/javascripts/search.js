@@ -88,7 +88,7 @@
         showImages: false,
         showSubResults: true,
         excerptLength: 40, // words: here characters
-        sort: { order: "asc" }, // clusters, notices, calls, then lists, rules (search.py RESULT_ORDER)
+        sort: { order: "asc" }, // clusters, notices, calls, then lists, rules (search.py PAGE_KINDS)
         resetStyles: true,
         autofocus: true,
         translations: TRANSLATIONS,
