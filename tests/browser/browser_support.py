@@ -260,6 +260,19 @@ def serious_violations(page: Page) -> list[tuple[str, str, list[str]]]:
     ]
 
 
+def clean(found: Visit) -> None:
+    """Nothing left the site, no script failed, nothing was refused by the Content-Security-Policy."""
+    assert not found.foreign_requests(), found.foreign_requests()
+    assert not found.errors, found.errors
+    assert not found.console_errors(), found.console_errors()
+
+
+def no_serious_violation(page: Page) -> None:
+    """axe finds no serious or critical violation on the page as it stands."""
+    serious = serious_violations(page)
+    assert not serious, serious
+
+
 def screenshot(page: Page, name: str) -> Path | None:
     """A full-page screenshot for people to look at (the pull-request workflow keeps them as an
     artifact), taken when CLUSTERS_SCREENSHOTS=1: a full page costs a second on the long pages, and

@@ -18,7 +18,15 @@ import datetime as dt
 import re
 
 import pytest
-from browser_support import SHANGHAI, build, chromium, screenshot, serious_violations, serve, visit
+from browser_support import (
+    SHANGHAI,
+    build,
+    clean,
+    no_serious_violation,
+    screenshot,
+    serve,
+    visit,
+)
 from conftest import make_data_dir
 
 NOTICE = "notices/test-municipal-2025-list/"
@@ -81,23 +89,6 @@ def sites(tmp_path_factory):
     built = {day: build(data, root / f"site-{day.isoformat()}", day) for day in (OPEN_DAY, DAY)}
     with serve(built[OPEN_DAY]) as open_url, serve(built[DAY]) as url:
         yield {OPEN_DAY: open_url, DAY: url}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-def clean(found) -> None:
-    assert not found.foreign_requests(), found.foreign_requests()
-    assert not found.errors, found.errors
-    assert not found.console_errors(None), found.console_errors(None)
-
-
-def no_serious_violation(page) -> None:
-    serious = serious_violations(page)
-    assert not serious, serious
 
 
 def top(page, selector: str) -> float:

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 
 import pytest
-from browser_support import build, chromium, screenshot, serious_violations, serve, visit
+from browser_support import build, clean, no_serious_violation, screenshot, serve, visit
 from conftest import make_data_dir
 
 DAY = dt.date(2026, 3, 1)
@@ -77,24 +77,6 @@ def base_url(tmp_path_factory):
     site = build(data, root / "site", DAY)
     with serve(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-def clean(found) -> None:
-    """Nothing left the site, no script failed, nothing was refused by the Content-Security-Policy."""
-    assert not found.foreign_requests(), found.foreign_requests()
-    assert not found.errors, found.errors
-    assert not found.console_errors(), found.console_errors()
-
-
-def no_serious_violation(page) -> None:
-    serious = serious_violations(page)
-    assert not serious, serious
 
 
 def boxes(page, selector: str) -> list[dict]:

@@ -14,7 +14,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_support import SECURITY_HEADERS, build, screenshot, serious_violations, serve, visit
+from browser_support import (
+    SECURITY_HEADERS,
+    build,
+    clean,
+    no_serious_violation,
+    screenshot,
+    serve,
+    visit,
+)
 from conftest import make_data_dir, shared_site
 
 DAY = dt.date(2026, 11, 28)  # after the fixture notice's final list (2025-03-10)
@@ -57,17 +65,6 @@ def base_url(tmp_path_factory):
     site = build(data, root / "site", DAY)
     with serve(site) as url:
         yield url
-
-
-def clean(found) -> None:
-    assert not found.foreign_requests(), found.foreign_requests()
-    assert not found.errors, found.errors
-    assert not found.console_errors(None), found.console_errors(None)
-
-
-def no_serious_violation(page) -> None:
-    serious = serious_violations(page)
-    assert not serious, serious
 
 
 def assert_govinfo(page, *pairs: tuple[str, str]) -> None:

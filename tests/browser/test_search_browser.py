@@ -21,7 +21,14 @@ import re
 import shutil
 
 import pytest
-from browser_support import SECURITY_HEADERS, build, chromium, screenshot, serious_violations, serve, visit
+from browser_support import (
+    SECURITY_HEADERS,
+    build,
+    screenshot,
+    serious_violations,
+    serve,
+    visit,
+)
 from conftest import CALLS_FIXTURE, TESTS_DIR, make_data_dir
 from test_csp_browser import RECORD_VIOLATIONS, csp_console, violations
 
@@ -44,12 +51,6 @@ def site(tmp_path_factory):
 def base_url(site):
     with serve(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def open_search(page):
