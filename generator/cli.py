@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 invalid data, 2 usage error, 3 internal error (a bug, n
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import socket
@@ -23,7 +24,7 @@ from generator.deploy.nginx import NginxConfigError, NginxSite, example_site, ng
 from generator.deploy.rollout import Operator, list_releases
 from generator.deploy.rollout import deploy as deploy_release
 from generator.deploy.rollout import rollback as rollback_release
-from generator.domain.calendar import CalendarNotCovered
+from generator.domain.calendar import CalendarNotCovered, day_of, start_of_day
 from generator.domain.lifecycle import governing
 from generator.domain.model import Dataset
 from generator.domain.snapshot import take_snapshot
@@ -40,7 +41,7 @@ from generator.publish.diff import compare, render_markdown
 from generator.publish.templates import render
 from generator.site.archive import ArchiveFailed, archive_year
 from generator.site.build import SiteBuildFailed, build_site, serve_site
-from generator.site.clock import now_in_shanghai, parse_day, resolve_day
+from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -56,6 +57,23 @@ class _Day(click.ParamType[dt.date, str | dt.date]):
 
 
 DAY = _Day()
+
+
+class _Instant(click.ParamType[dt.datetime, str | dt.datetime]):
+    name = "YYYY-MM-DDTHH:MM"
+
+    def convert(
+        self, value: str | dt.datetime, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            return parse_instant(value)
+        except ValueError:
+            self.fail(f"“{value}” 不是有效时刻，应写成 YYYY-MM-DDTHH:MM（北京时间），如 2025-02-28T17:31", param, ctx)
+
+
+INSTANT = _Instant()
 NGINX_CONF_PATH = PROJECT_ROOT / "deploy" / "nginx.conf"
 data_option = click.option(
     "--data",
@@ -95,6 +113,32 @@ today_option = click.option(
 )
 
 
+def instant_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`--today` and `--at` for a command that works at an instant: the command gets `at`, resolved
+    once (generator.site.clock): the instant given, else 00:00 of the day given, else the clock."""
+
+    @click.option(
+        "--today",
+        type=DAY,
+        default=None,
+        help="按这一天（北京时间）00:00 的时刻计算状态与发布内容；与 --at 二选一，都不给出时为现在",
+    )
+    @click.option(
+        "--at",
+        "at_given",
+        type=INSTANT,
+        default=None,
+        help="按这一时刻（北京时间，YYYY-MM-DDTHH:MM）计算状态与发布内容；与 --today 二选一，都不给出时为现在",
+    )
+    @functools.wraps(command)
+    def with_instant(*args: object, today: dt.date | None, at_given: dt.datetime | None, **kwargs: object) -> None:
+        if today is not None and at_given is not None:
+            raise click.UsageError("--today 与 --at 只能给出一个")
+        command(*args, at=resolve_instant(today, at_given), **kwargs)
+
+    return with_instant
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """广州市市级中小企业特色产业集群公开发布工具。"""
@@ -116,9 +160,10 @@ def cli() -> None:
     default=None,
     help="与这个 git 修订（或数据目录）比较：已发布的公示只能通过勘误记录更正（拉取请求检查使用）",
 )
-@today_option
-def validate(data_dir: Path, schemas_dir: Path, against: str | None, today: dt.date) -> None:
+@instant_options
+def validate(data_dir: Path, schemas_dir: Path, against: str | None, at: dt.datetime) -> None:
     """校验 data/ 中的全部记录，逐条列出问题（文件:行:列）。"""
+    today = day_of(at)
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     result = load_dataset(data_dir, schemas_dir, today)
@@ -221,14 +266,15 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
 @data_option
 @site_dir_option("网站输出目录")
 @config_option
-@today_option
-def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> None:
-    """校验数据并生成网站；只有完整生成成功后才替换输出目录。"""
+@instant_options
+def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) -> None:
+    """校验数据并生成网站；只有完整生成成功后才替换输出目录。页面按这一时刻所在的日期说明“截至哪一天”，
+    开放数据写明这一时刻及每项状态保持到的时刻。"""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     try:
         loaded = build_site(
-            config_file, data_dir, site_dir, today, built_at=now_in_shanghai(), commit=_head_commit(data_dir)
+            config_file, data_dir, site_dir, at, built_at=now_in_shanghai(), commit=_head_commit(data_dir)
         )
     except SiteBuildFailed as exc:
         if exc.loaded is not None and not exc.loaded.ok:
@@ -246,7 +292,7 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> 
         )
         sys.exit(3)
     _print_problems(loaded.problems, err=True)
-    click.echo(f"网站已生成：{site_dir}（状态按 {today.isoformat()} 计算）")
+    click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算）")
 
 
 def _head_commit(data_dir: Path) -> str:
@@ -261,11 +307,11 @@ def _head_commit(data_dir: Path) -> str:
 @data_option
 @config_option
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览地址")
-@today_option
-def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date) -> None:
-    """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新。"""
-    _validate_or_exit(data_dir, today)
-    serve_site(config_file, data_dir, dev_addr, today)
+@instant_options
+def serve(data_dir: Path, config_file: Path, dev_addr: str, at: dt.datetime) -> None:
+    """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新（状态按启动时确定的时刻计算）。"""
+    _validate_or_exit(data_dir, day_of(at))
+    serve_site(config_file, data_dir, dev_addr, at)
 
 
 @cli.command()
@@ -285,7 +331,7 @@ def diff(base: str, head: str | None, data_path: str, today: dt.date) -> None:
                     click.echo(found.format(), err=True)
                 click.echo(f"{label}（{ref or '工作区'}）的数据校验未通过，无法比较。", err=True)
                 sys.exit(1)
-            snapshots.append(take_snapshot(result.dataset, today))
+            snapshots.append(take_snapshot(result.dataset, start_of_day(today)))
     changes = compare(snapshots[0], snapshots[1], load_schemas(SCHEMAS_DIR))
     click.echo(render_markdown(changes, base, head or "工作区"), nl=False)
 

@@ -55,7 +55,7 @@ FIXTURE_FINAL_URL = "https://example.org/notices/test-municipal-2025-final"
 
 def build(dataset, day: dt.date):
     """Snapshot, pages and exports as of `day`, linked like the plugin links them (site base URL)."""
-    snapshot = take_snapshot(dataset, day)
+    snapshot = take_snapshot(dataset, start_of_day(day))
     site = dataset.site.values if dataset.site else {}
     exports = build_exports(snapshot, SCHEMA_SET, site.get("base_url"))
     pages = render_pages(snapshot, SCHEMA_SET, exports)
@@ -90,7 +90,11 @@ def test_every_output_agrees_as_of_each_day(shard, spec):
     assert base.ok, errors(base)
     for day in spec.days:
         check_diff(
-            take_snapshot(base.dataset, day), take_snapshot(head.dataset, day), SCHEMA_SET, render_markdown, compare
+            take_snapshot(base.dataset, start_of_day(day)),
+            take_snapshot(head.dataset, start_of_day(day)),
+            SCHEMA_SET,
+            render_markdown,
+            compare,
         )
 
 
@@ -203,9 +207,9 @@ def site_outputs(site: Path) -> tuple[dict[str, str], dict[str, bytes], dict[str
 def test_built_site_agrees(tmp_path, day):
     data = make_data_dir(tmp_path)
     (data / "notices" / "test-oracle-scheduled.yaml").write_text(SCHEDULED_NOTICE, encoding="utf-8")
-    loaded = build_site(CONFIG, data, tmp_path / "site", day)
+    loaded = build_site(CONFIG, data, tmp_path / "site", start_of_day(day))
     pages, files, scan = site_outputs(tmp_path / "site")
-    snapshot = take_snapshot(loaded.dataset, day)
+    snapshot = take_snapshot(loaded.dataset, start_of_day(day))
     base_url = loaded.dataset.site.values.get("base_url")
     assert base_url == "https://example.org/"
     assert {
