@@ -1,6 +1,7 @@
 """The `clusters` command line: thin click commands over the library's load/validate functions.
 
-Exit codes: 0 success, 1 invalid data, 2 usage error, 3 internal error (a bug, never the data).
+Exit codes: 0 success, 1 invalid data, 2 usage error, 3 internal error (a bug, never the data);
+`next-change --within` answers with 0 (a change is due) or 1 (none), and says 4 for invalid data.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from generator.deploy.nginx import NginxConfigError, NginxSite, example_site, ng
 from generator.deploy.rollout import Operator, list_releases
 from generator.deploy.rollout import deploy as deploy_release
 from generator.deploy.rollout import rollback as rollback_release
-from generator.domain.calendar import CalendarNotCovered, day_of, start_of_day
+from generator.domain.calendar import SHANGHAI, CalendarNotCovered, day_of, start_of_day
 from generator.domain.lifecycle import governing
 from generator.domain.model import Dataset
-from generator.domain.snapshot import take_snapshot
+from generator.domain.snapshot import StateChange, take_snapshot
 from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
 from generator.editor.decap import decap_config, render_decap_config
 from generator.editor.jsonschema import record_json_schema
@@ -312,6 +313,81 @@ def serve(data_dir: Path, config_file: Path, dev_addr: str, at: dt.datetime) -> 
     """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新（状态按启动时确定的时刻计算）。"""
     _validate_or_exit(data_dir, day_of(at))
     serve_site(config_file, data_dir, dev_addr, at)
+
+
+NOT_DUE = 1  # next-change --within: no change in the window
+DATA_INVALID = 4  # next-change: the records do not validate, nothing is computed
+
+
+@cli.command("next-change")
+@data_option
+@click.option(
+    "--at",
+    "at_given",
+    type=INSTANT,
+    default=None,
+    help="从这一时刻（北京时间，YYYY-MM-DDTHH:MM）算起，默认为现在",
+)
+@click.option(
+    "--within",
+    type=click.IntRange(1, 24 * 60),
+    default=None,
+    metavar="MINUTES",
+    help="改为回答：--at 之前的 MINUTES 分钟内（不含起点，含 --at）有没有状态变化；有则退出码 0，没有则 1",
+)
+def next_change(data_dir: Path, at_given: dt.datetime | None, within: int | None) -> None:
+    """输出下一次公开的状态发生变化的时刻（ISO 8601，+08:00）及变化内容，每项一行。
+
+    \b
+    第一行是时刻，如 2025-02-28T17:30:00+08:00，其后每行一项变化（公示、申报通知、集群的状态，
+    剩余工作日，当天生效的记录与截止事项）；按现有记录今后不再变化时只输出一行说明。
+    加 --within MINUTES 时改为回答 --at 之前 MINUTES 分钟内有没有变化，并输出其间的变化：
+    发布工作流每 15 分钟运行一次 clusters next-change --within 15，有变化才重新生成并发布网站。
+
+    \b
+    退出码：
+      0  完成；加 --within 时：这段时间内有状态变化，需要重新生成网站
+      1  加 --within 时：这段时间内没有状态变化
+      2  用法错误
+      3  程序内部错误
+      4  数据校验未通过，没有计算
+    """
+    at = resolve_instant(None, at_given)
+    since = at - dt.timedelta(minutes=within) if within is not None else at
+    if not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    result = load_dataset(data_dir, SCHEMAS_DIR, day_of(at))
+    if not result.ok:
+        _print_problems(result.problems, err=True)
+        click.echo(summary(result.problems, result.files), err=True)
+        click.echo("数据校验未通过，无法计算状态变化。", err=True)
+        sys.exit(DATA_INVALID)
+    snapshot = take_snapshot(result.dataset, since)
+    if within is None:
+        if not snapshot.ahead:
+            click.echo(f"按现有记录，{at.isoformat()} 之后没有已知的状态变化。")
+        _print_changes(snapshot.next_changes)
+        return
+    due = snapshot.changes_until(at)
+    if due:
+        click.echo(f"{since.isoformat()} 之后、{at.isoformat()} 及以前有状态变化，需要重新生成网站。", err=True)
+        _print_changes(due)
+        return
+    click.echo(f"{since.isoformat()} 之后、{at.isoformat()} 及以前没有状态变化，不需要重新生成网站。", err=True)
+    later = take_snapshot(result.dataset, at)
+    if later.ahead:
+        click.echo("下一次变化：", err=True)
+    _print_changes(later.next_changes)
+    sys.exit(NOT_DUE)
+
+
+def _print_changes(changes: tuple[StateChange, ...]) -> None:
+    """Each instant (ISO 8601, +08:00) on a line of its own, then what changes then, a line each."""
+    for instant in sorted({change.at for change in changes}):
+        click.echo(instant.astimezone(SHANGHAI).isoformat())
+        for change in changes:
+            if change.at == instant:
+                click.echo(f"  {change.line}")
 
 
 @cli.command()

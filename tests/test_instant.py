@@ -351,6 +351,88 @@ def test_a_correction_moves_the_instant_a_state_holds_until(datasets):
     assert any("勘误（cutoff_time）生效" in line for line in lines), lines
 
 
+# --- clusters next-change ------------------------------------------------------------------------------
+
+
+def next_change(folders, data: str, *args: str):
+    return run_cli("next-change", "--data", folders[data], *args)
+
+
+def test_next_change_prints_the_instant_and_each_state_that_changes(folders):
+    done = next_change(folders, "calls", "--at", "2025-02-28T17:29")
+    assert done.returncode == 0, done.stderr
+    first, *lines = done.stdout.splitlines()
+    assert first == "2025-02-28T17:30:00+08:00"
+    assert lines == [
+        "  公示“【测试数据】2025 年广州市市级中小企业特色产业集群拟认定名单公示”：公示中 → 已结束",
+        "  集群“【测试数据】广州市天河区测试软件产业集群”：公示中 → 状态不明",
+        "  集群“【测试数据】广州市黄埔区测试装备产业集群”：公示中 → 状态不明",
+    ]
+    midnight = next_change(folders, "calls", "--at", "2025-02-27T23:59")
+    assert midnight.stdout.splitlines() == [
+        "2025-02-28T00:00:00+08:00",
+        "  公示“【测试数据】2025 年广州市市级中小企业特色产业集群拟认定名单公示”含当天剩余工作日：2 → 1",
+    ]
+    call = next_change(folders, "calls", "--at", "2024-12-20T17:29")
+    assert call.stdout.splitlines()[0] == "2024-12-20T17:30:00+08:00"
+    assert "申报中 → 已截止" in call.stdout
+
+
+@pytest.mark.parametrize(
+    ("when", "code"),
+    [
+        ("2025-02-28T17:29", 1),  # the cut-off is still ahead
+        ("2025-02-28T17:30", 0),  # (17:15, 17:30] holds it
+        ("2025-02-28T17:44", 0),
+        ("2025-02-28T17:45", 1),  # (17:30, 17:45] does not
+        ("2025-02-28T00:00", 0),  # midnight: one working day left now
+        ("2025-02-28T00:14", 0),
+        ("2025-02-28T00:15", 1),
+    ],
+)
+def test_within_answers_whether_a_change_fell_in_the_last_minutes(folders, when, code):
+    done = next_change(folders, "calls", "--within", "15", "--at", when)
+    assert done.returncode == code, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    if code == 0:  # the change in the window
+        assert at(when) - dt.timedelta(minutes=15) < dt.datetime.fromisoformat(lines[0]) <= at(when)
+        assert "有状态变化，需要重新生成网站" in done.stderr
+    else:
+        assert dt.datetime.fromisoformat(lines[0]) > at(when)  # what comes next, for the log
+        assert "不需要重新生成网站" in done.stderr
+
+
+def test_nothing_ahead(folders):
+    done = next_change(folders, "calls", "--at", "2100-01-01T00:00")
+    assert (done.returncode, done.stdout) == (0, "按现有记录，2100-01-01T00:00:00+08:00 之后没有已知的状态变化。\n")
+    done = next_change(folders, "calls", "--within", "15", "--at", "2100-01-01T00:00")
+    assert (done.returncode, done.stdout) == (1, "")
+
+
+def test_next_change_refuses_invalid_data_and_bad_instants(folders, tmp_path):
+    broken = make_data_dir(tmp_path)
+    (broken / "clusters" / "test-municipal-alpha.yaml").write_text("id: [\n", encoding="utf-8")
+    done = run_cli("next-change", "--data", broken, "--within", "15", "--at", "2025-02-28T17:30")
+    assert done.returncode == 4 and done.stdout == "" and "数据校验未通过" in done.stderr
+    for bad in ("2025-02-28", "2025-02-30T17:30", "17:30"):
+        done = next_change(folders, "calls", "--at", bad)
+        assert done.returncode == 2 and "不是有效时刻" in done.stderr, bad
+    assert next_change(folders, "calls", "--within", "0").returncode == 2
+
+
+def test_next_change_documents_its_exit_codes():
+    done = run_cli("next-change", "--help")
+    text = done.stdout
+    for code, meaning in (
+        ("0", "需要重新生成网站"),
+        ("1", "没有状态变化"),
+        ("2", "用法错误"),
+        ("3", "内部错误"),
+        ("4", "数据校验未通过"),
+    ):
+        assert re.search(rf"^\s+{code}\s+.*{meaning}", text, re.M), (code, text)
+
+
 def test_build_and_validate_take_a_day_or_an_instant_not_both(folders):
     done = run_cli("validate", "--data", folders["calls"], "--today", "2025-02-28", "--at", "2025-02-28T17:31")
     assert done.returncode == 2 and "只能给出一个" in done.stderr
