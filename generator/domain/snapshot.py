@@ -524,15 +524,14 @@ def outcome_published(notice: Notice, window: NoticeWindow | None, at: dt.dateti
     return window is not None and window.state_at(at) == "closed"
 
 
-def _notice_at(record: Notice, dataset: Dataset, at: dt.datetime) -> NoticeFacts:
+def _notice_at(record: Notice, records: _Records, at: dt.datetime) -> NoticeFacts:
     """The notice as it stood at `at` (its corrections in force by that day), without the instants its
     states hold until (`notice_facts` adds them, probing this very function)."""
     notice = as_corrected_by(record, day_of(at))
-    try:
-        window = notice_window(notice, dataset.calendar, dataset.policies)
-    except CalendarNotCovered as missing:
-        return NoticeFacts(_without_outcome(notice), None, "unknown", missing.years, None, False, None, None)
-    except WorkingDaysUnknown:
+    window = records.window(record, notice)
+    if isinstance(window, CalendarNotCovered):
+        return NoticeFacts(_without_outcome(notice), None, "unknown", window.years, None, False, None, None)
+    if window is None:  # WorkingDaysUnknown
         return NoticeFacts(_without_outcome(notice), None, "unknown", (), None, False, None, None)
     published = outcome_published(notice, window, at)
     if not published:
@@ -541,7 +540,7 @@ def _notice_at(record: Notice, dataset: Dataset, at: dt.datetime) -> NoticeFacts
     return NoticeFacts(notice, window, state, window.missing_years, window.days_left_at(at), published, None, None)
 
 
-def _notice_instants(record: Notice, dataset: Dataset, at: dt.datetime) -> set[dt.datetime]:
+def _notice_instants(record: Notice, records: _Records, at: dt.datetime) -> set[dt.datetime]:
     """Every instant after `at` at which the notice's facts may change: 00:00 of each later correction's
     day, and the instants of the window of each version from now on, and 00:00 of the final list's day."""
     day = day_of(at)
@@ -550,22 +549,20 @@ def _notice_instants(record: Notice, dataset: Dataset, at: dt.datetime) -> set[d
     if record.outcome.final_date is not None:
         found.add(start_of_day(record.outcome.final_date))
     for version in versions:
-        try:
-            window = notice_window(as_corrected_by(record, version), dataset.calendar, dataset.policies)
-        except (CalendarNotCovered, WorkingDaysUnknown):
-            continue
-        found.update(window.instants)
+        window = records.window(record, as_corrected_by(record, version))
+        if isinstance(window, NoticeWindow):
+            found.update(window.instants)
     return {instant for instant in found if instant > at}
 
 
-def notice_facts(record: Notice, dataset: Dataset, at: dt.datetime) -> NoticeFacts:
+def notice_facts(record: Notice, records: _Records, at: dt.datetime) -> NoticeFacts:
     """The published notice at `at`, each state with the instant it next changes."""
-    facts = _notice_at(record, dataset, at)
-    instants = _notice_instants(record, dataset, at)
+    facts = _notice_at(record, records, at)
+    instants = _notice_instants(record, records, at)
     return dataclasses.replace(
         facts,
-        state_until=_first_change(instants, lambda t: _notice_at(record, dataset, t).state, facts.state),
-        days_left_until=_first_change(instants, lambda t: _notice_at(record, dataset, t).days_left, facts.days_left),
+        state_until=_first_change(instants, lambda t: _notice_at(record, records, t).state, facts.state),
+        days_left_until=_first_change(instants, lambda t: _notice_at(record, records, t).days_left, facts.days_left),
     )
 
 
@@ -638,6 +635,20 @@ class _Records:
     final_dates: dict[str, dt.date]  # notice id -> the day its final list came out
     dated_urls: dict[str, dt.date]  # a final list's address -> that day
     listing: dict[str, tuple[Notice, ...]]  # cluster id -> the notices whose proposed list names it
+    windows: dict[tuple[str, int], NoticeWindow | CalendarNotCovered | None]  # (notice, corrections in force)
+
+    def window(self, record: Notice, version: Notice) -> NoticeWindow | CalendarNotCovered | None:
+        """The window of a version of the notice (`as_corrected_by(record, day)`), counted once: the
+        missing arrangement when the calendar cannot count it, None when nothing sets N."""
+        key = (record.id, len(version.corrections))
+        if key not in self.windows:
+            try:
+                self.windows[key] = notice_window(version, self.dataset.calendar, self.dataset.policies)
+            except CalendarNotCovered as missing:
+                self.windows[key] = missing
+            except WorkingDaysUnknown:
+                self.windows[key] = None
+        return self.windows[key]
 
     @classmethod
     def of(cls, dataset: Dataset) -> _Records:
@@ -655,6 +666,7 @@ class _Records:
                 if n.outcome.final_url and n.outcome.final_date
             },
             {cluster: tuple(found) for cluster, found in listing.items()},
+            {},
         )
 
     def published(self, day: dt.date) -> set[str]:
@@ -667,7 +679,7 @@ def _status_at(record: Cluster, at: dt.datetime, records: _Records) -> ClusterSt
     day = day_of(at)
     cluster = as_of(record, day, records.published(day), records.final_dates, records.dated_urls)
     listed = (n for n in records.listing.get(record.id, ()) if n.published_on <= day)
-    open_now = any(_notice_at(n, records.dataset, at).state == "open" for n in listed)
+    open_now = any(_notice_at(n, records, at).state == "open" for n in listed)
     return cluster_status(cluster, day, records.dataset.policies, in_open_publicity=open_now)
 
 
@@ -684,7 +696,7 @@ def _status_instants(record: Cluster, at: dt.datetime, records: _Records) -> set
     found = {start_of_day(day) for day in days}
     for notice in records.listing.get(record.id, ()):
         found.add(start_of_day(notice.published_on))
-        found |= _notice_instants(notice, records.dataset, at)
+        found |= _notice_instants(notice, records, at)
     return {instant for instant in found if instant > at}
 
 
@@ -731,7 +743,7 @@ def take_snapshot(dataset: Dataset, at: dt.datetime) -> Snapshot:
     records = _Records.of(dataset)
     notices = tuple(
         sorted(
-            (notice_facts(n, dataset, at) for n in dataset.notices.values() if n.published_on <= day),
+            (notice_facts(n, records, at) for n in dataset.notices.values() if n.published_on <= day),
             key=lambda f: (f.notice.published_on, f.notice.id),
             reverse=True,
         )
@@ -823,10 +835,10 @@ def _ahead(
     for facts in notices:
         record, title = dataset.notices[facts.notice.id], facts.notice.title
         if facts.state_until is not None:
-            then = _notice_at(record, dataset, facts.state_until)
+            then = _notice_at(record, records, facts.state_until)
             found.append(StateChange(facts.state_until, f"公示“{title}”：{facts.state_label} → {then.state_label}"))
         if facts.days_left_until is not None and facts.days_left is not None:
-            left = _notice_at(record, dataset, facts.days_left_until).days_left
+            left = _notice_at(record, records, facts.days_left_until).days_left
             if left is not None:
                 found.append(
                     StateChange(facts.days_left_until, f"公示“{title}”含当天剩余工作日：{facts.days_left} → {left}")
