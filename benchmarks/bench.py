@@ -181,13 +181,14 @@ def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
     work_dir = Path(work)
     docs = work_dir / "docs"
     shutil.copytree(REPO_ROOT / "site_src", docs)
+    from generator.domain.calendar import start_of_day
     from generator.site.build import plugin_options
 
     config_file = REPO_ROOT / "mkdocs.yml"
     config = load_config(
         str(config_file),
         site_dir=str(work_dir / "unused"),
-        **plugin_options(config_file, Path(data_dir), dt.date.fromisoformat(TODAY)),
+        **plugin_options(config_file, Path(data_dir), start_of_day(dt.date.fromisoformat(TODAY))),
     )
     config = config.plugins.on_config(config)
     files = config.plugins.on_files(get_files(config), config=config)

@@ -1,11 +1,13 @@
 """The `clusters` command line: thin click commands over the library's load/validate functions.
 
-Exit codes: 0 success, 1 invalid data, 2 usage error, 3 internal error (a bug, never the data).
+Exit codes: 0 success, 1 invalid data, 2 usage error, 3 internal error (a bug, never the data);
+`next-change --within` answers with 0 (a change is due) or 1 (none), and says 4 for invalid data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import socket
@@ -23,10 +25,10 @@ from generator.deploy.nginx import NginxConfigError, NginxSite, example_site, ng
 from generator.deploy.rollout import Operator, list_releases
 from generator.deploy.rollout import deploy as deploy_release
 from generator.deploy.rollout import rollback as rollback_release
-from generator.domain.calendar import CalendarNotCovered
+from generator.domain.calendar import SHANGHAI, CalendarNotCovered, day_of, start_of_day
 from generator.domain.lifecycle import governing
 from generator.domain.model import Dataset
-from generator.domain.snapshot import take_snapshot
+from generator.domain.snapshot import StateChange, take_snapshot
 from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
 from generator.editor.decap import decap_config, render_decap_config
 from generator.editor.jsonschema import record_json_schema
@@ -40,7 +42,7 @@ from generator.publish.diff import compare, render_markdown
 from generator.publish.templates import render
 from generator.site.archive import ArchiveFailed, archive_year
 from generator.site.build import SiteBuildFailed, build_site, serve_site
-from generator.site.clock import now_in_shanghai, parse_day, resolve_day
+from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -56,6 +58,23 @@ class _Day(click.ParamType[dt.date, str | dt.date]):
 
 
 DAY = _Day()
+
+
+class _Instant(click.ParamType[dt.datetime, str | dt.datetime]):
+    name = "YYYY-MM-DDTHH:MM"
+
+    def convert(
+        self, value: str | dt.datetime, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            return parse_instant(value)
+        except ValueError:
+            self.fail(f"“{value}” 不是有效时刻，应写成 YYYY-MM-DDTHH:MM（北京时间），如 2025-02-28T17:31", param, ctx)
+
+
+INSTANT = _Instant()
 NGINX_CONF_PATH = PROJECT_ROOT / "deploy" / "nginx.conf"
 data_option = click.option(
     "--data",
@@ -95,6 +114,32 @@ today_option = click.option(
 )
 
 
+def instant_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`--today` and `--at` for a command that works at an instant: the command gets `at`, resolved
+    once (generator.site.clock): the instant given, else 00:00 of the day given, else the clock."""
+
+    @click.option(
+        "--today",
+        type=DAY,
+        default=None,
+        help="按这一天（北京时间）00:00 的时刻计算状态与发布内容；与 --at 二选一，都不给出时为现在",
+    )
+    @click.option(
+        "--at",
+        "at_given",
+        type=INSTANT,
+        default=None,
+        help="按这一时刻（北京时间，YYYY-MM-DDTHH:MM）计算状态与发布内容；与 --today 二选一，都不给出时为现在",
+    )
+    @functools.wraps(command)
+    def with_instant(*args: object, today: dt.date | None, at_given: dt.datetime | None, **kwargs: object) -> None:
+        if today is not None and at_given is not None:
+            raise click.UsageError("--today 与 --at 只能给出一个")
+        command(*args, at=resolve_instant(today, at_given), **kwargs)
+
+    return with_instant
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """广州市市级中小企业特色产业集群公开发布工具。"""
@@ -116,9 +161,10 @@ def cli() -> None:
     default=None,
     help="与这个 git 修订（或数据目录）比较：已发布的公示只能通过勘误记录更正（拉取请求检查使用）",
 )
-@today_option
-def validate(data_dir: Path, schemas_dir: Path, against: str | None, today: dt.date) -> None:
+@instant_options
+def validate(data_dir: Path, schemas_dir: Path, against: str | None, at: dt.datetime) -> None:
     """校验 data/ 中的全部记录，逐条列出问题（文件:行:列）。"""
+    today = day_of(at)
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     result = load_dataset(data_dir, schemas_dir, today=today)
@@ -223,14 +269,15 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
 @data_option
 @site_dir_option("网站输出目录")
 @config_option
-@today_option
-def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> None:
-    """校验数据并生成网站；只有完整生成成功后才替换输出目录。"""
+@instant_options
+def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) -> None:
+    """校验数据并生成网站；只有完整生成成功后才替换输出目录。页面按这一时刻所在的日期说明“截至哪一天”，
+    开放数据写明这一时刻及每项状态保持到的时刻。"""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     try:
         loaded = build_site(
-            config_file, data_dir, site_dir, today, built_at=now_in_shanghai(), commit=_head_commit(data_dir)
+            config_file, data_dir, site_dir, at, built_at=now_in_shanghai(), commit=_head_commit(data_dir)
         )
     except SiteBuildFailed as exc:
         if exc.loaded is not None and not exc.loaded.ok:
@@ -248,7 +295,7 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, today: dt.date) -> 
         )
         sys.exit(3)
     _print_problems(loaded.problems, err=True)
-    click.echo(f"网站已生成：{site_dir}（状态按 {today.isoformat()} 计算）")
+    click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算）")
 
 
 def _head_commit(data_dir: Path) -> str:
@@ -263,11 +310,86 @@ def _head_commit(data_dir: Path) -> str:
 @data_option
 @config_option
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览地址")
-@today_option
-def serve(data_dir: Path, config_file: Path, dev_addr: str, today: dt.date) -> None:
-    """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新。"""
-    _validate_or_exit(data_dir, today)
-    serve_site(config_file, data_dir, dev_addr, today)
+@instant_options
+def serve(data_dir: Path, config_file: Path, dev_addr: str, at: dt.datetime) -> None:
+    """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新（状态按启动时确定的时刻计算）。"""
+    _validate_or_exit(data_dir, day_of(at))
+    serve_site(config_file, data_dir, dev_addr, at)
+
+
+NOT_DUE = 1  # next-change --within: no change in the window
+DATA_INVALID = 4  # next-change: the records do not validate, nothing is computed
+
+
+@cli.command("next-change")
+@data_option
+@click.option(
+    "--at",
+    "at_given",
+    type=INSTANT,
+    default=None,
+    help="从这一时刻（北京时间，YYYY-MM-DDTHH:MM）算起，默认为现在",
+)
+@click.option(
+    "--within",
+    type=click.IntRange(1, 24 * 60),
+    default=None,
+    metavar="MINUTES",
+    help="改为回答：--at 之前的 MINUTES 分钟内（不含起点，含 --at）有没有状态变化；有则退出码 0，没有则 1",
+)
+def next_change(data_dir: Path, at_given: dt.datetime | None, within: int | None) -> None:
+    """输出下一次公开的状态发生变化的时刻（ISO 8601，+08:00）及变化内容，每项一行。
+
+    \b
+    第一行是时刻，如 2025-02-28T17:30:00+08:00，其后每行一项变化（公示、申报通知、集群的状态，
+    剩余工作日，当天生效的记录与截止事项）；按现有记录今后不再变化时只输出一行说明。
+    加 --within MINUTES 时改为回答 --at 之前 MINUTES 分钟内有没有变化，并输出其间的变化：
+    发布工作流每 15 分钟运行一次 clusters next-change --within 15，有变化才重新生成并发布网站。
+
+    \b
+    退出码：
+      0  完成；加 --within 时：这段时间内有状态变化，需要重新生成网站
+      1  加 --within 时：这段时间内没有状态变化
+      2  用法错误
+      3  程序内部错误
+      4  数据校验未通过，没有计算
+    """
+    at = resolve_instant(None, at_given)
+    since = at - dt.timedelta(minutes=within) if within is not None else at
+    if not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    result = load_dataset(data_dir, SCHEMAS_DIR, today=day_of(at))
+    if not result.ok:
+        _print_problems(result.problems, err=True)
+        click.echo(summary(result.problems, result.files), err=True)
+        click.echo("数据校验未通过，无法计算状态变化。", err=True)
+        sys.exit(DATA_INVALID)
+    snapshot = take_snapshot(result.dataset, since)
+    if within is None:
+        if not snapshot.ahead:
+            click.echo(f"按现有记录，{at.isoformat()} 之后没有已知的状态变化。")
+        _print_changes(snapshot.next_changes)
+        return
+    due = snapshot.changes_until(at)
+    if due:
+        click.echo(f"{since.isoformat()} 之后、{at.isoformat()} 及以前有状态变化，需要重新生成网站。", err=True)
+        _print_changes(due)
+        return
+    click.echo(f"{since.isoformat()} 之后、{at.isoformat()} 及以前没有状态变化，不需要重新生成网站。", err=True)
+    later = take_snapshot(result.dataset, at)
+    if later.ahead:
+        click.echo("下一次变化：", err=True)
+    _print_changes(later.next_changes)
+    sys.exit(NOT_DUE)
+
+
+def _print_changes(changes: tuple[StateChange, ...]) -> None:
+    """Each instant (ISO 8601, +08:00) on a line of its own, then what changes then, a line each."""
+    for instant in sorted({change.at for change in changes}):
+        click.echo(instant.astimezone(SHANGHAI).isoformat())
+        for change in changes:
+            if change.at == instant:
+                click.echo(f"  {change.line}")
 
 
 @cli.command()
@@ -287,7 +409,7 @@ def diff(base: str, head: str | None, data_path: str, today: dt.date) -> None:
                     click.echo(found.format(), err=True)
                 click.echo(f"{label}（{ref or '工作区'}）的数据校验未通过，无法比较。", err=True)
                 sys.exit(1)
-            snapshots.append(take_snapshot(result.dataset, today))
+            snapshots.append(take_snapshot(result.dataset, start_of_day(today)))
     changes = compare(snapshots[0], snapshots[1], load_schemas(SCHEMAS_DIR))
     click.echo(render_markdown(changes, base, head or "工作区"), nl=False)
 

@@ -28,6 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
+from generator.domain.calendar import start_of_day
 from generator.site.build import build_site
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +190,7 @@ def shared_site(shared: Shared, data: str, day: dt.date) -> SharedSite:
     per run; its data folder and site folder, both read-only."""
 
     def make(folder: Path) -> None:
-        build_site(REPO_ROOT / "mkdocs.yml", SHARED_DATA[data](folder), folder / "site", day)
+        build_site(REPO_ROOT / "mkdocs.yml", SHARED_DATA[data](folder), folder / "site", start_of_day(day))
 
     folder = shared.get(f"{data}-{day.isoformat()}", make)
     return SharedSite(folder / "data", folder / "site")

@@ -316,6 +316,7 @@ class _Oracle:
     ):
         self.s, self.pages, self.files, self.scan, self.base, self.f = snapshot, pages, files, scan, base_url, findings
         self.day = snapshot.day
+        self.at = snapshot.at  # the instant the outputs are as of (the pages say its day)
         self.docs: dict[str, Node] = {}
 
     def doc(self, src_uri: str) -> Node | None:
@@ -523,7 +524,13 @@ class _Oracle:
                     page_badge[1] if page_badge else None,
                 )
                 f.equal(f"cluster {cid} valid_until", name, out["valid_until"] or "", "snapshot", valid_until)
-                f.equal(f"cluster {cid} status_as_of", name, out["status_as_of"], "day", self.day.isoformat())
+                f.equal(
+                    f"cluster {cid} status_as_of",
+                    name,
+                    dt.datetime.fromisoformat(out["status_as_of"]),
+                    "snapshot instant",
+                    self.at,
+                )
             if cid in csv_rows and cid in json_rows:
                 for key in ("status", "status_label", "valid_until", "highest_level", "district_name"):
                     f.equal(
@@ -670,13 +677,17 @@ class _Oracle:
             self._check_instants(
                 nid, facts.page, badge, first_day, last_day, close_match.group(1) if close_match else ""
             )
-            # The day-level state follows from the window the outputs state.
-            expected_state = "upcoming" if self.day < first_day else "open" if self.day <= last_day else "closed"
+            # The state at the instant follows from the window the outputs state: open from 00:00 of
+            # the first day until the closing instant the page states (not through the last day).
+            closes = badge.closes or start_of_day(last_day + dt.timedelta(days=1))
+            expected_state = (
+                "upcoming" if self.at < start_of_day(first_day) else "open" if self.at < closes else "closed"
+            )
             f.equal(
                 f"notice {nid} state",
                 f"{facts.page} badge",
                 badge.state,
-                f"day {self.day} vs window {first_day}..{last_day}",
+                f"{self.at.isoformat()} vs window {first_day}..{closes.isoformat()}",
                 expected_state,
             )
             # The notices index and the home page.

@@ -23,7 +23,7 @@ from pagefind_support import fragments, text
 
 from generator import SCHEMAS_DIR
 from generator.cli import cli
-from generator.domain.calendar import SHANGHAI
+from generator.domain.calendar import SHANGHAI, start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
 from generator.load.tables import load_schemas
@@ -117,7 +117,7 @@ class Outputs:
 def outputs(data: Path, day: dt.date) -> Outputs:
     loaded = load_dataset(data, SCHEMAS_DIR, today=day)
     assert loaded.ok, [p.format() for p in loaded.problems]
-    snapshot = take_snapshot(loaded.dataset, day)
+    snapshot = take_snapshot(loaded.dataset, start_of_day(day))
     exports = build_exports(snapshot, SCHEMA_SET)
     pages = render_pages(snapshot, SCHEMA_SET, exports)
     return Outputs(snapshot, {p.src_uri: p.content for p in pages}, {f.path: f.content for f in exports})
@@ -147,7 +147,7 @@ def test_diff_and_site_give_the_same_status_during_publicity(data, tmp_path):
     (tmp_path / "base").mkdir()
     base = make_data_dir(tmp_path / "base")
     (base / "clusters" / "test-municipal-alpha.yaml").unlink()
-    before = take_snapshot(load_dataset(base, SCHEMAS_DIR, today=day).dataset, day)
+    before = take_snapshot(load_dataset(base, SCHEMAS_DIR, today=day).dataset, start_of_day(day))
     diff = compare(before, shown.snapshot, SCHEMA_SET)
     (change,) = [s for s in diff.statuses if s.id == "test-municipal-alpha"]
     assert change.after == "公示中"
@@ -238,7 +238,7 @@ def test_a_notice_is_not_published_before_its_day(data, tmp_path):
     titles = [entry.findtext(f"{ATOM}title") for entry in feed.findall(f"{ATOM}entry")]
     assert titles and not [t for t in titles if "公示" in t], titles  # earlier cluster events only
     site = tmp_path / "site"
-    build_site(REPO_ROOT / "mkdocs.yml", data, site, day)
+    build_site(REPO_ROOT / "mkdocs.yml", data, site, start_of_day(day))
     assert not (site / "notices" / NOTICE).exists()
     indexed = fragments(site)  # the site search's index
     assert [url for url in indexed if url.startswith("/clusters/test-")]  # the clusters of the day are in it
@@ -274,7 +274,7 @@ def test_year_end_notice_with_stated_end_is_published_unchecked(data, tmp_path):
         for line in result.output.splitlines()
     ), result.output
     site = tmp_path / "site"
-    build_site(REPO_ROOT / "mkdocs.yml", data, site, day)
+    build_site(REPO_ROOT / "mkdocs.yml", data, site, start_of_day(day))
     page = Page(site / "notices" / "test-asof-year-end" / "index.html")
     assert "2026-12-28 至 2027-01-08" in page.text
     assert "尚未与官方日历核对" in page.text and "2027" in page.text
@@ -351,7 +351,7 @@ def test_a_recognition_known_only_by_its_batch_year_has_not_happened_before_that
     record = loaded.dataset.clusters["haizhu-smart-manufacturing-system-integration"]
     (certified,) = [e for e in record.events if e.type == "certified"]
     assert certified.date is None and certified.batch == 2025  # what the test relies on
-    snapshot = take_snapshot(loaded.dataset, day)
+    snapshot = take_snapshot(loaded.dataset, start_of_day(day))
     ids = {facts.cluster.id for facts in snapshot.clusters}
     assert (record.id in ids) is shown
     exports = {e.path: e.content for e in build_exports(snapshot, load_schemas(SCHEMAS_DIR), None)}

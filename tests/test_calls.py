@@ -18,6 +18,7 @@ import pytest
 from conftest import CALLS_FIXTURE, REPO_ROOT, Page, make_data_dir, run_validate, shared_site
 from icalendar import Calendar
 
+from generator.domain.calendar import SHANGHAI, start_of_day
 from generator.domain.calls import call_facts, call_state
 from generator.domain.model import Call
 from generator.domain.snapshot import take_snapshot
@@ -198,35 +199,48 @@ def _call(**stated: object) -> Call:
     return Call(**values)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("stated", "day", "state"),
-    [
-        ({}, dt.date(2026, 3, 1), "upcoming"),
-        ({}, dt.date(2026, 3, 2), "unknown"),  # open since publication, no deadline stated: not guessed
-        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 3, 2), "open"),
-        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 3, 31), "open"),
-        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 4, 1), "closed"),
-        ({"opens_on": dt.date(2026, 3, 9), "deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 3, 8), "upcoming"),
-        ({"opens_on": dt.date(2026, 3, 9)}, dt.date(2026, 3, 9), "unknown"),
-    ],
-)
-def test_call_state(stated, day, state):
-    assert call_state(_call(**stated), day) == state
+def _at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
 @pytest.mark.parametrize(
-    ("stated", "day", "state"),
+    ("stated", "at", "state"),
     [
-        ({}, dt.date(2026, 3, 1), "upcoming"),  # not yet published: a following notice changes nothing
-        ({}, dt.date(2027, 6, 1), "followed"),  # no deadline, but a notice naming it is out: not open
-        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 3, 2), "open"),  # a stated deadline rules
-        ({"deadline_on": dt.date(2026, 3, 31)}, dt.date(2026, 4, 1), "closed"),
+        ({}, _at("2026-03-01T23:59"), "upcoming"),
+        ({}, _at("2026-03-02T00:00"), "unknown"),  # open since publication, no deadline stated: not guessed
+        ({"deadline_on": dt.date(2026, 3, 31)}, _at("2026-03-02T00:00"), "open"),
+        ({"deadline_on": dt.date(2026, 3, 31)}, _at("2026-03-31T23:59"), "open"),  # the deadline day until 24:00
+        ({"deadline_on": dt.date(2026, 3, 31)}, _at("2026-04-01T00:00"), "closed"),
+        ({"deadline_on": dt.date(2026, 3, 31), "deadline_time": dt.time(17, 30)}, _at("2026-03-31T17:29"), "open"),
+        ({"deadline_on": dt.date(2026, 3, 31), "deadline_time": dt.time(17, 30)}, _at("2026-03-31T17:30"), "closed"),
+        ({"opens_on": dt.date(2026, 3, 9), "deadline_on": dt.date(2026, 3, 31)}, _at("2026-03-08T23:59"), "upcoming"),
+        ({"opens_on": dt.date(2026, 3, 9)}, _at("2026-03-09T00:00"), "unknown"),
     ],
 )
-def test_a_call_followed_by_a_published_notice_is_no_longer_taking_applications(stated, day, state):
-    assert call_state(_call(**stated), day, followed=True) == state
-    assert call_facts(_call(**stated), day, ("some-notice",)).state == state
-    assert call_facts(_call(**stated), day).state == call_state(_call(**stated), day)
+def test_call_state(stated, at, state):
+    assert call_state(_call(**stated), at) == state
+
+
+def test_a_call_state_is_a_function_of_an_instant_only():
+    with pytest.raises(TypeError):
+        call_state(_call(), dt.date(2026, 3, 2))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        call_state(_call(), dt.datetime(2026, 3, 2, 12, 0))  # no time zone
+
+
+@pytest.mark.parametrize(
+    ("stated", "at", "state"),
+    [
+        ({}, _at("2026-03-01T12:00"), "upcoming"),  # not yet published: a following notice changes nothing
+        ({}, _at("2027-06-01T12:00"), "followed"),  # no deadline, but a notice naming it is out: not open
+        ({"deadline_on": dt.date(2026, 3, 31)}, _at("2026-03-02T12:00"), "open"),  # a stated deadline rules
+        ({"deadline_on": dt.date(2026, 3, 31)}, _at("2026-04-01T00:00"), "closed"),
+    ],
+)
+def test_a_call_followed_by_a_published_notice_is_no_longer_taking_applications(stated, at, state):
+    assert call_state(_call(**stated), at, followed=True) == state
+    assert call_facts(_call(**stated), at, ("some-notice",), None).state == state
+    assert call_facts(_call(**stated), at, (), None).state == call_state(_call(**stated), at)
 
 
 def test_every_scrolling_table_region_has_its_own_name(sites):
@@ -255,7 +269,7 @@ def test_a_call_without_a_deadline_reads_list_published_once_a_notice_naming_it_
     loaded = load_dataset(data, REPO_ROOT / "schemas", today=dt.date(2025, 2, 20))
     assert loaded.ok, [p.format() for p in loaded.problems]
     states = {
-        day: next(f for f in take_snapshot(loaded.dataset, day).calls if f.call.id == CALL).state
+        day: next(f for f in take_snapshot(loaded.dataset, start_of_day(day)).calls if f.call.id == CALL).state
         for day in (dt.date(2024, 11, 25), dt.date(2025, 2, 19), dt.date(2025, 2, 20))
     }
     assert states == {

@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO_ROOT, TODAY, Page, make_data_dir
 
 from generator import SCHEMAS_DIR
-from generator.domain.calendar import SHANGHAI
+from generator.domain.calendar import SHANGHAI, start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
 from generator.load.history import (
@@ -254,7 +254,7 @@ def test_comparing_two_versions_of_a_record_text():
 
 def snapshot_at(data: Path, day: dt.date):
     loaded = load_dataset(data, SCHEMAS_DIR, today=day)
-    return take_snapshot(loaded.dataset, day)
+    return take_snapshot(loaded.dataset, start_of_day(day))
 
 
 def test_a_record_the_site_does_not_publish_yet_is_not_named(repo, history):
@@ -272,7 +272,7 @@ def test_a_record_the_site_does_not_publish_yet_is_not_named(repo, history):
 
 
 def build(data: Path, site: Path, day: dt.date = DAY) -> Path:
-    build_site(REPO_ROOT / "mkdocs.yml", data, site, day)
+    build_site(REPO_ROOT / "mkdocs.yml", data, site, start_of_day(day))
     return site
 
 

@@ -18,6 +18,7 @@ from conftest import AFTER_EVERY_RECORD, make_data_dir
 from hypothesis import given
 from hypothesis import strategies as st
 
+from generator.domain.calendar import start_of_day
 from generator.domain.lifecycle import STATUS_LABELS, Bound
 from generator.domain.model import District, PartialDate
 from generator.domain.snapshot import LEVEL_ORDER, NO_LEVEL, DistrictTally, RecognitionYear, Snapshot, take_snapshot
@@ -35,7 +36,7 @@ def snapshot(tmp_path_factory) -> Snapshot:
     data = make_data_dir(tmp_path_factory.mktemp("charts"))
     loaded = load_dataset(data, REPO_ROOT / "schemas", today=AFTER_EVERY_RECORD)
     assert loaded.ok
-    return take_snapshot(loaded.dataset, DAY)
+    return take_snapshot(loaded.dataset, start_of_day(DAY))
 
 
 @functools.cache

@@ -14,6 +14,7 @@ import pytest
 from conftest import CALLS_FIXTURE, PROBLEM_LINE, REPO_ROOT, Page, make_data_dir, run_cli
 
 from generator import SCHEMAS_DIR
+from generator.domain.calendar import start_of_day
 from generator.load.tables import load_schemas
 from generator.site.build import build_site
 
@@ -91,7 +92,7 @@ def test_the_same_edit_with_a_correction_is_accepted_and_shown(repo, tmp_path):
     code, errors, output = check(repo)
     assert (code, errors) == (0, []), output
     site = tmp_path / "site"
-    build_site(REPO_ROOT / "mkdocs.yml", repo / "data", site, dt.date.fromisoformat(DAY))
+    build_site(REPO_ROOT / "mkdocs.yml", repo / "data", site, start_of_day(dt.date.fromisoformat(DAY)))
     page = Page(site / "notices" / NOTICE / "index.html")
     table = page.root.find("div", cls="cl-corrections")
     assert table is not None
@@ -162,12 +163,12 @@ def test_as_of_a_day_before_the_correction_the_page_shows_the_original_and_the_p
     path = notice_file(repo)
     path.write_text(path.read_text(encoding="utf-8") + CORRECTION, encoding="utf-8")
     before = tmp_path / "before"
-    build_site(REPO_ROOT / "mkdocs.yml", repo / "data", before, dt.date(2025, 2, 20))
+    build_site(REPO_ROOT / "mkdocs.yml", repo / "data", before, start_of_day(dt.date(2025, 2, 20)))
     page = Page(before / "notices" / NOTICE / "index.html")
     assert "020-00000000" in page.text and "020-11111111" not in page.text  # the correction is dated 2025-02-21
     assert page.root.find("div", cls="cl-corrections") is None
     after = tmp_path / "after"
-    build_site(REPO_ROOT / "mkdocs.yml", repo / "data", after, dt.date.fromisoformat(DAY))
+    build_site(REPO_ROOT / "mkdocs.yml", repo / "data", after, start_of_day(dt.date.fromisoformat(DAY)))
     assert "020-11111111" in Page(after / "notices" / NOTICE / "index.html").text
     package = json.loads((after / "data" / "notices" / NOTICE / "datapackage.json").read_text(encoding="utf-8"))
     versions = package["versions"]
@@ -256,8 +257,8 @@ def test_the_call_correction_covers_the_edit_and_the_page_shows_it(call_repo, tm
     code, errors, output = check(call_repo)
     assert (code, errors) == (0, []), output
     before, after = tmp_path / "before", tmp_path / "after"
-    build_site(REPO_ROOT / "mkdocs.yml", call_repo / "data", before, dt.date(2024, 12, 1))
-    build_site(REPO_ROOT / "mkdocs.yml", call_repo / "data", after, dt.date(2024, 12, 2))
+    build_site(REPO_ROOT / "mkdocs.yml", call_repo / "data", before, start_of_day(dt.date(2024, 12, 1)))
+    build_site(REPO_ROOT / "mkdocs.yml", call_repo / "data", after, start_of_day(dt.date(2024, 12, 2)))
     old_page = Page(before / "calls" / CALL / "index.html")
     assert "2024-12-20 17:30" in old_page.text and old_page.root.find("div", cls="cl-corrections") is None
     new_page = Page(after / "calls" / CALL / "index.html")

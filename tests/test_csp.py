@@ -25,6 +25,7 @@ from conftest import CALLS_FIXTURE, REPO_ROOT, Page, make_data_dir
 from nginx_support import find_nginx, free_port, nginx_command
 
 from generator.deploy.nginx import NginxSite, nginx_conf
+from generator.domain.calendar import start_of_day
 from generator.publish import csp
 from generator.site.build import build_site
 
@@ -54,7 +55,8 @@ META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="(?P<
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("csp")
     out = root / "site"
-    build_site(CONFIG, make_data_dir(root, CALLS_FIXTURE), out, OPEN_DAY)  # with a call and its attachments
+    # with a call and its attachments
+    build_site(CONFIG, make_data_dir(root, CALLS_FIXTURE), out, start_of_day(OPEN_DAY))
     return out
 
 

@@ -25,6 +25,7 @@ from icalendar import Calendar
 from jsonschema import Draft202012Validator
 
 from generator import SCHEMAS_DIR
+from generator.domain.calendar import start_of_day
 from generator.domain.results import final_diff, recognised_by_notice
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
@@ -62,7 +63,7 @@ def dataset(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def files(dataset, schema_set) -> dict[str, ExportFile]:
-    built = build_exports(take_snapshot(dataset, TODAY), schema_set)
+    built = build_exports(take_snapshot(dataset, start_of_day(TODAY)), schema_set)
     paths = [f.path for f in built]
     assert len(paths) == len(set(paths)), "an output path is produced twice"
     return {f.path: f for f in built}
@@ -116,11 +117,12 @@ def test_every_file_has_a_chinese_title_and_description_and_a_media_type(files):
 
 
 def test_same_inputs_give_identical_bytes(dataset, schema_set, files):
-    again = build_exports(take_snapshot(dataset, TODAY), schema_set)
+    again = build_exports(take_snapshot(dataset, start_of_day(TODAY)), schema_set)
     assert [(f.path, f.content) for f in again] == [(f.path, files[f.path].content) for f in again]
-    with_base = build_exports(take_snapshot(dataset, TODAY), schema_set, "https://example.org/gz")
+    with_base = build_exports(take_snapshot(dataset, start_of_day(TODAY)), schema_set, "https://example.org/gz")
     assert [f.content for f in with_base] == [
-        f.content for f in build_exports(take_snapshot(dataset, TODAY), schema_set, "https://example.org/gz")
+        f.content
+        for f in build_exports(take_snapshot(dataset, start_of_day(TODAY)), schema_set, "https://example.org/gz")
     ]
 
 
@@ -144,10 +146,12 @@ def test_clusters_csv_has_bom_header_and_round_trips_chinese(files, dataset, sch
     assert alpha["area_km2"] == "12.5"
     assert alpha["levels"] == "municipal" and alpha["highest_level"] == "municipal"
     assert alpha["valid_until"] == "2028-03-09"
-    assert alpha["status_as_of"] == "2025-03-10"
+    assert alpha["status_as_of"] == "2025-03-10T00:00:00+08:00"  # the snapshot's instant
+    assert alpha["status_until"] == "2027-12-10T00:00:00+08:00"  # 即将到期: 90 days before 2028-03-09
     assert alpha["page"] == "clusters/test-municipal-alpha/"
     beta = by_id["test-national-beta"]
     assert (beta["status"], beta["status_label"], beta["valid_until"]) == ("valid", "有效", "2026")
+    assert beta["status_until"] == "2026-01-02T00:00:00+08:00"  # past 2026-01-01 the year's end may have come
     assert beta["verified"] == "false" and beta["operator"] == ""
 
 
@@ -157,7 +161,8 @@ def test_clusters_json_matches_csv_with_json_types(files):
     assert [row["id"] for row in rows] == [row["id"] for row in csv_rows]
     alpha = next(row for row in rows if row["id"] == "test-municipal-alpha")
     assert alpha["verified"] is True and alpha["area_km2"] == 12.5
-    assert alpha["levels"] == ["municipal"] and alpha["status_as_of"] == "2025-03-10"
+    assert alpha["levels"] == ["municipal"] and alpha["status_as_of"] == "2025-03-10T00:00:00+08:00"
+    assert alpha["status_until"] == "2027-12-10T00:00:00+08:00"
     delta = next(row for row in rows if row["id"] == "test-municipal-delta")
     assert delta["operator"] is None
 
@@ -194,7 +199,7 @@ def test_notices_csv_and_json(files, schema_set):
 
 
 def test_notice_state_follows_today(dataset, schema_set):
-    built = {f.path: f for f in build_exports(take_snapshot(dataset, dt.date(2025, 2, 24)), schema_set)}
+    built = {f.path: f for f in build_exports(take_snapshot(dataset, start_of_day(dt.date(2025, 2, 24))), schema_set)}
     (row,) = _csv_rows(built["data/notices.csv"].content)
     assert row["state"] == "open"
     assert f"data/notices/{NOTICE}/final-diff.json" not in built  # not closed yet: no final list to compare
@@ -235,7 +240,7 @@ def test_main_package_validates_with_frictionless(site):
     rows = package.get_resource("clusters").read_rows()
     alpha = next(row for row in rows if row["id"] == "test-municipal-alpha")  # header read without the BOM
     assert alpha["name"] == "【测试数据】广州市黄埔区测试装备产业集群"
-    assert alpha["verified"] is True and alpha["status_as_of"] == TODAY
+    assert alpha["verified"] is True and alpha["status_as_of"] == start_of_day(TODAY)
     (notice,) = package.get_resource("notices").read_rows()
     assert notice["closes_at"] == dt.datetime(2025, 2, 28, 17, 30, tzinfo=SHANGHAI)
 
@@ -266,7 +271,7 @@ def test_notice_package_validates_and_declares_hashes(site):
 
 
 def test_notice_package_bytes_do_not_depend_on_today(dataset, schema_set, files):
-    later = {f.path: f for f in build_exports(take_snapshot(dataset, LATER), schema_set)}
+    later = {f.path: f for f in build_exports(take_snapshot(dataset, start_of_day(LATER)), schema_set)}
     for name in ("entries.csv", "datapackage.json", "final-diff.json"):
         path = f"data/notices/{NOTICE}/{name}"
         assert later[path].content == files[path].content
@@ -316,7 +321,7 @@ def test_final_diff_added_removed_changed(tmp_path, schema_set):
         "test-municipal-epsilon",
         "test-municipal-zeta",
     ]
-    built = {f.path: f for f in build_exports(take_snapshot(dataset, TODAY), schema_set)}
+    built = {f.path: f for f in build_exports(take_snapshot(dataset, start_of_day(TODAY)), schema_set)}
     diff = json.loads(built[f"data/notices/{NOTICE}/final-diff.json"].content)
     assert diff == final_diff(notice, recognised_by_notice(dataset.clusters.values()).get(notice.id, []))
     assert diff["added"] == [
@@ -342,7 +347,7 @@ def _entries(content: bytes) -> list[ET.Element]:
 
 
 def test_feed_is_atom_newest_first_with_dated_entries_up_to_today(dataset, schema_set):
-    built = build_exports(take_snapshot(dataset, dt.date(2025, 3, 3)), schema_set)
+    built = build_exports(take_snapshot(dataset, start_of_day(dt.date(2025, 3, 3))), schema_set)
     content = next(f for f in built if f.path == "feeds/notices.atom").content
     root = ET.fromstring(content)
     assert root.findtext(f"{ATOM}id") == "tag:gz-clusters,2024:feeds/notices"
@@ -366,7 +371,7 @@ def test_feed_is_atom_newest_first_with_dated_entries_up_to_today(dataset, schem
 
 def test_feed_ids_are_stable_and_unique(dataset, schema_set, files):
     first = {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}title") for e in _entries(files["feeds/notices.atom"].content)}
-    rebuilt = {f.path: f for f in build_exports(take_snapshot(dataset, LATER), schema_set)}
+    rebuilt = {f.path: f for f in build_exports(take_snapshot(dataset, start_of_day(LATER)), schema_set)}
     later_entries = _entries(rebuilt["feeds/notices.atom"].content)
     later = {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}title") for e in later_entries}
     assert len(later) == len(later_entries) == 9  # + final list, alpha, delta, gamma revoked, delta changed
@@ -376,7 +381,10 @@ def test_feed_ids_are_stable_and_unique(dataset, schema_set, files):
 
 
 def test_feed_links_are_absolute_under_base_url(dataset, schema_set):
-    built = {f.path: f for f in build_exports(take_snapshot(dataset, TODAY), schema_set, "https://example.org/gz")}
+    built = {
+        f.path: f
+        for f in build_exports(take_snapshot(dataset, start_of_day(TODAY)), schema_set, "https://example.org/gz")
+    }
     root = ET.fromstring(built["feeds/notices.atom"].content)
     links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
     assert links == {
@@ -429,12 +437,12 @@ def test_calendar_deadlines(files):
 
 
 def test_calendar_uids_survive_a_rebuild(dataset, schema_set, files):
-    later = {f.path: f for f in build_exports(take_snapshot(dataset, LATER), schema_set)}[
+    later = {f.path: f for f in build_exports(take_snapshot(dataset, start_of_day(LATER)), schema_set)}[
         "calendar/deadlines.ics"
     ].content
     assert set(_events(later)) == set(_events(files["calendar/deadlines.ics"].content))
     assert later != files["calendar/deadlines.ics"].content  # only DTSTAMP differs
-    again = {f.path: f for f in build_exports(take_snapshot(dataset, LATER), schema_set)}[
+    again = {f.path: f for f in build_exports(take_snapshot(dataset, start_of_day(LATER)), schema_set)}[
         "calendar/deadlines.ics"
     ].content
     assert again == later

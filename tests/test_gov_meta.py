@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, Page, make_data_dir
 
+from generator.domain.calendar import start_of_day
 from generator.site.build import build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
@@ -59,7 +60,7 @@ def full_site(tmp_path_factory) -> Path:
         encoding="utf-8",
     )
     out = tmp_path_factory.mktemp("full-out") / "site"
-    build_site(CONFIG, data, out, DAY)
+    build_site(CONFIG, data, out, start_of_day(DAY))
     return out
 
 
@@ -68,7 +69,7 @@ def bare_site(tmp_path_factory) -> Path:
     data = make_data_dir(tmp_path_factory.mktemp("bare"))
     (data / "site.yaml").write_text("title: 【测试数据】只有名称的网站\ndemo: true\n", encoding="utf-8")
     out = tmp_path_factory.mktemp("bare-out") / "site"
-    build_site(CONFIG, data, out, DAY)
+    build_site(CONFIG, data, out, start_of_day(DAY))
     return out
 
 

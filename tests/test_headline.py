@@ -27,6 +27,7 @@ import pytest
 from conftest import REAL_DATA, TODAY, Node, Page, make_data_dir
 
 from generator import SCHEMAS_DIR
+from generator.domain.calendar import start_of_day
 from generator.domain.lifecycle import STATUS_LABELS, UNKNOWN_REASONS
 from generator.domain.snapshot import Snapshot, take_snapshot
 from generator.load.dataset import load_dataset
@@ -87,7 +88,7 @@ def data(tmp_path_factory) -> Path:
 def _outputs(data: Path, day: str) -> tuple[Snapshot, dict[str, str]]:
     loaded = load_dataset(data, SCHEMAS_DIR, today=D(day))
     assert loaded.ok, [p.format() for p in loaded.problems]
-    snapshot = take_snapshot(loaded.dataset, D(day))
+    snapshot = take_snapshot(loaded.dataset, start_of_day(D(day)))
     return snapshot, {p.src_uri: p.content for p in render_pages(snapshot, SCHEMA_SET)}
 
 

@@ -53,6 +53,7 @@ from test_cases import (  # the expect.yaml format of tests/cases/negative
 
 from generator import SCHEMAS_DIR
 from generator.cli import cli
+from generator.domain.calendar import start_of_day
 from generator.load.records import RECORD_TYPES, flatten
 from generator.load.tables import load_schemas
 from generator.load.yamlread import read_yaml
@@ -618,11 +619,11 @@ def test_a_linked_record_never_reaches_the_site(tmp_path):
     (tmp_path / "repo").mkdir()
     data = make_data_dir(tmp_path / "repo")
     site = tmp_path / "site"
-    build_site(CONFIG, data, site, DAY)
+    build_site(CONFIG, data, site, start_of_day(DAY))
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     (data / "clusters" / "linked.yaml").symlink_to(outside / "secret.yaml")
     with pytest.raises(SiteBuildFailed) as failed:
-        build_site(CONFIG, data, site, DAY)
+        build_site(CONFIG, data, site, start_of_day(DAY))
     assert {p.code for p in failed.value.loaded.problems} >= {"file-symlink"}
     after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert after == before and not any(SECRET.encode() in content for content in after.values())
@@ -639,7 +640,7 @@ def test_a_hostile_base_url_is_refused_or_rebuilt_not_pasted(tmp_path):
     assert {p.code for p in run_validate(data).problems} == {"invalid-format"}
     site_file.write_text(text + 'base_url: "https://例子.中国/gz\'x/?q=1"\n', encoding="utf-8")
     out = tmp_path / "site"
-    build_site(CONFIG, data, out, DAY)
+    build_site(CONFIG, data, out, start_of_day(DAY))
     rebuilt = "https://xn--fsqu00a.xn--fiqs8s/gz%27x/"
     for path in [out / "404.html", out / "index.html", out / "feeds" / "notices.atom", out / "sitemap.xml"]:
         content = path.read_text(encoding="utf-8")

@@ -7,7 +7,8 @@ notices of 7 working days, some with a 17:30 cut-off, a stated start or end, a f
 the window, and now and then one at the end of 2026 whose window needs the missing 2027 holiday
 arrangement. For each folder, on random days and on the edge days (the day before and the day of
 each publication, each notice's last day and the day after, the final list's day and the day
-before, 2024-12-29/30) the pages and the exports are rendered, and `check_consistent` reads them
+before, 2024-12-29/30), each at 00:00, and a minute before and after each window's closing instant
+(its 17:30 cut-off, or 24:00) the pages and the exports are rendered, and `check_consistent` reads them
 with real parsers and compares them with one another and with the snapshot. One test runs the
 same oracle over real MkDocs builds of the fixture data.
 
@@ -38,6 +39,8 @@ from oracle_support import (
 from pagefind_support import decompress, text
 
 from generator import SCHEMAS_DIR
+from generator.domain.calendar import CalendarNotCovered
+from generator.domain.lifecycle import WorkingDaysUnknown, notice_window
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
 from generator.load.tables import load_schemas
@@ -53,9 +56,10 @@ FIXTURE_NOTICE = "test-municipal-2025-list"  # published 2025-02-20, window to 2
 FIXTURE_FINAL_URL = "https://example.org/notices/test-municipal-2025-final"
 
 
-def build(dataset, day: dt.date):
-    """Snapshot, pages and exports as of `day`, linked like the plugin links them (site base URL)."""
-    snapshot = take_snapshot(dataset, day)
+def build(dataset, day: dt.date | dt.datetime):
+    """Snapshot, pages and exports as of `day` (00:00) or an instant, linked like the plugin links
+    them (site base URL)."""
+    snapshot = take_snapshot(dataset, day if isinstance(day, dt.datetime) else start_of_day(day))
     site = dataset.site.values if dataset.site else {}
     exports = build_exports(snapshot, SCHEMA_SET, site.get("base_url"))
     pages = render_pages(snapshot, SCHEMA_SET, exports)
@@ -87,10 +91,23 @@ def test_every_output_agrees_as_of_each_day(shard, spec):
     for day in sorted(set(spec.days) | set(spec.edge_days)):
         snapshot, pages, exports, base_url = build(head.dataset, day)
         check_consistent(snapshot, pages, exports, base_url=base_url)
+    # And instants: a minute before and after each window's closing instant (a 17:30 cut-off, or 24:00).
+    for notice in head.dataset.notices.values():
+        try:
+            closes = notice_window(notice, head.dataset.calendar, head.dataset.policies).closes_at
+        except (CalendarNotCovered, WorkingDaysUnknown):
+            continue
+        for instant in (closes - dt.timedelta(minutes=1), closes + dt.timedelta(minutes=1)):
+            snapshot, pages, exports, base_url = build(head.dataset, instant)
+            check_consistent(snapshot, pages, exports, base_url=base_url)
     assert base.ok, errors(base)
     for day in spec.days:
         check_diff(
-            take_snapshot(base.dataset, day), take_snapshot(head.dataset, day), SCHEMA_SET, render_markdown, compare
+            take_snapshot(base.dataset, start_of_day(day)),
+            take_snapshot(head.dataset, start_of_day(day)),
+            SCHEMA_SET,
+            render_markdown,
+            compare,
         )
 
 
@@ -203,9 +220,9 @@ def site_outputs(site: Path) -> tuple[dict[str, str], dict[str, bytes], dict[str
 def test_built_site_agrees(tmp_path, day):
     data = make_data_dir(tmp_path)
     (data / "notices" / "test-oracle-scheduled.yaml").write_text(SCHEDULED_NOTICE, encoding="utf-8")
-    loaded = build_site(CONFIG, data, tmp_path / "site", day)
+    loaded = build_site(CONFIG, data, tmp_path / "site", start_of_day(day))
     pages, files, scan = site_outputs(tmp_path / "site")
-    snapshot = take_snapshot(loaded.dataset, day)
+    snapshot = take_snapshot(loaded.dataset, start_of_day(day))
     base_url = loaded.dataset.site.values.get("base_url")
     assert base_url == "https://example.org/"
     assert {

@@ -22,6 +22,7 @@ import pytest
 from conftest import AFTER_EVERY_RECORD, REPO_ROOT, TESTS_DIR, Page, make_data_dir
 
 from generator import SCHEMAS_DIR
+from generator.domain.calendar import start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
 from generator.load.tables import load_schemas
@@ -60,7 +61,7 @@ def dataset_fixture(tmp_path_factory):
 
 
 def rendered(dataset, day: dt.date) -> dict[str, str]:
-    snapshot = take_snapshot(dataset, day)
+    snapshot = take_snapshot(dataset, start_of_day(day))
     exports = build_exports(snapshot, SCHEMA_SET)
     return {page.src_uri: page.content for page in render_pages(snapshot, SCHEMA_SET, exports)}
 
@@ -171,7 +172,7 @@ def test_each_threshold_number_lives_only_in_policy_data(dataset):
 
 def test_criteria_page_and_self_check_data_come_from_the_policy(dataset):
     day = dt.date(2026, 11, 29)
-    snapshot = take_snapshot(dataset, day)
+    snapshot = take_snapshot(dataset, start_of_day(day))
     exports = {f.path: f for f in build_exports(snapshot, SCHEMA_SET)}
     import json
 
@@ -201,7 +202,7 @@ def successor_fixture(successor_data):
 
 def test_a_successor_guideline_is_a_data_change(successor):
     day = dt.date(2028, 6, 1)
-    snapshot = take_snapshot(successor, day)
+    snapshot = take_snapshot(successor, start_of_day(day))
     clusters = {f.cluster.id: f for f in snapshot.clusters}
     before, after = clusters["test-successor-before"], clusters["test-successor-after"]
     # certified under the old guideline: 3 years; under the successor: 2 years

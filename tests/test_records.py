@@ -18,6 +18,7 @@ import yaml
 from conftest import REPO_ROOT, make_data_dir
 
 from generator import SCHEMAS_DIR
+from generator.domain.calendar import start_of_day
 from generator.domain.model import PartialDate
 from generator.domain.snapshot import take_snapshot
 from generator.load import attachments
@@ -122,7 +123,7 @@ def test_the_serializer_reads_the_typed_object_field_by_field(loaded):
 
 
 def test_csv_json_and_the_domain_object_agree(loaded):
-    files = {f.path: f.content for f in build_exports(take_snapshot(loaded, DAY), SCHEMA_SET)}
+    files = {f.path: f.content for f in build_exports(take_snapshot(loaded, start_of_day(DAY)), SCHEMA_SET)}
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO(files["data/clusters.csv"].decode("utf-8-sig")))}
     records = {row["id"]: row for row in json.loads(files["data/clusters.json"])}
     for cid, cluster in loaded.clusters.items():

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, Page, make_data_dir
 
+from generator.domain.calendar import start_of_day
 from generator.site.build import build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
@@ -50,7 +51,7 @@ def data(tmp_path_factory) -> Path:
 
 def build(data: Path, out: Path, day: dt.date) -> Path:
     site = out / "site"
-    build_site(CONFIG, data, site, day)
+    build_site(CONFIG, data, site, start_of_day(day))
     return site
 
 

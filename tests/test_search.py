@@ -22,6 +22,7 @@ from nginx_support import find_nginx, free_port, nginx_command
 from pagefind_support import decompress, fragments, text
 
 from generator.deploy.nginx import NginxSite, nginx_conf
+from generator.domain.calendar import start_of_day
 from generator.site import search
 from generator.site.build import SiteBuildFailed, build_site
 from generator.site.release import precompress
@@ -192,7 +193,7 @@ def test_a_build_whose_index_fails_leaves_the_previous_site(tmp_path, monkeypatc
     (out / "index.html").write_text("the previous site", encoding="utf-8")
     monkeypatch.setattr(search, "pagefind_executable", lambda: Path("/bin/false"))
     with pytest.raises(SiteBuildFailed, match="Pagefind"):
-        build_site(REPO_ROOT / "mkdocs.yml", data, out, dt.date(2025, 2, 24))
+        build_site(REPO_ROOT / "mkdocs.yml", data, out, start_of_day(dt.date(2025, 2, 24)))
     assert [p.name for p in out.iterdir()] == ["index.html"]
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]  # no staging folder left

@@ -34,6 +34,7 @@ from jsonschema import Draft202012Validator
 
 from generator import SCHEMAS_DIR
 from generator.cli import cli
+from generator.domain.calendar import start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.editor.decap import COLLECTION_KINDS, decap_config
 from generator.load.dataset import load_dataset
@@ -170,7 +171,7 @@ def test_every_record_file_becomes_a_record(shipped, loaded):
 
 
 def test_the_site_builds_with_a_page_for_everything_published(site, loaded):
-    snapshot = take_snapshot(loaded.dataset, BUILD_DAY)
+    snapshot = take_snapshot(loaded.dataset, start_of_day(BUILD_DAY))
     for facts in snapshot.clusters:
         page = site / "clusters" / facts.cluster.id / "index.html"
         assert page.is_file(), page
@@ -184,7 +185,7 @@ def test_the_site_builds_with_a_page_for_everything_published(site, loaded):
 
 def test_the_sites_open_data_validates(site, loaded):
     packages = sorted(site.glob("data/**/datapackage.json"))
-    published = take_snapshot(loaded.dataset, BUILD_DAY).notices
+    published = take_snapshot(loaded.dataset, start_of_day(BUILD_DAY)).notices
     assert len(packages) == 1 + len(published)
     for package_file in packages:
         report = validate(str(package_file))

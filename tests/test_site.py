@@ -15,6 +15,7 @@ import pytest
 from conftest import REPO_ROOT, Page, build_in_subprocess, mkdocs_config, shared_site
 from pagefind_support import fragments, text
 
+from generator.domain.calendar import start_of_day
 from generator.site.build import build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
@@ -92,7 +93,7 @@ def test_district_page_lists_only_its_clusters(site):
 def certified_site(fixture_data, tmp_path_factory) -> Path:
     """The fixture site on the day the fixture's provincial cluster was revoked (2025-06-18)."""
     out = tmp_path_factory.mktemp("certified") / "site"
-    build_site(CONFIG, fixture_data, out, dt.date(2025, 6, 18))
+    build_site(CONFIG, fixture_data, out, start_of_day(dt.date(2025, 6, 18)))
     return out
 
 
@@ -204,7 +205,7 @@ def test_footer_shows_the_site_fields(site):
 
 def test_two_builds_are_byte_identical(fixture_data, site, tmp_path):
     again = tmp_path / "site"
-    build_site(CONFIG, fixture_data, again, OPEN_DAY)
+    build_site(CONFIG, fixture_data, again, start_of_day(OPEN_DAY))
     digest = {
         p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in site.rglob("*")
@@ -220,14 +221,14 @@ def test_two_builds_are_byte_identical(fixture_data, site, tmp_path):
 
 def test_statuses_follow_the_day(fixture_data, tmp_path):
     out = tmp_path / "site"
-    build_site(CONFIG, fixture_data, out, dt.date(2025, 3, 3))
+    build_site(CONFIG, fixture_data, out, start_of_day(dt.date(2025, 3, 3)))
     notice = page(out, "notices/test-municipal-2025-list")
     # closed, but the final list (dated 2025-03-10) had not come out yet
     assert "已结束" in notice.text and "穗工信函〔2025〕1号（测试）" not in notice.text
-    build_site(CONFIG, fixture_data, out, dt.date(2025, 3, 10))
+    build_site(CONFIG, fixture_data, out, start_of_day(dt.date(2025, 3, 10)))
     assert "穗工信函〔2025〕1号（测试）" in page(out, "notices/test-municipal-2025-list").text
     assert "已撤销" not in page(out, "clusters/test-provincial-gamma").text
-    build_site(CONFIG, fixture_data, out, dt.date(2028, 1, 2))
+    build_site(CONFIG, fixture_data, out, start_of_day(dt.date(2028, 1, 2)))
     assert "已撤销" in page(out, "clusters/test-provincial-gamma").text
     for url in ["", "criteria", "clusters/test-municipal-alpha"]:
         assert "《工作指引》有效期已于 2027-12-29 届满" in page(out, url).text
@@ -287,7 +288,7 @@ def test_record_text_renders_as_inert_text(fixture_data, tmp_path):
     subprocess.run(["cp", "-r", str(fixture_data), str(data)], check=True)
     (data / "clusters" / "test-hostile.yaml").write_text(HOSTILE, encoding="utf-8")
     out = tmp_path / "site"
-    build_site(CONFIG, data, out, dt.date(2025, 3, 10))
+    build_site(CONFIG, data, out, start_of_day(dt.date(2025, 3, 10)))
     for html in [
         out / "clusters" / "test-hostile" / "index.html",
         out / "clusters" / "index.html",

@@ -1,4 +1,4 @@
-"""take_snapshot(dataset, day): every derived fact of a small dataset, asserted exactly on chosen days.
+"""take_snapshot(dataset, start_of_day(day)): every derived fact of a small dataset, asserted exactly on chosen days.
 
 The dataset is the base fixture (tests/fixtures/base/) plus the records written below; the municipal
 guideline (guangzhou-2024) is in force from 2024-12-30 to 2027-12-29. Its timeline:
@@ -22,7 +22,7 @@ import functools
 import pytest
 from conftest import make_data_dir
 
-from generator.domain.calendar import SHANGHAI
+from generator.domain.calendar import SHANGHAI, start_of_day
 from generator.domain.lifecycle import Bound
 from generator.domain.model import PartialDate
 from generator.domain.snapshot import Snapshot, take_snapshot
@@ -88,7 +88,7 @@ def dataset_fixture(tmp_path_factory):
 @pytest.fixture(scope="module", name="snap")
 def snap_fixture(dataset):
     """The snapshot of the dataset on a day ("YYYY-MM-DD"), taken once per day."""
-    return functools.cache(lambda day: take_snapshot(dataset, D(day)))
+    return functools.cache(lambda day: take_snapshot(dataset, start_of_day(D(day))))
 
 
 def clusters(snapshot: Snapshot) -> dict:
@@ -217,9 +217,9 @@ def test_a_recognition_from_a_final_list_happens_no_earlier_than_the_list(datase
         alpha, events=(dataclasses.replace(alpha.events[0], date=PartialDate.parse("2025-03-05")),)
     )
     moved = dataclasses.replace(dataset, clusters={**dataset.clusters, alpha.id: early})
-    before = clusters(take_snapshot(moved, D("2025-03-09")))["test-municipal-alpha"]
+    before = clusters(take_snapshot(moved, start_of_day(D("2025-03-09"))))["test-municipal-alpha"]
     assert (before.cluster.events, before.status.code) == ((), "unknown")
-    on_the_day = clusters(take_snapshot(moved, D("2025-03-10")))["test-municipal-alpha"]
+    on_the_day = clusters(take_snapshot(moved, start_of_day(D("2025-03-10"))))["test-municipal-alpha"]
     assert [str(e.date) for e in on_the_day.cluster.events] == ["2025-03-05"]
     assert (on_the_day.status.code, on_the_day.valid_until.earliest) == ("valid", D("2028-03-04"))
 
@@ -228,10 +228,10 @@ def test_an_event_naming_a_notice_not_yet_published_does_not_name_it(dataset):
     """The list's publication moved to 2025-03-15 (after alpha's certification from it, 03-10)."""
     late = dataclasses.replace(dataset.notices[LIST], published_on=D("2025-03-15"))
     moved = dataclasses.replace(dataset, notices={**dataset.notices, LIST: late})
-    before = clusters(take_snapshot(moved, D("2025-03-14")))["test-municipal-alpha"]
+    before = clusters(take_snapshot(moved, start_of_day(D("2025-03-14"))))["test-municipal-alpha"]
     assert [(e.type, e.notice) for e in before.cluster.events] == [("certified", None)]
     assert before.notices == () and before.status.code == "valid"
-    after = clusters(take_snapshot(moved, D("2025-03-15")))["test-municipal-alpha"]
+    after = clusters(take_snapshot(moved, start_of_day(D("2025-03-15"))))["test-municipal-alpha"]
     assert [(e.type, e.notice) for e in after.cluster.events] == [("certified", LIST)]
     assert [f.notice.id for f in after.notices] == [LIST]
 
@@ -454,7 +454,7 @@ def test_a_window_that_cannot_be_computed_is_unknown_and_has_no_deadline(dataset
         base, id="test-snap-year-end", published_on=D("2026-12-28"), working_days=None, ends_on=None, cutoff_time=None
     )
     snapshot = take_snapshot(
-        dataclasses.replace(dataset, notices={**dataset.notices, year_end.id: year_end}), D("2026-12-28")
+        dataclasses.replace(dataset, notices={**dataset.notices, year_end.id: year_end}), start_of_day(D("2026-12-28"))
     )
     facts = notice(snapshot, year_end.id)
     assert (facts.state, facts.state_label, facts.window, facts.missing_years, facts.days_left) == (
@@ -474,7 +474,9 @@ def test_a_window_that_cannot_be_computed_is_unknown_and_has_no_deadline(dataset
 
 
 def test_the_snapshot_is_a_pure_function_of_dataset_and_day(dataset):
-    assert take_snapshot(dataset, D("2025-02-24")) == take_snapshot(dataset, D("2025-02-24"))
+    assert take_snapshot(dataset, start_of_day(D("2025-02-24"))) == take_snapshot(
+        dataset, start_of_day(D("2025-02-24"))
+    )
 
 
 def test_the_final_list_appears_with_the_outcome(snap):

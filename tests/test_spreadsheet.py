@@ -26,6 +26,7 @@ from frictionless import validate
 from hostile_corpus import ACCEPTED, make_hostile_data_dir
 
 from generator import SCHEMAS_DIR
+from generator.domain.calendar import start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
 from generator.load.records import RECORD_TYPES
@@ -109,7 +110,7 @@ def exports(tmp_path_factory) -> dict[str, bytes]:
         )
     loaded = load_dataset(data, SCHEMAS_DIR, today=DAY)
     assert loaded.ok, [p.format() for p in loaded.problems if p.severity.value == "error"]
-    built = build_exports(take_snapshot(loaded.dataset, DAY), SCHEMA_SET)
+    built = build_exports(take_snapshot(loaded.dataset, start_of_day(DAY)), SCHEMA_SET)
     return {f.path: f.content for f in built}
 
 

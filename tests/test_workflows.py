@@ -1,6 +1,8 @@
 """The GitHub Actions workflows: actionlint (with ShellCheck on every `run:` script), GitHub's
 workflow JSON Schema and zizmor (offline security audits) find nothing, the publishing rules hold
-(nightly at 00:05 Beijing time, one publish at a time, no deployment without a successful build;
+(nightly at 00:05 Beijing time, and within 15 minutes after every instant at which a published state
+changes, as `clusters next-change` reports them for the shipped data and the fixtures; one publish at
+a time, no deployment without a successful build;
 the repository variable DEPLOY_TARGET chooses GitHub Pages, the bureau's own servers or both; the SSH
 deploy key reaches the servers job alone and the servers' host keys are pinned),
 and so do the hardening rules for a site built from pull requests, forks' included: least-privilege
@@ -16,6 +18,7 @@ zizmor (its binary; run with --offline, so it never asks the GitHub API).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -27,7 +30,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO_ROOT
+from conftest import CALLS_FIXTURE, REAL_DATA, REPO_ROOT, make_data_dir, run_cli
+
+from generator import SCHEMAS_DIR
+from generator.domain.calendar import SHANGHAI
+from generator.domain.snapshot import take_snapshot
+from generator.load.dataset import load_dataset
 
 WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
 WORKFLOWS = sorted(WORKFLOWS_DIR.glob("*.y*ml"))
@@ -357,11 +365,14 @@ def test_the_hardening_rules_catch_planted_problems(tmp_path):
         rule(planted)
 
 
+DAILY, QUARTER_HOURLY = "5 16 * * *", "*/15 * * * *"
+
+
 def test_publish_runs_nightly_at_five_past_midnight_beijing_time():
     on = triggers(load(PUBLISH))
     assert set(on) == {"push", "schedule", "workflow_dispatch"}
     assert on["push"] == {"branches": ["main"]}
-    assert [entry["cron"] for entry in on["schedule"]] == ["5 16 * * *"]
+    assert [entry["cron"] for entry in on["schedule"]] == [DAILY, QUARTER_HOURLY]
     lines = PUBLISH.read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if "5 16 * * *" in line)
     nearby = "\n".join(lines[max(at - 2, 0) : at + 1])
@@ -369,8 +380,14 @@ def test_publish_runs_nightly_at_five_past_midnight_beijing_time():
 
 
 def test_publishes_never_interleave():
+    """One publish at a time, a queued one waiting; the quarter-hour checks queue apart, so that one
+    finding nothing to do never replaces a pending push or daily run (GitHub keeps one pending run
+    per group)."""
     workflow = load(PUBLISH)
-    assert workflow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    assert workflow["concurrency"] == {
+        "group": f"${{{{ github.event.schedule == '{QUARTER_HOURLY}' && 'pages-state-changes' || 'pages' }}}}",
+        "cancel-in-progress": False,
+    }
 
 
 # Status functions: an `if:` with one of them runs whatever became of the jobs in `needs`; without
@@ -402,7 +419,8 @@ def test_publish_permissions():
     workflow = load(PUBLISH)
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
-    assert set(jobs) == {"build", "deploy", "servers"}
+    assert set(jobs) == {"due", "build", "deploy", "servers"}
+    assert jobs["due"]["permissions"] == {"contents": "read"}
     assert jobs["build"]["permissions"] == {"contents": "read", "pages": "read"}
     assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     # The deploy key is a secret, not a token permission: deploying to servers writes nothing on GitHub.
@@ -713,3 +731,176 @@ def test_summary_says_when_the_diff_fails_without_failing_the_job(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "无法生成变更摘要" in summary and "退出码 1" in summary
     assert "BASE 的数据校验未通过" in summary
+
+
+# --- rebuilding when a published state changes ------------------------------------------------------
+
+
+def test_the_build_waits_for_the_check_and_the_deploys_for_the_build():
+    jobs = load(PUBLISH)["jobs"]
+    assert jobs["build"]["needs"] == "due"
+    assert jobs["build"]["if"] == "needs.due.outputs.build == 'true'"
+    assert jobs["due"]["outputs"] == {"build": "${{ steps.decide.outputs.build }}"}
+    assert decide_step()["id"] == "decide"
+    # Only the quarter-hour runs install the project to ask; every other run builds straight away.
+    for step in jobs["due"]["steps"]:
+        if step.get("id") != "decide":
+            assert step["if"] == f"github.event.schedule == '{QUARTER_HOURLY}'", step["name"]
+
+
+def decide_step() -> dict:
+    return step_named(load(PUBLISH)["jobs"]["due"], "判断最近 15 分钟")
+
+
+def decide(tmp_path: Path, schedule: str, code: int) -> subprocess.CompletedProcess:
+    """The check step as the runner runs it, with a stand-in `clusters` that records its arguments
+    and exits with `code`."""
+    stub = tmp_path / "bin" / "clusters"
+    stub.parent.mkdir()
+    stub.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" > "{tmp_path}/args"\nexit {code}\n', encoding="utf-8")
+    stub.chmod(0o755)
+    env = {
+        "PATH": f"{stub.parent}:{os.environ['PATH']}",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "SCHEDULE": schedule,
+    }
+    return run_step(decide_step(), env, tmp_path)
+
+
+@pytest.mark.parametrize(("code", "build"), [(0, "true"), (1, "false")])
+def test_the_quarter_hour_run_builds_only_when_a_state_changed_in_its_quarter(tmp_path, code, build):
+    result = decide(tmp_path, QUARTER_HOURLY, code)
+    after = dt.datetime.now(SHANGHAI).replace(tzinfo=None)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "output").read_text(encoding="utf-8") == f"build={build}\n"
+    args = (tmp_path / "args").read_text(encoding="utf-8").split()
+    assert args[:4] == ["next-change", "--within", "15", "--at"] and len(args) == 5
+    quarter = dt.datetime.strptime(args[4], "%Y-%m-%dT%H:%M")  # Beijing time, as --at reads it
+    assert quarter.minute % 15 == 0
+    assert dt.timedelta(0) <= after - quarter < dt.timedelta(minutes=15, seconds=30)
+
+
+@pytest.mark.parametrize("code", [2, 3, 4])
+def test_a_check_that_cannot_answer_fails_the_run(tmp_path, code):
+    """Invalid data (4), a defect (3) or a usage error (2) is neither "due" nor "not due"."""
+    result = decide(tmp_path, QUARTER_HOURLY, code)
+    assert result.returncode == code
+    output = tmp_path / "output"
+    assert not output.exists() or "build=" not in output.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("schedule", ["", DAILY], ids=["push-or-manual", "daily"])
+def test_push_manual_and_daily_runs_always_build(tmp_path, schedule):
+    result = decide(tmp_path, schedule, 1)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "output").read_text(encoding="utf-8") == "build=true\n"
+    assert not (tmp_path / "args").exists()  # nothing asked
+
+
+def _cron_field(spec: str, value: int, low: int, high: int) -> bool:
+    for part in spec.split(","):
+        span, _, step = part.partition("/")
+        if span == "*":
+            first, last = low, high
+        elif "-" in span:
+            first, last = (int(n) for n in span.split("-"))
+        else:
+            first = int(span)
+            last = high if step else first
+        if first <= value <= last and (value - first) % int(step or 1) == 0:
+            return True
+    return False
+
+
+def cron_fires(expression: str, minute: dt.datetime) -> bool:
+    """Whether a five-field cron expression fires at `minute` as GitHub reads it (UTC; numbers, `*`,
+    ranges, lists and steps; day of month and day of week both restricted means either one)."""
+    utc = minute.astimezone(dt.UTC)
+    minutes, hours, days, months, weekdays = expression.split()
+    weekday = utc.isoweekday() % 7  # cron: 0 (or 7) is Sunday
+    day = _cron_field(days, utc.day, 1, 31)
+    week = _cron_field(weekdays, weekday, 0, 7) or (weekday == 0 and _cron_field(weekdays, 7, 0, 7))
+    if days != "*" and weekdays != "*":
+        on_day = day or week
+    else:
+        on_day = day and week
+    return (
+        _cron_field(minutes, utc.minute, 0, 59)
+        and _cron_field(hours, utc.hour, 0, 23)
+        and _cron_field(months, utc.month, 1, 12)
+        and on_day
+    )
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def test_the_cron_reader_reads_cron_as_github_does():
+    assert cron_fires(DAILY, dt.datetime(2025, 3, 1, 0, 5, tzinfo=SHANGHAI))  # 16:05 UTC the day before
+    assert not cron_fires(DAILY, dt.datetime(2025, 3, 1, 16, 5, tzinfo=SHANGHAI))
+    assert [m for m in range(60) if cron_fires(QUARTER_HOURLY, _utc(f"2025-02-28T09:{m:02d}"))] == [0, 15, 30, 45]
+    assert cron_fires("5/20 * * * *", _utc("2025-02-28T09:45")) and not cron_fires(
+        "5/20 * * * *", _utc("2025-02-28T09:50")
+    )
+    assert cron_fires("0 9-17/4 * * 1-5", _utc("2025-02-28T13:00"))  # a Friday
+    assert not cron_fires("0 9-17/4 * * 1-5", _utc("2025-03-01T13:00"))  # a Saturday
+    assert cron_fires("0 0 1 * 0", _utc("2025-03-02T00:00"))  # a Sunday, not the 1st: either one
+    assert cron_fires("0 0 * * 7", _utc("2025-03-02T00:00"))  # 7 is Sunday too
+
+
+def scheduled_runs(after: dt.datetime, span: dt.timedelta) -> list[tuple[dt.datetime, str]]:
+    """The publish workflow's scheduled runs from `after` to `after + span` (both included): (minute, cron)."""
+    crons = [entry["cron"] for entry in triggers(load(PUBLISH))["schedule"]]
+    minute = after.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    if minute < after:
+        minute += dt.timedelta(minutes=1)
+    found = []
+    while minute <= after + span:
+        found += [(minute, cron) for cron in crons if cron_fires(cron, minute)]
+        minute += dt.timedelta(minutes=1)
+    return found
+
+
+@pytest.mark.parametrize("data", ["shipped", "calls", "browser"])
+def test_every_state_change_is_followed_within_15_minutes_by_a_run_that_rebuilds(tmp_path, data):
+    """Each instant `clusters next-change` reports, followed from 2020 on until it reports none: a
+    scheduled run of the publish workflow comes within 15 minutes after it and rebuilds (the daily
+    run always does; a quarter-hour run does when its check `next-change --within 15 --at <its
+    quarter>` finds a change in the 15 minutes up to it: Snapshot.changes_until, what the command
+    answers with, tests/test_instant.py). For the shipped data/ (whatever it holds) and the fixtures
+    with cut-offs: tests/fixtures/calls (a 17:30 objection cut-off, a call's 17:30 deadline) and the
+    browser tests' overlay (a notice closing at 24:00)."""
+    folder = {
+        "shipped": lambda: REAL_DATA,
+        "calls": lambda: make_data_dir(tmp_path, CALLS_FIXTURE),
+        "browser": lambda: make_data_dir(tmp_path, REPO_ROOT / "tests" / "browser" / "overlay"),
+    }[data]()
+    within = re.search(r"clusters next-change --within (\d+) --at \"\$quarter\"", decide_step()["run"])
+    assert within is not None
+    window = dt.timedelta(minutes=int(within.group(1)))
+    loaded = load_dataset(folder, SCHEMAS_DIR, today=dt.date(2020, 1, 1))
+    assert loaded.ok
+
+    def rebuilds(minute: dt.datetime, cron: str) -> bool:
+        return cron == DAILY or bool(take_snapshot(loaded.dataset, minute - window).changes_until(minute))
+
+    at = dt.datetime(2020, 1, 1, tzinfo=SHANGHAI)
+    reported = []
+    for _ in range(300):
+        done = run_cli("next-change", "--data", folder, "--at", at.isoformat())
+        assert done.returncode == 0, done.stdout + done.stderr
+        first, *lines = done.stdout.splitlines()
+        if first.startswith("按现有记录"):
+            break
+        change = dt.datetime.fromisoformat(first)
+        assert change > at and change.utcoffset() == dt.timedelta(hours=8) and lines, done.stdout
+        runs = [run for run in scheduled_runs(change, dt.timedelta(minutes=15)) if rebuilds(*run)]
+        assert runs, f"{change.isoformat()}: no scheduled run rebuilds within 15 minutes ({lines})"
+        reported.append(change)
+        at = change
+    else:
+        pytest.fail("next-change kept reporting changes")
+    assert len(reported) >= 5, reported
+    if data != "shipped":  # the fixtures' 17:30 cut-off is reported, not only days
+        assert dt.time(17, 30) in {change.time() for change in reported}

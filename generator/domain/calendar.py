@@ -42,6 +42,19 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, _MIDNIGHT, tzinfo=SHANGHAI)
 
 
+def day_of(instant: dt.datetime) -> dt.date:
+    """The calendar day in Asia/Shanghai of an instant; the instant must carry a time zone."""
+    check_instant(instant)
+    return instant.astimezone(SHANGHAI).date()
+
+
+def check_instant(instant: object) -> None:
+    """Refuse anything but an aware datetime: a state is a function of an instant, never of a day or
+    of a wall-clock time in an unknown zone."""
+    if not isinstance(instant, dt.datetime) or instant.utcoffset() is None:
+        raise TypeError(f"时刻应为带时区的 datetime（例如 Asia/Shanghai），收到的是 {instant!r}")
+
+
 def closing_instant(last_day: dt.date, cutoff: dt.time | None = None) -> dt.datetime:
     """The instant a deadline stated as a day (and perhaps a time of day) passes, Asia/Shanghai:
     the stated time on that day, else 24:00 (the next day's 00:00)."""

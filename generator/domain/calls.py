@@ -1,10 +1,11 @@
-"""An annual call for applications (认定工作通知) as of a day: its application window and deadlines.
+"""An annual call for applications (认定工作通知) as of an instant: its application window and deadlines.
 
 Every date here is the call's own: the guideline sets no application period (3.3.1 says the
 district bureaux submit "按当年认定工作通知要求"), so nothing is computed from the guideline. The
-window opens on the stated start day (else on the day the call was published) and closes at the
-stated deadline: the stated time on the deadline day, else 24:00 of that day (the site's reading of
-a date without a time, the same as for an objection deadline). A call without a stated deadline has
+window opens at 00:00 of the stated start day (else of the day the call was published) and closes at
+the stated deadline: the stated time on the deadline day, else 24:00 of that day (the site's reading
+of a date without a time, the same as for an objection deadline); from that instant the call is
+closed, whatever the day. A call without a stated deadline has
 no closing instant, and the site says so instead of guessing one ("unknown"), except when a notice
 naming the call has been published: a list is put up for publicity after the applications have been
 reviewed (the municipal guideline: 3.3.1 申报, then 3.3.2 评审 and 公示; read the same way for the
@@ -17,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.domain.calendar import closing_instant, publicity_state
+from generator.domain.calendar import CLOSED, OPEN, UPCOMING, check_instant, closing_instant, start_of_day
 from generator.domain.model import Call
 
 CALL_STATE_LABELS = {
@@ -31,16 +32,21 @@ CALL_STATE_LABELS = {
 
 @dataclass(frozen=True)
 class CallFacts:
-    """A published call as of the snapshot's day."""
+    """A published call as of the snapshot's instant."""
 
     call: Call
     state: str  # key of CALL_STATE_LABELS
     notices: tuple[str, ...]  # ids of the published notices that name the call, newest first
+    state_until: dt.datetime | None  # the next instant the state changes (the snapshot's); None: never
 
     @property
     def first_day(self) -> dt.date:
         """The first day applications are taken: the stated start, else the day of publication."""
         return self.call.opens_on or self.call.published_on
+
+    @property
+    def opens_at(self) -> dt.datetime:
+        return start_of_day(self.first_day)
 
     @property
     def last_day(self) -> dt.date | None:
@@ -51,6 +57,11 @@ class CallFacts:
         if self.call.deadline_on is None:
             return None
         return closing_instant(self.call.deadline_on, self.call.deadline_time)
+
+    @property
+    def instants(self) -> tuple[dt.datetime, ...]:
+        """The instants at which `call_state` may change by itself: opening and closing."""
+        return (self.opens_at,) if self.closes_at is None else (self.opens_at, self.closes_at)
 
     @property
     def deadline_label(self) -> str | None:
@@ -69,24 +80,20 @@ class CallFacts:
         return f"calls/{self.call.id}.md"
 
 
-@dataclass(frozen=True)
-class _Span:
-    first_day: dt.date
-    last_day: dt.date
-
-
-def call_state(call: Call, day: dt.date, followed: bool = False) -> str:
-    """upcoming / open / closed for a day in Asia/Shanghai (the deadline day counts as open). A call
-    that states no deadline is unknown once it has opened, or followed once a notice naming it has
-    been published (`followed`): never open on a guess."""
-    first_day = call.opens_on or call.published_on
+def call_state(call: Call, at: dt.datetime, followed: bool = False) -> str:
+    """upcoming before 00:00 of the first day, open until the deadline instant (the stated time on the
+    deadline day, else 24:00), closed from then on (Asia/Shanghai). A call that states no deadline is
+    unknown once it has opened, or followed once a notice naming it has been published (`followed`):
+    never open on a guess."""
+    check_instant(at)
+    if at < start_of_day(call.opens_on or call.published_on):
+        return UPCOMING
     if call.deadline_on is None:
-        if day < first_day:
-            return "upcoming"
         return "followed" if followed else "unknown"
-    return publicity_state(_Span(first_day, max(first_day, call.deadline_on)), day)
+    return OPEN if at < closing_instant(call.deadline_on, call.deadline_time) else CLOSED
 
 
-def call_facts(call: Call, day: dt.date, notices: tuple[str, ...] = ()) -> CallFacts:
-    """`notices`: the notices naming the call that were published by `day`."""
-    return CallFacts(call, call_state(call, day, followed=bool(notices)), notices)
+def call_facts(call: Call, at: dt.datetime, notices: tuple[str, ...], state_until: dt.datetime | None) -> CallFacts:
+    """`notices`: the notices naming the call that were published by the day of `at`; `state_until`:
+    when the state next changes, which the snapshot knows (a notice naming the call may follow)."""
+    return CallFacts(call, call_state(call, at, followed=bool(notices)), notices, state_until)

@@ -1,7 +1,9 @@
 """The life of a recognition as pure functions: validity, renewal, annual reports, revocation, status.
 
 Every function takes the records, the policies (data/policy/) and "today" (a calendar day in
-Asia/Shanghai) and returns values; nothing here reads the clock or a file. A recognition, a
+Asia/Shanghai) or, for what changes within a day (a notice's window), an instant, and returns
+values; nothing here reads the clock or a file. A day-level state changes at 00:00 Asia/Shanghai of
+the day it takes effect; `status_change_days` and `NoticeWindow.instants` say when a state may change. A recognition, a
 renewal, a report and a notice are each judged under the policy of their level in force on their
 date, so a successor guideline changes the rules for what comes after it and nothing before. Dates a source states only to the month or year
 stay uncertain: a bound is a span of possible days, and a status that the known dates cannot
@@ -16,10 +18,14 @@ from dataclasses import dataclass
 from functools import partial
 
 from generator.domain.calendar import (
+    CLOSED,
+    OPEN,
+    UPCOMING,
     CalendarNotCovered,
     WorkingCalendar,
+    check_instant,
     closing_instant,
-    publicity_state,
+    day_of,
     start_of_day,
 )
 from generator.domain.model import (
@@ -57,6 +63,7 @@ UNKNOWN_REASONS = {
     "no_recognition": "本站记录中没有它的认定",
 }
 NOTICE_STATE_LABELS = {"upcoming": "未开始", "open": "公示中", "closed": "已结束", "unknown": "无法计算"}
+_ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -260,6 +267,29 @@ def cluster_status(
     return best or ClusterStatus("unknown", None, "没有认定记录", "no_recognition")
 
 
+def status_change_days(cluster: Cluster, policies: PolicySet) -> frozenset[dt.date]:
+    """The days on which `cluster_status` of the cluster may change (at their 00:00), as long as its
+    records stand: every bound `_status_of` compares the day with, for each recognition and for each
+    end it had before a renewal (the status before the renewal happened), and the day each event can
+    first have happened (a certification, renewal or revocation counts from then). The snapshot adds
+    what it alone knows (when a notice's final list came out, when a notice listing it is open)."""
+    days: set[dt.date] = set()
+    for recognition in recognitions(cluster, policies):
+        start = recognition.valid_from
+        if start is not None:
+            days |= {start.earliest, start.latest}
+        for end in (recognition.valid_until, *recognition.ends_before_renewals):
+            if end is not None:
+                days |= {
+                    end.earliest + _ONE_DAY,
+                    end.latest + _ONE_DAY,
+                    end.latest - dt.timedelta(days=EXPIRING_DAYS),
+                    end.latest + dt.timedelta(days=REVIEW_GRACE_DAYS + 1),
+                }
+    days |= {event.date.earliest for event in cluster.events if event.date is not None}
+    return frozenset(days)
+
+
 def _status_of(recognition: Recognition, today: dt.date) -> ClusterStatus:
     start, end = recognition.valid_from, recognition.valid_until
     name = recognition.level_name
@@ -378,9 +408,29 @@ class NoticeWindow:
     def closes_label(self) -> str:
         return f"{self.last_day.isoformat()} {self.cutoff_label}"
 
-    def state_on(self, day: dt.date) -> str:
-        """upcoming / open / closed for a day in Asia/Shanghai (the last day counts as open)."""
-        return publicity_state(self, day)
+    def state_at(self, at: dt.datetime) -> str:
+        """upcoming before 00:00 of the first day, open until the closing instant (the stated cut-off
+        on the last day, else 24:00), closed from that instant on (Asia/Shanghai)."""
+        check_instant(at)
+        if at < self.opens_at:
+            return UPCOMING
+        if at < self.closes_at:
+            return OPEN
+        return CLOSED
+
+    def days_left_at(self, at: dt.datetime) -> int | None:
+        """Working days left while the window is open at `at`, the day of `at` included ("含今天还剩");
+        None when it is not open, or its days were not counted from the calendar."""
+        if self.state_at(at) != OPEN or not self.checked:
+            return None
+        day = day_of(at)
+        return sum(1 for d in self.days if d >= day)
+
+    @property
+    def instants(self) -> tuple[dt.datetime, ...]:
+        """Every instant at which `state_at` or `days_left_at` may change: the opening, 24:00 of each
+        working day of the window, and the closing instant."""
+        return (self.opens_at, *(start_of_day(d + _ONE_DAY) for d in self.days), self.closes_at)
 
 
 class WorkingDaysUnknown(Exception):

@@ -1,7 +1,11 @@
-"""The as-of snapshot: every derived fact for one day, computed once; every output is rendered from it.
+"""The as-of snapshot: every derived fact at one instant, computed once; every output is rendered from it.
 
-`take_snapshot(dataset, day)` is pure (no clock, no files). "As of a day" means the site as it
-stood on that day (Asia/Shanghai):
+`take_snapshot(dataset, at)` is pure (no clock, no files); `at` is an aware instant, and the day is
+its date in Asia/Shanghai (a caller that has only a day passes `start_of_day(day)`, 00:00). "As of an
+instant" means the site as it stood then. What changes within a day changes at its instant: a
+notice is open from 00:00 of its first day until its closing instant (the stated cut-off on the last
+day, else 24:00), a call until its deadline instant, a listed cluster is 公示中 only while such a
+notice is open. Everything else changes by the day, at 00:00 of the day it takes effect:
 - a notice whose published_on is after the day is not published anywhere (scheduled publication);
 - an event whose date is after the day has not happened: it is left out of the cluster, its
   status, its reports, the recent changes and the feed (a date known only to the month or year
@@ -10,6 +14,13 @@ stood on that day (Asia/Shanghai):
 - a cluster appears once it has an event that has happened or is on a published notice;
 - a notice's outcome appears from its final_date (or, without one, once its window has closed);
 - before the guideline's start (5.2) no cluster counts toward the municipal total.
+
+Every time-dependent state carries the instant until which it holds (`NoticeFacts.state_until`,
+`days_left_until`, `CallFacts.state_until`, `ClusterFacts.status_until`: the next instant at which
+it changes as the records stand, None if never), found by evaluating the very function that
+computes the state at the instants where it may change (`_first_change`). `Snapshot.next_change`
+is the earliest instant after `at` at which anything the site states changes, and
+`Snapshot.next_changes` says what (`clusters next-change`; the publish workflow rebuilds then).
 
 Statuses, windows, deadlines (each as an instant), recent changes and counts are computed here
 and nowhere else: the pages, the open data, the feed, the calendar file, `clusters diff` and the
@@ -20,11 +31,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from generator.domain.calendar import CalendarNotCovered, start_of_day
-from generator.domain.calls import CallFacts, call_facts
+from generator.domain.calendar import CalendarNotCovered, check_instant, day_of, start_of_day
+from generator.domain.calls import CALL_STATE_LABELS, CallFacts, call_facts
 from generator.domain.lifecycle import (
     NOTICE_STATE_LABELS,
     STATUS_LABELS,
@@ -44,8 +57,10 @@ from generator.domain.lifecycle import (
     revocation,
     revocation_ground,
     revocation_of,
+    status_change_days,
 )
 from generator.domain.model import (
+    EVENT_TYPE_NAMES,
     LEVEL_NAMES,
     Attachment,
     Call,
@@ -68,14 +83,16 @@ _ONE_DAY = dt.timedelta(days=1)
 
 @dataclass(frozen=True)
 class NoticeFacts:
-    """A published notice as of the snapshot's day."""
+    """A published notice as of the snapshot's instant."""
 
     notice: Notice  # its outcome is empty until the outcome is published
     window: NoticeWindow | None  # None when the window cannot be computed at all
-    state: str  # key of NOTICE_STATE_LABELS
+    state: str  # key of NOTICE_STATE_LABELS, at the instant
     missing_years: tuple[int, ...]  # holiday arrangements the window still needs
     days_left: int | None  # working days left in an open window, the day itself included
-    outcome_published: bool  # the result (final list) had come out by the day
+    outcome_published: bool  # the result (final list) had come out by the instant
+    state_until: dt.datetime | None  # the next instant `state` changes; None: never, as the records stand
+    days_left_until: dt.datetime | None  # the next instant `days_left` changes (to the next count, or to None)
 
     @property
     def state_label(self) -> str:
@@ -118,15 +135,16 @@ class ValiditySpan:
 
 @dataclass(frozen=True)
 class ClusterFacts:
-    """A cluster as of the snapshot's day: only what had happened, with its derived status."""
+    """A cluster as of the snapshot's instant: only what had happened, with its derived status."""
 
     cluster: Cluster  # events and sources limited to those dated on or before the day
     district: District | None
-    status: ClusterStatus
+    status: ClusterStatus  # at the instant (公示中 only while a notice listing it is open)
     recognitions: tuple[Recognition, ...]
     reports: tuple[ReportObligation, ...]
     notices: tuple[NoticeFacts, ...]  # published notices that list it, newest first
     revocation: Revocation | None
+    status_until: dt.datetime | None  # the next instant the status (its code) changes; None: never
 
     @property
     def level(self) -> str | None:
@@ -223,6 +241,14 @@ class Deadline:
         return self.closes_at.strftime("%H:%M")
 
 
+@dataclass(frozen=True, order=True)
+class StateChange:
+    """Something the site states that changes at an instant after the snapshot's, as the records stand."""
+
+    at: dt.datetime
+    line: str  # what changes, one Chinese sentence
+
+
 @dataclass(frozen=True)
 class Change:
     """A dated event that had happened by the snapshot's day."""
@@ -311,7 +337,7 @@ def headline(clusters: tuple[ClusterFacts, ...], municipal: tuple[ClusterFacts, 
 
 @dataclass(frozen=True)
 class Snapshot:
-    day: dt.date
+    at: dt.datetime  # the instant it is taken at (aware; its day is `day`, Asia/Shanghai)
     dataset: Dataset  # the full validated dataset (records, not facts)
     clusters: tuple[ClusterFacts, ...]  # by district, then id
     notices: tuple[NoticeFacts, ...]  # newest first
@@ -322,7 +348,28 @@ class Snapshot:
     guideline: Policy | None  # the municipal guideline in force on the day
     guideline_lapsed: bool
     final_lists: dict[str, FinalList]  # notice id -> its result, once published and recognised clusters name it
-    calls: tuple[CallFacts, ...] = ()  # calls published by the day, newest first
+    calls: tuple[CallFacts, ...]  # calls published by the day, newest first
+    ahead: tuple[StateChange, ...]  # the changes known after `at`, soonest first: each state's next, every dated one
+
+    @property
+    def day(self) -> dt.date:
+        """The day of the snapshot's instant in Asia/Shanghai: what the pages say they are as of."""
+        return day_of(self.at)
+
+    @property
+    def next_change(self) -> dt.datetime | None:
+        """The earliest instant after `at` at which anything the site states changes (None: nothing
+        known will): a state's `..._until`, or a day on which something dated takes effect."""
+        return self.ahead[0].at if self.ahead else None
+
+    @property
+    def next_changes(self) -> tuple[StateChange, ...]:
+        """What changes at `next_change`."""
+        return tuple(change for change in self.ahead if change.at == self.next_change)
+
+    def changes_until(self, instant: dt.datetime) -> tuple[StateChange, ...]:
+        """What changes after `at` and at or before `instant` (for each state, its first change)."""
+        return tuple(change for change in self.ahead if change.at <= instant)
 
     @property
     def current_calls(self) -> tuple[CallFacts, ...]:
@@ -413,9 +460,8 @@ class Snapshot:
         )
 
     def upcoming(self, limit: int = 10) -> list[Deadline]:
-        """Open obligations that had not passed at the start of the day, soonest first."""
-        start = start_of_day(self.day)
-        return [d for d in self.deadlines if d.closes_at > start and not d.done][:limit]
+        """Open obligations that had not passed at the snapshot's instant, soonest first."""
+        return [d for d in self.deadlines if d.closes_at > self.at and not d.done][:limit]
 
     def recent(self, limit: int = 10) -> list[Change]:
         return list(self.changes[:limit])
@@ -438,7 +484,7 @@ def happened(date: PartialDate | None, day: dt.date) -> bool:
 def earliest_date(event: Event) -> PartialDate | None:
     """The event's date as far as the record fixes it. A recognition whose date is not stated but whose
     batch is (国家级（2025 年度）) is taken to fall within or after its batch's year: a batch is not
-    decided before its year has begun (the site's reading, docs/ARCHITECTURE.md "As of a day"). So a
+    decided before its year has begun (the site's reading, docs/ARCHITECTURE.md "As of an instant"). So a
     record dated only to a year or a batch has not happened before that year."""
     if event.date is not None:
         return event.date
@@ -456,49 +502,96 @@ def as_of(
     (`final_dates`, by notice id), and a source that states no date of its own but is a notice's
     final list (`dated_urls`) is dated by the notice."""
 
-    def event_happened(event: Event) -> bool:
-        if event.notice in final_dates and day < final_dates[event.notice]:
-            return False
-        return happened(earliest_date(event), day)
-
-    def source_date(source: Source) -> PartialDate | None:
-        if source.published_on is None and source.url in dated_urls:
-            return PartialDate.of(dated_urls[source.url])
-        return source.published_on
-
     return dataclasses.replace(
         cluster,
         events=tuple(
             e if e.notice is None or e.notice in published else dataclasses.replace(e, notice=None)
             for e in cluster.events
-            if event_happened(e)
+            if happened(earliest_date(e), day) and not (e.notice in final_dates and day < final_dates[e.notice])
         ),
-        sources=tuple(s for s in cluster.sources if happened(source_date(s), day)),
+        sources=tuple(s for s in cluster.sources if happened(_source_date(s, dated_urls), day)),
     )
 
 
-def outcome_published(notice: Notice, window: NoticeWindow | None, day: dt.date) -> bool:
+def _happens_on(event: Event, final_dates: dict[str, dt.date]) -> dt.date | None:
+    """The first day `as_of` keeps the event (None: any day): its date's first possible day, and not
+    before the final list of the notice it names."""
+    date = earliest_date(event)
+    days = [date.earliest] if date is not None else []
+    if event.notice in final_dates:
+        days.append(final_dates[event.notice])
+    return max(days) if days else None
+
+
+def _source_date(source: Source, dated_urls: dict[str, dt.date]) -> PartialDate | None:
+    """A source's date: its own, else the date of the final list it is (None: undated, always cited)."""
+    if source.published_on is None and source.url in dated_urls:
+        return PartialDate.of(dated_urls[source.url])
+    return source.published_on
+
+
+def outcome_published(notice: Notice, window: NoticeWindow | None, at: dt.datetime) -> bool:
+    """The result is out from 00:00 of its final date, or, without one, once the window has closed."""
     if notice.outcome.final_date is not None:
-        return notice.outcome.final_date <= day
-    return window is not None and window.state_on(day) == "closed"
+        return notice.outcome.final_date <= day_of(at)
+    return window is not None and window.state_at(at) == "closed"
 
 
-def notice_facts(notice: Notice, dataset: Dataset, day: dt.date) -> NoticeFacts:
-    notice = as_corrected_by(notice, day)
-    try:
-        window = notice_window(notice, dataset.calendar, dataset.policies)
-    except CalendarNotCovered as missing:
-        return NoticeFacts(_without_outcome(notice), None, "unknown", missing.years, None, False)
-    except WorkingDaysUnknown:
-        return NoticeFacts(_without_outcome(notice), None, "unknown", (), None, False)
-    published = outcome_published(notice, window, day)
+def _notice_at(record: Notice, records: _Records, at: dt.datetime) -> NoticeFacts:
+    """The notice as it stood at `at` (its corrections in force by that day), without the instants its
+    states hold until (`notice_facts` adds them, probing this very function)."""
+    notice = as_corrected_by(record, day_of(at))
+    window = records.window(record, notice)
+    if isinstance(window, CalendarNotCovered):
+        return NoticeFacts(_without_outcome(notice), None, "unknown", window.years, None, False, None, None)
+    if window is None:  # WorkingDaysUnknown
+        return NoticeFacts(_without_outcome(notice), None, "unknown", (), None, False, None, None)
+    published = outcome_published(notice, window, at)
     if not published:
         notice = _without_outcome(notice)
-    state = window.state_on(day)
-    days_left = None
-    if state == "open" and window.checked:
-        days_left = sum(1 for d in window.days if d >= day)
-    return NoticeFacts(notice, window, state, window.missing_years, days_left, published)
+    state = window.state_at(at)
+    return NoticeFacts(notice, window, state, window.missing_years, window.days_left_at(at), published, None, None)
+
+
+def _notice_instants(record: Notice, records: _Records, at: dt.datetime) -> set[dt.datetime]:
+    """Every instant after `at` at which the notice's facts may change: 00:00 of each later correction's
+    day, and the instants of the window of each version from now on, and 00:00 of the final list's day."""
+    day = day_of(at)
+    versions = [day, *(c.date for c in record.corrections if c.date > day)]
+    found = {start_of_day(c.date) for c in record.corrections}
+    if record.outcome.final_date is not None:
+        found.add(start_of_day(record.outcome.final_date))
+    for version in versions:
+        window = records.window(record, as_corrected_by(record, version))
+        if isinstance(window, NoticeWindow):
+            found.update(window.instants)
+    return {instant for instant in found if instant > at}
+
+
+def notice_facts(record: Notice, records: _Records, at: dt.datetime) -> NoticeFacts:
+    """The published notice at `at`, each state with the instant it next changes."""
+    facts = _notice_at(record, records, at)
+    instants = _notice_instants(record, records, at)
+    return dataclasses.replace(
+        facts,
+        state_until=_first_change(instants, lambda t: _notice_at(record, records, t).state, facts.state),
+        days_left_until=_first_change(instants, lambda t: _notice_at(record, records, t).days_left, facts.days_left),
+    )
+
+
+Value = TypeVar("Value")
+
+
+def _first_change(
+    instants: Iterable[dt.datetime], value_at: Callable[[dt.datetime], Value], now: Value
+) -> dt.datetime | None:
+    """The earliest of `instants` at which `value_at` differs from `now`: the instant a state holds
+    until, found with the function that computes it. `instants` must hold every instant (after the
+    snapshot's) at which the value may change; those at which it does not are passed over."""
+    for instant in sorted(instants):
+        if value_at(instant) != now:
+            return instant
+    return None
 
 
 Corrected = TypeVar("Corrected", Notice, Call)
@@ -546,11 +639,124 @@ def _without_outcome(notice: Notice) -> Notice:
     return dataclasses.replace(notice, outcome=Outcome(None, None, None, None, None, None))
 
 
-def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
-    """Every derived fact of `dataset` as of `day` (Asia/Shanghai)."""
+@dataclass(frozen=True)
+class _Records:
+    """What a snapshot reads from the records whatever the instant: the dataset, when each final list
+    came out and at which address, and which notices' proposed lists name each cluster."""
+
+    dataset: Dataset
+    final_dates: dict[str, dt.date]  # notice id -> the day its final list came out
+    dated_urls: dict[str, dt.date]  # a final list's address -> that day
+    listing: dict[str, tuple[Notice, ...]]  # cluster id -> the notices whose proposed list names it
+    windows: dict[tuple[str, int], NoticeWindow | CalendarNotCovered | None]  # (notice, corrections in force)
+
+    def window(self, record: Notice, version: Notice) -> NoticeWindow | CalendarNotCovered | None:
+        """The window of a version of the notice (`as_corrected_by(record, day)`), counted once: the
+        missing arrangement when the calendar cannot count it, None when nothing sets N."""
+        key = (record.id, len(version.corrections))
+        if key not in self.windows:
+            try:
+                self.windows[key] = notice_window(version, self.dataset.calendar, self.dataset.policies)
+            except CalendarNotCovered as missing:
+                self.windows[key] = missing
+            except WorkingDaysUnknown:
+                self.windows[key] = None
+        return self.windows[key]
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> _Records:
+        listing: dict[str, list[Notice]] = {}
+        for notice in dataset.notices.values():
+            for entry in notice.entries:  # a list reads as corrected (as_corrected_by): the record's own
+                if entry.cluster and notice not in listing.get(entry.cluster, []):
+                    listing.setdefault(entry.cluster, []).append(notice)
+        return cls(
+            dataset,
+            {n.id: n.outcome.final_date for n in dataset.notices.values() if n.outcome.final_date},
+            {
+                n.outcome.final_url: n.outcome.final_date
+                for n in dataset.notices.values()
+                if n.outcome.final_url and n.outcome.final_date
+            },
+            {cluster: tuple(found) for cluster, found in listing.items()},
+            {},
+        )
+
+    def published(self, day: dt.date) -> set[str]:
+        return {n.id for n in self.dataset.notices.values() if n.published_on <= day}
+
+
+def _status_at(record: Cluster, at: dt.datetime, records: _Records) -> ClusterStatus:
+    """The cluster's status at `at`: of its records as they stood that day, 公示中 while a notice
+    listing it is open at that instant."""
+    day = day_of(at)
+    cluster = as_of(record, day, records.published(day), records.final_dates, records.dated_urls)
+    listed = (n for n in records.listing.get(record.id, ()) if n.published_on <= day)
+    open_now = any(_notice_at(n, records, at).state == "open" for n in listed)
+    return cluster_status(cluster, day, records.dataset.policies, in_open_publicity=open_now)
+
+
+def _status_code_at(record: Cluster, at: dt.datetime, records: _Records) -> str:
+    return _status_at(record, at, records).code
+
+
+def _status_instants(record: Cluster, at: dt.datetime, records: _Records) -> set[dt.datetime]:
+    """Every instant after `at` at which `_status_at` may change: 00:00 of the days the lifecycle
+    names (status_change_days) and of the days its events' final lists came out; the publication and
+    the window instants of each notice listing it."""
+    days = set(status_change_days(record, records.dataset.policies))
+    days |= {records.final_dates[e.notice] for e in record.events if e.notice in records.final_dates}
+    found = {start_of_day(day) for day in days}
+    for notice in records.listing.get(record.id, ()):
+        found.add(start_of_day(notice.published_on))
+        found |= _notice_instants(notice, records, at)
+    return {instant for instant in found if instant > at}
+
+
+def _naming(call: Call, records: _Records, day: dt.date) -> tuple[str, ...]:
+    """The notices published by `day` that name the call (as they read that day), newest first."""
+    named = [
+        n for n in records.dataset.notices.values() if n.published_on <= day and as_corrected_by(n, day).call == call.id
+    ]
+    return tuple(n.id for n in sorted(named, key=lambda n: (n.published_on, n.id), reverse=True))
+
+
+def _call_at(record: Call, at: dt.datetime, records: _Records) -> CallFacts:
+    day = day_of(at)
+    return call_facts(as_corrected_by(record, day), at, _naming(record, records, day), None)
+
+
+def _call_instants(record: Call, at: dt.datetime, records: _Records) -> set[dt.datetime]:
+    """Every instant after `at` at which the call's state may change: its opening and closing as each
+    version from now on states them, 00:00 of each correction's day, and of the day each notice that
+    names it (or named it before a correction) is published or corrected."""
+    day = day_of(at)
+    versions = [day, *(c.date for c in record.corrections if c.date > day)]
+    found = {start_of_day(c.date) for c in record.corrections}
+    for version in versions:
+        found.update(call_facts(as_corrected_by(record, version), at, (), None).instants)
+    for notice in records.dataset.notices.values():
+        if notice.call == record.id or any(c.field == "call" for c in notice.corrections):
+            found.add(start_of_day(notice.published_on))
+            found |= {start_of_day(c.date) for c in notice.corrections}
+    return {instant for instant in found if instant > at}
+
+
+def _call_facts(record: Call, at: dt.datetime, records: _Records) -> CallFacts:
+    facts = _call_at(record, at, records)
+    instants = _call_instants(record, at, records)
+    until = _first_change(instants, lambda t: _call_at(record, t, records).state, facts.state)
+    return dataclasses.replace(facts, state_until=until)
+
+
+def take_snapshot(dataset: Dataset, at: dt.datetime) -> Snapshot:
+    """Every derived fact of `dataset` as of the instant `at` (aware; its day in Asia/Shanghai)."""
+    check_instant(at)
+    day = day_of(at)
+    records = _Records.of(dataset)
     notices = tuple(
         sorted(
-            (notice_facts(n, dataset, day) for n in dataset.notices.values() if n.published_on <= day),
+            (notice_facts(n, records, at) for n in dataset.notices.values() if n.published_on <= day),
             key=lambda f: (f.notice.published_on, f.notice.id),
             reverse=True,
         )
@@ -562,19 +768,14 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
                 listed_in.setdefault(entry.cluster, []).append(facts)
     clusters = []
     published = {facts.notice.id for facts in notices}
-    final_dates = {n.id: n.outcome.final_date for n in dataset.notices.values() if n.outcome.final_date}
-    dated_urls = {
-        n.outcome.final_url: n.outcome.final_date
-        for n in dataset.notices.values()
-        if n.outcome.final_url and n.outcome.final_date
-    }
+    policies = dataset.policies
     for record in sorted(dataset.clusters.values(), key=lambda c: (c.district, c.id)):
-        cluster = as_of(record, day, published, final_dates, dated_urls)
+        cluster = as_of(record, day, published, records.final_dates, records.dated_urls)
         listed = listed_in.get(cluster.id, [])
         if not cluster.events and not listed:
             continue  # nothing about it had been published by the day
-        policies = dataset.policies
-        status = cluster_status(cluster, day, policies, in_open_publicity=any(f.state == "open" for f in listed))
+        status = _status_at(record, at, records)
+        code_at = functools.partial(_status_code_at, record, records=records)
         clusters.append(
             ClusterFacts(
                 cluster,
@@ -584,6 +785,7 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
                 annual_reports(cluster, day, policies),
                 tuple(listed),
                 _revocation(cluster, policies),
+                _first_change(_status_instants(record, at, records), code_at, status.code),
             )
         )
     current = guideline(dataset.policies, day)
@@ -601,16 +803,17 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
         if facts.outcome_published and facts.notice.id in recognised
     }
     calls = tuple(
-        call_facts(as_corrected_by(call, day), day, tuple(f.notice.id for f in notices if f.notice.call == call.id))
+        _call_facts(call, at, records)
         for call in sorted(dataset.calls.values(), key=lambda c: (c.published_on, c.id), reverse=True)
         if call.published_on <= day
     )
+    deadlines = tuple(_deadlines(clusters, notices, current, calls))
     return Snapshot(
-        day,
+        at,
         dataset,
         tuple(clusters),
         notices,
-        tuple(_deadlines(clusters, notices, current, calls)),
+        deadlines,
         tuple(changes),
         municipal,
         undetermined,
@@ -618,7 +821,84 @@ def take_snapshot(dataset: Dataset, day: dt.date) -> Snapshot:
         guideline_lapsed(dataset.policies, day),
         final_lists,
         calls,
+        _ahead(records, at, notices, calls, tuple(clusters), deadlines),
     )
+
+
+def _ahead(
+    records: _Records,
+    at: dt.datetime,
+    notices: tuple[NoticeFacts, ...],
+    calls: tuple[CallFacts, ...],
+    clusters: tuple[ClusterFacts, ...],
+    deadlines: tuple[Deadline, ...],
+) -> tuple[StateChange, ...]:
+    """What the site will state differently after `at`, as the records stand, soonest first: each
+    state at the instant it next changes (to what it changes), and everything dated later at 00:00
+    of its day (a record published, a correction, a final list, an event, a source, a guideline in
+    force) or at the instant it passes (a deadline: a validity's end, a report due, the guideline's
+    last day; an objection's or a call's deadline is said by the state it ends)."""
+    dataset = records.dataset
+    found: list[StateChange] = []
+
+    def dated(day: dt.date, line: str) -> None:
+        if start_of_day(day) > at:
+            found.append(StateChange(start_of_day(day), line))
+
+    for facts in notices:
+        record, title = dataset.notices[facts.notice.id], facts.notice.title
+        if facts.state_until is not None:
+            then = _notice_at(record, records, facts.state_until)
+            found.append(StateChange(facts.state_until, f"公示“{title}”：{facts.state_label} → {then.state_label}"))
+        if facts.days_left_until is not None and facts.days_left is not None:
+            left = _notice_at(record, records, facts.days_left_until).days_left
+            if left is not None:
+                found.append(
+                    StateChange(facts.days_left_until, f"公示“{title}”含当天剩余工作日：{facts.days_left} → {left}")
+                )
+    for call_view in calls:
+        if call_view.state_until is not None:
+            then_call = _call_at(dataset.calls[call_view.call.id], call_view.state_until, records)
+            found.append(
+                StateChange(
+                    call_view.state_until,
+                    f"申报通知“{call_view.call.title}”：{call_view.state_label} → {CALL_STATE_LABELS[then_call.state]}",
+                )
+            )
+    for cluster_view in clusters:
+        if cluster_view.status_until is not None:
+            then_status = _status_at(dataset.clusters[cluster_view.cluster.id], cluster_view.status_until, records)
+            found.append(
+                StateChange(
+                    cluster_view.status_until,
+                    f"集群“{cluster_view.cluster.name}”：{cluster_view.status.label} → {then_status.label}",
+                )
+            )
+    for notice in dataset.notices.values():
+        dated(notice.published_on, f"公示“{notice.title}”发布")
+        for correction in notice.corrections:
+            dated(correction.date, f"公示“{notice.title}”的勘误（{correction.field}）生效")
+        if notice.outcome.final_date is not None:
+            dated(notice.outcome.final_date, f"公示“{notice.title}”的结果（正式名单）发布")
+    for call in dataset.calls.values():
+        dated(call.published_on, f"申报通知“{call.title}”发布")
+        for correction in call.corrections:
+            dated(correction.date, f"申报通知“{call.title}”的勘误（{correction.field}）生效")
+    for cluster in dataset.clusters.values():
+        for event in cluster.events:
+            happens = _happens_on(event, records.final_dates)
+            if happens is not None:
+                dated(happens, f"集群“{cluster.name}”：{EVENT_TYPE_NAMES[event.type]}（{event.date or '日期未载明'}）")
+        for source in cluster.sources:
+            cited = _source_date(source, records.dated_urls)
+            if cited is not None:
+                dated(cited.earliest, f"集群“{cluster.name}”开始引用来源“{source.title or source.url}”（{cited}）")
+    for deadline in deadlines:
+        if deadline.closes_at > at and not deadline.done and deadline.kind not in ("objection", "call_deadline"):
+            found.append(StateChange(deadline.closes_at, f"截止事项到期：{deadline.what}（{deadline.name}）"))
+    for policy in dataset.policies.of_level("municipal"):
+        dated(policy.in_force_from.earliest, f"《{policy.title}》开始施行")
+    return tuple(sorted(set(found)))
 
 
 def _revocation(cluster: Cluster, policies: PolicySet) -> Revocation | None:

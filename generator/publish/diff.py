@@ -125,9 +125,9 @@ def _attachment_changes(old: Notice | Call, new: Notice | Call) -> tuple[tuple[s
 
 def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: SchemaSet) -> RecordDiff:
     """What changes in the public record when `base` becomes `head`: the records themselves
-    (including those scheduled for a later day), and the statuses both snapshots give on their day."""
-    if base_snapshot.day != head_snapshot.day:
-        raise ValueError("两个快照的日期不同，无法比较状态")
+    (including those scheduled for a later day), and the statuses both snapshots give at their instant."""
+    if base_snapshot.at != head_snapshot.at:
+        raise ValueError("两个快照的时刻不同，无法比较状态")
     base, head, today = base_snapshot.dataset, head_snapshot.dataset, head_snapshot.day
     diff = RecordDiff(today)
     for cid in sorted(head.clusters.keys() - base.clusters.keys()):

@@ -3,15 +3,19 @@
 `build_exports(snapshot, schema_set, base_url)` is a pure function: no clock, no file I/O,
 and the same inputs give the same bytes. Every derived value (status, window, deadline, the
 records published as of the day) comes from the as-of snapshot (generator.domain.snapshot), never
-recomputed here; the snapshot's day also gives the data package's `created` and the calendar's
-DTSTAMP.
+recomputed here; the snapshot's instant is the data package's `created` and every table's
+`*_as_of`, its day gives the calendar's DTSTAMP.
 
 Outputs (paths relative to the site root are a public contract):
 
 - data/clusters.csv, data/clusters.json: one row per cluster, the record's fields plus derived
-  ones (CLUSTER_DERIVED_FIELDS).
+  ones (CLUSTER_DERIVED_FIELDS), among them the status at the snapshot's instant (`status_as_of`)
+  and the instant it holds until (`status_until`).
 - data/events.csv: the `events` table as recorded.
-- data/notices.csv, data/notices.json: one row per notice plus its window (NOTICE_DERIVED_FIELDS).
+- data/notices.csv, data/notices.json: one row per notice plus its window and its state at the
+  snapshot's instant, with `state_as_of` and `state_until` (NOTICE_DERIVED_FIELDS); data/calls.csv
+  likewise for calls (CALL_DERIVED_FIELDS). A notice is `open` until its closing instant, not
+  through its last day.
 - data/datapackage.json: a Frictionless Data Package describing the three CSV tables (typed by
   the Table Schemas of schemas/, plus the derived fields) and, as non-tabular resources, the two
   JSON copies. Every resource carries `bytes` and `hash` ("sha256:<hex>"). The JSON copies hold
@@ -66,11 +70,11 @@ def build_exports(
     """Every open-data file as of the snapshot's day; links are absolute under `base_url` when given;
     `history`, the data folder's git history (None: unavailable), gives the change feed."""
     base = site_address(base_url)
-    dataset, today = snapshot.dataset, snapshot.day
+    dataset = snapshot.dataset
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
     chronological = sorted(snapshot.notices, key=lambda facts: (facts.notice.published_on, facts.notice.id))
     attachments = attachment_rows(snapshot)
-    files = tables(dataset, schema_set, clusters, chronological, today, base, snapshot.calls, attachments)
+    files = tables(dataset, schema_set, clusters, chronological, snapshot.at, base, snapshot.calls, attachments)
     for facts in sorted(snapshot.notices, key=lambda f: f.notice.id):
         files += notice_package(facts, schema_set, snapshot.final_lists.get(facts.notice.id), attachments)
     files.append(criteria_file(snapshot))

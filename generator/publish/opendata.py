@@ -3,6 +3,11 @@
 Every row is written by the schema-driven serializer (generator.publish.serialize.record_row) from
 the snapshot's typed objects; every derived value (status, window, published as of the day) is the
 snapshot's. Paths relative to the site root are a public contract (docs/ARCHITECTURE.md lists them).
+
+The files state their own time: every row with a time-dependent state carries the instant the
+snapshot was taken at (`status_as_of`, `state_as_of`) and the instant that state holds until
+(`status_until`, `state_until`, empty when it never changes as the records stand); the data
+package's `created` is that instant and its descriptions say so.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from generator.domain.calendar import start_of_day
 from generator.domain.calls import CALL_STATE_LABELS, CallFacts
 from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS
 from generator.domain.model import Dataset, Notice
@@ -47,15 +51,35 @@ def _page_field(what: str) -> dict[str, Any]:
     }
 
 
-def _state_field(title: str, labels: dict[str, str]) -> dict[str, Any]:
+def _state_field(title: str, labels: dict[str, str], meanings: dict[str, str]) -> dict[str, Any]:
     return {
         "name": "state",
         "title": title,
-        "description": "截至导出当天（北京时间）的状态："
-        + "；".join(f"{code} {label}" for code, label in labels.items())
-        + "。",
+        "description": "在 state_as_of 所示时刻（北京时间）的状态，按时刻而不是按日期计算："
+        + "；".join(f"{code} {label}（{meanings[code]}）" for code, label in labels.items())
+        + "。该状态保持到 state_until 所示时刻。",
         "type": "string",
         "constraints": {"required": True, "enum": list(labels)},
+    }
+
+
+def _as_of_field(name: str, what: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "title": f"{what}计算时刻",
+        "description": f"{what}按这一时刻（北京时间，+08:00）计算：本次导出所依据的时刻，同一次导出的每个文件、每一行都相同。",
+        "type": "datetime",
+        "constraints": {"required": True},
+    }
+
+
+def _until_field(name: str, state: str, what: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "title": f"{what}保持至",
+        "description": f"{state} 保持到这一时刻（北京时间，+08:00）之前，从这一时刻起变为另一{what}（按现有记录计算，"
+        "记录更新后可能不同）；为空表示按现有记录不会再变。网站在这些时刻重新生成。",
+        "type": "datetime",
     }
 
 
@@ -79,9 +103,10 @@ CLUSTER_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
     {
         "name": "status",
         "title": "状态代码",
-        "description": "截至 status_as_of 当天（北京时间）的状态："
+        "description": "在 status_as_of 所示时刻（北京时间）的状态："
         + "；".join(f"{code} {label}" for code, label in STATUS_LABELS.items())
-        + "。",
+        + "。公示中（in_publicity）只在列入该集群的公示处于公示期时出现，公示期到异议截止时刻（见 notices.csv 的 closes_at）为止；"
+        "其他状态按日期计算，在生效当天 00:00 改变。该状态保持到 status_until 所示时刻。",
         "type": "string",
         "constraints": {"required": True, "enum": list(STATUS_LABELS)},
     },
@@ -98,13 +123,8 @@ CLUSTER_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
         "description": "决定状态的那项认定的有效期最后一天；来源只写到年或月时为年、月或一段日期；无法确定时为空。",
         "type": "string",
     },
-    {
-        "name": "status_as_of",
-        "title": "状态计算日期",
-        "description": "状态按这一天（北京时间）计算。",
-        "type": "date",
-        "constraints": {"required": True},
-    },
+    _as_of_field("status_as_of", "状态"),
+    _until_field("status_until", "status", "状态"),
     _page_field("集群"),
 )
 NOTICE_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
@@ -127,7 +147,18 @@ NOTICE_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
         "description": "异议受理截止的时刻（北京时间，+08:00）：最后一天 24:00（即次日 00:00），或公示载明的更早截止时刻。",
         "type": "datetime",
     },
-    _state_field("公示状态", NOTICE_STATE_LABELS),
+    _state_field(
+        "公示状态",
+        NOTICE_STATE_LABELS,
+        {
+            "upcoming": "公示期第一天 00:00 之前",
+            "open": "第一天 00:00 起，至 closes_at 所示异议截止时刻之前；最后一天载明 17:30 截止的，17:30 起即不再是公示中",
+            "closed": "异议截止时刻起",
+            "unknown": "工作日历未收录相关年份，或公示期的工作日数无从确定",
+        },
+    ),
+    _as_of_field("state_as_of", "公示状态"),
+    _until_field("state_until", "state", "公示状态"),
     _page_field("公示"),
 )
 CALL_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
@@ -138,7 +169,19 @@ CALL_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
         "通知没有载明截止日时为空。",
         "type": "datetime",
     },
-    _state_field("申报状态", CALL_STATE_LABELS),
+    _state_field(
+        "申报状态",
+        CALL_STATE_LABELS,
+        {
+            "upcoming": "申报开始日（未载明时为发布日）00:00 之前",
+            "open": "开始日 00:00 起，至 closes_at 所示申报截止时刻之前",
+            "closed": "申报截止时刻起",
+            "followed": "通知未载明截止日期，依据它的公示已经发布",
+            "unknown": "通知未载明截止日期",
+        },
+    ),
+    _as_of_field("state_as_of", "申报状态"),
+    _until_field("state_until", "state", "申报状态"),
     _page_field("通知"),
 )
 
@@ -220,14 +263,20 @@ def attachment_rows(snapshot: Snapshot) -> list[dict[str, Any]]:
     return rows
 
 
-def _call_row(view: CallFacts, schema_set: SchemaSet) -> dict[str, Any]:
+def _call_row(view: CallFacts, schema_set: SchemaSet, at: dt.datetime) -> dict[str, Any]:
     call = view.call
     row = record_row(call, schema_set.schemas["calls"]["fields"], RECORD_TYPE["call"])
-    row.update(closes_at=view.closes_at, state=view.state, page=f"calls/{call.id}/")
+    row.update(
+        closes_at=view.closes_at,
+        state=view.state,
+        state_as_of=at,
+        state_until=view.state_until,
+        page=f"calls/{call.id}/",
+    )
     return row
 
 
-def _cluster_row(view: ClusterFacts, schema_set: SchemaSet, today: dt.date) -> dict[str, Any]:
+def _cluster_row(view: ClusterFacts, schema_set: SchemaSet, at: dt.datetime) -> dict[str, Any]:
     cluster = view.cluster
     row = record_row(cluster, schema_set.schemas["clusters"]["fields"], RECORD_TYPE["cluster"])
     row.update(
@@ -237,13 +286,14 @@ def _cluster_row(view: ClusterFacts, schema_set: SchemaSet, today: dt.date) -> d
         status=view.status.code,
         status_label=view.status.label,
         valid_until=view.valid_until.label if view.valid_until else None,
-        status_as_of=today,
+        status_as_of=at,
+        status_until=view.status_until,
         page=f"clusters/{cluster.id}/",
     )
     return row
 
 
-def _notice_row(view: NoticeFacts, schema_set: SchemaSet) -> dict[str, Any]:
+def _notice_row(view: NoticeFacts, schema_set: SchemaSet, at: dt.datetime) -> dict[str, Any]:
     notice = view.notice
     row = record_row(notice, schema_set.schemas["notices"]["fields"], RECORD_TYPE["notice"])
     window = view.window
@@ -252,6 +302,8 @@ def _notice_row(view: NoticeFacts, schema_set: SchemaSet) -> dict[str, Any]:
         last_day=window.last_day if window else None,
         closes_at=window.closes_at if window else None,
         state=view.state,
+        state_as_of=at,
+        state_until=view.state_until,
         page=f"notices/{notice.id}/",
     )
     return row
@@ -272,7 +324,7 @@ def tables(
     schema_set: SchemaSet,
     clusters: list[ClusterFacts],
     notices: list[NoticeFacts],
-    today: dt.date,
+    at: dt.datetime,
     base: str | None,
     calls: Sequence[CallFacts] = (),
     attachments: Sequence[dict[str, Any]] = (),
@@ -284,11 +336,11 @@ def tables(
     event_fields = [field_descriptor(s) for s in schema_set.schemas["events"]["fields"]]
     call_fields = [field_descriptor(s) for s in schema_set.schemas["calls"]["fields"]]
     call_fields += [field_descriptor(s) for s in CALL_DERIVED_FIELDS]
-    call_rows = [_call_row(view, schema_set) for view in calls]
+    call_rows = [_call_row(view, schema_set, at) for view in calls]
     attachment_fields = [field_descriptor(s) for s in ATTACHMENT_FIELDS]
 
-    cluster_rows = [_cluster_row(view, schema_set, today) for view in clusters]
-    notice_rows = [_notice_row(view, schema_set) for view in notices]
+    cluster_rows = [_cluster_row(view, schema_set, at) for view in clusters]
+    notice_rows = [_notice_row(view, schema_set, at) for view in notices]
     event_rows = _event_rows(clusters, schema_set)
 
     def names(fields: list[dict[str, Any]]) -> list[str]:
@@ -298,7 +350,10 @@ def tables(
         return json_bytes([{name: json_cell(row.get(name)) for name in names(fields)} for row in rows])
 
     titles = schema_set.titles
-    as_of = f"状态按 {today.isoformat()}（北京时间）计算。"
+    as_of = (
+        f"状态按 {at.isoformat()}（北京时间）这一时刻计算；每行的状态保持到其 *_until 字段所示时刻，"
+        "网站在这些时刻重新生成。"
+    )
     # (resource name, file name, fields, content, title, description, schema extras)
     tables: list[tuple[str, str, list[dict[str, Any]], bytes, str, str, dict[str, Any]]] = [
         (
@@ -332,7 +387,7 @@ def tables(
             csv_bytes(names(notice_fields), notice_rows),
             titles["notices"],
             "每次公示一行：记录中的字段（异议受理方式与公示结果展开为 objection_*、outcome_*），"
-            "加上按工作日历计算的公示期与异议截止时刻。" + f"公示状态按 {today.isoformat()}（北京时间）计算。",
+            "加上按工作日历计算的公示期与异议截止时刻，以及公示状态。" + as_of,
             {"primaryKey": ["id"]},
         ),
         (
@@ -341,8 +396,7 @@ def tables(
             call_fields,
             csv_bytes(names(call_fields), call_rows),
             titles["calls"],
-            "每份申报通知一行：记录中的字段，加上申报截止时刻与申报状态。"
-            + f"申报状态按 {today.isoformat()}（北京时间）计算。",
+            "每份申报通知一行：记录中的字段，加上申报截止时刻与申报状态。" + as_of,
             {"primaryKey": ["id"]},
         ),
         (
@@ -411,7 +465,7 @@ def tables(
         "name": package["name"],
         "title": package["title"],
         "description": package["description"] + as_of,
-        "created": start_of_day(today).isoformat(),
+        "created": at.isoformat(),  # the instant the states are computed at (the snapshot's)
         "licenses": copy.deepcopy(package["licenses"]),
         "sources": _package_sources(notices, base),
     }

@@ -1,6 +1,6 @@
 """Yearly archive for records retention: the site and the data package as of 31 December.
 
-`archive_year` builds the site for `today = YEAR-12-31` from the records as they were at the end
+`archive_year` builds the site as of 00:00 of YEAR-12-31 (as a build with `--today YEAR-12-31`) from the records as they were at the end
 of that year (the last git commit before 1 January of the next year, Asia/Shanghai, when the data
 folder is in a git checkout) and writes one zip with fixed timestamps, so the same inputs always
 give the same archive bytes.
@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from generator.domain.calendar import start_of_day
 from generator.load.repository import GitError, extract, is_work_tree, last_commit_before
 from generator.site.build import build_site
 
@@ -52,7 +53,7 @@ def archive_year(year: int, config_file: Path, data_dir: Path, output: Path, use
             records = _records_at(revision, repo, data_dir.resolve().name, scratch / "records")
             origin = f"{year} 年底的记录（git 提交 {revision[:12]}）"
         site = scratch / "site"
-        build_site(config_file, records, site, year_end)
+        build_site(config_file, records, site, start_of_day(year_end))
         output.parent.mkdir(parents=True, exist_ok=True)
         note = f"{year} 年存档：网站与开放数据包（site/）及原始记录（records/），{origin}，状态按 {year_end} 计算。\n"
         with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -1,11 +1,12 @@
-"""Run MkDocs for a given data folder and day, and replace the site folder only on success.
+"""Run MkDocs for a given data folder and instant, and replace the site folder only on success.
 
-The day and the data folder reach the clusters plugin as its options, overriding those of
+The instant and the data folder reach the clusters plugin as its options, overriding those of
 mkdocs.yml; the plugin loads, validates and snapshots the records once per build. The build goes
 to a fresh folder beside the target; the target is swapped in only after MkDocs finished without
 error or warning (strict), the search index is made (generator.site.search) and the release
 manifest is written (generator.site.release), so a failed build never leaves a half-written site.
-SOURCE_DATE_EPOCH is set from the day so that two builds of the same data give the same bytes.
+SOURCE_DATE_EPOCH is set from the instant's day so that two builds of the same data at the same
+instant give the same bytes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
-from generator.domain.calendar import start_of_day
+from generator.domain.calendar import day_of, start_of_day
 from generator.load.dataset import LoadResult
 from generator.site.plugin import PROBLEM_RECORD, ClustersPlugin
 from generator.site.release import ManifestError, precompress, write_manifest
@@ -41,9 +42,9 @@ class SiteBuildFailed(Exception):
         self.loaded = loaded  # the records as the plugin loaded them, when it got that far
 
 
-def plugin_options(config_file: Path, data_dir: Path, day: dt.date) -> dict[str, Any]:
-    """The `plugins` setting of `config_file` with the clusters plugin's data_dir and today set:
-    the one way the day and the data folder reach the plugin."""
+def plugin_options(config_file: Path, data_dir: Path, at: dt.datetime) -> dict[str, Any]:
+    """The `plugins` setting of `config_file` with the clusters plugin's data_dir and instant (`at`)
+    set, `today` removed: the one way the instant and the data folder reach the plugin."""
     with open(config_file, encoding="utf-8") as stream:
         raw = yaml_load(stream) or {}
     plugins: list[Any] = []
@@ -52,7 +53,11 @@ def plugin_options(config_file: Path, data_dir: Path, day: dt.date) -> dict[str,
         options = given
         if name == PLUGIN_NAME:
             found = True
-            options = {**(copy.deepcopy(given) or {}), "data_dir": str(data_dir.resolve()), "today": day.isoformat()}
+            options = {
+                **{k: v for k, v in (copy.deepcopy(given) or {}).items() if k != "today"},
+                "data_dir": str(data_dir.resolve()),
+                "at": at.isoformat(),
+            }
         plugins.append({name: options} if options is not None else name)
     if not found:
         raise SiteBuildFailed(f"{config_file} 没有启用 {PLUGIN_NAME} 插件")
@@ -105,13 +110,13 @@ def build_site(
     config_file: Path,
     data_dir: Path,
     site_dir: Path,
-    day: dt.date,
+    at: dt.datetime,
     *,
     built_at: dt.datetime | None = None,
     commit: str = "",
 ) -> LoadResult:
-    """Build into a temporary folder, then swap it in for `site_dir`; return the loaded records
-    (with their warnings). Raises SiteBuildFailed, carrying the records' problems when invalid.
+    """Build into a temporary folder as of the instant `at` (aware), then swap it in for `site_dir`;
+    return the loaded records (with their warnings). Raises SiteBuildFailed, carrying the records' problems when invalid.
 
     The finished pages get their search index, then the folder its precompressed copies and, last,
     its release manifest (the build instant `built_at` and `commit` are recorded there, nowhere
@@ -121,10 +126,11 @@ def build_site(
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
     handler = _log_to_stderr()
     plugin = None
+    day = day_of(at)
     try:
         with _reproducible(day):
             config = load_config(
-                str(config_file), site_dir=str(staging), strict=True, **plugin_options(config_file, data_dir, day)
+                str(config_file), site_dir=str(staging), strict=True, **plugin_options(config_file, data_dir, at)
             )
             plugin = config.plugins.get(PLUGIN_NAME)
             mkdocs_build(config)
@@ -151,9 +157,9 @@ def build_site(
     return plugin.loaded
 
 
-def serve_site(config_file: Path, data_dir: Path, dev_addr: str, day: dt.date) -> None:
+def serve_site(config_file: Path, data_dir: Path, dev_addr: str, at: dt.datetime) -> None:
     from mkdocs.commands.serve import serve
 
     _log_to_stderr()
-    with _reproducible(day):
-        serve(str(config_file), dev_addr=dev_addr, livereload=True, **plugin_options(config_file, data_dir, day))
+    with _reproducible(day_of(at)):
+        serve(str(config_file), dev_addr=dev_addr, livereload=True, **plugin_options(config_file, data_dir, at))

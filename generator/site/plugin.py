@@ -1,10 +1,11 @@
 """The MkDocs plugin `clusters`: loads data/, refuses invalid data, and hands MkDocs the pages.
 
 With it, `mkdocs build` and `mkdocs serve` are the whole pipeline: staff get a live preview that
-reloads when a record or schema changes. The day and the data folder reach the plugin one way
-only, as its options (`today`, `data_dir`); `clusters build/serve` set them, and without `today`
-the plugin asks generator.site.clock for today in Asia/Shanghai. The pages and exports come from the
-as-of snapshot (generator.domain.snapshot), which knows nothing of MkDocs.
+reloads when a record or schema changes. The instant and the data folder reach the plugin one way
+only, as its options (`at`, or `today` for 00:00 of a day, and `data_dir`); `clusters build/serve`
+set `at`, and without either the plugin asks generator.site.clock for the time. The pages and
+exports come from the as-of snapshot (generator.domain.snapshot), taken at that instant, which
+knows nothing of MkDocs; the pages say its day, the open data its instant.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator import SCHEMAS_DIR
+from generator.domain.calendar import day_of
 from generator.domain.snapshot import Snapshot, take_snapshot
 from generator.load.attachments import ATTACHMENTS_DIR, published_path
 from generator.load.dataset import LoadResult, load_dataset, refused_entries
@@ -38,7 +40,7 @@ from generator.publish.pages import (
     notice_labels_script,
     render_pages,
 )
-from generator.site.clock import resolve_day
+from generator.site.clock import resolve_instant
 from generator.site.search import SearchIndexFailed, index_site
 
 if TYPE_CHECKING:
@@ -55,7 +57,8 @@ PROBLEM_RECORD = "clusters_problem"  # set on log records of data problems (the 
 # mkdocs leaves Config.__init_subclass__ and BasePlugin.__init_subclass__ unannotated.
 class ClustersConfig(base.Config):  # type: ignore[no-untyped-call]
     data_dir = c.Type(str, default="data")
-    today = c.Optional(c.Type(str))  # YYYY-MM-DD in Asia/Shanghai; default: today, from generator.site.clock
+    today = c.Optional(c.Type(str))  # YYYY-MM-DD in Asia/Shanghai: as of 00:00 that day
+    at = c.Optional(c.Type(str))  # an instant, ISO 8601 (YYYY-MM-DDTHH:MM Beijing time, or with an offset)
 
 
 class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-call]
@@ -65,15 +68,17 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         self.history: History | None = None  # the data folder's git history, for the change log
         self.page_hashes: dict[str, list[str]] = {}  # dest path -> its inline scripts' hashes, per build
 
-    # Runs first, once per build: decide the day, load and validate the records, take the
+    # Runs first, once per build: decide the instant, load and validate the records, take the
     # snapshot, and stop the build before anything is written if the records are invalid.
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
-            day = resolve_day(self.config.today)
+            at = resolve_instant(self.config.today, self.config.at)
         except ValueError:
             raise PluginError(
-                f"clusters 插件的 today 选项 “{self.config.today}” 不是有效日期，应写成 YYYY-MM-DD"
+                f"clusters 插件的 today 选项 “{self.config.today}” 或 at 选项 “{self.config.at}” 无效："
+                "today 应写成 YYYY-MM-DD，at 应写成 YYYY-MM-DDTHH:MM（北京时间），两者只能给出一个"
             ) from None
+        day = day_of(at)
         data_dir = self._data_dir(config)
         self.snapshot = None
         self.page_hashes = {}
@@ -87,7 +92,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             for found in errors:
                 log.error(found.format(), extra={PROBLEM_RECORD: True})
             raise PluginError(f"数据校验未通过（{len(errors)} 个错误），网站未生成。请先运行 clusters validate。")
-        self.snapshot = take_snapshot(self.loaded.dataset, day)
+        self.snapshot = take_snapshot(self.loaded.dataset, at)
         # Read once per build (unavailable outside a git work tree); pages and feed show it as of the day.
         self.history = read_history(data_dir, load_schemas(SCHEMAS_DIR))
         site = self.snapshot.dataset.site
@@ -98,6 +103,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             config.site_url = address
         config.extra["clusters"] = {
             "today": day.isoformat(),
+            "at": at.isoformat(),  # the snapshot's instant (the open data state it; the pages say the day)
             "data_changed": data_last_changed(self.history, day),
             "guideline_until": until.isoformat() if (until := self.snapshot.rules.in_force_until) else None,
             "guideline_lapsed": self.snapshot.guideline_lapsed,

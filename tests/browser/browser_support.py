@@ -33,6 +33,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from generator.domain.calendar import start_of_day
 from generator.publish import csp
 from generator.site.build import build_site
 
@@ -66,7 +67,7 @@ SECURITY_HEADERS = {
 
 
 def build(data_dir: Path, site_dir: Path, today: dt.date) -> Path:
-    build_site(CONFIG, data_dir, site_dir, today)
+    build_site(CONFIG, data_dir, site_dir, start_of_day(today))
     return site_dir
 
 

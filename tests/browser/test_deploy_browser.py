@@ -34,6 +34,7 @@ from conftest import REPO_ROOT, make_data_dir
 from nginx_support import LIFETIME, find_nginx, free_port, nginx_command
 
 from generator.deploy.nginx import NginxSite, nginx_conf
+from generator.domain.calendar import start_of_day
 from generator.publish import csp
 from generator.site.build import build_site
 from generator.site.release import MANIFEST_FILE, read_manifest, write_manifest
@@ -193,7 +194,14 @@ def releases(tmp_path_factory) -> dict[str, Path]:
     for label, day in (("r1", DAY), ("r2", DAY + dt.timedelta(days=1))):
         site = out / label
         at = dt.datetime.combine(day, dt.time(0, 5), tzinfo=dt.timezone(dt.timedelta(hours=8)))
-        build_site(CONFIG, data, site, day, built_at=at, commit=f"{label}0000000000000000000000000000000000000"[:40])
+        build_site(
+            CONFIG,
+            data,
+            site,
+            start_of_day(day),
+            built_at=at,
+            commit=f"{label}0000000000000000000000000000000000000"[:40],
+        )
         built[label] = site
     return built
 
