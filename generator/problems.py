@@ -1,14 +1,21 @@
-"""Problems as values: every code the validator can report, with its Chinese text.
+"""Problems as data: every code the validator can report, with its Chinese text.
 
-A problem names a file, a line and a column, carries a stable kebab-case code and a message in
-Chinese. The registry below is the single source of the codes: the CLI prints from it and the
-staff guide lists it, so the two never drift.
+A problem names a file, a line and a column, carries a stable kebab-case code (which fixes its
+severity) and the values its message names (its parameters), never the message itself: the Chinese
+text is made from the registry's template only where a problem is shown (the terminal line, the
+JSON and SARIF documents of `clusters validate --format`, the build's log). The registry below is
+the single source of the codes: the CLI prints from it, the SARIF lists it as rules and the staff
+guide lists it, so they never drift.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
+
+Param = str | int  # a value a message names: an int stays a number (sizes, counts, years), the rest text
 
 
 class Severity(str, Enum):
@@ -21,9 +28,30 @@ class Severity(str, Enum):
 class ProblemType:
     code: str
     severity: Severity
-    template: str  # Chinese message, str.format() placeholders
+    template: str  # Chinese message, str.format() placeholders (names only, no format specs)
     description: str  # Chinese explanation for the staff guide: what it means, how to fix it
     group: str
+    params: frozenset[str] = field(init=False)  # the placeholders' names: what a problem of this code carries
+
+    def __post_init__(self) -> None:
+        names = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(self.template)]
+        if any(
+            not (name and name.isidentifier()) or spec or conversion
+            for name, spec, conversion in names
+            if name is not None
+        ):
+            raise ValueError(
+                f"{self.code}: a template names its values by name only, without a format: {self.template}"
+            )
+        object.__setattr__(self, "params", frozenset(name for name, _, _ in names if name is not None))
+
+    def message(self, params: Mapping[str, Param]) -> str:
+        """The Chinese text of a problem of this code with these values."""
+        return self.template.format_map(params)
+
+    def summary(self) -> str:
+        """The template with each value left out (…): the rule's short description in SARIF."""
+        return self.template.format_map(dict.fromkeys(self.params, "…"))
 
 
 def _types(group: str, severity: Severity, *rows: tuple[str, str, str]) -> dict[str, ProblemType]:
@@ -541,19 +569,47 @@ CODES: dict[str, ProblemType] = {
 }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
+    """One thing found at a place: the file as staff see it (relative to the working directory), the
+    line and column (1-based, columns in characters), the code and the message's values by name.
+
+    Two problems are equal when all of these are (two fields missing at one place are two problems,
+    told apart by their values); they sort by place, code and then shown text, as the terminal lists them.
+    Build them with `problem()`, which checks the values against the code's template."""
+
     path: str
     line: int
     col: int
     code: str
-    message: str  # part of equality: two fields missing at one place are two problems
+    params: tuple[tuple[str, Param], ...] = ()  # by name, sorted; values as the message shows them
+
+    @property
+    def kind(self) -> ProblemType:
+        return CODES[self.code]
 
     @property
     def severity(self) -> Severity:
         return CODES[self.code].severity
 
+    @property
+    def values(self) -> dict[str, Param]:
+        """The message's values by name, e.g. {"field": "name", "title": "集群名称"}."""
+        return dict(self.params)
+
+    @property
+    def message(self) -> str:
+        """The Chinese text, made from the registry's template now (it is not stored)."""
+        return CODES[self.code].message(self.values)
+
+    def _order(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.col, self.code, self.message)
+
+    def __lt__(self, other: Problem) -> bool:
+        return self._order() < other._order()
+
     def format(self) -> str:
+        """The terminal line staff read: `path:line:col: severity: message [code]`."""
         return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message} [{self.code}]"
 
     def github_annotation(self) -> str:
@@ -563,9 +619,19 @@ class Problem:
 
 
 def problem(code: str, path: str, line: int, col: int, **params: object) -> Problem:
-    """Build a problem from the registry; unknown codes are a programming error."""
+    """Build a problem from the registry: unknown codes, and values missing from or not named by the
+    code's template, are a programming error. A value is kept as the message shows it: an int as it
+    is, anything else (a date, a number of another type, a path) as its text."""
     kind = CODES[code]
-    return Problem(path, line, col, code, kind.template.format(**params))
+    if params.keys() != kind.params:
+        raise TypeError(f"problem {code} takes the values {sorted(kind.params)}, not {sorted(params)}")
+    return Problem(path, line, col, code, tuple(sorted((name, _param(value)) for name, value in params.items())))
+
+
+def _param(value: object) -> Param:
+    if type(value) is int:  # not bool, nor an int subclass that shows itself otherwise
+        return value
+    return format(value, "")  # exactly what str.format() puts in the message
 
 
 def summary(problems: list[Problem], files: int) -> str:
