@@ -11,9 +11,11 @@ guide lists it, so they never drift.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
+from urllib.parse import quote
 
 Param = str | int  # a value a message names: an int stays a number (sizes, counts, years), the rest text
 
@@ -642,3 +644,94 @@ def summary(problems: list[Problem], files: int) -> str:
     if errors:
         return f"校验未通过：{files} 个文件，{errors} 个错误，{warnings} 个警告{scheduled}"
     return f"校验通过：{files} 个文件，0 个错误，{warnings} 个警告{scheduled}"
+
+
+# --- Problems shown to tools: `clusters validate --format json|sarif` ---------------------------------
+
+JSON_FORMAT = (
+    "clusters-validate"  # the JSON document's "format"; its "version" changes only when a member changes meaning
+)
+JSON_VERSION = 1
+
+
+def problems_document(problems: Iterable[Problem], files: int) -> dict[str, Any]:
+    """The JSON document of `clusters validate --format json`, for tools and the form editor: each
+    problem with its code, severity, path, line, column, values (params) and Chinese text (message),
+    in the order the terminal lists them, and a summary (the counts and the terminal's last line)."""
+    listed = list(problems)
+    errors, warnings, notes = (sum(1 for p in listed if p.severity is level) for level in Severity)
+    return {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "summary": {
+            "ok": errors == 0,
+            "files": files,
+            "errors": errors,
+            "warnings": warnings,
+            "notes": notes,
+            "message": summary(listed, files),
+        },
+        "problems": [
+            {
+                "code": p.code,
+                "severity": p.severity.value,
+                "path": p.path,
+                "line": p.line,
+                "column": p.col,
+                "params": p.values,
+                "message": p.message,
+            }
+            for p in listed
+        ],
+    }
+
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_TOOL = "clusters validate"
+
+
+def sarif_log(problems: Iterable[Problem]) -> dict[str, Any]:
+    """The SARIF 2.1.0 log of `clusters validate --format sarif`, for code scanning: one run whose
+    rules are the registry (every code, with its Chinese description) and one result per problem,
+    at its file (a URI relative to the working directory), line and column (in characters)."""
+    index = {code: at for at, code in enumerate(CODES)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {"driver": {"name": SARIF_TOOL, "rules": [_sarif_rule(kind) for kind in CODES.values()]}},
+                "columnKind": "unicodeCodePoints",
+                "results": [_sarif_result(p, index[p.code]) for p in problems],
+            }
+        ],
+    }
+
+
+def _sarif_rule(kind: ProblemType) -> dict[str, Any]:
+    return {
+        "id": kind.code,
+        "shortDescription": {"text": kind.summary()},
+        "fullDescription": {"text": kind.description},
+        "help": {"text": kind.description},
+        "defaultConfiguration": {"level": kind.severity.value},  # error, warning, note: SARIF's own words
+        "properties": {"tags": [kind.group]},
+    }
+
+
+def _sarif_result(found: Problem, rule_index: int) -> dict[str, Any]:
+    region = {"startLine": found.line} if found.line >= 1 else {}
+    if region and found.col >= 1:
+        region["startColumn"] = found.col
+    location: dict[str, Any] = {"artifactLocation": {"uri": quote(found.path, safe="/")}}
+    if region:
+        location["region"] = region
+    return {
+        "ruleId": found.code,
+        "ruleIndex": rule_index,
+        "level": found.severity.value,
+        "message": {"text": found.message},
+        "locations": [{"physicalLocation": location}],
+        "properties": {"params": found.values},
+    }
