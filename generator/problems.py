@@ -381,13 +381,13 @@ CODES: dict[str, ProblemType] = {
         ),
         (
             "makeup-day-in-holiday",
-            "调休上班日 {date} 落在 {where}的放假时段“{name}”（{start} 至 {end}）之内",
+            "调休上班日 {date} 落在 {span_path} 第 {span_line} 行的放假时段“{name}”（{start} 至 {end}）之内",
             "同一天不能既放假又上班。国务院通知中的调休上班日都在放假时段之外；请核对通知原文，更正上班日期或放假起止日期。"
             "放假时段可能写在另一年的文件中（例如 2023 年元旦假期从 2022-12-31 开始，写在 2023.yaml）。",
         ),
         (
             "holiday-spans-overlap",
-            "放假时段“{name}”（{start} 至 {end}）与 {where}的“{other}”（{other_start} 至 {other_end}）重叠",
+            "放假时段“{name}”（{start} 至 {end}）与 {other_path} 第 {other_line} 行的“{other}”（{other_start} 至 {other_end}）重叠",
             "国务院通知中的各个放假时段互不重叠，同一个假期也只写一次。请核对通知原文：通常是起止日期写错，"
             "或同一个假期写了两遍（也可能一个写在上一年的文件中）。",
         ),
