@@ -604,11 +604,11 @@ class Problem:
         """The Chinese text, made from the registry's template now (it is not stored)."""
         return CODES[self.code].message(self.values)
 
-    def _order(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line, self.col, self.code, self.message)
-
     def __lt__(self, other: Problem) -> bool:
-        return self._order() < other._order()
+        mine, theirs = (self.path, self.line, self.col, self.code), (other.path, other.line, other.col, other.code)
+        if mine != theirs:
+            return mine < theirs
+        return self.message < other.message  # made only for problems of one code at one place
 
     def format(self) -> str:
         """The terminal line staff read: `path:line:col: severity: message [code]`."""
