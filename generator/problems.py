@@ -587,10 +587,6 @@ class Problem:
     params: tuple[tuple[str, Param], ...] = ()  # by name, sorted; values as the message shows them
 
     @property
-    def kind(self) -> ProblemType:
-        return CODES[self.code]
-
-    @property
     def severity(self) -> Severity:
         return CODES[self.code].severity
 
