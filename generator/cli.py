@@ -37,7 +37,7 @@ from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
 from generator.load.repository import GitError, commit_of, extract, toplevel, untracked_files
 from generator.load.tables import SchemaSet, load_schemas
-from generator.problems import Problem, Severity, problem, summary
+from generator.problems import Problem, Severity, problem, problems_document, sarif_log, summary
 from generator.publish.diff import compare, render_markdown
 from generator.publish.templates import render
 from generator.site.archive import ArchiveFailed, archive_year
@@ -161,8 +161,16 @@ def cli() -> None:
     default=None,
     help="与这个 git 修订（或数据目录）比较：已发布的公示只能通过勘误记录更正（拉取请求检查使用）",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 逐行列出（供人阅读），json 供工具和表单编辑器读取，sarif 为 SARIF 2.1.0（供代码扫描）",
+)
 @instant_options
-def validate(data_dir: Path, schemas_dir: Path, against: str | None, at: dt.datetime) -> None:
+def validate(data_dir: Path, schemas_dir: Path, against: str | None, output_format: str, at: dt.datetime) -> None:
     """校验 data/ 中的全部记录，逐条列出问题（文件:行:列）。"""
     today = day_of(at)
     if not data_dir.is_dir():
@@ -175,8 +183,12 @@ def validate(data_dir: Path, schemas_dir: Path, against: str | None, at: dt.date
         with tempfile.TemporaryDirectory(prefix="clusters-against-") as scratch:
             base = load_dataset(_base_records(against, data_dir, Path(scratch)), schemas_dir, today=today)
             problems += check_against(base.dataset, result.dataset, data_dir, load_schemas(schemas_dir), today)
-    _print_problems(problems)
-    click.echo(summary(problems, result.files))
+    if output_format == "text":
+        _print_problems(problems)
+        click.echo(summary(problems, result.files))
+    else:  # one JSON document on stdout, nothing else (no annotations): tools read it whole
+        document = problems_document(problems, result.files) if output_format == "json" else sarif_log(problems)
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     sys.exit(1 if any(p.severity is Severity.ERROR for p in problems) else 0)
 
 

@@ -1,14 +1,23 @@
-"""Problems as values: every code the validator can report, with its Chinese text.
+"""Problems as data: every code the validator can report, with its Chinese text.
 
-A problem names a file, a line and a column, carries a stable kebab-case code and a message in
-Chinese. The registry below is the single source of the codes: the CLI prints from it and the
-staff guide lists it, so the two never drift.
+A problem names a file, a line and a column, carries a stable kebab-case code (which fixes its
+severity) and the values its message names (its parameters), never the message itself: the Chinese
+text is made from the registry's template only where a problem is shown (the terminal line, the
+JSON and SARIF documents of `clusters validate --format`, the build's log). The registry below is
+the single source of the codes: the CLI prints from it, the SARIF lists it as rules and the staff
+guide lists it, so they never drift.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
+from urllib.parse import quote
+
+Param = str | int  # a value a message names: an int stays a number (sizes, counts, years), the rest text
 
 
 class Severity(str, Enum):
@@ -21,9 +30,30 @@ class Severity(str, Enum):
 class ProblemType:
     code: str
     severity: Severity
-    template: str  # Chinese message, str.format() placeholders
+    template: str  # Chinese message, str.format() placeholders (names only, no format specs)
     description: str  # Chinese explanation for the staff guide: what it means, how to fix it
     group: str
+    params: frozenset[str] = field(init=False)  # the placeholders' names: what a problem of this code carries
+
+    def __post_init__(self) -> None:
+        names = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(self.template)]
+        if any(
+            not (name and name.isidentifier()) or spec or conversion
+            for name, spec, conversion in names
+            if name is not None
+        ):
+            raise ValueError(
+                f"{self.code}: a template names its values by name only, without a format: {self.template}"
+            )
+        object.__setattr__(self, "params", frozenset(name for name, _, _ in names if name is not None))
+
+    def message(self, params: Mapping[str, Param]) -> str:
+        """The Chinese text of a problem of this code with these values."""
+        return self.template.format_map(params)
+
+    def summary(self) -> str:
+        """The template with each value left out (…): the rule's short description in SARIF."""
+        return self.template.format_map(dict.fromkeys(self.params, "…"))
 
 
 def _types(group: str, severity: Severity, *rows: tuple[str, str, str]) -> dict[str, ProblemType]:
@@ -351,13 +381,13 @@ CODES: dict[str, ProblemType] = {
         ),
         (
             "makeup-day-in-holiday",
-            "调休上班日 {date} 落在 {where}的放假时段“{name}”（{start} 至 {end}）之内",
+            "调休上班日 {date} 落在 {span_path} 第 {span_line} 行的放假时段“{name}”（{start} 至 {end}）之内",
             "同一天不能既放假又上班。国务院通知中的调休上班日都在放假时段之外；请核对通知原文，更正上班日期或放假起止日期。"
             "放假时段可能写在另一年的文件中（例如 2023 年元旦假期从 2022-12-31 开始，写在 2023.yaml）。",
         ),
         (
             "holiday-spans-overlap",
-            "放假时段“{name}”（{start} 至 {end}）与 {where}的“{other}”（{other_start} 至 {other_end}）重叠",
+            "放假时段“{name}”（{start} 至 {end}）与 {other_path} 第 {other_line} 行的“{other}”（{other_start} 至 {other_end}）重叠",
             "国务院通知中的各个放假时段互不重叠，同一个假期也只写一次。请核对通知原文：通常是起止日期写错，"
             "或同一个假期写了两遍（也可能一个写在上一年的文件中）。",
         ),
@@ -541,19 +571,43 @@ CODES: dict[str, ProblemType] = {
 }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
+    """One thing found at a place: the file as staff see it (relative to the working directory), the
+    line and column (1-based, columns in characters), the code and the message's values by name.
+
+    Two problems are equal when all of these are (two fields missing at one place are two problems,
+    told apart by their values); they sort by place, code and then shown text, as the terminal lists them.
+    Build them with `problem()`, which checks the values against the code's template."""
+
     path: str
     line: int
     col: int
     code: str
-    message: str  # part of equality: two fields missing at one place are two problems
+    params: tuple[tuple[str, Param], ...] = ()  # by name, sorted; values as the message shows them
 
     @property
     def severity(self) -> Severity:
         return CODES[self.code].severity
 
+    @property
+    def values(self) -> dict[str, Param]:
+        """The message's values by name, e.g. {"field": "name", "title": "集群名称"}."""
+        return dict(self.params)
+
+    @property
+    def message(self) -> str:
+        """The Chinese text, made from the registry's template now (it is not stored)."""
+        return CODES[self.code].message(self.values)
+
+    def __lt__(self, other: Problem) -> bool:
+        mine, theirs = (self.path, self.line, self.col, self.code), (other.path, other.line, other.col, other.code)
+        if mine != theirs:
+            return mine < theirs
+        return self.message < other.message  # made only for problems of one code at one place
+
     def format(self) -> str:
+        """The terminal line staff read: `path:line:col: severity: message [code]`."""
         return f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message} [{self.code}]"
 
     def github_annotation(self) -> str:
@@ -563,9 +617,19 @@ class Problem:
 
 
 def problem(code: str, path: str, line: int, col: int, **params: object) -> Problem:
-    """Build a problem from the registry; unknown codes are a programming error."""
+    """Build a problem from the registry: unknown codes, and values missing from or not named by the
+    code's template, are a programming error. A value is kept as the message shows it: an int as it
+    is, anything else (a date, a number of another type, a path) as its text."""
     kind = CODES[code]
-    return Problem(path, line, col, code, kind.template.format(**params))
+    if params.keys() != kind.params:
+        raise TypeError(f"problem {code} takes the values {sorted(kind.params)}, not {sorted(params)}")
+    return Problem(path, line, col, code, tuple(sorted((name, _param(value)) for name, value in params.items())))
+
+
+def _param(value: object) -> Param:
+    if type(value) is int:  # not bool, nor an int subclass that shows itself otherwise
+        return value
+    return format(value, "")  # exactly what str.format() puts in the message
 
 
 def summary(problems: list[Problem], files: int) -> str:
@@ -576,3 +640,94 @@ def summary(problems: list[Problem], files: int) -> str:
     if errors:
         return f"校验未通过：{files} 个文件，{errors} 个错误，{warnings} 个警告{scheduled}"
     return f"校验通过：{files} 个文件，0 个错误，{warnings} 个警告{scheduled}"
+
+
+# --- Problems shown to tools: `clusters validate --format json|sarif` ---------------------------------
+
+JSON_FORMAT = (
+    "clusters-validate"  # the JSON document's "format"; its "version" changes only when a member changes meaning
+)
+JSON_VERSION = 1
+
+
+def problems_document(problems: Iterable[Problem], files: int) -> dict[str, Any]:
+    """The JSON document of `clusters validate --format json`, for tools and the form editor: each
+    problem with its code, severity, path, line, column, values (params) and Chinese text (message),
+    in the order the terminal lists them, and a summary (the counts and the terminal's last line)."""
+    listed = list(problems)
+    errors, warnings, notes = (sum(1 for p in listed if p.severity is level) for level in Severity)
+    return {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "summary": {
+            "ok": errors == 0,
+            "files": files,
+            "errors": errors,
+            "warnings": warnings,
+            "notes": notes,
+            "message": summary(listed, files),
+        },
+        "problems": [
+            {
+                "code": p.code,
+                "severity": p.severity.value,
+                "path": p.path,
+                "line": p.line,
+                "column": p.col,
+                "params": p.values,
+                "message": p.message,
+            }
+            for p in listed
+        ],
+    }
+
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_TOOL = "clusters validate"
+
+
+def sarif_log(problems: Iterable[Problem]) -> dict[str, Any]:
+    """The SARIF 2.1.0 log of `clusters validate --format sarif`, for code scanning: one run whose
+    rules are the registry (every code, with its Chinese description) and one result per problem,
+    at its file (a URI relative to the working directory), line and column (in characters)."""
+    index = {code: at for at, code in enumerate(CODES)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {"driver": {"name": SARIF_TOOL, "rules": [_sarif_rule(kind) for kind in CODES.values()]}},
+                "columnKind": "unicodeCodePoints",
+                "results": [_sarif_result(p, index[p.code]) for p in problems],
+            }
+        ],
+    }
+
+
+def _sarif_rule(kind: ProblemType) -> dict[str, Any]:
+    return {
+        "id": kind.code,
+        "shortDescription": {"text": kind.summary()},
+        "fullDescription": {"text": kind.description},
+        "help": {"text": kind.description},
+        "defaultConfiguration": {"level": kind.severity.value},  # error, warning, note: SARIF's own words
+        "properties": {"tags": [kind.group]},
+    }
+
+
+def _sarif_result(found: Problem, rule_index: int) -> dict[str, Any]:
+    region = {"startLine": found.line} if found.line >= 1 else {}
+    if region and found.col >= 1:
+        region["startColumn"] = found.col
+    location: dict[str, Any] = {"artifactLocation": {"uri": quote(found.path, safe="/")}}
+    if region:
+        location["region"] = region
+    return {
+        "ruleId": found.code,
+        "ruleIndex": rule_index,
+        "level": found.severity.value,
+        "message": {"text": found.message},
+        "locations": [{"physicalLocation": location}],
+        "properties": {"params": found.values},
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -365,6 +367,22 @@ def build_in_subprocess(data_dir: Path, site_dir: Path, today: str, config: Path
 def run_validate(data_dir: Path, **extra_env: str) -> Run:
     """`clusters validate` on data_dir, in this process (run_cli), from the repository root."""
     return _validate_run(run_cli("validate", "--data", data_dir, "--today", TODAY, env=extra_env), data_dir)
+
+
+def validate_document(
+    data_dir: Path | str, *args: str, output: str = "json", cwd: Path = REPO_ROOT
+) -> tuple[int, dict[str, Any]]:
+    """`clusters validate --format json|sarif` on data_dir in this process (as of TODAY unless args say
+    otherwise): the exit code and the document it printed, the whole of stdout."""
+    today = () if "--today" in args else ("--today", TODAY)
+    done = run_cli("validate", "--data", data_dir, "--format", output, *today, *args, cwd=cwd)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def problems_of(document: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    """The problems of one code in a `--format json` document: tests filter by code, never by text."""
+    return [found for found in document["problems"] if found["code"] == code]
 
 
 def run_validate_in_subprocess(data_dir: Path, **extra_env: str) -> Run:

@@ -208,7 +208,7 @@ def test_a_file_of_exactly_the_limit_is_accepted(data):
 def test_a_reference_to_a_missing_file_is_reported_at_the_reference(data):
     problems = check(data, ref("absent.pdf", 12, NOTICE, 9))
     assert keys(problems) == [(NOTICE, 12, 9, "attachment-missing")]
-    assert "absent.pdf" in problems[0].message and "data/attachments/" in problems[0].message
+    assert problems[0].values == {"name": "absent.pdf", "folder": "data/attachments"}
 
 
 def test_a_reference_is_looked_up_in_the_listing_never_on_disk(data, tmp_path):
@@ -232,10 +232,16 @@ def test_a_content_problem_is_reported_at_each_reference_and_not_at_the_file(dat
         (CALL, 15, 3, "attachment-type-mismatch"),
         (NOTICE, 7, 5, "attachment-type-mismatch"),
     ]
-    assert problems[0].message == problems[1].message
-    message = problems[0].message
-    assert "renamed.docx" in message and ".docx" in message
-    assert "Word 文档（DOCX）" in message and "PDF 文档" in message
+    assert (
+        problems[0].values
+        == problems[1].values
+        == {
+            "name": "renamed.docx",
+            "extension": "docx",
+            "expected": "Word 文档（DOCX）",
+            "actual": "PDF 文档",
+        }
+    )
 
 
 def test_a_content_problem_of_an_unreferenced_file_is_reported_at_the_file(data):
@@ -264,38 +270,51 @@ def test_a_refused_file_is_not_offered_for_publication(data):
         ("renamed.pdf", DOCX, "PDF 文档", "Word 文档（DOCX）"),
         ("sheet.docx", XLSX_MINIMAL, "Word 文档（DOCX）", "Excel 表格（XLSX）"),
         ("doc.xlsx", DOCX, "Excel 表格（XLSX）", "Word 文档（DOCX）"),
-        ("old.docx", OLE2_DOC, "Word 文档（DOCX）", "旧版 Office 文档"),
+        ("old.docx", OLE2_DOC, "Word 文档（DOCX）", "旧版 Office 文档（DOC、XLS 等）"),
         ("photo.png", JPEG, "PNG 图片", "JPEG 图片"),
         ("photo.jpg", png(), "JPEG 图片", "PNG 图片"),
         ("signed.ofd", DOCX, "OFD 版式文档", "Word 文档（DOCX）"),
-        ("signed-2.ofd", zipped({"Doc_0/OFD.xml": "<x/>"}), "OFD 版式文档", "ZIP 压缩包"),
-        ("plain.docx", zipped({"word/document.xml": "<x/>"}), "Word 文档（DOCX）", "ZIP 压缩包"),
-        ("no-word.docx", zipped({"[Content_Types].xml": CONTENT_TYPES}), "Word 文档（DOCX）", "ZIP 压缩包"),
+        ("signed-2.ofd", zipped({"Doc_0/OFD.xml": "<x/>"}), "OFD 版式文档", "ZIP 压缩包（不是 DOCX、XLSX 或 OFD）"),
+        (
+            "plain.docx",
+            zipped({"word/document.xml": "<x/>"}),
+            "Word 文档（DOCX）",
+            "ZIP 压缩包（不是 DOCX、XLSX 或 OFD）",
+        ),
+        (
+            "no-word.docx",
+            zipped({"[Content_Types].xml": CONTENT_TYPES}),
+            "Word 文档（DOCX）",
+            "ZIP 压缩包（不是 DOCX、XLSX 或 OFD）",
+        ),
         ("corrupt.docx", b"PK\x03\x04" + b"\x00" * 100, "Word 文档（DOCX）", "损坏的 ZIP 压缩包"),
         ("cut.xlsx", XLSX_MINIMAL[: len(XLSX_MINIMAL) // 2], "Excel 表格（XLSX）", "损坏的 ZIP 压缩包"),
         ("empty.pdf", b"", "PDF 文档", "空文件"),
         ("gif.png", b"GIF89a\x01\x00\x01\x00", "PNG 图片", "GIF 图片"),
-        ("text.pdf", b"just text", "PDF 文档", "开头字节 6A 75 73 74 20 74 65 78"),
-        ("late-header.pdf", b"\n%PDF-1.4\n", "PDF 文档", "无法识别的内容"),
+        ("text.pdf", b"just text", "PDF 文档", "无法识别的内容（开头字节 6A 75 73 74 20 74 65 78）"),
+        ("late-header.pdf", b"\n%PDF-1.4\n", "PDF 文档", "无法识别的内容（开头字节 0A 25 50 44 46 2D 31 2E）"),
     ],
 )
 def test_content_that_does_not_match_its_extension_is_refused(data, name, content, expected, actual):
     put(data, name, content)
     problems = check(data, ref(name))
     assert keys(problems) == [(NOTICE, 7, 5, "attachment-type-mismatch")]
-    assert expected in problems[0].message and actual in problems[0].message, problems[0].message
+    values = problems[0].values
+    assert (values["name"], values["expected"], values["actual"]) == (name, expected, actual), values
 
 
 # Markup and scripts
+
+MARKUP_TEXT = "以 < 开头的标记文本（HTML、SVG 或 XML）"  # a file's content starts with markup, whatever its extension
 
 
 @pytest.mark.parametrize(
     ("name", "content", "kind"),
     [
-        ("page.pdf", HTML, "标记文本"),
-        ("page.docx", b"\xef\xbb\xbf \r\n\t<html></html>", "标记文本"),
-        ("image.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "标记文本"),
-        ("data.xlsx", b'<?xml version="1.0"?><root/>', "标记文本"),
+        ("page.pdf", HTML, MARKUP_TEXT),
+        ("page.docx", b"\xef\xbb\xbf \r\n\t<html></html>", MARKUP_TEXT),
+        ("image.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', MARKUP_TEXT),
+        ("data.xlsx", b'<?xml version="1.0"?><root/>', MARKUP_TEXT),
         ("map.svg", b"<svg/>", "SVG 图片"),
         ("disguised.svg", PDF, "SVG 图片"),
         ("page.html", HTML, "HTML 网页"),
@@ -311,7 +330,7 @@ def test_markup_and_scripts_are_refused_whatever_the_extension(data, name, conte
     put(data, name, content)
     problems = check(data, ref(name))
     assert keys(problems) == [(NOTICE, 7, 5, "attachment-markup")]
-    assert kind in problems[0].message and name in problems[0].message
+    assert problems[0].values == {"name": name, "kind": kind}
 
 
 # Size
@@ -322,7 +341,12 @@ def test_a_file_over_20_mib_is_refused_without_being_read(data):
     os.truncate(path, MAX_BYTES + 1)
     problems = check(data, ref("huge.pdf"))
     assert keys(problems) == [(NOTICE, 7, 5, "attachment-too-large")]
-    assert str(MAX_BYTES + 1) in problems[0].message and "20 MiB" in problems[0].message
+    assert problems[0].values == {
+        "name": "huge.pdf",
+        "size": MAX_BYTES + 1,
+        "limit": MAX_BYTES,
+        "limit_label": "20 MiB",
+    }
     assert MAX_BYTES == 20 * 1024 * 1024
 
 
@@ -396,7 +420,7 @@ def test_names_outside_the_pattern_are_refused(data, name):
     put(data, name, PDF)
     problems = check(data, ref(name))
     assert keys(problems) == [(NOTICE, 7, 5, "attachment-name")]
-    assert ".pdf、.docx、.xlsx、.ofd、.jpg、.jpeg、.png" in problems[0].message
+    assert problems[0].values == {"name": name, "allowed": ".pdf、.docx、.xlsx、.ofd、.jpg、.jpeg、.png"}
 
 
 def test_an_unreferenced_badly_named_file_is_reported_at_the_file(data):
@@ -425,7 +449,7 @@ def test_a_symlink_is_refused_at_itself_and_at_a_reference_to_it(data, tmp_path)
         (f"{FOLDER}/linked.pdf", 1, 1, "file-symlink"),
         (NOTICE, 7, 5, "attachment-not-file"),
     ]
-    assert "符号链接" in problems[1].message and "linked.pdf" in problems[1].message
+    assert problems[1].values == {"name": "linked.pdf", "kind": "符号链接", "folder": FOLDER}
 
 
 def test_an_unreferenced_symlink_is_reported_once(data, tmp_path):
@@ -452,7 +476,7 @@ def test_a_subfolder_is_refused_and_not_read(data):
         (f"{FOLDER}/more", 1, 1, "attachment-not-file"),
         (NOTICE, 7, 5, "attachment-missing"),
     ]
-    assert "文件夹" in problems[0].message
+    assert problems[0].values == {"name": "more", "kind": "文件夹", "folder": FOLDER}
 
 
 def test_a_reference_to_a_subfolder_is_refused_at_the_reference(data):
@@ -480,7 +504,7 @@ def test_an_unreadable_file_is_reported_where_it_is_referenced(data, monkeypatch
         (f"{FOLDER}/locked-too.pdf", 1, 1, "file-unreadable"),
         (NOTICE, 7, 5, "file-unreadable"),
     ]
-    assert locked.name in problems[2].message and "Permission denied" in problems[2].message
+    assert problems[2].values == {"detail": f"“{locked.name}”（Permission denied）"}
 
 
 # The folder itself

@@ -3,9 +3,11 @@
 
 tests/cases/negative/<name>/ holds files/ (overlaid on the base fixture), optionally remove.txt,
 and expect.yaml: either a list of the exact errors `{path, line, col, code}`, or a mapping
-`{errors: [...], warnings: [...], messages: [...], xfail: "reason"}`. Warnings are compared only when
-the mapping has a `warnings` list; each `messages` entry is text that must appear in the output.
-An `xfail` marks a case where the validator is known to be wrong (strict).
+`{errors: [...], warnings: [...], params: [...], xfail: "reason"}`. Warnings are compared only when
+the mapping has a `warnings` list; each `params` entry `{path, line, col, code, params: {name: value}}`
+names a problem that must be reported with those values (read from `clusters validate --format json`:
+a case checks what a message says by its values, never by its Chinese text). An `xfail` marks a
+case where the validator is known to be wrong (strict).
 tests/cases/positive/<name>/ must validate with exit 0 and no error lines; an optional expect.yaml
 there may only hold `xfail: "reason"`.
 """
@@ -17,7 +19,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CASES_DIR, make_data_dir, run_validate, run_validate_in_subprocess
+from conftest import (
+    CASES_DIR,
+    make_data_dir,
+    relative_to_data,
+    run_validate,
+    run_validate_in_subprocess,
+    validate_document,
+)
 
 from generator.problems import CODES, Severity
 
@@ -49,7 +58,7 @@ def load_expectation(case: Path) -> dict:
     if isinstance(raw, list):
         raw = {"errors": raw}
     assert isinstance(raw, dict), f"{case.name}/expect.yaml must be a list or a mapping"
-    unknown = set(raw) - {"errors", "warnings", "messages", "xfail"}
+    unknown = set(raw) - {"errors", "warnings", "params", "xfail"}
     assert not unknown, f"{case.name}/expect.yaml: unknown keys {unknown}"
     return raw
 
@@ -104,16 +113,32 @@ def test_the_entry_point_as_a_subprocess_prints_what_the_cases_see(tmp_path):
 @pytest.mark.parametrize("case", list(negative_params()))
 def test_negative_case(case: Path, tmp_path):
     expectation = load_expectation(case)
-    run = run_validate(make_data_dir(tmp_path, case))
+    data = make_data_dir(tmp_path, case)
+    run = run_validate(data)
     output = run.stdout + run.stderr
     assert "Traceback" not in output, output
     expected_errors = as_keys(expectation.get("errors"))
     assert run.keys("error") == expected_errors, output
     if "warnings" in expectation:
         assert run.keys("warning") == as_keys(expectation["warnings"]), output
-    for text in expectation.get("messages") or []:
-        assert text in run.stdout, f"message text {text!r} not in output:\n{output}"
+    if expectation.get("params"):
+        assert_params(data, expectation["params"])
     assert run.returncode == (1 if expected_errors else 0), output
+
+
+def assert_params(data: Path, expected: list[dict]) -> None:
+    """Each expected problem is reported at its place with (at least) the values given."""
+    _, document = validate_document(data)
+    reported = {
+        (relative_to_data(p["path"], data), p["line"], p["column"], p["code"]): p["params"]
+        for p in document["problems"]
+    }
+    for item in expected:
+        assert set(item) == {"path", "line", "col", "code", "params"}, item
+        (key,) = as_keys([{name: item[name] for name in ("path", "line", "col", "code")}])
+        assert key in reported, f"{key} not reported: {sorted(reported)}"
+        values = reported[key]
+        assert {name: values.get(name) for name in item["params"]} == item["params"], (key, values)
 
 
 def positive_params():

@@ -11,7 +11,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CALLS_FIXTURE, PROBLEM_LINE, REPO_ROOT, Page, make_data_dir, run_cli
+from conftest import (
+    CALLS_FIXTURE,
+    PROBLEM_LINE,
+    REPO_ROOT,
+    Page,
+    make_data_dir,
+    problems_of,
+    run_cli,
+    validate_document,
+)
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import start_of_day
@@ -56,6 +65,12 @@ def check(repo: Path, against: str = "HEAD") -> tuple[int, list[tuple[str, int, 
     return done.returncode, found, done.stdout + done.stderr
 
 
+def changed_values(repo: Path, code: str, against: str = "HEAD") -> list[dict]:
+    """The values of each `code` problem `clusters validate --against --format json` reports."""
+    _, document = validate_document("data", "--against", against, "--today", DAY, cwd=repo)
+    return [found["params"] for found in problems_of(document, code)]
+
+
 def edit_phone(repo: Path) -> None:
     path = notice_file(repo)
     path.write_text(
@@ -82,7 +97,25 @@ def test_editing_a_published_notice_without_a_correction_is_refused(repo):
     code, errors, output = check(repo)
     assert code == 1, output
     assert errors == [(f"data/notices/{NOTICE}.yaml", 16, 10, "published-notice-changed")], output
-    assert "020-00000000" in output and "020-11111111" in output
+    assert changed_values(repo, "published-notice-changed") == [
+        {"title": TITLE, "field": "objection.phone", "old": "020-00000000", "new": "020-11111111"}
+    ]
+
+
+def test_against_works_in_every_format(repo, tmp_path):
+    """The pull-request check's comparison, as text (with annotations), JSON and SARIF: the same problem."""
+    edit_phone(repo)
+    where = (f"data/notices/{NOTICE}.yaml", 16, 10, "published-notice-changed")
+    assert check(repo)[1] == [where]
+    code, document = validate_document("data", "--against", "HEAD", "--today", DAY, cwd=repo)
+    assert code == 1
+    assert [(p["path"], p["line"], p["column"], p["code"]) for p in document["problems"]] == [where]
+    code, log = validate_document("data", "--against", "HEAD", "--today", DAY, cwd=repo, output="sarif")
+    assert code == 1
+    (result,) = log["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]
+    found = (location["artifactLocation"]["uri"], location["region"]["startLine"], location["region"]["startColumn"])
+    assert (*found, result["ruleId"]) == where and result["level"] == "error"
 
 
 def test_the_same_edit_with_a_correction_is_accepted_and_shown(repo, tmp_path):
@@ -245,7 +278,8 @@ def test_moving_a_published_call_deadline_needs_a_correction(call_repo):
     code, errors, output = check(call_repo)
     assert code == 1, output
     assert errors == [(f"data/calls/{CALL}.yaml", 10, 14, "published-call-changed")], output
-    assert "2024-12-20" in output and "2024-12-27" in output
+    (values,) = changed_values(call_repo, "published-call-changed")
+    assert (values["field"], values["old"], values["new"]) == ("deadline_on", "2024-12-20", "2024-12-27")
 
 
 def test_the_call_correction_covers_the_edit_and_the_page_shows_it(call_repo, tmp_path):
@@ -270,7 +304,9 @@ def test_the_call_correction_covers_the_edit_and_the_page_shows_it(call_repo, tm
 def test_changing_a_published_calls_materials_needs_a_correction_naming_the_list(call_repo):
     edit_call(call_repo, "  - item: 【测试数据】集群发展规划及必要的证明材料\n", "")
     code, errors, output = check(call_repo)
-    assert [e[3] for e in errors] == ["published-call-changed"] and "申报材料" in output, output
+    assert [e[3] for e in errors] == ["published-call-changed"], output
+    (values,) = changed_values(call_repo, "published-call-changed")
+    assert values["field"] == "materials"  # the whole list, by its YAML name
     log = "corrections:\n  - date: 2024-12-02\n    field: materials\n    reason: 【测试数据】删去重复的材料\n"
     call_file(call_repo).write_text(call_file(call_repo).read_text(encoding="utf-8") + log, encoding="utf-8")
     code, errors, output = check(call_repo)

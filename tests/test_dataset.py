@@ -15,8 +15,8 @@ def test_two_missing_fields_at_one_place_are_two_problems(tmp_path):
         "id: x\nverified: true\ndistrict: '440112'\nevents: []\n", encoding="utf-8"
     )
     problems = load_dataset(data, today=TODAY).problems
-    missing = sorted(p.message for p in problems if p.code == "required")
-    assert len(missing) == 2 and "name" in missing[1] and "leading_industry" in missing[0]
+    missing = sorted(p.values["field"] for p in problems if p.code == "required")
+    assert missing == ["leading_industry", "name"]
 
 
 def test_one_bad_file_does_not_hide_problems_in_others(tmp_path):

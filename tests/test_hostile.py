@@ -42,6 +42,7 @@ from conftest import (
     relative_to_data,
     run_validate,
     shared_site,
+    validate_document,
 )
 from hostile_corpus import ACCEPTED, HOSTILE_DIR, MARKER, REFUSED
 from icalendar import Calendar
@@ -50,6 +51,7 @@ from test_cases import (  # the expect.yaml format of tests/cases/negative
     as_keys,
     load_expectation,
 )
+from test_problems import sarif_errors, sarif_results_as_problems
 
 from generator import SCHEMAS_DIR
 from generator.cli import cli
@@ -557,7 +559,9 @@ def test_there_are_refused_cases_for_each_kind_of_file():
 
 @pytest.mark.parametrize("case", REFUSED_CASES, ids=[case.name for case in REFUSED_CASES])
 def test_refused_case(case: Path, tmp_path):
-    """In-process `clusters validate` (the same output as the CLI; a subprocess per case is slow)."""
+    """In-process `clusters validate` (the same output as the CLI; a subprocess per case is slow), as
+    text and as SARIF: the SARIF passes the SARIF 2.1.0 schema (tests/test_problems.py) with one result
+    per problem, at its file, line and column."""
     expectation = load_expectation(case)
     assert set(expectation) == {"errors"}, "a refused case lists exactly its errors"
     data = make_data_dir(tmp_path, case)
@@ -574,6 +578,13 @@ def test_refused_case(case: Path, tmp_path):
             found.add((relative_to_data(match["path"], data), int(match["line"]), int(match["col"]), match["code"]))
     assert found == as_keys(expectation["errors"]), output
     assert result.exit_code == 1, output
+    # The same run as SARIF for code scanning: valid SARIF 2.1.0, one result per problem listed above.
+    code, log = validate_document(data, output="sarif")
+    assert code == 1 and sarif_errors(log) == [], sarif_errors(log)
+    listed = [PROBLEM_LINE.match(line) for line in lines[:-1]]
+    assert sarif_results_as_problems(log) == [
+        (m["path"], int(m["line"]), int(m["col"]), m["code"], m["severity"]) for m in listed
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

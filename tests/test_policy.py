@@ -244,4 +244,5 @@ def test_area_criterion_is_a_warning_for_municipal_recognitions_under_their_guid
         if p.code == "area-outside-criterion"
     ]
     assert [p.path.rsplit("/", 1)[-1] for p in problems] == ["test-successor-after.yaml"]
-    assert "新指引 3.2.2“占地面积不超过80平方公里”" in problems[0].message
+    values = problems[0].values
+    assert (values["short"], values["clause"], values["words"]) == ("新指引", "3.2.2", "占地面积不超过80平方公里")

@@ -6,7 +6,8 @@ a time, no deployment without a successful build;
 the repository variable DEPLOY_TARGET chooses GitHub Pages, the bureau's own servers or both; the SSH
 deploy key reaches the servers job alone and the servers' host keys are pinned),
 and so do the hardening rules for a site built from pull requests, forks' included: least-privilege
-`permissions:` on every job, `persist-credentials: false` on every checkout, no
+`permissions:` on every job (the one that may write security events, to upload the records' SARIF to
+code scanning, runs no script), `persist-credentials: false` on every checkout, no
 `pull_request_target`, every action pinned to a full commit SHA with its version in a comment, and
 no `${{ }}` expression inside a `run:` script (values reach scripts through `env:`).
 
@@ -301,10 +302,20 @@ def test_every_job_has_least_privilege_permissions(path):
         assert isinstance(permissions, dict), f"job {name}: no explicit permissions mapping ({permissions!r})"
         assert set(permissions.values()) <= {"read", "write", "none"}, (name, permissions)
         writes = {scope for scope, level in permissions.items() if level == "write"}
-        if writes:
-            # Only a Pages deployment writes anything: the deployment and its OIDC token, never the repository.
-            assert steps_using(job, "actions/deploy-pages"), f"job {name} may write {writes} but deploys nothing"
+        if not writes:
+            continue
+        # Two kinds of job write anything, never the repository: a Pages deployment (the deployment and
+        # its OIDC token), and the upload to code scanning (security events), which runs no script.
+        if steps_using(job, "actions/deploy-pages"):
             assert writes <= {"pages", "id-token"}, (name, writes)
+        else:
+            assert steps_using(job, "github/codeql-action/upload-sarif"), (
+                f"job {name} may write {writes} but deploys or uploads nothing"
+            )
+            assert writes == {"security-events"}, (name, writes)
+            assert not [step for step in job["steps"] if "run" in step], (
+                f"job {name} writes security events and runs a script"
+            )
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -346,6 +357,16 @@ def test_the_hardening_rules_catch_planted_problems(tmp_path):
         test_every_job_has_least_privilege_permissions,
         "      contents: read # check out the repository\n",
         "      contents: write\n",
+    )
+    assert fails(
+        test_every_job_has_least_privilege_permissions,
+        "      - name: 上传到代码扫描\n",
+        "      - name: 安装本项目\n        run: pip install -e .\n\n      - name: 上传到代码扫描\n",
+    )
+    assert fails(
+        test_every_job_has_least_privilege_permissions,
+        "      security-events: write # upload-sarif sends the results to code scanning\n",
+        "      security-events: write\n      pull-requests: write\n",
     )
     assert fails(test_every_checkout_drops_its_credentials, "          persist-credentials: false\n", "")
     assert fails(
@@ -654,9 +675,9 @@ def test_pull_request_checks_builds_and_keeps_the_site():
     workflow = load(PULL_REQUEST)
     assert set(triggers(workflow)) == {"pull_request"}
     assert workflow["permissions"] == {}
-    assert set(workflow["jobs"]) == {"check", "tests"}
-    for job in workflow["jobs"].values():
-        assert job["permissions"] == {"contents": "read"}
+    assert set(workflow["jobs"]) == {"check", "code-scanning", "tests"}
+    for name in ("check", "tests"):  # the jobs that run the pull request's code
+        assert workflow["jobs"][name]["permissions"] == {"contents": "read"}
     job = workflow["jobs"]["check"]
     assert steps_using(job, "actions/checkout")[0]["with"]["fetch-depth"] == 0
     python = steps_using(job, "actions/setup-python")[0]["with"]
@@ -664,7 +685,64 @@ def test_pull_request_checks_builds_and_keeps_the_site():
     script = run_scripts(job)
     for command in ("pip install -e .", "clusters validate", "clusters build --site-dir site"):
         assert command in script, command
-    assert steps_using(job, "actions/upload-artifact")[0]["with"]["path"].rstrip("/") == "site"
+    (site,) = [step for step in steps_using(job, "actions/upload-artifact") if step["with"]["name"] == "site"]
+    assert site["with"]["path"].rstrip("/") == "site"
+
+
+def test_pull_request_shows_each_problem_on_its_line_through_code_scanning():
+    """The check job writes the records' SARIF before the text check (which prints the ::error
+    annotations) and keeps it as an artifact; the code-scanning job, which runs no project code, uploads
+    it with a pinned upload-sarif, also when the records did not validate, but not for a fork's or
+    Dependabot's pull request (their token cannot write security events)."""
+    jobs = load(PULL_REQUEST)["jobs"]
+    check = jobs["check"]
+    sarif = step_named(check, "SARIF，供代码扫描")
+    assert (
+        'clusters validate --against "origin/$BASE_REF" --format sarif > "$RUNNER_TEMP/validate.sarif"' in sarif["run"]
+    )
+    assert sarif["env"] == {"BASE_REF": "${{ github.base_ref }}"}
+    (text,) = [
+        step
+        for step in check["steps"]
+        if step.get("run", "").strip() == 'clusters validate --against "origin/$BASE_REF"'
+    ]
+    (kept,) = [
+        step for step in steps_using(check, "actions/upload-artifact") if step["with"]["name"] == "validate-sarif"
+    ]
+    assert kept["with"]["path"] == "${{ runner.temp }}/validate.sarif" and "if" not in kept
+    order = [check["steps"].index(step) for step in (sarif, kept, text, step_named(check, "生成网站"))]
+    assert order == sorted(order)
+    job = jobs["code-scanning"]
+    assert job["needs"] == "check"
+    condition = job["if"]
+    assert "!cancelled()" in condition and "always()" not in condition
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "github.actor != 'dependabot[bot]'" in condition
+    assert job["permissions"] == {"actions": "read", "contents": "read", "security-events": "write"}
+    uses = [step["uses"].split("@")[0] for step in job["steps"]]
+    assert uses == ["actions/checkout", "actions/download-artifact", "github/codeql-action/upload-sarif"]
+    (download,) = steps_using(job, "actions/download-artifact")
+    assert download["with"] == {"name": "validate-sarif", "path": "${{ runner.temp }}/sarif"}
+    (upload,) = steps_using(job, "github/codeql-action/upload-sarif")
+    assert upload["with"] == {"sarif_file": "${{ runner.temp }}/sarif/validate.sarif", "category": "clusters-validate"}
+
+
+@pytest.mark.parametrize(("status", "fails"), [(0, False), (1, False), (2, True), (3, True)])
+def test_the_sarif_step_fails_only_when_validation_itself_fails(tmp_path, status, fails):
+    """Problems in the records (exit 1) leave the log for code scanning and the next step fails the job;
+    a usage or internal error (2, 3) fails the step itself."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "clusters"
+    fake.write_text(f'#!/bin/sh\necho \'{{"version": "2.1.0"}}\'\nexit {status}\n', encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    step = step_named(load(PULL_REQUEST)["jobs"]["check"], "SARIF，供代码扫描")
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "RUNNER_TEMP": str(tmp_path), "BASE_REF": "main"}
+    result = run_step(step, env, tmp_path)
+    assert (result.returncode != 0) == fails, result.stdout + result.stderr
+    if fails:
+        assert result.returncode == status
+    assert json.loads((tmp_path / "validate.sarif").read_text(encoding="utf-8")) == {"version": "2.1.0"}
 
 
 def test_pull_request_runs_the_tests_and_keeps_the_screenshots():

@@ -168,9 +168,9 @@ def _calendar_title(row: Row) -> Iterator[Problem]:
         yield problem("calendar-title-year", *row.located("title"), title=title, named="、".join(named), year=year)
 
 
-def _where(row: Row) -> str:
-    """Where a holiday span or make-up day is written, for a problem reported at another one."""
-    return f"{row.doc.path} 第 {row.position('start' if 'start' in row.values else 'date')[0]} 行"
+def _line(row: Row) -> int:
+    """The line a holiday span is written on, for a problem reported at another entry."""
+    return row.position("start")[0]
 
 
 def _calendar_overlaps(
@@ -193,7 +193,8 @@ def _calendar_overlaps(
                 other=other.values["name"],
                 other_start=other_start,
                 other_end=other_end,
-                where=_where(other),
+                other_path=other.doc.path,
+                other_line=_line(other),
             )
         if reaching is None or end > reaching[1]:
             reaching = (start, end, row)
@@ -207,7 +208,8 @@ def _calendar_overlaps(
                     name=span.values["name"],
                     start=start,
                     end=end,
-                    where=_where(span),
+                    span_path=span.doc.path,
+                    span_line=_line(span),
                 )
                 break
 

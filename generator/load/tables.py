@@ -310,12 +310,11 @@ class _FieldInfo(TypedDict):
 
     field: str
     title: str
-    type: str
 
 
 def _field_info(schema_set: SchemaSet, resource: str, name: str) -> _FieldInfo:
     spec = schema_set.field(resource, name)
-    return {"field": name, "title": spec.get("title", name), "type": spec.get("type", "string")}
+    return {"field": name, "title": spec.get("title", name)}
 
 
 def _shorten(value: Any) -> str:
