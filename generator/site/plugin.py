@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -194,7 +195,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if csp.is_live_preview(config.site_url, config.dev_addr):
             return output
-        hashes = csp.script_hashes(output)
+        hashes = csp.script_hashes(without_content(output, page.content))
         self.page_hashes[page.file.dest_path] = hashes  # the <meta> added below changes no script
         placed = None if csp.has_policy_meta(output) else csp.with_policy_meta(output, csp.policy(hashes, meta=True))
         if placed is None:
@@ -266,6 +267,25 @@ def site_path(page_url: str, href: str) -> tuple[str, str] | None:
         return None
     path = urlsplit(urljoin("http://site.invalid/" + page_url, parts.path)).path.lstrip("/")
     return unquote(path), unquote(parts.fragment)
+
+
+_SCRIPT_TAG = re.compile(r"</?script", re.I)
+
+
+def without_content(output: str, content: str | None) -> str:
+    """A built page as its inline scripts are looked for (csp.script_hashes): without the page's content
+    when that holds no script tag, so that the parser reads only the theme around it, which holds the
+    scripts (a cluster page's content is about a third of its bytes: benchmarks/README.md). The page
+    as it is when the content holds one, or is not found in it outside a script."""
+    if not content or _SCRIPT_TAG.search(content):
+        return output
+    start = output.find(content)
+    if start < 0:
+        return output
+    before = _SCRIPT_TAG.findall(output, 0, start)
+    if before and not before[-1].startswith("</"):  # inside a script's text: not the content
+        return output
+    return output[:start] + output[start + len(content) :]
 
 
 def data_last_changed(history: History, day: dt.date) -> str | None:
