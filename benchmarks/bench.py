@@ -12,13 +12,22 @@ child process: wall time, CPU time (user + system) and peak memory (max RSS), al
 - full build: `python -m generator build --today 2026-11-28` (validation, the clusters plugin,
   MkDocs and the site search's index, exactly as staff and CI run it);
 - plain build: `python -m mkdocs build` of the very pages the plugin generates, written out as
-  ordinary files beside a copy of site_src/, with mkdocs.yml minus the clusters plugin.
+  ordinary files beside a copy of site_src/, with mkdocs.yml minus the clusters plugin;
+- plugin + MkDocs: `python -m mkdocs build` with the clusters plugin, its options set as `clusters
+  build` sets them: the full build without the site search's index and the release files;
+- plain same-content build (issue 22): `python -m mkdocs build` of plain Markdown pages that show
+  what the generated pages show, derived from the full build's pages (benchmarks/samecontent.py),
+  with mkdocs.yml minus the plugin;
+- Pagefind: the site search's index (generator.site.search.index_site) of the plugin + MkDocs
+  site and of the plain same-content site.
 
 Each step runs --repeat times (full and plain builds alternate, so both meet the same machine
 conditions) and the fastest run counts. The targets are judged on CPU time, which other work on
 a shared machine disturbs far less than wall time; both are reported, and on an idle machine
 they agree. Targets: full build ≤ 1.25 × plain at N = 5,000; bytes per cluster page at 5,000
-within 10 % of those at 100; `clusters validate` of 10,000 record files ≤ 3 s.
+within 10 % of those at 100; `clusters validate` of 10,000 record files ≤ 3 s; and issue 22's:
+plugin + MkDocs ≤ 2 × the plain same-content build at N = 1,000 (with and without each one's
+Pagefind index), bytes per cluster page at 1,000 within 10 % of those at 100.
 
 Prints a Markdown report; exits 1 if a target fails, 2 if the benchmark itself could not run.
 Not a test: run it by hand and record the results in benchmarks/README.md.
@@ -60,6 +69,10 @@ DEFAULT_REPEAT = 3
 # The targets from the issue.
 RATIO_SIZE, RATIO_LIMIT = 5000, 1.25  # full build ≤ 1.25 × plain MkDocs at N = 5,000
 BYTES_BASE, BYTES_SIZE, BYTES_TOLERANCE = 100, 5000, 0.10  # bytes per cluster page, 5,000 vs 100
+# Issue 22: build cost per cluster page ≤ 2 × that of a plain MkDocs page with the same visible
+# content at N = 1,000; bytes per cluster page at 1,000 within 10 % of those at 100.
+SAME_SIZE, SAME_LIMIT = 1000, 2.0
+LIGHT_BYTES_SIZE = 1000
 VALIDATE_RECORDS, VALIDATE_LIMIT = 10_000, 3.0  # `clusters validate` of 10,000 record files
 
 
@@ -171,33 +184,28 @@ def task_load(data_dir: str) -> dict[str, Any]:
     }
 
 
-def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
-    """Write what the clusters plugin generates as ordinary files beside a copy of site_src/, and
-    a config equal to mkdocs.yml minus the plugin (same theme, extensions, extra values). The site
-    search's index is made by `clusters build` after MkDocs, so it is in the full build only."""
+def _generated_files(data_dir: str) -> tuple[Any, list[Any]]:
+    """mkdocs.yml as `clusters build` loads it (the plugin's options set), after the plugin's
+    on_config and on_files: the config and every file the plugin generates."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
 
-    work_dir = Path(work)
-    docs = work_dir / "docs"
-    shutil.copytree(REPO_ROOT / "site_src", docs)
     from generator.domain.calendar import start_of_day
     from generator.site.build import plugin_options
 
     config_file = REPO_ROOT / "mkdocs.yml"
     config = load_config(
         str(config_file),
-        site_dir=str(work_dir / "unused"),
+        site_dir=str(Path(tempfile.gettempdir()) / "unused"),
         **plugin_options(config_file, Path(data_dir), start_of_day(dt.date.fromisoformat(TODAY))),
     )
     config = config.plugins.on_config(config)
     files = config.plugins.on_files(get_files(config), config=config)
-    generated = [file for file in files if file.generated_by == "clusters"]
-    for file in generated:
-        target = docs / file.src_uri
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(file.content_bytes)
+    return config, list(files)
 
+
+def _plain_config(work_dir: Path, docs: Path, config: Any, name: str) -> dict[str, Any]:
+    """mkdocs.yml minus the clusters plugin (same theme, extensions, extra values), for `docs`."""
     plain = yaml.safe_load((REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     plain["plugins"] = [p for p in plain["plugins"] if "clusters" not in (p if isinstance(p, dict) else {p: None})]
     plain["docs_dir"] = str(docs)
@@ -206,13 +214,90 @@ def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
     plain["extra"] = {**plain.get("extra", {}), "clusters": config.extra["clusters"]}
     if config.site_url:
         plain["site_url"] = config.site_url
-    config_file = work_dir / "mkdocs-plain.yml"
+    config_file = work_dir / name
     config_file.write_text(yaml.safe_dump(plain, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return {"config": str(config_file), "site": plain["site_dir"]}
+
+
+def task_plain_project(data_dir: str, work: str) -> dict[str, Any]:
+    """Write what the clusters plugin generates as ordinary files beside a copy of site_src/, and
+    a config equal to mkdocs.yml minus the plugin (same theme, extensions, extra values). The site
+    search's index is made by `clusters build` after MkDocs, so it is in the full build only."""
+    work_dir = Path(work)
+    docs = work_dir / "docs"
+    shutil.copytree(REPO_ROOT / "site_src", docs)
+    config, files = _generated_files(data_dir)
+    generated = [file for file in files if file.generated_by == "clusters"]
+    for file in generated:
+        target = docs / file.src_uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.content_bytes)
     return {
-        "config": str(config_file),
-        "site": plain["site_dir"],
+        **_plain_config(work_dir, docs, config, "mkdocs-plain.yml"),
         "pages": sum(file.src_uri.endswith(".md") for file in generated),
     }
+
+
+def task_same_content_project(data_dir: str, work: str, full_site: str) -> dict[str, Any]:
+    """The yardstick of issue 22: every page the plugin generates as a plain Markdown page with the
+    same visible content, derived from the page as the full build wrote it (benchmarks/samecontent.py),
+    beside a copy of site_src/ and the plugin's other files as they are; mkdocs.yml minus the plugin."""
+    from mkdocs.utils.meta import get_data
+    from samecontent import article_markdown
+
+    work_dir, site = Path(work), Path(full_site)
+    docs = work_dir / "docs"
+    shutil.copytree(REPO_ROOT / "site_src", docs)
+    config, files = _generated_files(data_dir)
+    sources = {file.url.rstrip("/"): file.src_uri for file in files}
+    pages = 0
+    for file in files:
+        if file.generated_by != "clusters":
+            continue
+        target = docs / file.src_uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not file.src_uri.endswith(".md"):
+            target.write_bytes(file.content_bytes)
+            continue
+        _, meta = get_data(file.content_string)
+        built = (site / file.dest_uri).read_text(encoding="utf-8")
+        body = article_markdown(built, file.src_uri, file.url, sources)
+        front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) if meta else ""
+        target.write_text(f"---\n{front}---\n\n{body}" if front else body, encoding="utf-8")
+        pages += 1
+    project = _plain_config(work_dir, docs, config, "mkdocs-same.yml")
+    # The plain pages keep the ids of headings only: a link to another id (an entry of the practice
+    # page, say) still lands on its page, and MkDocs still checks it, but reports it as info.
+    plain = yaml.safe_load(Path(project["config"]).read_text(encoding="utf-8"))
+    validation = plain.setdefault("validation", {})
+    validation["links"] = {**validation.get("links", {}), "anchors": "info"}
+    Path(project["config"]).write_text(yaml.safe_dump(plain, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return {**project, "pages": pages}
+
+
+def task_full_project(data_dir: str, work: str) -> dict[str, Any]:
+    """mkdocs.yml with the clusters plugin's options as `clusters build` sets them, for `mkdocs build`:
+    the full build without the site search's index and the release files."""
+    from generator.site.build import plugin_options
+
+    work_dir = Path(work)
+    config_file = REPO_ROOT / "mkdocs.yml"
+    full = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    full.update(plugin_options(config_file, Path(data_dir), dt.date.fromisoformat(TODAY)))
+    full["docs_dir"] = str(REPO_ROOT / full["docs_dir"])
+    full["theme"]["custom_dir"] = str(REPO_ROOT / full["theme"]["custom_dir"])
+    full["site_dir"] = str(work_dir / "site")
+    target = work_dir / "mkdocs-full.yml"
+    target.write_text(yaml.safe_dump(full, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return {"config": str(target), "site": full["site_dir"]}
+
+
+def task_pagefind(site_dir: str) -> dict[str, Any]:
+    """The site search's index of a built site (generator.site.search), as `clusters build` makes it."""
+    from generator.site.search import index_site
+
+    index_site(Path(site_dir))
+    return {}
 
 
 def task_yardstick(data_dir: str) -> dict[str, Any]:
@@ -231,6 +316,9 @@ def task_yardstick(data_dir: str) -> dict[str, Any]:
 INTERNAL_TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "load": task_load,
     "plain-project": task_plain_project,
+    "same-content-project": task_same_content_project,
+    "full-project": task_full_project,
+    "pagefind": task_pagefind,
     "yardstick": task_yardstick,
 }
 
@@ -256,9 +344,14 @@ class ValidateResult:
 @dataclass(frozen=True)
 class SizeResult:
     validate: ValidateResult
-    full: Timing
-    plain: Timing
+    full: Timing  # `clusters build`: validation, plugin, MkDocs, Pagefind, release files
+    plain: Timing  # `mkdocs build` of the generated pages as files, no plugin
+    full_mkdocs: Timing  # `mkdocs build` with the clusters plugin: `clusters build` minus Pagefind and release
+    same: Timing  # `mkdocs build` of plain Markdown pages with the same visible content (samecontent.py)
+    pagefind_full: Timing  # the site search's index of the full build's pages
+    pagefind_same: Timing  # the same, of the plain same-content pages
     cluster_page_bytes: float  # mean size of clusters/<id>/index.html in the full build
+    same_page_bytes: float  # the same in the plain same-content build
     search_index_bytes: (
         int  # the site search's index in the full build (pagefind/: entry, metadata, chunks, fragments; gzip)
     )
@@ -273,6 +366,24 @@ class SizeResult:
     @property
     def ratio_wall(self) -> float:
         return self.full.wall / self.plain.wall
+
+    @property
+    def same_ratio_cpu(self) -> float:
+        """Build cost against plain pages with the same visible content, the site search left out."""
+        return self.full_mkdocs.cpu / self.same.cpu
+
+    @property
+    def same_ratio_wall(self) -> float:
+        return self.full_mkdocs.wall / self.same.wall
+
+    @property
+    def same_ratio_search_cpu(self) -> float:
+        """The same, each build with its site search's index (Pagefind)."""
+        return (self.full_mkdocs.cpu + self.pagefind_full.cpu) / (self.same.cpu + self.pagefind_same.cpu)
+
+    @property
+    def same_ratio_search_wall(self) -> float:
+        return (self.full_mkdocs.wall + self.pagefind_full.wall) / (self.same.wall + self.pagefind_same.wall)
 
 
 def notices_for(clusters: int) -> int:
@@ -311,34 +422,59 @@ def measure_size(scratch: Path, clusters: int, repeat: int) -> SizeResult:
     data_dir = make_data(scratch, clusters, notices)
     validate = measure_validate(data_dir, clusters, notices, repeat)
 
-    plain_work = scratch / f"plain-{clusters}"
-    plain_work.mkdir()
-    project = run_internal("plain-project", data_dir, plain_work)
-    full_site = scratch / f"site-full-{clusters}"
-    full_runs, plain_runs = [], []
-    for _ in range(repeat):  # alternate, so that both builds meet the same machine conditions
-        full_runs.append(run_measured(full_build_command(data_dir, full_site), "clusters build"))
-        plain_runs.append(run_measured(plain_build_command(Path(project["config"])), "mkdocs build"))
-    full, plain = fastest(full_runs), fastest(plain_runs)
-
-    full_pages, plain_pages = _html_pages(full_site), _html_pages(Path(project["site"]))
-    if full_pages != plain_pages:
-        raise BenchmarkError(
-            f"the plain build has {plain_pages} HTML pages, the full build {full_pages}: "
-            "they did not build the same pages"
+    works = {name: scratch / f"{name}-{clusters}" for name in ("plain", "same", "full")}
+    for work in works.values():
+        work.mkdir()
+    plain_project = run_internal("plain-project", data_dir, works["plain"])
+    full_project = run_internal("full-project", data_dir, works["full"])
+    full_site, full_mkdocs_site = scratch / f"site-full-{clusters}", Path(full_project["site"])
+    runs: dict[str, list[Run]] = {name: [] for name in ("full", "full_mkdocs", "plain", "same", "pf_full", "pf_same")}
+    same_project: dict[str, Any] = {}
+    for _ in range(repeat):  # alternate, so that all builds meet the same machine conditions
+        runs["full"].append(run_measured(full_build_command(data_dir, full_site), "clusters build"))
+        if not same_project:  # derived from the pages the full build wrote
+            same_project = run_internal("same-content-project", data_dir, works["same"], full_site)
+        runs["full_mkdocs"].append(
+            run_measured(plain_build_command(Path(full_project["config"])), "mkdocs build with the plugin")
         )
+        runs["pf_full"].append(run_measured(internal_command("pagefind", full_mkdocs_site), "Pagefind (full)"))
+        runs["plain"].append(run_measured(plain_build_command(Path(plain_project["config"])), "mkdocs build"))
+        runs["same"].append(
+            run_measured(plain_build_command(Path(same_project["config"])), "mkdocs build (same content)")
+        )
+        runs["pf_same"].append(
+            run_measured(internal_command("pagefind", Path(same_project["site"])), "Pagefind (same content)")
+        )
+    best = {name: fastest(measured) for name, measured in runs.items()}
+
+    full_pages = _html_pages(full_site)
+    for name, site in (("plain", plain_project["site"]), ("same-content", same_project["site"])):
+        if (pages := _html_pages(Path(site))) != full_pages:
+            raise BenchmarkError(
+                f"the {name} build has {pages} HTML pages, the full build {full_pages}: "
+                "they did not build the same pages"
+            )
     cluster_ids = [path.stem for path in (data_dir / "clusters").glob("*.yaml")]
-    page_sizes = [(full_site / "clusters" / cid / "index.html").stat().st_size for cid in cluster_ids]
     return SizeResult(
         validate=validate,
-        full=full.timing,
-        plain=plain.timing,
-        cluster_page_bytes=sum(page_sizes) / len(page_sizes),
+        full=best["full"].timing,
+        plain=best["plain"].timing,
+        full_mkdocs=best["full_mkdocs"].timing,
+        same=best["same"].timing,
+        pagefind_full=best["pf_full"].timing,
+        pagefind_same=best["pf_same"].timing,
+        cluster_page_bytes=_mean_page_bytes(full_site, cluster_ids),
+        same_page_bytes=_mean_page_bytes(Path(same_project["site"]), cluster_ids),
         search_index_bytes=_search_index_bytes(full_site),
-        full_rss_mib=full.max_rss_mib,
-        plain_rss_mib=plain.max_rss_mib,
+        full_rss_mib=best["full"].max_rss_mib,
+        plain_rss_mib=best["plain"].max_rss_mib,
         html_pages=full_pages,
     )
+
+
+def _mean_page_bytes(site_dir: Path, cluster_ids: list[str]) -> float:
+    sizes = [(site_dir / "clusters" / cid / "index.html").stat().st_size for cid in cluster_ids]
+    return sum(sizes) / len(sizes)
 
 
 def _search_index_bytes(site_dir: Path) -> int:
@@ -399,6 +535,8 @@ def check_targets(sizes: dict[int, SizeResult], validated: ValidateResult | None
     else:
         targets.append(Target(name, f"not measured (needs N = {BYTES_BASE} and {BYTES_SIZE})", None))
 
+    targets += same_content_targets(sizes)
+
     name = f"`clusters validate` of {VALIDATE_RECORDS:,} record files ≤ {VALIDATE_LIMIT:g} s (CPU time)"
     if validated is not None and validated.clusters + validated.notices == VALIDATE_RECORDS:
         targets.append(
@@ -412,6 +550,52 @@ def check_targets(sizes: dict[int, SizeResult], validated: ValidateResult | None
     else:
         targets.append(Target(name, f"not measured (needs --validate-records {VALIDATE_RECORDS})", None))
     return targets
+
+
+def same_content_targets(sizes: dict[int, SizeResult]) -> list[Target]:
+    """Issue 22's targets: against plain pages with the same visible content, and page bytes 1,000 vs 100."""
+    targets = []
+    for with_search in (False, True):
+        what = "each with its site search index (Pagefind)" if with_search else "site search left out"
+        name = (
+            f"build cost per cluster page ≤ {SAME_LIMIT:g}× a plain MkDocs page with the same visible content "
+            f"at N = {SAME_SIZE:,} (CPU time; {what})"
+        )
+        if SAME_SIZE not in sizes:
+            targets.append(Target(name, f"not measured (needs N = {SAME_SIZE})", None))
+            continue
+        r = sizes[SAME_SIZE]
+        if with_search:
+            ratio, wall = r.same_ratio_search_cpu, r.same_ratio_search_wall
+            full, same = r.full_mkdocs.cpu + r.pagefind_full.cpu, r.same.cpu + r.pagefind_same.cpu
+        else:
+            ratio, wall = r.same_ratio_cpu, r.same_ratio_wall
+            full, same = r.full_mkdocs.cpu, r.same.cpu
+        targets.append(
+            Target(name, f"{ratio:.2f}× ({full:.1f} s / {same:.1f} s); wall time {wall:.2f}×", ratio <= SAME_LIMIT)
+        )
+    name = f"bytes per cluster page at N = {LIGHT_BYTES_SIZE:,} within {BYTES_TOLERANCE:.0%} of N = {BYTES_BASE}"
+    if BYTES_BASE in sizes and LIGHT_BYTES_SIZE in sizes:
+        base, large = sizes[BYTES_BASE].cluster_page_bytes, sizes[LIGHT_BYTES_SIZE].cluster_page_bytes
+        change = large / base - 1
+        targets.append(
+            Target(name, f"{large:,.0f} vs {base:,.0f} bytes ({change:+.1%})", abs(change) <= BYTES_TOLERANCE)
+        )
+    else:
+        targets.append(Target(name, f"not measured (needs N = {BYTES_BASE} and {LIGHT_BYTES_SIZE})", None))
+    return targets
+
+
+def per_page_margins(sizes: dict[int, SizeResult]) -> tuple[int, int, float, float] | None:
+    """What one more cluster page costs (CPU seconds, with its share of notices), full build (plugin
+    + MkDocs) and plain same-content build, from the smallest and the largest size measured."""
+    if len(sizes) < 2:
+        return None
+    small, large = min(sizes), max(sizes)
+    pages = large - small
+    full = (sizes[large].full_mkdocs.cpu - sizes[small].full_mkdocs.cpu) / pages
+    same = (sizes[large].same.cpu - sizes[small].same.cpu) / pages
+    return small, large, full, same
 
 
 def machine() -> dict[str, str]:
@@ -474,6 +658,34 @@ def report(
             f"| {r.search_index_bytes:,} | {r.html_pages:,} "
             f"| {v.max_rss_mib:.0f} / {r.full_rss_mib:.0f} / {r.plain_rss_mib:.0f} |"
         )
+    lines += [
+        "",
+        "## Same visible content (issue 22)",
+        "",
+        "Times in seconds, wall / CPU. Plugin + MkDocs: `mkdocs build` with the clusters plugin (`clusters "
+        "build` without the site search and the release files). Plain same content: `mkdocs build` of plain "
+        "Markdown pages showing what the generated pages show (benchmarks/samecontent.py). Pagefind: the "
+        "site search's index of each.",
+        "",
+        "| clusters | plugin + MkDocs | plain same content | ratio CPU (wall) | Pagefind CPU: full / plain "
+        "| ratio with Pagefind CPU (wall) | bytes / cluster page: full / plain |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for clusters, r in sizes.items():
+        lines.append(
+            f"| {clusters:,} | {r.full_mkdocs} | {r.same} | {r.same_ratio_cpu:.2f} ({r.same_ratio_wall:.2f}) "
+            f"| {r.pagefind_full.cpu:.2f} / {r.pagefind_same.cpu:.2f} "
+            f"| {r.same_ratio_search_cpu:.2f} ({r.same_ratio_search_wall:.2f}) "
+            f"| {r.cluster_page_bytes:,.0f} / {r.same_page_bytes:,.0f} |"
+        )
+    if margins := per_page_margins(sizes):
+        small, large, full, same = margins
+        lines += [
+            "",
+            f"One more cluster page (with a tenth of a notice page), from N = {small:,} to {large:,}: "
+            f"{full * 1000:.1f} ms of CPU with the plugin, {same * 1000:.1f} ms as a plain page "
+            f"({full / same:.2f}×), site search left out.",
+        ]
     if validated is not None:
         lines += [
             "",
@@ -538,7 +750,10 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
     for clusters in args.sizes:
         _log(f"N = {clusters:,}: generating, validating, building ({args.repeat} runs each)…")
         r = sizes[clusters] = measure_size(scratch, clusters, args.repeat)
-        _log(f"  validate {r.validate.cli}, full {r.full}, plain {r.plain} (wall / CPU s)")
+        _log(
+            f"  validate {r.validate.cli}, full {r.full}, plain {r.plain}, plugin + MkDocs {r.full_mkdocs}, "
+            f"same content {r.same}, Pagefind {r.pagefind_full} / {r.pagefind_same} (wall / CPU s)"
+        )
     validated = None
     if args.validate_records:
         clusters = round(args.validate_records * CLUSTERS_PER_NOTICE / (CLUSTERS_PER_NOTICE + 1))
@@ -553,7 +768,14 @@ def run_benchmark(args: argparse.Namespace, scratch: Path) -> int:
             "today": TODAY,
             "repeat": args.repeat,
             "sizes": [
-                {"clusters": n, **asdict(r), "ratio_cpu": r.ratio_cpu, "ratio_wall": r.ratio_wall}
+                {
+                    "clusters": n,
+                    **asdict(r),
+                    "ratio_cpu": r.ratio_cpu,
+                    "ratio_wall": r.ratio_wall,
+                    "same_ratio_cpu": r.same_ratio_cpu,
+                    "same_ratio_search_cpu": r.same_ratio_search_cpu,
+                }
                 for n, r in sizes.items()
             ],
             "validate_only": asdict(validated) if validated else None,

@@ -4,7 +4,7 @@ of valid record folders.
 The oracle (`check_consistent`) reads what the site publishes with real parsers (html.parser, csv,
 json, xml.etree, icalendar and the strict `ical` package), compares the outputs with one another
 and with the snapshot's values, and fails with a list of precise findings (record, output, both
-values). It works on rendered pages (Page.content: Markdown holding raw HTML blocks) as well as on
+values). It works on rendered pages (Page.content: an HTML body, or Markdown holding raw HTML blocks) as well as on
 the HTML files of a built site.
 """
 

@@ -117,6 +117,26 @@ def test_inline_scripts_are_the_ones_that_run():
     assert csp.script_hashes(text) == sorted({csp.script_hash(b) for b in csp.inline_scripts(text)})
 
 
+def test_a_page_is_scanned_for_scripts_without_a_content_that_holds_none():
+    """The plugin looks for a built page's inline scripts in the theme around its content
+    (plugin.without_content); a content holding a script tag, or found only inside a script, is read."""
+    from generator.site.plugin import without_content
+
+    theme = '<head><script>a()</script></head><body><article>{}</article><script>b("{}")</script></body>'
+    content = '<h1>名称</h1><p class="x">正文 &lt;script&gt;</p>'
+    page = theme.format(content, "")
+    assert without_content(page, content) == theme.format("", "")
+    assert csp.script_hashes(without_content(page, content)) == csp.script_hashes(page)
+    scripted = "<p>正文</p><SCRIPT>c()</SCRIPT>"
+    assert without_content(theme.format(scripted, ""), scripted) == theme.format(scripted, "")
+    closing = "<p>正文</p></script>"
+    assert without_content(theme.format(closing, ""), closing) == theme.format(closing, "")
+    inside = "正文"  # the first place it stands is a script's text: the page is read whole
+    assert without_content(theme.format("", inside), inside) == theme.format("", inside)
+    assert without_content(page, "") == page and without_content(page, None) == page
+    assert without_content(page, "<p>不在页面中</p>") == page
+
+
 def test_event_handler_attributes_are_found():
     text = '<p onclick="x()">a</p><img src=x onerror=y()><svg><a onmouseover="z"/></svg><a href="#once">b</a>'
     assert [(tag, name) for tag, name, _ in csp.event_handler_attributes(text)] == [

@@ -1,4 +1,4 @@
-"""The home page's headline (Snapshot.headline, home.md.j2): every cluster counted in exactly one
+"""The home page's headline (Snapshot.headline, home.html.j2): every cluster counted in exactly one
 status, the unknown ones explained, the progress bar labelled in text, and what the records are,
 said once, each sentence saying whose it is.
 

@@ -1,12 +1,23 @@
-"""Render the generated pages as Markdown (HTML blocks inside) from the as-of snapshot.
+"""Render the generated pages from the as-of snapshot: front matter, then an HTML or Markdown body.
 
 A pure function of its inputs: no clock, no file writes, nothing about MkDocs. Every piece of
 markup lives in generator/templates/; record text reaches it only through autoescaped Jinja2
-expressions inside raw HTML blocks, so Markdown never interprets a record's text.
+expressions, in HTML, so Markdown never interprets a record's text.
+
+Two kinds of page, by their template's name:
+- `*.html.j2` (the record pages, their lists, the home page, the change log): the body is HTML,
+  headings and their permalinks included (the `heading` macro). The clusters plugin hands it to
+  MkDocs as it is, past Python-Markdown, and builds the page's table of contents from its headings
+  (`toc_headings`) and its anchors from its ids (`anchor_ids`): a thousand cluster pages are not
+  parsed as Markdown holding HTML blocks (benchmarks/README.md, "Same visible content").
+- `*.md.j2` (the rules and explanations: criteria, practice, procedure, the editor guide, open data):
+  Markdown, with raw HTML blocks where record or policy text appears; MkDocs renders them.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,13 +36,48 @@ from generator.publish.serialize import ExportFile
 from generator.publish.templates import environment, render
 
 NOTICE_LABELS_SCRIPT = "javascripts/notice-labels.js"  # generated; mkdocs.yml loads it before notice-state.js
+HTML_TEMPLATE_SUFFIX = ".html.j2"  # a page template whose body is HTML (the others' is Markdown)
+
+# What the `heading` macro (templates/_macros.j2) writes: a heading with Python-Markdown's permalink.
+_TOC_HEADING = re.compile(
+    r'<h([1-6]) id="([^"<>]+)">(.*?)<a class="headerlink" href="#\2" title="Permanent link">&para;</a></h\1>', re.S
+)
+_ID = re.compile(r'(?<=\s)id="([^"]*)"')
+_HREF = re.compile(r'(?<=\s)href="([^"]*)"')
 
 
 @dataclass(frozen=True)
 class Page:
     src_uri: str  # path under the docs dir, e.g. "clusters/foo.md"
-    content: str
+    content: str  # front matter, then the body: HTML when `html`, else Markdown
     in_nav: bool  # record pages stay out of the nav (DESIGN: a nav listing every record is quadratic)
+    html: bool = False  # the body is HTML, for MkDocs as it is (rendered from a *.html.j2 template)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of an HTML body's table of contents."""
+
+    level: int  # 1-6
+    id: str  # as written in the HTML (escaped)
+    html: str  # its content, without the permalink
+
+
+def toc_headings(body: str) -> list[Heading]:
+    """The headings of an HTML page body that belong in its table of contents, in order: those the
+    `heading` macro wrote, with a permalink. A heading written as plain HTML (a page's <h1>, a
+    subheading such as a notice's 对照 table) is not in it, as Python-Markdown never put raw HTML there."""
+    return [Heading(int(found[1]), found[2], found[3]) for found in _TOC_HEADING.finditer(body)]
+
+
+def anchor_ids(body: str) -> set[str]:
+    """The ids an HTML page body holds (pictures' included): the anchors a link may point to."""
+    return {html.unescape(found) for found in _ID.findall(body)}
+
+
+def link_hrefs(body: str) -> list[str]:
+    """The distinct link targets (href) of an HTML page body, unescaped, in order of appearance."""
+    return list(dict.fromkeys(html.unescape(found) for found in _HREF.findall(body)))
 
 
 @dataclass(frozen=True)
@@ -118,13 +164,14 @@ def render_pages(
             """A link to a file of the site (not a page), relative to this page's URL."""
             return "../" * page_url(src_uri).count("/") + path
 
-        return Page(src_uri, env.get_template(template).render(**common, **context, href=href, asset=asset), in_nav)
+        content = env.get_template(template).render(**common, **context, href=href, asset=asset)
+        return Page(src_uri, content, in_nav, html=template.endswith(HTML_TEMPLATE_SUFFIX))
 
     shown = {facts.cluster.id: facts for facts in clusters}
     tallies, years = snapshot.district_tallies, snapshot.recognition_years
     pages = [
         page(
-            "home.md.j2",
+            "home.html.j2",
             "index.md",
             True,
             clusters=clusters,
@@ -137,10 +184,10 @@ def render_pages(
         page("criteria.md.j2", "criteria.md", True),
         page("practice.md.j2", "practice.md", True),
         page("procedure.md.j2", "procedure.md", True, latest_call=snapshot.latest_municipal_call),
-        page("call_index.md.j2", "calls/index.md", True, calls=snapshot.calls),
-        page("cluster_list.md.j2", "clusters/index.md", True, clusters=clusters, district=None),
+        page("call_index.html.j2", "calls/index.md", True, calls=snapshot.calls),
+        page("cluster_list.html.j2", "clusters/index.md", True, clusters=clusters, district=None),
         page(
-            "district_index.md.j2",
+            "district_index.html.j2",
             "districts/index.md",
             True,
             clusters=clusters,
@@ -149,8 +196,8 @@ def render_pages(
             years=years,
             bars=year_bars(years),
         ),
-        page("notice_index.md.j2", "notices/index.md", True, notices=notices),
-        page("changelog.md.j2", "changes.md", True, changelog=changelog_view(history, snapshot)),
+        page("notice_index.html.j2", "notices/index.md", True, notices=notices),
+        page("changelog.html.j2", "changes.md", True, changelog=changelog_view(history, snapshot)),
         page("staff_guide.md.j2", "guide.md", True, groups=problem_groups()),
         page(
             "open_data.md.j2",
@@ -170,11 +217,11 @@ def render_pages(
     for district in dataset.districts.values():
         own = [facts for facts in clusters if facts.cluster.district == district.code]
         pages.append(
-            page("cluster_list.md.j2", f"districts/{district.slug}.md", False, clusters=own, district=district)
+            page("cluster_list.html.j2", f"districts/{district.slug}.md", False, clusters=own, district=district)
         )
     for facts in clusters:
         pages.append(
-            page("cluster.md.j2", facts.page, False, view=facts, timeline=cluster_timeline(facts, snapshot.day))
+            page("cluster.html.j2", facts.page, False, view=facts, timeline=cluster_timeline(facts, snapshot.day))
         )
     notice_titles = correction_titles(schema_set, "notices")
     call_titles = correction_titles(schema_set, "calls")
@@ -183,7 +230,7 @@ def render_pages(
         following = [by_id[nid] for nid in call_facts.notices if nid in by_id]
         pages.append(
             page(
-                "call.md.j2",
+                "call.html.j2",
                 call_facts.page,
                 False,
                 view=call_facts,
@@ -199,7 +246,7 @@ def render_pages(
         }
         pages.append(
             page(
-                "notice.md.j2",
+                "notice.html.j2",
                 notice_facts.page,
                 False,
                 view=notice_facts,

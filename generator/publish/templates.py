@@ -1,13 +1,14 @@
 """The one Jinja environment every template is rendered with (generator/templates/).
 
 Escaping follows what a template writes:
-- pages (*.md.j2: Markdown with HTML blocks) and scripts are autoescaped as HTML;
+- pages (*.html.j2: an HTML body; *.md.j2: Markdown with HTML blocks; both after a YAML front
+  matter, see generator.publish.pages) and scripts are autoescaped as HTML;
 - record skeletons (*.yaml.j2) are not escaped: each value is quoted by the `yaml` filter;
 - the web server configuration (*.conf.j2) is not escaped: its values are checked by the caller
   (generator.deploy.nginx) to hold no character nginx would interpret;
 - the pull-request summary (diff.md.j2) is plain Markdown shown by GitHub: every value it prints
   passes through `markdown_text`, which escapes what Markdown would interpret.
-Markdown uses {#id} for heading anchors, so Jinja comments are {## … ##}.
+Markdown uses {#id} for heading anchors, so Jinja comments are {## … ##} (in every template).
 """
 
 from __future__ import annotations

@@ -11,19 +11,22 @@ knows nothing of MkDocs; the pages say its day, the open data its instant.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urljoin, urlsplit
 
+from markdown.extensions.toc import nest_toc_tokens, strip_tags  # type: ignore[import-untyped]
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import TableOfContents, get_toc
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import day_of
@@ -37,8 +40,12 @@ from generator.publish import csp
 from generator.publish.exports import build_exports
 from generator.publish.pages import (
     NOTICE_LABELS_SCRIPT,
+    Heading,
+    anchor_ids,
+    link_hrefs,
     notice_labels_script,
     render_pages,
+    toc_headings,
 )
 from generator.site.clock import resolve_instant
 from generator.site.search import SearchIndexFailed, index_site
@@ -67,6 +74,9 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         self.snapshot: Snapshot | None = None
         self.history: History | None = None  # the data folder's git history, for the change log
         self.page_hashes: dict[str, list[str]] = {}  # dest path -> its inline scripts' hashes, per build
+        self.html_pages: set[str] = set()  # src_uri of the generated pages whose bodies are HTML, per build
+        self._bodies: dict[str, str] = {}  # src_uri -> HTML body, from on_page_markdown to on_page_content
+        self._by_url: dict[str, File] | None = None  # every file of the site by its URL, per build
 
     # Runs first, once per build: decide the instant, load and validate the records, take the
     # snapshot, and stop the build before anything is written if the records are invalid.
@@ -82,6 +92,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         data_dir = self._data_dir(config)
         self.snapshot = None
         self.page_hashes = {}
+        self.html_pages, self._bodies, self._by_url = set(), {}, None
         loaded = load_dataset(data_dir, SCHEMAS_DIR, today=day)
         # The hand-written pages are read by MkDocs, which follows links: refuse them (and FIFOs)
         # in site_src/ before MkDocs reads a byte, as data/ refuses them.
@@ -135,7 +146,51 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             if existing is not None:
                 files.remove(existing)
             files.append(File.generated(config, page.src_uri, content=page.content, inclusion=inclusion))
+            if page.html:
+                self.html_pages.add(page.src_uri)
         return files
+
+    # A generated page whose body is HTML (generator.publish.pages) goes past Python-Markdown: its body
+    # is set aside here and MkDocs renders an empty Markdown text in its place ...
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if page.file.src_uri not in self.html_pages or page.file.generated_by != "clusters":
+            return markdown
+        self._bodies[page.file.src_uri] = markdown
+        return ""
+
+    # ... and comes back as the page's content, with what Python-Markdown and MkDocs would have found
+    # in it: the table of contents (the headings with a permalink), the anchors other pages' links are
+    # checked against, and its own links to pages and files of the site, checked as MkDocs checks a
+    # Markdown page's (a missing target or anchor is a warning, so strict mode stops the build).
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        body = self._bodies.pop(page.file.src_uri, None)
+        if body is None:
+            return html
+        page.toc = table_of_contents(toc_headings(body))
+        page.present_anchor_ids = anchor_ids(body)
+        page.links_to_anchors = self._checked_links(body, page, config, files)
+        return body
+
+    def _checked_links(self, body: str, page: Page, config: MkDocsConfig, files: Files) -> dict[File, dict[str, str]]:
+        """The links of an HTML body to anchors, by target file (for MkDocs' anchor check); a link to
+        a page or file the site does not have is reported at the `validation.links.not_found` level."""
+        if self._by_url is None:
+            self._by_url = {unquote(file.url): file for file in files}
+        to_anchors: dict[File, dict[str, str]] = {}
+        for href in link_hrefs(body):
+            target = site_path(page.file.url, href)
+            if target is None:
+                continue
+            path, anchor = target
+            found = self._by_url.get(path)
+            if found is None:
+                log.log(
+                    config.validation.links.not_found,
+                    f"生成的页面 {page.file.src_uri} 链接到 “{href}”，网站中没有这个页面或文件",
+                )
+            elif anchor and found.page is not None:
+                to_anchors.setdefault(found, {})[anchor] = href
+        return to_anchors
 
     # Live preview: rebuild when a record or a schema changes.
     def on_serve(
@@ -151,7 +206,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if csp.is_live_preview(config.site_url, config.dev_addr):
             return output
-        hashes = csp.script_hashes(output)
+        hashes = csp.script_hashes(without_content(output, page.content))
         self.page_hashes[page.file.dest_path] = hashes  # the <meta> added below changes no script
         placed = None if csp.has_policy_meta(output) else csp.with_policy_meta(output, csp.policy(hashes, meta=True))
         if placed is None:
@@ -201,6 +256,47 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
     def _data_dir(self, config: MkDocsConfig) -> Path:
         path = Path(self.config.data_dir)
         return path if path.is_absolute() else Path(config.config_file_path).parent / path
+
+
+def table_of_contents(headings: list[Heading]) -> TableOfContents:
+    """MkDocs' table of contents of an HTML body, from the tokens Python-Markdown's toc extension
+    would have made of the same headings (name: the heading's text as HTML, tags removed)."""
+    tokens: list[dict[str, Any]] = [
+        {"level": h.level, "id": h.id, "name": strip_tags(h.html), "html": h.html, "data-toc-label": ""}
+        for h in headings
+    ]
+    return get_toc(nest_toc_tokens(tokens))
+
+
+@functools.lru_cache(maxsize=4096)
+def site_path(page_url: str, href: str) -> tuple[str, str] | None:
+    """Where a link on the page at `page_url` ("clusters/x/") points inside the site: (the target's
+    URL relative to the site, unquoted; the anchor), or None when it leaves the site (another host,
+    mailto:, tel:). The same links recur on every record page: cached."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return None
+    path = urlsplit(urljoin("http://site.invalid/" + page_url, parts.path)).path.lstrip("/")
+    return unquote(path), unquote(parts.fragment)
+
+
+_SCRIPT_TAG = re.compile(r"</?script", re.I)
+
+
+def without_content(output: str, content: str | None) -> str:
+    """A built page as its inline scripts are looked for (csp.script_hashes): without the page's content
+    when that holds no script tag, so that the parser reads only the theme around it, which holds the
+    scripts (a cluster page's content is about a third of its bytes: benchmarks/README.md). The page
+    as it is when the content holds one, or is not found in it outside a script."""
+    if not content or _SCRIPT_TAG.search(content):
+        return output
+    start = output.find(content)
+    if start < 0:
+        return output
+    before = _SCRIPT_TAG.findall(output, 0, start)
+    if before and not before[-1].startswith("</"):  # inside a script's text: not the content
+        return output
+    return output[:start] + output[start + len(content) :]
 
 
 def data_last_changed(history: History, day: dt.date) -> str | None:
