@@ -101,7 +101,7 @@ class NoticeFacts:
     @property
     def states_ahead(self) -> tuple[str, ...]:
         """The state on the day and those the notice may still reach (none once unknown): its page
-        carries a sentence for each, and notice-state.js shows the one the reader's clock is in, as
+        carries a sentence for each, and live-states.js shows the one the reader's clock is in, as
         it does for the badge (a page built in the morning is read after a 17:30 cut-off)."""
         order = ("upcoming", "open", "closed")
         return order[order.index(self.state) :] if self.state in order else ()

@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.domain.lifecycle import NOTICE_STATE_LABELS
 from generator.domain.snapshot import Snapshot, page_url
 from generator.load.corrections import LIST_TITLES
 from generator.load.fields import Field
@@ -33,9 +32,8 @@ from generator.publish.changelog import changelog_view
 from generator.publish.charts import cluster_timeline, tile_map, year_bars
 from generator.publish.opendata import CALL_DERIVED_FIELDS, CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
 from generator.publish.serialize import ExportFile
-from generator.publish.templates import environment, render
+from generator.publish.templates import environment
 
-NOTICE_LABELS_SCRIPT = "javascripts/notice-labels.js"  # generated; mkdocs.yml loads it before notice-state.js
 HTML_TEMPLATE_SUFFIX = ".html.j2"  # a page template whose body is HTML (the others' is Markdown)
 
 # What the `heading` macro (templates/_macros.j2) writes: a heading with Python-Markdown's permalink.
@@ -118,11 +116,6 @@ def relative_href(from_src: str, to_src: str) -> str:
         common += 1
     parts = [".."] * (len(start) - common) + target[common:]
     return "/".join(parts) + "/" if parts else "./"
-
-
-def notice_labels_script() -> str:
-    """The notice state labels for the browser script, from the same table the pages print."""
-    return render("notice_labels.js.j2", labels=NOTICE_STATE_LABELS)
 
 
 def correction_titles(schema_set: SchemaSet, resource: str) -> dict[str, str]:

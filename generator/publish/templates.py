@@ -36,6 +36,7 @@ from generator.domain.model import (
     EVENT_TYPE_NAMES,
     LEVEL_NAMES,
 )
+from generator.domain.schedule import days_left_phrase
 
 MARKDOWN_TEMPLATES = frozenset({"diff.md.j2"})  # plain Markdown: values escaped by markdown_text
 _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~"})
@@ -115,6 +116,7 @@ def environment() -> Environment:
     env.filters["title_meta"] = title_meta
     env.filters["size"] = human_size
     env.filters["path_breaks"] = path_breaks
+    env.filters["days_left_phrase"] = days_left_phrase
     env.filters["iso"] = lambda value: value.isoformat() if value is not None else ""
     env.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)  # a YAML (JSON) string
     env.filters["number"] = lambda value: format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)

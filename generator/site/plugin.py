@@ -30,6 +30,7 @@ from mkdocs.structure.toc import TableOfContents, get_toc
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import day_of
+from generator.domain.schedule import state_schedule
 from generator.domain.snapshot import Snapshot, take_snapshot
 from generator.load.attachments import ATTACHMENTS_DIR, published_path
 from generator.load.dataset import LoadResult, load_dataset, refused_entries
@@ -38,12 +39,11 @@ from generator.load.tables import load_schemas
 from generator.problems import Severity
 from generator.publish import csp
 from generator.publish.exports import build_exports
+from generator.publish.live import LIVE_STATES_SCRIPT, live_states_script
 from generator.publish.pages import (
-    NOTICE_LABELS_SCRIPT,
     Heading,
     anchor_ids,
     link_hrefs,
-    notice_labels_script,
     render_pages,
     toc_headings,
 )
@@ -132,7 +132,10 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         downloads = build_exports(snapshot, schema_set, site.address if site else None, history=self.history)
         for export in downloads:  # open data, feeds and calendars are static files of the site
             files.append(File.generated(config, export.path, content=export.content))
-        files.append(File.generated(config, NOTICE_LABELS_SCRIPT, content=notice_labels_script()))
+        # What the changing states will read after the build, for the browser (live-states.js).
+        assert self.loaded is not None
+        schedule = state_schedule(self.loaded.dataset, snapshot)
+        files.append(File.generated(config, LIVE_STATES_SCRIPT, content=live_states_script(schedule)))
         for unused in [f for f in files if THEME_SCRIPTS_UNUSED.match(f.src_uri)]:
             files.remove(unused)  # the theme's scripts and source maps that no page loads
         # The attachments the published records carry, copied as they are (checked when loaded), at

@@ -93,6 +93,7 @@
       form.hidden = false;
       form.addEventListener("change", applyFilters);
       form.addEventListener("submit", function (e) { e.preventDefault(); });
+      document.addEventListener("cl:live", applyFilters);  /* a status changed (live-states.js) */
       applyFilters();
     }
 
@@ -118,9 +119,7 @@
     focusableWhileScrolling();
     window.addEventListener("resize", focusableWhileScrolling);
   }
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(setup);
-  } else if (document.readyState === "loading") {
+  if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setup);
   } else {
     setup();

@@ -112,7 +112,7 @@ def test_the_notice_page_puts_state_deadline_and_objections_before_the_list_and_
     url = sites[day]
     with visit(browser, url, locale="zh-CN", timezone_id="Asia/Shanghai", **VIEWPORTS[device]) as found:
         page = found.page
-        # The badge follows the browser's clock (notice-state.js): read the page at noon of its day.
+        # The badge follows the browser's clock (live-states.js): read the page at noon of its day.
         page.clock.set_fixed_time(dt.datetime.combine(day, dt.time(12), tzinfo=SHANGHAI))
         page.goto(url + NOTICE)
         state = page.locator("section.cl-notice-state")
@@ -169,7 +169,7 @@ def test_the_notice_page_puts_state_deadline_and_objections_before_the_list_and_
 )
 def test_a_page_built_while_open_follows_the_readers_clock_past_the_cut_off(browser, sites, clock, state, sentence):
     """Built on 2025-02-24, read on the last day: the state box and the objection lead say what the
-    badge says, on either side of 17:30, as notice-state.js decides from the reader's clock."""
+    badge says, on either side of 17:30, as live-states.js shows from the reader's clock."""
     url = sites[OPEN_DAY]
     with visit(browser, url, locale="zh-CN", **VIEWPORTS["desktop"]) as found:
         page = found.page
