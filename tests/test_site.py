@@ -338,3 +338,23 @@ def test_template_error_leaves_the_previous_site_untouched(fixture_data, site, t
     assert "guideline.md" in result.stderr and "missing" in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mkdocs.yml", "overrides", "site"]
+
+
+def test_the_list_of_all_clusters_shows_the_programme_by_year(site):
+    """Issue 22: the list page carries the recognitions-by-year picture with its table, the same as the
+    district index's; a district's own list does not."""
+
+    def years(url: str) -> list[tuple[str, str]]:
+        root = page(site, url).root
+        assert root.find("svg", cls="cl-by-year") is not None, url
+        (table,) = root.find_all("table", cls="cl-year-table")
+        return [
+            (row.attrs["data-year"], row.find("td", data_count="total").visible_text())
+            for row in table.find_all("tr", data_year=True)
+        ]
+
+    shown = years("clusters")
+    assert shown and shown == years("districts")
+    assert sum(int(total) for _, total in shown) >= 1
+    district = next((site / "districts").glob("*/index.html"))
+    assert Page(district).root.find("svg", cls="cl-by-year") is None

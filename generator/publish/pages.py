@@ -178,7 +178,15 @@ def render_pages(
         page("practice.md.j2", "practice.md", True),
         page("procedure.md.j2", "procedure.md", True, latest_call=snapshot.latest_municipal_call),
         page("call_index.html.j2", "calls/index.md", True, calls=snapshot.calls),
-        page("cluster_list.html.j2", "clusters/index.md", True, clusters=clusters, district=None),
+        page(
+            "cluster_list.html.j2",
+            "clusters/index.md",
+            True,
+            clusters=clusters,
+            district=None,
+            years=years,
+            bars=year_bars(years),
+        ),
         page(
             "district_index.html.j2",
             "districts/index.md",
