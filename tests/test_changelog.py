@@ -293,14 +293,14 @@ def test_the_page_lists_each_commit_with_its_changes(repo, site):
     page = Page(site / "changes" / "index.html")
     assert commit_sections(page) == [f"commit-{repo.shas[label]}" for label in LOGGED]
     assert page.root.find(cls="cl-history-unavailable") is None and page.root.find(cls="cl-history-shallow") is None
-    assert "data/" in page.root.find("div", cls="cl-changes").text()  # says what it is generated from
+    assert "本站的做法" in page.root.find("div", cls="cl-changes").text()  # says whose practice the page is
 
     def section(label: str):
         return page.root.find("section", id=f"commit-{repo.shas[label]}")
 
     added = section("add")
     assert added.find("time").attrs["datetime"] == "2026-02-10T09:00:00+08:00"
-    assert added.find("h2").text() == f"2026年2月10日 09:00 {repo.shas['add'][:7]}"
+    assert added.find("h2").text() == f"2026年2月10日 09:00 编号 {repo.shas['add'][:7]}"
     link = added.find("a")
     assert (link.attrs["href"], link.text()) == ("../clusters/test-later/", LATER_NAME)
     assert added.find("li").text().startswith("新增 集群记录")
@@ -331,7 +331,7 @@ def test_the_feed_has_an_entry_per_commit(repo, site):
     assert root.findtext(f"{ATOM}updated") == "2026-05-15T10:00:00+08:00"
     removed = entries[LOGGED.index("remove")]
     assert removed.findtext(f"{ATOM}updated") == "2026-04-01T00:30:00+08:00"
-    assert removed.findtext(f"{ATOM}title") == f"2026年4月1日数据更新（提交 {repo.shas['remove'][:7]}）"
+    assert removed.findtext(f"{ATOM}title") == f"2026年4月1日数据更新（编号 {repo.shas['remove'][:7]}）"
     # The fixture's site.yaml gives the base URL: links are absolute.
     assert removed.find(f"{ATOM}link").get("href") == f"https://example.org/changes/#commit-{repo.shas['remove']}"
     assert "删除一条本站目前未发布的集群记录" in removed.findtext(f"{ATOM}summary")
@@ -372,12 +372,12 @@ def test_a_shallow_clone_marks_where_its_history_starts(repo, tmp_path):
     note = page.root.find("p", cls="cl-history-shallow")
     assert note is not None
     assert note.text() == (
-        f"本次构建使用的仓库副本只包含 2026年5月12日 10:00（提交 {repo.shas['main'][:7]}）之后的历史（浅克隆），"
+        f"这次生成网站时只取得了 2026年5月12日 10:00（编号 {repo.shas['main'][:7]}）以来的更新历史，"
         "更早的更新记录没有列出。"
     )
     assert commit_sections(page) == [f"commit-{repo.shas['merge']}", f"commit-{repo.shas['main']}"]
     boundary = page.root.find("section", id=f"commit-{repo.shas['main']}")
-    assert "可用历史的起点" in boundary.text() and boundary.find("li") is None
+    assert "最早一次更新" in boundary.text() and boundary.find("li") is None
     assert [e.findtext(f"{ATOM}id") for e in feed_entries(site)] == [f"{TAG_PREFIX}changes/{repo.shas['merge']}"]
 
 
@@ -386,6 +386,20 @@ def test_outside_git_the_page_says_the_history_is_unavailable(tmp_path):
     assert not read_history(data, SCHEMAS).available
     site = build(data, tmp_path / "site")
     page = Page(site / "changes" / "index.html")
-    assert page.root.find("p", cls="cl-history-unavailable").text() == "本次构建不在 git 仓库中，无法列出更新记录。"
+    assert (
+        page.root.find("p", cls="cl-history-unavailable").text() == "这次生成网站时没有取得更新历史，无法列出更新记录。"
+    )
     assert commit_sections(page) == []
     assert feed_entries(site) == []
+
+
+def test_the_change_log_speaks_to_readers_not_to_developers(repo, history, tmp_path):
+    """Issue 22: the public page and its feed say 更新 and 编号, not commits, git or data/ paths."""
+    site = build(repo.root / "data", tmp_path / "site")
+    texts = [Page(site / "changes" / "index.html").root.find("article").visible_text()]
+    feed = ET.parse(site / "feeds" / "changes.atom").getroot()
+    texts.append(" ".join(e.text or "" for e in feed.iter() if e.tag.split("}")[-1] in ("title", "subtitle", "summary")))
+    for text in texts:
+        for word in ("提交", "git", "data/", "仓库", "浅克隆", "commit"):
+            assert word not in text, word
+    assert "编号" in texts[0] and "更新" in texts[0]

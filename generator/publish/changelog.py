@@ -176,7 +176,7 @@ def changes_feed_file(
     feed = FeedGenerator()
     feed.id(TAG_PREFIX + "feeds/changes")
     feed.title(f"{schema_set.package['title']}：更新记录")
-    feed.subtitle("根据代码仓库中 data/ 目录的提交历史生成：每次提交新增、修改、删除的记录和修改的字段。")
+    feed.subtitle("本站记录的每一次更新：新增、修改、删除了哪些记录，修改了哪些项目。")
     feed.author({"name": site.get("publisher") or site.get("title") or schema_set.package["title"]})
     feed.language("zh-CN")
     feed.generator("gz-clusters")
@@ -189,7 +189,7 @@ def changes_feed_file(
     for commit in commits:
         entry = feed.add_entry(order="append")
         entry.id(f"{TAG_PREFIX}changes/{commit.sha}")
-        entry.title(f"{chinese_day(commit.committed_at.date())}数据更新（提交 {commit.short}）")
+        entry.title(f"{chinese_day(commit.committed_at.date())}数据更新（编号 {commit.short}）")
         entry.updated(commit.committed_at)
         entry.link(href=f"{changes_url}#{commit.anchor}")
         entry.summary("；".join(line.sentence() for line in commit.lines) + "。")
@@ -199,5 +199,5 @@ def changes_feed_file(
         feed.atom_str(pretty=True),
         "application/atom+xml",
         "更新记录（Atom 订阅）",
-        "根据 data/ 目录的提交历史生成的记录改动，每次提交一条，最新的在前；可用 RSS/Atom 阅读器订阅。",
+        "本站记录的每一次更新，每次一条，最新的在前；可用 RSS/Atom 阅读器订阅。",
     )
