@@ -252,7 +252,7 @@ WHAT_IS_INDEXED = [
         ],
         [
             "名称未核实",  # the badge
-            "所引来源只给出了简称",  # the unverified name's note: the same on every such page
+            "名称照录所引来源的写法",  # the unverified name's note: the same on every such page
             "未载明",
             "自动认定为市级集群",  # small print
             "2025-02",  # the event's date

@@ -119,23 +119,14 @@ EXCLUDED_SELECTORS = (
     # A cluster's page keeps its name, district, leading industry, operator, summary and note, its
     # recognitions' batch and document number, and its events' words and document numbers. Left out:
     # the section headings (a page this short needs no sub-results; HEADINGS_LEFT_OUT drops their
-    # anchors too); the facts' labels, its area and website (the 4th and 5th fact); the status
-    # sentence and the note that the name is unverified (the 3rd and 4th child of .cl-record: the
-    # same words on many pages); a recognition's level, date, validity and review (cells 1, 3, 5, 6);
-    # the events' dates and source links; the annual reports' due dates (computed from the rules); the
+    # anchors too); the facts' labels; what the template itself marks data-pagefind-ignore (its area
+    # and website, the status sentence and the note that the name is unverified: the same words on
+    # many pages; a recognition's level, date, validity and review); the events' dates and source links; the annual reports' due dates (computed from the rules); the
     # notices that list it (their own pages are indexed and list the cluster); its sources (links out).
     *_on(
         "cluster",
         "h2",
         ".cl-facts dt",
-        ".cl-facts dd:nth-child(8)",
-        ".cl-facts dd:nth-child(10)",
-        ".cl-record > p:nth-child(3)",
-        ".cl-record > p:nth-child(4)",
-        ".cl-table-wrap td:nth-child(1)",
-        ".cl-table-wrap td:nth-child(3)",
-        ".cl-table-wrap td:nth-child(5)",
-        ".cl-table-wrap td:nth-child(6)",
         ".cl-history strong",
         ".cl-history a",
         ".cl-reports",
