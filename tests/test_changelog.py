@@ -398,7 +398,9 @@ def test_the_change_log_speaks_to_readers_not_to_developers(repo, history, tmp_p
     site = build(repo.root / "data", tmp_path / "site")
     texts = [Page(site / "changes" / "index.html").root.find("article").visible_text()]
     feed = ET.parse(site / "feeds" / "changes.atom").getroot()
-    texts.append(" ".join(e.text or "" for e in feed.iter() if e.tag.split("}")[-1] in ("title", "subtitle", "summary")))
+    texts.append(
+        " ".join(e.text or "" for e in feed.iter() if e.tag.split("}")[-1] in ("title", "subtitle", "summary"))
+    )
     for text in texts:
         for word in ("提交", "git", "data/", "仓库", "浅克隆", "commit"):
             assert word not in text, word

@@ -98,7 +98,9 @@ def test_the_change_log_says_it_cannot_list_a_build_outside_git(browser, base_ur
         page = found.page
         page.goto(base_url + "changes/")
         assert page.locator("article h1").first.inner_text() == "更新记录"
-        assert page.locator(".cl-history-unavailable").inner_text() == "这次生成网站时没有取得更新历史，无法列出更新记录。"
+        assert (
+            page.locator(".cl-history-unavailable").inner_text() == "这次生成网站时没有取得更新历史，无法列出更新记录。"
+        )
         assert page.locator(".cl-change-log").count() == 0
         feed = page.get_by_role("link", name="更新记录（Atom）")
         assert page.request.get(feed.evaluate("a => a.href")).status == 200
