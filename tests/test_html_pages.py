@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, Page, shared_site
 
+from generator.domain.calendar import start_of_day
 from generator.publish import pages
 from generator.publish.pages import Heading, anchor_ids, link_hrefs, toc_headings
 from generator.publish.templates import environment
@@ -79,9 +80,10 @@ def test_record_pages_are_html_and_rule_pages_markdown(fixture_data):
     from generator.load.dataset import load_dataset
     from generator.load.tables import load_schemas
 
-    loaded = load_dataset(fixture_data, SCHEMAS_DIR, OPEN_DAY)
+    loaded = load_dataset(fixture_data, SCHEMAS_DIR, today=OPEN_DAY)
     rendered = {
-        p.src_uri: p for p in pages.render_pages(take_snapshot(loaded.dataset, OPEN_DAY), load_schemas(SCHEMAS_DIR))
+        p.src_uri: p
+        for p in pages.render_pages(take_snapshot(loaded.dataset, start_of_day(OPEN_DAY)), load_schemas(SCHEMAS_DIR))
     }
     html = {uri for uri, p in rendered.items() if p.html}
     assert {
@@ -134,7 +136,7 @@ def test_a_broken_link_in_an_html_body_stops_the_strict_build(fixture_data, tmp_
 
     monkeypatch.setattr(plugin, "render_pages", with_broken_links)
     with pytest.raises(SiteBuildFailed):
-        build_site(REPO_ROOT / "mkdocs.yml", fixture_data, tmp_path / "site", OPEN_DAY)
+        build_site(REPO_ROOT / "mkdocs.yml", fixture_data, tmp_path / "site", start_of_day(OPEN_DAY))
     said = capsys.readouterr().err
     assert "生成的页面 broken.md 链接到 “../no-such-page/”，网站中没有这个页面或文件" in said
     assert "'../practice/#no-such-entry'" in said and "#no-such-entry" in said

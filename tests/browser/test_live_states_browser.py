@@ -79,7 +79,7 @@ def test_every_changing_state_follows_the_readers_clock(browser, built, base_url
         count = page.locator(".cl-count").inner_text()
         expected = sum(1 for status in statuses.values() if status.code == "in_publicity")
         assert re.match(rf"显示 {expected} / {len(statuses)} ", count), count
-        assert page.locator("tbody tr:visible").count() == expected
+        assert page.locator("table[data-cluster-list] tbody tr:visible").count() == expected
 
         page.goto(base_url + f"clusters/{listed[0]}/")  # the cluster's own page and its notice's badge
         badge = page.locator("p.cl-badges .cl-badge").first

@@ -33,6 +33,8 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 CALL = "calls/test-municipal-2025-call/"
 CALL_TITLE = "【测试数据】关于开展 2025 年广州市市级中小企业特色产业集群认定工作的通知"
 CALL_DAY = dt.date(2024, 12, 20)  # the call's deadline day: 申报中 until 17:30
+# Read at 10:00 that day: live-states.js shows the states at the reader's clock, and the call closes at 17:30.
+CALL_READ_AT = dt.datetime(2024, 12, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 RESULT_DAY = dt.date(2025, 3, 10)  # the notice naming the call has its final list and result file
 CALL_FILES = ["Word 文档（DOCX）", "Excel 表格（XLSX）"]  # the call's attachments, in order: their type
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -166,6 +168,7 @@ def test_the_call_page_shows_its_facts_files_and_tables(browser, call_url, devic
     options = PHONE if device == "phone" else DESKTOP
     with visit(browser, call_url, locale="zh-CN", **options) as found:
         page = found.page
+        page.clock.set_fixed_time(CALL_READ_AT)  # the reader's clock on the day the site is as of
         assert page.goto(call_url + CALL).status == 200
         assert_govinfo(
             page,
@@ -238,6 +241,7 @@ def test_an_attachment_downloads_as_the_file_whose_sha256_is_printed(browser, ca
 def test_the_home_page_leads_to_the_open_call(browser, call_url):
     with visit(browser, call_url, locale="zh-CN", **PHONE) as found:
         page = found.page
+        page.clock.set_fixed_time(CALL_READ_AT)
         page.goto(call_url)
         assert page.locator("h2#open-calls").inner_text().startswith("正在申报与即将开始申报")
         calls = page.locator("div.cl-calls")
