@@ -126,7 +126,7 @@ def test_the_manifest_lists_every_file_but_itself_and_notices_changes(tmp_path):
     (site / "index.html").write_text("<p>一</p>", encoding="utf-8")
     (site / "a" / "b.css").write_bytes(b"x" * 10)
     at = dt.datetime(2026, 12, 7, 0, 5, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    manifest = write_manifest(site, dt.date(2026, 12, 7), at, "5b164c8a1b2c3d4e5f60718293a4b5c6d7e8f901")
+    manifest = write_manifest(site, at, at, "5b164c8a1b2c3d4e5f60718293a4b5c6d7e8f901")
     assert manifest.name == "20261207T000512-5b164c8a1b2c" == release_name(at, manifest.commit)
     assert [f.path for f in manifest.files] == ["a/b.css", "index.html"]
     assert read_manifest(site) == manifest and check_folder(site, manifest) == []

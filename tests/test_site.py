@@ -155,6 +155,17 @@ def test_search_index_holds_the_records_and_rules_not_the_furniture(site):
     assert "\u200b" not in (site / "clusters" / "test-municipal-alpha" / "index.html").read_text(encoding="utf-8")
 
 
+def test_the_release_manifest_states_the_instant_it_is_as_of(site, tmp_path, fixture_data):
+    """Issue 23: release.json says as of which instant its states hold (the shared site: 00:00 of its day),
+    and a build at 17:31 says 17:31."""
+    manifest = json.loads((site / "release.json").read_text(encoding="utf-8"))
+    assert manifest["as_of"] == "2025-02-24T00:00:00+08:00"
+    at = dt.datetime(2025, 2, 28, 17, 31, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    build_site(REPO_ROOT / "mkdocs.yml", fixture_data, tmp_path / "site", at)
+    later = json.loads((tmp_path / "site" / "release.json").read_text(encoding="utf-8"))
+    assert later["as_of"] == "2025-02-28T17:31:00+08:00" and later["built_at"] == later["as_of"]
+
+
 def test_the_release_lists_the_search_index_and_compresses_only_its_script(site):
     listed = {entry["path"] for entry in json.loads((site / "release.json").read_text(encoding="utf-8"))["files"]}
     search = sorted(p.relative_to(site).as_posix() for p in (site / "pagefind").rglob("*") if p.is_file())

@@ -136,7 +136,7 @@ def build_site(
             mkdocs_build(config)
         index_site(staging)
         precompress(staging)
-        write_manifest(staging, day, built_at, commit)
+        write_manifest(staging, at, built_at, commit)
     except (MkDocsException, SystemExit, SiteBuildFailed, ManifestError, SearchIndexFailed) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         loaded = plugin.loaded if isinstance(plugin, ClustersPlugin) else None

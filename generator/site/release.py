@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.domain.calendar import SHANGHAI, start_of_day
+from generator.domain.calendar import SHANGHAI
 from generator.site.search import PRECOMPRESSED_SUFFIXES
 
 MANIFEST_FILE = "release.json"
@@ -53,7 +53,7 @@ class FileEntry:
 @dataclass(frozen=True)
 class Manifest:
     name: str  # the release folder's name on the servers: build instant and commit
-    as_of: dt.date
+    as_of: dt.datetime  # the instant the snapshot was taken at (Asia/Shanghai): every state is as of it
     built_at: dt.datetime  # Asia/Shanghai
     commit: str  # empty when the build was not made from a git checkout
     files: tuple[FileEntry, ...]
@@ -121,13 +121,21 @@ def file_entries(site_dir: Path) -> tuple[FileEntry, ...]:
     return tuple(entries)
 
 
-def write_manifest(site_dir: Path, as_of: dt.date, built_at: dt.datetime | None, commit: str) -> Manifest:
-    """Write MANIFEST_FILE for the finished site folder; `built_at` defaults to the as-of day's start."""
-    instant = (built_at or start_of_day(as_of)).astimezone(SHANGHAI).replace(microsecond=0)
+def write_manifest(site_dir: Path, as_of: dt.datetime, built_at: dt.datetime | None, commit: str) -> Manifest:
+    """Write MANIFEST_FILE for the finished site folder, as of the snapshot's instant `as_of`;
+    `built_at` defaults to it."""
+    as_of = as_of.astimezone(SHANGHAI)
+    instant = (built_at or as_of).astimezone(SHANGHAI).replace(microsecond=0)
     manifest = Manifest(release_name(instant, commit), as_of, instant, commit, file_entries(site_dir))
     text = json.dumps(manifest.as_json(), ensure_ascii=False, indent=1) + "\n"
     (site_dir / MANIFEST_FILE).write_text(text, encoding="utf-8")
     return manifest
+
+
+def _instant(text: str) -> dt.datetime:
+    """An as-of instant; a manifest written before instants (a day, YYYY-MM-DD) reads as its 00:00."""
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
 
 
 def parse_manifest(text: str) -> Manifest:
@@ -139,7 +147,7 @@ def parse_manifest(text: str) -> Manifest:
         files = tuple(FileEntry(str(f["path"]), int(f["size"]), str(f["sha256"])) for f in raw["files"])
         manifest = Manifest(
             str(raw["name"]),
-            dt.date.fromisoformat(raw["as_of"]),
+            _instant(raw["as_of"]),
             dt.datetime.fromisoformat(raw["built_at"]),
             str(raw["commit"]),
             files,
