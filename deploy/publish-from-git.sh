@@ -9,6 +9,11 @@
 #   CLUSTERS_DEPLOY_KNOWN_HOSTS  各服务器主机公钥（known_hosts）文件的路径（必填）
 #   DEPLOY_CONFIG                服务器清单，默认为检出目录中的 deploy/servers.yaml
 #   PYTHON                       创建虚拟环境所用的 Python（3.11 或更高），默认为 python3
+# 由 systemd 启动时（每 15 分钟一次，设置了 STATE_DIRECTORY），只在需要时生成并部署：main 分支有新的提交、
+# 北京时间进入新的一天（页面写明“状态按哪一天计算”），或刚过去的一刻钟内有公开状态变化（如公示在 17:30 截止，
+# 由 clusters next-change --within 15 判断，与 .github/workflows/publish.yml 相同）；否则什么也不做、正常结束。
+# 上一次成功发布的提交和日期记在 $STATE_DIRECTORY/last-publish；删除这个文件即可强制下一次运行重新发布。
+# 手工运行（没有 STATE_DIRECTORY）时总是生成并部署。
 #
 # The virtual environment lives in the checkout (.venv, ignored by git and kept by the service's
 # `git clean`); the project is reinstalled on every run, since main may have changed its dependencies.
@@ -37,10 +42,32 @@ main() {
     fi
     .venv/bin/python -m pip install --quiet -e .
 
+    # Run by the timer (systemd sets STATE_DIRECTORY): publish only when something would change.
+    local record="" published=""
+    if [[ -n "${STATE_DIRECTORY:-}" ]]; then
+        record="${STATE_DIRECTORY%%:*}/last-publish"
+        published="$(git rev-parse HEAD 2> /dev/null || echo unknown) $(TZ=Asia/Shanghai date +%F)"
+        if [[ -f "$record" && "$(cat -- "$record")" == "$published" ]]; then
+            # Same commit, same day: only a state changing in the quarter just ended needs a build. The
+            # quarter is the clock rounded down in Asia/Shanghai, as the workflow's `due` job takes it.
+            local quarter status=0
+            quarter=$(TZ=Asia/Shanghai date -d "@$(( $(date +%s) / 900 * 900 ))" +%Y-%m-%dT%H:%M)
+            .venv/bin/clusters next-change --within 15 --at "$quarter" || status=$?
+            case "$status" in
+                0) echo "${quarter}（北京时间）之前 15 分钟内公开状态有变化：重新生成并部署。" ;;
+                1) echo "没有新的提交，日期未变，最近 15 分钟内公开状态也没有变化：不重新生成。"; return 0 ;;
+                *) exit "$status" ;;
+            esac
+        fi
+    fi
+
     # Without --today the status day is today in Asia/Shanghai, whatever the host's time zone.
     .venv/bin/clusters validate
     .venv/bin/clusters build --site-dir site
     .venv/bin/clusters deploy --config "$config" --site-dir site
+    if [[ -n "$record" ]]; then
+        printf '%s\n' "$published" > "$record"
+    fi
 }
 
 # Everything runs from main(): bash reads a script as it goes, and this one lives in a checkout that

