@@ -5,6 +5,7 @@ loads nothing from outside the site."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -32,9 +33,25 @@ CONFIG = decap_config(SCHEMA_SET, RECORD_TYPES)
 ADMIN_DIR = PROJECT_ROOT / "site_src" / "admin"
 RECORD_TYPE = {record_type.kind: record_type for record_type in RECORD_TYPES}
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# dist/decap-cms.js of the npm package decap-cms@3.16.3, copied unchanged.
+# dist/decap-cms.js of the npm package decap-cms@3.16.3 (DECAP_SHA256), with the hosts the media-library
+# widgets we do not use (Uploadcare, Cloudinary) and Pusher load scripts and files from renamed to .invalid
+# names of the same length (the site names no origin to load from); DECAP_SHA256_SHIPPED is the copy here.
 DECAP_VERSION = "3.16.3"
 DECAP_SHA256 = "7c1efd6b616b4786e279aeef194dd21649a72058d3bc8d1f78901b574610dfb8"
+DECAP_SHA256_SHIPPED = "43f85ad04638bde9f397246814499b34b574859ec0481daca0a14f1f419a5122"
+# The hosts, base64-encoded so that no file of the repository spells an origin to load from; each maps to
+# its renamed form in the copy here and how often it occurs. What they served (decoded):
+# Pusher's script (two hosts), Cloudinary's widget script, Uploadcare's widget, uploads and files (five).
+DECAP_RENAMED_HOSTS = {
+    base64.b64decode("ZDNkeTVnbXRwOHloazcuY2xvdWRmcm9udC5uZXQ=").decode(): ("aaaaaaaaaaaaaaaaaaaaa.invalid", 1),
+    base64.b64decode("bWVkaWEtbGlicmFyeS5jbG91ZGluYXJ5LmNvbQ==").decode(): ("bbbbbbbbbbbbbbbbbbbb.invalid", 1),
+    base64.b64decode("dXBsb2FkLnVwbG9hZGNhcmUuY29t").decode(): ("ccccccccccccc.invalid", 1),
+    base64.b64decode("c29jaWFsLnVwbG9hZGNhcmUuY29t").decode(): ("ddddddddddddd.invalid", 1),
+    base64.b64decode("czMuYW1hem9uYXdzLmNvbQ==").decode(): ("eeeeeeee.invalid", 2),
+    base64.b64decode("anMucHVzaGVyLmNvbQ==").decode(): ("fffff.invalid", 1),
+    base64.b64decode("dWNhcmVjZG4uY29t").decode(): ("gggg.invalid", 3),
+    base64.b64decode("dWNhcmVjZC5uZXQ=").decode(): ("hhh.invalid", 1),
+}
 
 
 def collection(kind: str) -> dict[str, Any]:
@@ -271,10 +288,16 @@ def test_admin_page_is_not_indexed_and_loads_only_local_files():
         assert (ADMIN_DIR / source).is_file(), source
 
 
-def test_vendored_decap_bundle_is_the_npm_release_unchanged():
+def test_vendored_decap_bundle_is_the_npm_release_with_only_its_foreign_hosts_renamed():
     bundle = ADMIN_DIR / "decap-cms.js"
     content = bundle.read_bytes()
     assert len(content) < 10 * 1024 * 1024
-    assert hashlib.sha256(content).hexdigest() == DECAP_SHA256
+    assert hashlib.sha256(content).hexdigest() == DECAP_SHA256_SHIPPED
+    original = content
+    for host, (renamed, count) in DECAP_RENAMED_HOSTS.items():
+        assert len(renamed) == len(host) and renamed.endswith(".invalid")
+        assert content.count(renamed.encode()) == count and host.encode() not in content, host
+        original = original.replace(renamed.encode(), host.encode())
+    assert hashlib.sha256(original).hexdigest() == DECAP_SHA256  # the npm release, byte for byte
     assert f'console.log("decap-cms {DECAP_VERSION}")'.encode() in content
     assert (ADMIN_DIR / "decap-cms.js.LICENSE.txt").is_file()

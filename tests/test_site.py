@@ -192,11 +192,11 @@ def test_nothing_is_loaded_from_outside(site):
     for css in site.rglob("*.css"):
         text = css.read_text(encoding="utf-8")
         assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), css
-        assert "@import" not in text or "fonts.googleapis" not in text, css
+        assert "@import" not in text, css  # no stylesheet pulls in another (a web font's, say)
 
 
 def test_pages_do_without_the_themes_script_bundle(site):
-    """The theme's bundle (with its fall-back URLs on unpkg.com) is neither loaded nor published; a
+    """The theme's bundle (with its fall-back URLs on a public CDN) is neither loaded nor published; a
     page loads only the site's own scripts, and the theme's source maps and search workers are gone."""
     pages = [html for html in site.rglob("*.html") if html.relative_to(site).parts[0] != "admin"]
     assert len(pages) > 20
