@@ -412,7 +412,7 @@ def _print_changes(changes: tuple[StateChange, ...]) -> None:
 def diff(base: str, head: str | None, data_path: str, today: dt.date) -> None:
     """比较 BASE 与 HEAD（git 修订或数据目录；HEAD 默认为当前工作区）的记录，以 Markdown 输出对公开记录的影响。"""
     with tempfile.TemporaryDirectory(prefix="clusters-diff-") as scratch:
-        snapshots = []
+        datasets = []
         for label, ref in (("BASE", base), ("HEAD", head)):
             data_dir = _materialise(ref, data_path, Path(scratch) / label)
             result = load_dataset(data_dir, SCHEMAS_DIR, today=today)
@@ -421,8 +421,8 @@ def diff(base: str, head: str | None, data_path: str, today: dt.date) -> None:
                     click.echo(found.format(), err=True)
                 click.echo(f"{label}（{ref or '工作区'}）的数据校验未通过，无法比较。", err=True)
                 sys.exit(1)
-            snapshots.append(take_snapshot(result.dataset, start_of_day(today)))
-    changes = compare(snapshots[0], snapshots[1], load_schemas(SCHEMAS_DIR))
+            datasets.append(result.dataset)
+    changes = compare(datasets[0], datasets[1], start_of_day(today), load_schemas(SCHEMAS_DIR))
     click.echo(render_markdown(changes, base, head or "工作区"), nl=False)
 
 

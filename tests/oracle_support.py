@@ -32,10 +32,11 @@ from conftest import AFTER_EVERY_RECORD, Node, Page, make_data_dir
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
-from generator.domain.calendar import SHANGHAI, WorkingCalendar, start_of_day
+from generator.domain.calendar import SHANGHAI, WorkingCalendar, day_of, start_of_day
 from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS, validity_end
-from generator.domain.model import PartialDate
-from generator.domain.snapshot import Snapshot, page_url
+from generator.domain.model import Dataset, PartialDate
+from generator.domain.snapshot import Snapshot, take_snapshot
+from generator.publish.urls import page_url
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 TAG_PREFIX = "tag:gz-clusters,2024:"
@@ -270,11 +271,13 @@ def check_consistent(
     pages: Iterable[Any] | Mapping[str, str],
     exports: Iterable[Any] | Mapping[str, bytes],
     *,
+    dataset: Dataset,
     scan: Mapping[str, bytes] | None = None,
     base_url: str | None = None,
     known: Iterable[tuple[str, str]] = (),
 ) -> list[str]:
-    """Rules 1–3 against the parsed outputs of one build as of `snapshot.day`.
+    """Rules 1–3 against the parsed outputs of one build as of `snapshot.day`, `dataset` the records
+    the snapshot was taken from (the oracle reads the records again on its own).
 
     `pages`: Page objects (src_uri, content) or a mapping src_uri -> HTML; `exports`: ExportFile
     objects or a mapping site path -> bytes; `scan`: everything else the build wrote (for the
@@ -290,7 +293,7 @@ def check_consistent(
             **{f"file {k}": v for k, v in file_map.items()},
         }
     findings = Findings(snapshot.day, known)
-    _Oracle(snapshot, page_map, file_map, dict(scan), base_url, findings).run()
+    _Oracle(dataset, snapshot, page_map, file_map, dict(scan), base_url, findings).run()
     findings.raise_if_any()
     return findings.ignored
 
@@ -307,6 +310,7 @@ def findings_of(snapshot: Snapshot, pages: Any, exports: Any, **options: Any) ->
 class _Oracle:
     def __init__(
         self,
+        dataset: Dataset,
         snapshot: Snapshot,
         pages: dict[str, str],
         files: dict[str, bytes],
@@ -314,6 +318,7 @@ class _Oracle:
         base_url: str | None,
         findings: Findings,
     ):
+        self.dataset = dataset
         self.s, self.pages, self.files, self.scan, self.base, self.f = snapshot, pages, files, scan, base_url, findings
         self.day = snapshot.day
         self.at = snapshot.at  # the instant the outputs are as of (the pages say its day)
@@ -330,7 +335,6 @@ class _Oracle:
 
     # -----------------------------------------------------------------------------------------
     def run(self) -> None:
-        self.dataset = self.s.dataset
         self.cluster_facts = {facts.cluster.id: facts for facts in self.s.clusters}
         self.notice_facts = {facts.notice.id: facts for facts in self.s.notices}
         self.published = {nid for nid, n in self.dataset.notices.items() if n.published_on <= self.day}
@@ -1263,13 +1267,14 @@ class _Oracle:
 # Status changes in `clusters diff`
 
 
-def check_diff(base: Snapshot, head: Snapshot, schema_set, render_markdown, compare) -> None:
-    findings = Findings(head.day)
-    same = compare(head, head, schema_set)
-    findings.equal("diff of a snapshot against itself", "statuses", same.statuses, "expected", [])
-    diff = compare(base, head, schema_set)
-    before = {facts.cluster.id: facts.status for facts in base.clusters}
-    after = {facts.cluster.id: facts.status for facts in head.clusters}
+def check_diff(base: Dataset, head: Dataset, at, schema_set, render_markdown, compare) -> None:
+    """`clusters diff` between two datasets at `at` against the statuses of their snapshots."""
+    findings = Findings(day_of(at))
+    same = compare(head, head, at, schema_set)
+    findings.equal("diff of a dataset against itself", "statuses", same.statuses, "expected", [])
+    diff = compare(base, head, at, schema_set)
+    before = {facts.cluster.id: facts.status for facts in take_snapshot(base, at).clusters}
+    after = {facts.cluster.id: facts.status for facts in take_snapshot(head, at).clusters}
     changed = {s.id: s for s in diff.statuses}
     for cid, status in after.items():
         change = changed.get(cid)

@@ -98,6 +98,7 @@ class Outputs:
     snapshot: object
     pages: dict[str, str]  # src_uri -> generated Markdown (raw HTML blocks)
     files: dict[str, bytes]  # site path -> bytes
+    dataset: object = None  # the records the snapshot was taken from
 
     def page(self, src_uri: str) -> Page:
         return Page(self.pages[src_uri])
@@ -120,7 +121,9 @@ def outputs(data: Path, day: dt.date) -> Outputs:
     snapshot = take_snapshot(loaded.dataset, start_of_day(day))
     exports = build_exports(snapshot, SCHEMA_SET)
     pages = render_pages(snapshot, SCHEMA_SET, exports)
-    return Outputs(snapshot, {p.src_uri: p.content for p in pages}, {f.path: f.content for f in exports})
+    return Outputs(
+        snapshot, {p.src_uri: p.content for p in pages}, {f.path: f.content for f in exports}, loaded.dataset
+    )
 
 
 def csv_rows(content: bytes) -> list[dict[str, str]]:
@@ -147,8 +150,8 @@ def test_diff_and_site_give_the_same_status_during_publicity(data, tmp_path):
     (tmp_path / "base").mkdir()
     base = make_data_dir(tmp_path / "base")
     (base / "clusters" / "test-municipal-alpha.yaml").unlink()
-    before = take_snapshot(load_dataset(base, SCHEMAS_DIR, today=day).dataset, start_of_day(day))
-    diff = compare(before, shown.snapshot, SCHEMA_SET)
+    before = load_dataset(base, SCHEMAS_DIR, today=day).dataset
+    diff = compare(before, shown.dataset, shown.snapshot.at, SCHEMA_SET)
     (change,) = [s for s in diff.statuses if s.id == "test-municipal-alpha"]
     assert change.after == "公示中"
     row = next(r for r in csv_rows(shown.files["data/clusters.csv"]) if r["id"] == "test-municipal-alpha")

@@ -201,7 +201,7 @@ def test_every_output_states_the_same_state_at_the_instant(datasets, data, when,
         if "notices open (atom, ics)" in out:
             assert (facts.status.code == "in_publicity") == out["notices open (atom, ics)"], (facts.cluster.id, out)
     # The pages as rendered agree with these files (the as-of oracle: badges, lists, home page, feed).
-    check_consistent(snapshot, render_pages(snapshot, SCHEMA_SET, built), built)
+    check_consistent(snapshot, render_pages(snapshot, SCHEMA_SET, built), built, dataset=datasets[data])
 
 
 def test_after_a_1730_cut_off_the_notice_is_closed_and_its_clusters_no_longer_in_publicity(datasets):

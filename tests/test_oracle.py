@@ -90,7 +90,7 @@ def test_every_output_agrees_as_of_each_day(shard, spec):
         base = load(write_data_dir(Path(tmp) / "base", spec.yaml_files(drop_last_events=True)))
     for day in sorted(set(spec.days) | set(spec.edge_days)):
         snapshot, pages, exports, base_url = build(head.dataset, day)
-        check_consistent(snapshot, pages, exports, base_url=base_url)
+        check_consistent(snapshot, pages, exports, base_url=base_url, dataset=head.dataset)
     # And instants: a minute before and after each window's closing instant (a 17:30 cut-off, or 24:00).
     for notice in head.dataset.notices.values():
         try:
@@ -99,12 +99,13 @@ def test_every_output_agrees_as_of_each_day(shard, spec):
             continue
         for instant in (closes - dt.timedelta(minutes=1), closes + dt.timedelta(minutes=1)):
             snapshot, pages, exports, base_url = build(head.dataset, instant)
-            check_consistent(snapshot, pages, exports, base_url=base_url)
+            check_consistent(snapshot, pages, exports, base_url=base_url, dataset=head.dataset)
     assert base.ok, errors(base)
     for day in spec.days:
         check_diff(
-            take_snapshot(base.dataset, start_of_day(day)),
-            take_snapshot(head.dataset, start_of_day(day)),
+            base.dataset,
+            head.dataset,
+            start_of_day(day),
             SCHEMA_SET,
             render_markdown,
             compare,
@@ -134,7 +135,7 @@ def test_closing_instant_edges(tmp_path, cutoff):
     states = {}
     for day in (last_day - dt.timedelta(days=1), last_day, last_day + dt.timedelta(days=1)):
         snapshot, pages, exports, base_url = build(loaded.dataset, day)
-        check_consistent(snapshot, pages, exports, base_url=base_url)
+        check_consistent(snapshot, pages, exports, base_url=base_url, dataset=loaded.dataset)
         page = parse_html(next(p.content for p in pages if p.src_uri == f"notices/{FIXTURE_NOTICE}.md"))
         badge = page.find("p", "cl-badges").find("span", "cl-badge")
         closes = dt.datetime.fromisoformat(badge.attrs["data-closes"])
@@ -235,7 +236,7 @@ def test_built_site_agrees(tmp_path, day):
     } <= set(pages), sorted(pages)
     assert {"data/clusters.csv", "data/notices.json", "feeds/notices.atom", "calendar/deadlines.ics"} <= set(files)
     assert any(name.startswith("pagefind/fragment/") for name in scan), "the search index is scanned too"
-    check_consistent(snapshot, pages, files, scan=scan, base_url=base_url)
+    check_consistent(snapshot, pages, files, scan=scan, base_url=base_url, dataset=loaded.dataset)
     # The Markdown step keeps the badge the generator rendered.
     rendered = {p.src_uri: p.content for p in build(loaded.dataset, day)[1]}
     page = f"notices/{FIXTURE_NOTICE}.md"
@@ -299,7 +300,7 @@ def test_regression_event_names_a_notice_not_yet_published(tmp_path):
     files = {e.path: e.content for e in exports}
     assert b"test-oracle-later" not in files["data/notices.csv"]  # the notice itself is not published yet
     assert b"test-oracle-later" not in files["data/events.csv"], "events.csv names the unpublished notice"
-    check_consistent(snapshot, pages, exports, base_url=base_url)
+    check_consistent(snapshot, pages, exports, base_url=base_url, dataset=loaded.dataset)
 
 
 # Was: generator/publish/export.py _notice_package (now publish/opendata.py): data/notices/<id>/final-diff.json (the final list against the  proposed one) is written once the notice is closed and some cluster's as-of certification names it, not  from the notice's outcome.final_date. Fixture with test-municipal-alpha's certification dated '
@@ -317,7 +318,7 @@ def test_regression_final_diff_before_the_final_list(tmp_path):
     paths = {e.path for e in exports}
     assert f"data/notices/{FIXTURE_NOTICE}/datapackage.json" in paths
     assert f"data/notices/{FIXTURE_NOTICE}/final-diff.json" not in paths, "final list published before 2025-03-10"
-    check_consistent(snapshot, pages, exports, base_url=base_url)
+    check_consistent(snapshot, pages, exports, base_url=base_url, dataset=loaded.dataset)
 
 
 # Was: generator/domain/snapshot.py as_of: a cluster source without published_on is always cited, even when its url  is a notice's outcome.final_url, whose date the records state (outcome.final_date). Fixture as of  2025-02-24: clusters/test-municipal-delta cites https://example.org/notices/test-municipal-2025-fi
@@ -327,7 +328,7 @@ def test_regression_undated_source_cites_the_final_list_early(tmp_path):
     page = next(p.content for p in pages if p.src_uri == "clusters/test-municipal-delta.md")
     cited = {a.attrs["href"] for a in parse_html(page).find("div", "cl-sources").find_all("a")}
     assert FIXTURE_FINAL_URL not in cited, "the final list is cited before its final_date"
-    check_consistent(snapshot, pages, exports, base_url=base_url)
+    check_consistent(snapshot, pages, exports, base_url=base_url, dataset=loaded.dataset)
 
 
 PARTLY_DATED_REVOCATION = """\
@@ -355,7 +356,7 @@ def test_regression_partly_dated_revocation_leaves_the_status_valid(tmp_path):
     assert page.find("div", "cl-revocation") is not None  # the page publishes the revocation
     badge = page.find("p", "cl-badges").find("span", "cl-badge")
     assert "cl-status-revoked" in badge.classes, f"status {badge.text()} beside a published revocation"
-    check_consistent(snapshot, pages, exports, base_url=base_url)
+    check_consistent(snapshot, pages, exports, base_url=base_url, dataset=loaded.dataset)
 
 
 RECERTIFIED = """\
@@ -384,7 +385,7 @@ events:
 def test_regression_certification_after_revocation_is_ignored(tmp_path):
     loaded = _fixture_with(tmp_path, add={"clusters/test-oracle-recertified.yaml": RECERTIFIED})
     snapshot, pages, exports, base_url = build(loaded.dataset, dt.date(2026, 8, 1))
-    check_consistent(snapshot, pages, exports, base_url=base_url)  # every output: 已撤销
+    check_consistent(snapshot, pages, exports, base_url=base_url, dataset=loaded.dataset)  # every output: 已撤销
     facts = next(f for f in snapshot.clusters if f.cluster.id == "test-oracle-recertified")
     uids = set(read_ics(next(e.content for e in exports if e.path == "calendar/deadlines.ics")))
     assert facts.status.code == "valid", f"status {facts.status.label}: {facts.status.detail}"

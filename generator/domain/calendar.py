@@ -63,6 +63,16 @@ def closing_instant(last_day: dt.date, cutoff: dt.time | None = None) -> dt.date
     return dt.datetime.combine(last_day, cutoff, tzinfo=SHANGHAI)
 
 
+def clock_label(cutoff: dt.time | None) -> str:
+    """A deadline's time of day as people write it: the stated time ("17:30"), else "24:00"."""
+    return cutoff.strftime("%H:%M") if cutoff is not None else "24:00"
+
+
+def closing_label(last_day: dt.date, cutoff: dt.time | None = None) -> str:
+    """The instant `closing_instant` gives, as the site writes it: "2025-02-28 17:30", "2025-02-28 24:00"."""
+    return f"{last_day.isoformat()} {clock_label(cutoff)}"
+
+
 class CalendarNotCovered(Exception):
     """A date whose working-day status depends on a year whose arrangement is not loaded."""
 

@@ -18,7 +18,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.domain.calendar import CLOSED, OPEN, UPCOMING, check_instant, closing_instant, start_of_day
+from generator.domain.calendar import (
+    CLOSED,
+    OPEN,
+    UPCOMING,
+    check_instant,
+    closing_instant,
+    closing_label,
+    start_of_day,
+)
 from generator.domain.model import Call
 
 CALL_STATE_LABELS = {
@@ -41,8 +49,7 @@ class CallFacts:
 
     @property
     def first_day(self) -> dt.date:
-        """The first day applications are taken: the stated start, else the day of publication."""
-        return self.call.opens_on or self.call.published_on
+        return first_day(self.call)
 
     @property
     def opens_at(self) -> dt.datetime:
@@ -68,8 +75,7 @@ class CallFacts:
         """ "2026-05-20 17:30", or the day with 24:00 when no time is stated; None when not stated."""
         if self.call.deadline_on is None:
             return None
-        time = self.call.deadline_time.strftime("%H:%M") if self.call.deadline_time else "24:00"
-        return f"{self.call.deadline_on.isoformat()} {time}"
+        return closing_label(self.call.deadline_on, self.call.deadline_time)
 
     @property
     def state_label(self) -> str:
@@ -77,7 +83,12 @@ class CallFacts:
 
     @property
     def page(self) -> str:
-        return f"calls/{self.call.id}.md"
+        return self.call.page
+
+
+def first_day(call: Call) -> dt.date:
+    """The first day a call takes applications: the stated start, else the day of publication."""
+    return call.opens_on or call.published_on
 
 
 def call_state(call: Call, at: dt.datetime, followed: bool = False) -> str:

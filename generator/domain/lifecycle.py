@@ -24,7 +24,9 @@ from generator.domain.calendar import (
     CalendarNotCovered,
     WorkingCalendar,
     check_instant,
+    clock_label,
     closing_instant,
+    closing_label,
     day_of,
     start_of_day,
 )
@@ -402,11 +404,11 @@ class NoticeWindow:
     @property
     def cutoff_label(self) -> str:
         """The closing time on the last day, as people write it: "17:30", or "24:00"."""
-        return self.cutoff.strftime("%H:%M") if self.cutoff else "24:00"
+        return clock_label(self.cutoff)
 
     @property
     def closes_label(self) -> str:
-        return f"{self.last_day.isoformat()} {self.cutoff_label}"
+        return closing_label(self.last_day, self.cutoff)
 
     def state_at(self, at: dt.datetime) -> str:
         """upcoming before 00:00 of the first day, open until the closing instant (the stated cut-off

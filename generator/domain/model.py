@@ -131,6 +131,11 @@ class District:
     origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
     @property
+    def page(self) -> str:
+        """The source path of the district's page (its URL: generator/publish/urls.py)."""
+        return f"districts/{self.slug}.md"
+
+    @property
     def contact_stated(self) -> bool:
         return any((self.bureau, self.bureau_address, self.bureau_phone, self.bureau_office_hours, self.bureau_website))
 
@@ -185,6 +190,11 @@ class Cluster:
     events: tuple[Event, ...]
     sources: tuple[Source, ...]
     origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+    @property
+    def page(self) -> str:
+        """The source path of the cluster's page (its URL: generator/publish/urls.py)."""
+        return f"clusters/{self.id}.md"
 
 
 @dataclass(frozen=True)
@@ -295,6 +305,11 @@ class Notice:
     corrections: tuple[Correction, ...] = ()  # the correction log, oldest first
     origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
+    @property
+    def page(self) -> str:
+        """The source path of the notice's page (its URL: generator/publish/urls.py)."""
+        return f"notices/{self.id}.md"
+
 
 @dataclass(frozen=True)
 class CallContact:
@@ -342,6 +357,11 @@ class Call:
     attachments: tuple[Attachment, ...] = ()
     corrections: tuple[Correction, ...] = ()
     origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+    @property
+    def page(self) -> str:
+        """The source path of the call's page (its URL: generator/publish/urls.py)."""
+        return f"calls/{self.id}.md"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from generator.domain.calendar import CalendarNotCovered, check_instant, day_of, start_of_day
+from generator.domain.calendar import (
+    SHANGHAI,
+    CalendarNotCovered,
+    check_instant,
+    clock_label,
+    closing_instant,
+    day_of,
+    start_of_day,
+)
 from generator.domain.calls import CALL_STATE_LABELS, CallFacts, call_facts
 from generator.domain.lifecycle import (
     NOTICE_STATE_LABELS,
@@ -63,6 +71,7 @@ from generator.domain.model import (
     EVENT_TYPE_NAMES,
     LEVEL_NAMES,
     Attachment,
+    AttachmentFile,
     Call,
     Cluster,
     Dataset,
@@ -73,6 +82,7 @@ from generator.domain.model import (
     PartialDate,
     Policy,
     PolicySet,
+    Site,
     Source,
 )
 from generator.domain.results import FinalList, final_list, recognised_by_notice
@@ -107,6 +117,30 @@ class NoticeFacts:
         return order[order.index(self.state) :] if self.state in order else ()
 
     @property
+    def window_span(self) -> str | None:
+        """ "2025-02-20 至 2025-02-28": the window's first and last day (None: it cannot be computed)."""
+        return f"{self.window.first_day.isoformat()} 至 {self.window.last_day.isoformat()}" if self.window else None
+
+    @property
+    def window_caveat(self) -> str | None:
+        """What the window's dates are not yet (None: computed and checked against the calendar)."""
+        years = "、".join(str(year) for year in self.missing_years)
+        if self.window is None:
+            return f"缺少 {years} 年国务院节假日安排，公示期无法计算"
+        if not self.window.checked:
+            return f"按公示载明的截止日；缺少 {years} 年国务院节假日安排，尚未与官方日历核对，补充后将重新核对"
+        return None
+
+    @property
+    def window_sentence(self) -> str:
+        """The window in one sentence, for feeds, calendars and open data (the pages print the parts)."""
+        window, caveat = self.window, self.window_caveat
+        if window is None:
+            return f"{caveat}。"
+        sentence = f"公示期 {self.window_span}（{window.working_days} 个工作日），异议受理截至 {window.closes_label}（北京时间）。"
+        return sentence + (f"{caveat}。" if caveat else "")
+
+    @property
     def objection_to(self) -> str:
         """Whom an objection goes to: the issuer as the record names it (a notice that names no
         other office is read as taking objections at its issuer, the site's practice)."""
@@ -114,7 +148,7 @@ class NoticeFacts:
 
     @property
     def page(self) -> str:
-        return f"notices/{self.notice.id}.md"
+        return self.notice.page
 
 
 @dataclass(frozen=True)
@@ -169,7 +203,7 @@ class ClusterFacts:
 
     @property
     def page(self) -> str:
-        return f"clusters/{self.cluster.id}.md"
+        return self.cluster.page
 
 
 NO_LEVEL = "none"  # a cluster with no recognition yet (listed on a notice only)
@@ -236,9 +270,8 @@ class Deadline:
     @property
     def time_label(self) -> str:
         """ "24:00" or the stated cut-off ("17:30")."""
-        if self.closes_at == start_of_day(self.day + _ONE_DAY):
-            return "24:00"
-        return self.closes_at.strftime("%H:%M")
+        whole_day = self.closes_at == closing_instant(self.day)
+        return clock_label(None if whole_day else self.closes_at.astimezone(SHANGHAI).time())
 
 
 @dataclass(frozen=True, order=True)
@@ -338,7 +371,6 @@ def headline(clusters: tuple[ClusterFacts, ...], municipal: tuple[ClusterFacts, 
 @dataclass(frozen=True)
 class Snapshot:
     at: dt.datetime  # the instant it is taken at (aware; its day is `day`, Asia/Shanghai)
-    dataset: Dataset  # the full validated dataset (records, not facts)
     clusters: tuple[ClusterFacts, ...]  # by district, then id
     notices: tuple[NoticeFacts, ...]  # newest first
     deadlines: tuple[Deadline, ...]  # by instant
@@ -350,6 +382,12 @@ class Snapshot:
     final_lists: dict[str, FinalList]  # notice id -> its result, once published and recognised clusters name it
     calls: tuple[CallFacts, ...]  # calls published by the day, newest first
     ahead: tuple[StateChange, ...]  # the changes known after `at`, soonest first: each state's next, every dated one
+    # What the outputs print beside the facts, the same whatever the instant (no record of a cluster,
+    # notice or call: those reach outputs only as the facts above, as of the instant).
+    districts: dict[str, District]  # by code, in the dataset's order
+    policies: PolicySet
+    site: Site | None
+    attachment_files: dict[str, AttachmentFile]  # accepted files by name (published: `attachments`)
 
     @property
     def day(self) -> dt.date:
@@ -419,7 +457,7 @@ class Snapshot:
     @property
     def rules(self) -> Policy:
         """The municipal guideline whose rules the site explains: in force on the day, else the first."""
-        rules = self.guideline or self.dataset.policies.first("municipal")
+        rules = self.guideline or self.policies.first("municipal")
         if rules is None:  # a dataset without one fails validation (policy-missing)
             raise ValueError("数据中没有市级政策文件（工作指引），无法说明规则")
         return rules
@@ -429,7 +467,7 @@ class Snapshot:
         """Every district of the dataset, in its order, with its clusters as of the day (none for some)."""
         return tuple(
             DistrictTally(district, tuple(f for f in self.clusters if f.cluster.district == district.code))
-            for district in self.dataset.districts.values()
+            for district in self.districts.values()
         )
 
     @property
@@ -465,15 +503,6 @@ class Snapshot:
 
     def recent(self, limit: int = 10) -> list[Change]:
         return list(self.changes[:limit])
-
-
-def page_url(src_uri: str) -> str:
-    """The URL path MkDocs gives a page with use_directory_urls (index.md -> "", a/b.md -> a/b/)."""
-    if src_uri == "index.md":
-        return ""
-    if src_uri.endswith("/index.md"):
-        return src_uri[: -len("index.md")]
-    return src_uri[: -len(".md")] + "/"
 
 
 def happened(date: PartialDate | None, day: dt.date) -> bool:
@@ -810,7 +839,6 @@ def take_snapshot(dataset: Dataset, at: dt.datetime) -> Snapshot:
     deadlines = tuple(_deadlines(clusters, notices, current, calls))
     return Snapshot(
         at,
-        dataset,
         tuple(clusters),
         notices,
         deadlines,
@@ -822,6 +850,10 @@ def take_snapshot(dataset: Dataset, at: dt.datetime) -> Snapshot:
         final_lists,
         calls,
         _ahead(records, at, notices, calls, tuple(clusters), deadlines),
+        dataset.districts,
+        dataset.policies,
+        dataset.site,
+        dataset.attachments,
     )
 
 
@@ -960,8 +992,7 @@ def _deadlines(
                 True,
                 notice.title,
                 f"公示异议截止（{window.cutoff_label}）",
-                f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}，"
-                f"异议受理截至 {window.closes_label}（北京时间）。",
+                facts.window_sentence,
                 facts.page,
             )
         )

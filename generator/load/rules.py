@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from generator.domain.calendar import NEXT_YEAR_NEEDED_FROM, CalendarNotCovered, WorkingCalendar
+from generator.domain.calls import first_day
 from generator.domain.lifecycle import (
     EXPIRING_DAYS,
     Recognition,
@@ -473,7 +474,7 @@ def check_call(call: Call) -> Iterator[Problem]:
             yield problem("call-source-missing", *call.origin.located("url"))
         if not any(contact.reachable for contact in call.contacts):
             yield problem("call-contact-missing", *call.origin.located("contacts" if call.contacts else "id"))
-    opens = call.opens_on or call.published_on
+    opens = first_day(call)
     if call.deadline_on is not None and call.deadline_on < opens:
         yield problem(
             "call-deadline-before-opening", *call.origin.located("deadline_on"), deadline=call.deadline_on, opens=opens

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from feedgen.feed import FeedGenerator
 
 from generator.domain.calendar import start_of_day
-from generator.domain.snapshot import Snapshot, page_url
+from generator.domain.snapshot import Snapshot
 from generator.load.history import (
     ADDED,
     ATTACHMENT,
@@ -37,6 +37,7 @@ from generator.load.records import SCHEMA_DOCS, SCHEMA_KINDS
 from generator.load.tables import SchemaSet
 from generator.publish.feed import TAG_PREFIX
 from generator.publish.serialize import ExportFile, chinese_day
+from generator.publish.urls import page_url
 
 PAGE = "changes.md"  # the 更新记录 page (URL changes/)
 FEED = "feeds/changes.atom"
@@ -139,7 +140,7 @@ def _line(change: FileChange, shown: dict[tuple[str, str], tuple[str, str]], sna
     if change.kind is None or change.kind == ATTACHMENT:
         return ChangeLine(change.action, change.kind, what, change.name, None, None, ())
     if change.kind in REFERENCE_KINDS:
-        policy = next((p for p in snapshot.dataset.policies.all if p.id == change.record_id), None)
+        policy = next((p for p in snapshot.policies.all if p.id == change.record_id), None)
         title = policy.title if change.kind == "policy" and policy is not None else None
         return ChangeLine(change.action, change.kind, what, title, change.record_id, None, change_details(change))
     found = shown.get((change.kind, change.record_id or ""))
@@ -172,7 +173,7 @@ def changes_feed_file(
 ) -> ExportFile:
     log = changelog_view(history, snapshot)
     commits = [commit for commit in log.commits if not commit.boundary]
-    site = snapshot.dataset.site.values if snapshot.dataset.site else {}
+    site = snapshot.site.values if snapshot.site else {}
     feed = FeedGenerator()
     feed.id(TAG_PREFIX + "feeds/changes")
     feed.title(f"{schema_set.package['title']}：更新记录")

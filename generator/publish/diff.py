@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.domain.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Call, Event, Notice
-from generator.domain.snapshot import Snapshot
+from generator.domain.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Call, Dataset, Event, Notice
+from generator.domain.snapshot import take_snapshot
 from generator.load.records import RECORD_TYPE
 from generator.load.tables import SchemaSet
 from generator.publish.serialize import record_row
@@ -123,12 +123,11 @@ def _attachment_changes(old: Notice | Call, new: Notice | Call) -> tuple[tuple[s
     return _labelled("附件", [a.file for a in old.attachments], [a.file for a in new.attachments])
 
 
-def compare(base_snapshot: Snapshot, head_snapshot: Snapshot, schema_set: SchemaSet) -> RecordDiff:
+def compare(base: Dataset, head: Dataset, at: dt.datetime, schema_set: SchemaSet) -> RecordDiff:
     """What changes in the public record when `base` becomes `head`: the records themselves
-    (including those scheduled for a later day), and the statuses both snapshots give at their instant."""
-    if base_snapshot.at != head_snapshot.at:
-        raise ValueError("两个快照的时刻不同，无法比较状态")
-    base, head, today = base_snapshot.dataset, head_snapshot.dataset, head_snapshot.day
+    (including those scheduled for a later day), and the statuses their snapshots give at `at`."""
+    base_snapshot, head_snapshot = take_snapshot(base, at), take_snapshot(head, at)
+    today = head_snapshot.day
     diff = RecordDiff(today)
     for cid in sorted(head.clusters.keys() - base.clusters.keys()):
         diff.clusters_added.append((cid, head.clusters[cid].name))

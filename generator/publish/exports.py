@@ -70,15 +70,14 @@ def build_exports(
     """Every open-data file as of the snapshot's day; links are absolute under `base_url` when given;
     `history`, the data folder's git history (None: unavailable), gives the change feed."""
     base = site_address(base_url)
-    dataset = snapshot.dataset
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
     chronological = sorted(snapshot.notices, key=lambda facts: (facts.notice.published_on, facts.notice.id))
     attachments = attachment_rows(snapshot)
-    files = tables(dataset, schema_set, clusters, chronological, snapshot.at, base, snapshot.calls, attachments)
+    files = tables(schema_set, clusters, chronological, snapshot.at, base, snapshot.calls, attachments)
     for facts in sorted(snapshot.notices, key=lambda f: f.notice.id):
         files += notice_package(facts, schema_set, snapshot.final_lists.get(facts.notice.id), attachments)
     files.append(criteria_file(snapshot))
-    files.append(feed_file(dataset, schema_set, snapshot, base))
+    files.append(feed_file(schema_set, snapshot, base))
     files.append(changes_feed_file(history, snapshot, schema_set, base))
     files.append(calendar_file(snapshot, base))
     for record_type in RECORD_TYPES:

@@ -20,13 +20,12 @@ from generator.domain.model import (
     EVENT_TYPE_NAMES,
     LEVEL_NAMES,
     Cluster,
-    Dataset,
     Event,
 )
 from generator.domain.snapshot import Revocation, Snapshot
 from generator.load.tables import SchemaSet
-from generator.publish.opendata import window_sentence
 from generator.publish.serialize import ExportFile, chinese_day
+from generator.publish.urls import page_url
 
 TAG_PREFIX = "tag:gz-clusters,2024:"  # Atom ids (RFC 4151); fixed, so they never depend on the host or build
 
@@ -113,7 +112,7 @@ def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
             view.call.published_on,
             f"申报通知：{view.call.title}",
             _call_summary(view),
-            f"calls/{view.call.id}/",
+            page_url(view.page),
             view.call.url,
             "call",
             "申报通知",
@@ -122,13 +121,13 @@ def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
     ]
     for view in snapshot.notices:
         notice = view.notice
-        page = f"notices/{notice.id}/"
+        page = page_url(view.page)
         items.append(
             _FeedItem(
                 f"notice/{notice.id}",
                 notice.published_on,
                 f"公示：{notice.title}",
-                f"{notice.issuer}于{chinese_day(notice.published_on)}发布公示。{window_sentence(view)}",
+                f"{notice.issuer}于{chinese_day(notice.published_on)}发布公示。{view.window_sentence}",
                 page,
                 notice.url,
                 "notice",
@@ -174,7 +173,7 @@ def _feed_items(snapshot: Snapshot) -> list[_FeedItem]:
                 date.earliest,
                 f"{cluster.name}：{_event_title(event, revocation)}",
                 _event_summary(cluster, event, revocation),
-                f"clusters/{cluster.id}/",
+                page_url(cluster.page),
                 event.source,
                 event.type,
                 EVENT_TYPE_NAMES.get(event.type, event.type),
@@ -192,18 +191,18 @@ def _link(path: str, base: str | None, from_dir: str) -> str:
     return rel + "/" if path.endswith("/") and not rel.endswith("/") else rel
 
 
-def _publisher(dataset: Dataset, schema_set: SchemaSet) -> str:
-    site = dataset.site.values if dataset.site else {}
+def _publisher(snapshot: Snapshot, schema_set: SchemaSet) -> str:
+    site = snapshot.site.values if snapshot.site else {}
     return site.get("publisher") or site.get("title") or schema_set.package["title"]
 
 
-def feed_file(dataset: Dataset, schema_set: SchemaSet, snapshot: Snapshot, base: str | None) -> ExportFile:
+def feed_file(schema_set: SchemaSet, snapshot: Snapshot, base: str | None) -> ExportFile:
     items = _feed_items(snapshot)
     feed = FeedGenerator()
     feed.id(TAG_PREFIX + "feeds/notices")
     feed.title(f"{schema_set.package['title']}：公示与集群动态")
     feed.subtitle("申报通知、公示发布、正式名单，以及集群的认定、复核、撤销、变更报备和年度报告。")
-    feed.author({"name": _publisher(dataset, schema_set)})
+    feed.author({"name": _publisher(snapshot, schema_set)})
     feed.language("zh-CN")
     feed.generator("gz-clusters")
     feed.rights(" ".join(f"{licence['title']}（{licence['name']}）" for licence in schema_set.package["licenses"]))

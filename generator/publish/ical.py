@@ -14,8 +14,9 @@ from icalendar import Calendar, Timezone, TimezoneStandard
 from icalendar import Event as CalendarEvent
 
 from generator.domain.calendar import SHANGHAI, start_of_day
-from generator.domain.snapshot import Deadline, Snapshot, page_url
+from generator.domain.snapshot import Deadline, Snapshot
 from generator.publish.serialize import ExportFile
+from generator.publish.urls import page_url
 
 UID_DOMAIN = "gz-clusters"  # iCalendar UIDs: "<kind>-<record ids>@gz-clusters"
 

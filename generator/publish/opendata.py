@@ -20,7 +20,7 @@ from typing import Any
 
 from generator.domain.calls import CALL_STATE_LABELS, CallFacts
 from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS
-from generator.domain.model import Dataset, Notice
+from generator.domain.model import Notice
 from generator.domain.results import FinalList
 from generator.domain.snapshot import LEVEL_ORDER, ClusterFacts, NoticeFacts, Snapshot
 from generator.load.attachments import published_path
@@ -38,6 +38,7 @@ from generator.publish.serialize import (
     record_row,
     sha256,
 )
+from generator.publish.urls import page_url
 
 
 # Derived fields, defined once: the data package and the site's open-data page describe them.
@@ -245,7 +246,7 @@ def attachment_rows(snapshot: Snapshot) -> list[dict[str, Any]]:
     """One row per attachment the records published by the day carry (a result file once the result is out)."""
     rows = []
     for kind, record_id, attachment in snapshot.attachments:
-        meta = snapshot.dataset.attachments.get(attachment.file)
+        meta = snapshot.attachment_files.get(attachment.file)
         if meta is not None:  # an invalid dataset is never published; this keeps the type checker honest
             rows.append(
                 {
@@ -271,7 +272,7 @@ def _call_row(view: CallFacts, schema_set: SchemaSet, at: dt.datetime) -> dict[s
         state=view.state,
         state_as_of=at,
         state_until=view.state_until,
-        page=f"calls/{call.id}/",
+        page=page_url(call.page),
     )
     return row
 
@@ -288,7 +289,7 @@ def _cluster_row(view: ClusterFacts, schema_set: SchemaSet, at: dt.datetime) -> 
         valid_until=view.valid_until.label if view.valid_until else None,
         status_as_of=at,
         status_until=view.status_until,
-        page=f"clusters/{cluster.id}/",
+        page=page_url(cluster.page),
     )
     return row
 
@@ -304,7 +305,7 @@ def _notice_row(view: NoticeFacts, schema_set: SchemaSet, at: dt.datetime) -> di
         state=view.state,
         state_as_of=at,
         state_until=view.state_until,
-        page=f"notices/{notice.id}/",
+        page=page_url(notice.page),
     )
     return row
 
@@ -320,7 +321,6 @@ def _event_rows(clusters: list[ClusterFacts], schema_set: SchemaSet) -> list[dic
 
 
 def tables(
-    dataset: Dataset,
     schema_set: SchemaSet,
     clusters: list[ClusterFacts],
     notices: list[NoticeFacts],
@@ -571,7 +571,7 @@ def notice_package(
     descriptor = {
         "name": f"notice-{notice.id}",
         "title": notice.title,
-        "description": f"{published}。" + window_sentence(view),
+        "description": f"{published}。" + view.window_sentence,
         "licenses": copy.deepcopy(schema_set.package["licenses"]),
         "sources": sources,
         "resources": resources,
@@ -626,21 +626,6 @@ def notice_versions(notice: Notice, schema_set: SchemaSet) -> list[dict[str, Any
             }
         )
     return versions
-
-
-def window_sentence(view: NoticeFacts) -> str:
-    window = view.window
-    if window is None:
-        years = "、".join(str(year) for year in view.missing_years)
-        return f"工作日历未收录 {years} 年的节假日安排，公示期无法计算。"
-    sentence = (
-        f"公示期 {window.first_day.isoformat()} 至 {window.last_day.isoformat()}（{window.working_days} 个工作日），"
-        f"异议受理截至 {window.closes_label}（北京时间）。"
-    )
-    if not window.checked:
-        years = "、".join(str(year) for year in window.missing_years)
-        sentence += f"截止日按公示载明；缺少 {years} 年国务院节假日安排，尚未与官方日历核对。"
-    return sentence
 
 
 def criteria_file(snapshot: Snapshot) -> ExportFile:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.domain.snapshot import Snapshot, page_url
+from generator.domain.snapshot import Snapshot
 from generator.load.corrections import LIST_TITLES
 from generator.load.fields import Field
 from generator.load.history import History
@@ -33,6 +33,7 @@ from generator.publish.charts import cluster_timeline, tile_map, year_bars
 from generator.publish.opendata import CALL_DERIVED_FIELDS, CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
 from generator.publish.serialize import ExportFile
 from generator.publish.templates import environment
+from generator.publish.urls import asset_href, relative_href
 
 HTML_TEMPLATE_SUFFIX = ".html.j2"  # a page template whose body is HTML (the others' is Markdown)
 
@@ -103,21 +104,6 @@ def problem_groups() -> list[tuple[str, list[ProblemType]]]:
     return list(groups.items())
 
 
-def relative_href(from_src: str, to_src: str) -> str:
-    """A link from one page to another that works wherever the site is hosted.
-
-    The same as posixpath.relpath between the two page URLs, on the folder names alone: page
-    URLs never hold "." or "..", and relpath asks the operating system for the working directory
-    on every call (a sixth of the time to render 5,000 cluster pages, benchmarks/README.md).
-    """
-    start, target = page_url(from_src).split("/")[:-1], page_url(to_src).split("/")[:-1]  # "a/b/" -> [a, b]
-    common = 0
-    while common < min(len(start), len(target)) and start[common] == target[common]:
-        common += 1
-    parts = [".."] * (len(start) - common) + target[common:]
-    return "/".join(parts) + "/" if parts else "./"
-
-
 def correction_titles(schema_set: SchemaSet, resource: str) -> dict[str, str]:
     """What a correction log calls each field it may name: the schema's titles, and each list's name."""
     return {
@@ -136,17 +122,16 @@ def render_pages(
 ) -> list[Page]:
     """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai)."""
     env = environment()
-    dataset = snapshot.dataset
     clusters, notices = snapshot.clusters, snapshot.notices
     common: dict[str, Any] = {
         "today": snapshot.day,
-        "districts": dataset.districts,
-        "site": dataset.site.values if dataset.site else {},
+        "districts": snapshot.districts,
+        "site": snapshot.site.values if snapshot.site else {},
         "policy": snapshot.rules,
-        "policies": dataset.policies,
+        "policies": snapshot.policies,
         "guideline_started": snapshot.guideline_started,
         "guideline_lapsed": snapshot.guideline_lapsed,
-        "attachment_files": dataset.attachments,
+        "attachment_files": snapshot.attachment_files,
     }
 
     def page(template: str, src_uri: str, in_nav: bool, **context: Any) -> Page:
@@ -154,8 +139,7 @@ def render_pages(
             return relative_href(src_uri, target)
 
         def asset(path: str) -> str:
-            """A link to a file of the site (not a page), relative to this page's URL."""
-            return "../" * page_url(src_uri).count("/") + path
+            return asset_href(src_uri, path)
 
         content = env.get_template(template).render(**common, **context, href=href, asset=asset)
         return Page(src_uri, content, in_nav, html=template.endswith(HTML_TEMPLATE_SUFFIX))
@@ -215,11 +199,9 @@ def render_pages(
             },
         ),
     ]
-    for district in dataset.districts.values():
+    for district in snapshot.districts.values():
         own = [facts for facts in clusters if facts.cluster.district == district.code]
-        pages.append(
-            page("cluster_list.html.j2", f"districts/{district.slug}.md", False, clusters=own, district=district)
-        )
+        pages.append(page("cluster_list.html.j2", district.page, False, clusters=own, district=district))
     for facts in clusters:
         pages.append(
             page("cluster.html.j2", facts.page, False, view=facts, timeline=cluster_timeline(facts, snapshot.day))

@@ -47,6 +47,7 @@ from generator.publish.pages import (
     render_pages,
     toc_headings,
 )
+from generator.publish.urls import USE_DIRECTORY_URLS
 from generator.site.clock import resolve_instant
 from generator.site.search import SearchIndexFailed, index_site
 
@@ -88,6 +89,11 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
                 f"clusters 插件的 today 选项 “{self.config.today}” 或 at 选项 “{self.config.at}” 无效："
                 "today 应写成 YYYY-MM-DD，at 应写成 YYYY-MM-DDTHH:MM（北京时间），两者只能给出一个"
             ) from None
+        if config.use_directory_urls is not USE_DIRECTORY_URLS:
+            raise PluginError(
+                f"mkdocs.yml 的 use_directory_urls 应为 {str(USE_DIRECTORY_URLS).lower()}："
+                "生成的页面之间的链接按这种网址写出（generator/publish/urls.py）"
+            )
         day = day_of(at)
         data_dir = self._data_dir(config)
         self.snapshot = None
@@ -106,7 +112,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         self.snapshot = take_snapshot(self.loaded.dataset, at)
         # Read once per build (unavailable outside a git work tree); pages and feed show it as of the day.
         self.history = read_history(data_dir, load_schemas(SCHEMAS_DIR))
-        site = self.snapshot.dataset.site
+        site = self.snapshot.site
         address = site.address if site else None
         if address and not config.site_url:
             # The published address (site.yaml, parsed and rebuilt) makes the 404 page, canonical
@@ -128,7 +134,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.snapshot is not None
         snapshot, schema_set = self.snapshot, load_schemas(SCHEMAS_DIR)
-        site = snapshot.dataset.site
+        site = snapshot.site
         downloads = build_exports(snapshot, schema_set, site.address if site else None, history=self.history)
         for export in downloads:  # open data, feeds and calendars are static files of the site
             files.append(File.generated(config, export.path, content=export.content))
