@@ -1102,6 +1102,8 @@ class _Oracle:
         shown: dict[str, int] = {}
         for item in headline.find_all("li", data_status=True) if headline else []:
             number = item.find("strong", data_count=item.attrs["data-status"])
+            if item.attrs.get("data-n") == "0" and number is not None and number.text() == "0":
+                continue  # a status no cluster is in, hidden (site.css) until live-states.js counts one
             shown[item.attrs["data-status"]] = int(number.text()) if number and number.text().isdigit() else -1
         by_status: dict[str, int] = {}
         for row in list_rows.values():

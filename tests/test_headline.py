@@ -114,6 +114,8 @@ def shown_counts(headline: Node) -> dict[str, int]:
     """status code -> the number the home page prints for it."""
     counts = {}
     for item in headline.find_all("li", data_status=True):
+        if item.attrs.get("data-n") == "0":
+            continue  # hidden (site.css): a status none is in as of the build
         number = item.find("strong", data_count=item.attrs["data-status"])
         assert number is not None and number.text().isdigit(), item.text()
         counts[item.attrs["data-status"]] = int(number.text())
@@ -197,7 +199,8 @@ def test_no_reason_line_without_an_unknown_status(tmp_path):
     assert shown_counts(block(pages, "cl-headline")) == {"valid": 4}
     assert snapshot.headline.unknown_reasons == ()
     assert block(pages, "cl-headline").find("ul", "cl-unknown-reasons") is None
-    assert "状态不明" not in block(pages, "cl-headline").text()
+    (unknown,) = block(pages, "cl-headline").find_all("li", data_status="unknown")
+    assert unknown.attrs["data-n"] == "0"  # hidden by site.css until live-states.js counts one
 
 
 # --- the progress bar -------------------------------------------------------------------------

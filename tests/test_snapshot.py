@@ -155,7 +155,10 @@ def test_on_its_publication_day_the_notice_is_open_with_all_seven_days_left(snap
         "17:30",
     )
     assert objection.what == "公示异议截止（17:30）"
-    assert objection.description == "公示期 2025-02-20 至 2025-02-28（7 个工作日），异议受理截至 2025-02-28 17:30（北京时间）。"
+    assert (
+        objection.description
+        == "公示期 2025-02-20 至 2025-02-28（7 个工作日），异议受理截至 2025-02-28 17:30（北京时间）。"
+    )
     assert [d.key for d in snapshot.upcoming()] == [f"notice-close-{LIST}", "guideline-lapse-guangzhou-2024"]
 
 

@@ -43,6 +43,8 @@ class StateSchedule:
     days_left: dict[str, tuple[Entry, ...]]  # an open notice's working days left ("" once none)
     clusters: dict[str, tuple[Entry, ...]]  # a cluster's status (公示中 → 有效 …)
     calls: dict[str, tuple[Entry, ...]]  # a call's state (申报中 → 已截止 …)
+    ranks: dict[str, tuple[Entry, ...]]  # a cluster's status as the list sorts it (its place in STATUS_LABELS)
+    counts: dict[str, tuple[Entry, ...]]  # the home page's counts: per status, "total", "municipal", "sum"
 
 
 def _notices(snapshot: Snapshot) -> dict[str, Entry]:
@@ -61,6 +63,19 @@ def _clusters(snapshot: Snapshot) -> dict[str, Entry]:
 
 def _calls(snapshot: Snapshot) -> dict[str, Entry]:
     return {f.call.id: Entry(snapshot.at, f.state, f.state_label) for f in snapshot.calls}
+
+
+def _ranks(snapshot: Snapshot) -> dict[str, Entry]:
+    return {f.cluster.id: Entry(snapshot.at, str(f.status.rank), "") for f in snapshot.clusters}
+
+
+def _counts(snapshot: Snapshot) -> dict[str, Entry]:
+    headline = snapshot.headline
+    counts = {code: str(count) for code, count in headline.status_counts}
+    counts.update(total=str(headline.total), municipal=str(headline.counted))
+    found = {key: Entry(snapshot.at, value, value) for key, value in counts.items()}
+    found["sum"] = Entry(snapshot.at, headline.sum_label, headline.sum_label)
+    return found
 
 
 def days_left_phrase(days_left: int | None) -> str:
@@ -87,6 +102,8 @@ def state_schedule(dataset: Dataset, snapshot: Snapshot, horizon: dt.timedelta =
         "days_left": _days_left,
         "clusters": _clusters,
         "calls": _calls,
+        "ranks": _ranks,
+        "counts": _counts,
     }
     tables = {kind: {key: [entry] for key, entry in read(snapshot).items()} for kind, read in kinds.items()}
     for later in later_snapshots(dataset, snapshot, until):

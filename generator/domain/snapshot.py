@@ -330,6 +330,18 @@ class Headline:
     reposts_only: int  # clusters every one of whose sources is a repost
 
     @property
+    def status_counts(self) -> tuple[tuple[str, int], ...]:
+        """Every status in STATUS_LABELS order with its count, those with none included (a page
+        built before a change hides a zero and shows it once live-states.js counts one)."""
+        counted = {group.code: group.count for group in self.statuses}
+        return tuple((code, counted.get(code, 0)) for code in STATUS_LABELS)
+
+    @property
+    def sum_label(self) -> str:
+        """ "3 + 1 + 2 = 6": the counts that occur, adding up to the total."""
+        return " + ".join(str(group.count) for group in self.statuses) + f" = {self.total}"
+
+    @property
     def city_recognised(self) -> int:
         """Clusters with a recognition by the city itself (municipal level)."""
         return self.by_level["municipal"]

@@ -20,6 +20,8 @@ def live_states_table(schedule: StateSchedule) -> dict[str, dict[str, list[list[
         "days": schedule.days_left,
         "cluster": schedule.clusters,
         "call": schedule.calls,
+        "rank": schedule.ranks,
+        "count": schedule.counts,
     }
     return {
         kind: {key: _rows(entries) for key, entries in sorted(table.items()) if len(entries) > 1}

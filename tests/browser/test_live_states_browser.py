@@ -70,6 +70,14 @@ def test_every_changing_state_follows_the_readers_clock(browser, built, base_url
         else:
             assert phrase.is_hidden() and phrase.inner_text() == ""
 
+        headline = snapshot.headline  # home: every count, as a reader sees it (a zero is hidden)
+        shown = page.locator(".cl-status-counts > li[data-status]:visible").evaluate_all(
+            "els => els.map(e => [e.dataset.status, e.querySelector('strong').textContent])"
+        )
+        assert shown == [[group.code, str(group.count)] for group in headline.statuses]
+        assert page.locator("strong[data-count=total]").inner_text() == str(headline.total)
+        assert page.locator(".cl-sum").inner_text() == f"合计：{headline.sum_label} 个。"
+
         page.goto(base_url + "clusters/")  # the list: each listed row's status, its filter and the count
         for cluster in listed:
             row = page.locator(f"tr[data-live='cluster:{cluster}']")
@@ -80,6 +88,13 @@ def test_every_changing_state_follows_the_readers_clock(browser, built, base_url
         expected = sum(1 for status in statuses.values() if status.code == "in_publicity")
         assert re.match(rf"显示 {expected} / {len(statuses)} ", count), count
         assert page.locator("table[data-cluster-list] tbody tr:visible").count() == expected
+        page.select_option("select[data-filter=status]", "")  # sorted by status: in the order of the moment
+        page.locator("th[data-sort=rank] button").click()
+        ids = page.locator("table[data-cluster-list] tbody tr").evaluate_all(
+            "rows => rows.map(r => r.dataset.live.split(':')[1])"
+        )
+        ranks = [statuses[cid].rank for cid in ids]
+        assert ranks == sorted(ranks), list(zip(ids, ranks, strict=True))
 
         page.goto(base_url + f"clusters/{listed[0]}/")  # the cluster's own page and its notice's badge
         badge = page.locator("p.cl-badges .cl-badge").first
