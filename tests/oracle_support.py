@@ -1352,6 +1352,8 @@ class Spec:
     notices: dict[str, dict[str, Any]]
     days: list[dt.date]
     edge_days: list[dt.date]
+    # a time of day on each drawn day, and either side of the start of a partial date's period
+    instants: list[dt.datetime]
 
     def yaml_files(self, drop_last_events: bool = False) -> dict[str, str]:
         files = {}
@@ -1552,4 +1554,18 @@ def dataset_specs(draw, partial_notice_certifications: bool = False, partial_rev
         if listed_in is not None:
             notices[listed_in]["entries"].append({"cluster": cid, "name": name, "district": code})
     days = draw(st.lists(dates_between(dt.date(2024, 6, 1), dt.date(2026, 12, 20)), min_size=1, max_size=3))
-    return Spec(clusters, notices, days, edge_days)
+    minutes = draw(st.lists(st.integers(0, 24 * 60 - 1), min_size=len(days), max_size=len(days)))
+    instants = [start_of_day(day) + dt.timedelta(minutes=m) for day, m in zip(days, minutes, strict=True)]
+    # A date known only to its month or year has not happened before that period begins: the minute
+    # before and the first minute of the period, for some of the partial dates drawn.
+    starts = sorted({period_start(e["date"]) for c in clusters.values() for e in c["events"] if len(e["date"]) < 10})
+    if starts:
+        for start in draw(st.lists(st.sampled_from(starts), max_size=2, unique=True)):
+            instants += [start_of_day(start) - dt.timedelta(minutes=1), start_of_day(start)]
+    return Spec(clusters, notices, days, edge_days, instants)
+
+
+def period_start(partial: str) -> dt.date:
+    """The first day of the period a date written as YYYY or YYYY-MM names."""
+    year, _, month = partial.partition("-")
+    return dt.date(int(year), int(month or 1), 1)
