@@ -168,10 +168,8 @@ def _link(path: str, base: str | None) -> str:
     return (base or "../") + path
 
 
-def changes_feed_file(
-    history: History | None, snapshot: Snapshot, schema_set: SchemaSet, base: str | None
-) -> ExportFile:
-    log = changelog_view(history, snapshot)
+def changes_feed_file(log: ChangeLog, snapshot: Snapshot, schema_set: SchemaSet, base: str | None) -> ExportFile:
+    """The change log `log` (`changelog_view` of the snapshot) as an Atom feed."""
     commits = [commit for commit in log.commits if not commit.boundary]
     site = snapshot.site.values if snapshot.site else {}
     feed = FeedGenerator()

@@ -54,10 +54,9 @@ from __future__ import annotations
 from generator.domain.model import site_address
 from generator.domain.snapshot import Snapshot
 from generator.editor.jsonschema import record_json_schema
-from generator.load.history import History
 from generator.load.records import RECORD_TYPES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
 from generator.load.tables import SchemaSet
-from generator.publish.changelog import changes_feed_file
+from generator.publish.changelog import ChangeLog, changelog_view, changes_feed_file
 from generator.publish.feed import feed_file
 from generator.publish.ical import calendar_file
 from generator.publish.opendata import attachment_rows, criteria_file, notice_package, tables
@@ -65,10 +64,10 @@ from generator.publish.serialize import ExportFile, json_bytes
 
 
 def build_exports(
-    snapshot: Snapshot, schema_set: SchemaSet, base_url: str | None = None, *, history: History | None = None
+    snapshot: Snapshot, schema_set: SchemaSet, base_url: str | None = None, *, changelog: ChangeLog | None = None
 ) -> list[ExportFile]:
     """Every open-data file as of the snapshot's day; links are absolute under `base_url` when given;
-    `history`, the data folder's git history (None: unavailable), gives the change feed."""
+    `changelog`, the change log as of the snapshot (`changelog_view`; None: no history), gives the change feed."""
     base = site_address(base_url)
     clusters = sorted(snapshot.clusters, key=lambda facts: facts.cluster.id)
     chronological = sorted(snapshot.notices, key=lambda facts: (facts.notice.published_on, facts.notice.id))
@@ -78,7 +77,7 @@ def build_exports(
         files += notice_package(facts, schema_set, snapshot.final_lists.get(facts.notice.id), attachments)
     files.append(criteria_file(snapshot))
     files.append(feed_file(schema_set, snapshot, base))
-    files.append(changes_feed_file(history, snapshot, schema_set, base))
+    files.append(changes_feed_file(changelog or changelog_view(None, snapshot), snapshot, schema_set, base))
     files.append(calendar_file(snapshot, base))
     for record_type in RECORD_TYPES:
         files.append(json_schema_file(record_type, schema_set, base))

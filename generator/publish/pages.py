@@ -25,10 +25,9 @@ from typing import Any
 from generator.domain.snapshot import Snapshot
 from generator.load.corrections import LIST_TITLES
 from generator.load.fields import Field
-from generator.load.history import History
 from generator.load.tables import SchemaSet
 from generator.problems import CODES, ProblemType
-from generator.publish.changelog import changelog_view
+from generator.publish.changelog import ChangeLog, changelog_view
 from generator.publish.charts import cluster_timeline, tile_map, year_bars
 from generator.publish.opendata import CALL_DERIVED_FIELDS, CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
 from generator.publish.serialize import ExportFile
@@ -118,7 +117,7 @@ def render_pages(
     downloads: Sequence[ExportFile] = (),
     attachment_files: Mapping[str, Any] | None = None,
     *,
-    history: History | None = None,
+    changelog: ChangeLog | None = None,
 ) -> list[Page]:
     """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai)."""
     env = environment()
@@ -182,7 +181,7 @@ def render_pages(
             bars=year_bars(years),
         ),
         page("notice_index.html.j2", "notices/index.md", True, notices=notices),
-        page("changelog.html.j2", "changes.md", True, changelog=changelog_view(history, snapshot)),
+        page("changelog.html.j2", "changes.md", True, changelog=changelog or changelog_view(None, snapshot)),
         page("staff_guide.md.j2", "guide.md", True, groups=problem_groups()),
         page(
             "open_data.md.j2",

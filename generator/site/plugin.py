@@ -38,6 +38,7 @@ from generator.load.history import History, read_history
 from generator.load.tables import load_schemas
 from generator.problems import Severity
 from generator.publish import csp
+from generator.publish.changelog import changelog_view
 from generator.publish.exports import build_exports
 from generator.publish.live import LIVE_STATES_SCRIPT, live_states_script
 from generator.publish.pages import (
@@ -135,7 +136,8 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         assert self.snapshot is not None
         snapshot, schema_set = self.snapshot, load_schemas(SCHEMAS_DIR)
         site = snapshot.site
-        downloads = build_exports(snapshot, schema_set, site.address if site else None, history=self.history)
+        changelog = changelog_view(self.history, snapshot)  # once, for the page and its feed
+        downloads = build_exports(snapshot, schema_set, site.address if site else None, changelog=changelog)
         for export in downloads:  # open data, feeds and calendars are static files of the site
             files.append(File.generated(config, export.path, content=export.content))
         # What the changing states will read after the build, for the browser (live-states.js).
@@ -149,7 +151,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         attachments_dir = self._data_dir(config) / ATTACHMENTS_DIR
         for name in sorted({attachment.file for _, _, attachment in snapshot.attachments}):
             files.append(File.generated(config, published_path(name), abs_src_path=str(attachments_dir / name)))
-        for page in render_pages(snapshot, schema_set, downloads, history=self.history):
+        for page in render_pages(snapshot, schema_set, downloads, changelog=changelog):
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
             existing = files.get_file_from_path(page.src_uri)
             if existing is not None:
