@@ -414,6 +414,34 @@ CODES: dict[str, ProblemType] = {
             "网站的有效期、公示期、年度报告、认定条件等规则都取自 data/policy/ 中的政策数据；至少需要一份 level: municipal 的文件。",
         ),
         (
+            "practice-missing",
+            "缺少 data/practice.yaml（本站读法与做法）",
+            "网站自己的每一句读法和做法都写在 data/practice.yaml 中，页面按标识引用；没有这个文件无法生成网站。",
+        ),
+        (
+            "practice-section-unknown",
+            "说法 {key} 所在的节 {section} 不在 sections 列表中",
+            "statements 中每一条的 section 须是 sections 中某一节的 key：本站做法页面按节列出每一条说法。",
+        ),
+        (
+            "practice-reading-without-clause",
+            "说法 {key} 是本站读法（reading），但没有写所读的条款（reads）",
+            "本站读法是对某一条款的理解，须在 reads 中写明所读的条款，例如 “guangzhou-2024 3.3.2”；"
+            "与条款无关的办法写作 kind: practice。",
+        ),
+        (
+            "practice-clause-unknown",
+            "说法 {key} 所读的条款 {clause}（{policy}）不在政策数据中",
+            "reads 中的每一项须是 data/policy/ 中某一政策文件的标识和它 clauses 或 revocation_grounds 中的条款编号。",
+        ),
+        (
+            "practice-placeholder-unknown",
+            "说法 {key} 中的占位 {placeholder} 无法识别",
+            "可用的占位：{quote:引文} {words:引文} {clause:引文}（引文是市级工作指引 excerpts 的 key，或 validity、publicity、"
+            "annual-report、target、in-force），{see:说法或节的标识|文字}，{page:页面.md#锚点|文字}，{value:名称}，"
+            "{status:状态} 等。",
+        ),
+        (
             "policy-clause-missing",
             "引用的条款 {clause} 不在本文件的 clauses 列表中",
             "政策数据中每个数值都要注明条款，并在 clauses 中照录该条款原文，网站据此逐字引用。",

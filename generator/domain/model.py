@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar as _calendar
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -445,6 +446,24 @@ class Policy:
         return self.clauses.get(clause) or self.revocation_grounds[clause]
 
     @property
+    def passages(self) -> dict[str, tuple[str, str]]:
+        """Every passage a page may quote by key: (clause, words) of each excerpt and of each stated
+        rule (validity, publicity, annual-report, target, in-force) the policy records with its clause."""
+        found = dict(self.excerpts)
+        stated: dict[str, tuple[str | None, str | None]] = {
+            "in-force": (self.in_force.clause, self.in_force.words),
+            "validity": (self.validity_years.clause, self.validity_years.words),
+            "publicity": (self.publicity_working_days.clause, self.publicity_working_days.words),
+            "target": (self.target.clause, self.target.words),
+        }
+        if self.annual_report is not None:
+            stated["annual-report"] = (self.annual_report.clause, self.annual_report.words)
+        for key, (clause, words) in stated.items():
+            if clause and words:
+                found.setdefault(key, (clause, words))
+        return found
+
+    @property
     def thresholds_by_key(self) -> dict[str, Threshold]:
         return {threshold.key: threshold for threshold in self.thresholds}
 
@@ -496,6 +515,95 @@ def site_address(text: str | None) -> str | None:
     return f"{parts.scheme}://{host}{port}{path if path.endswith('/') else path + '/'}"
 
 
+# The placeholders a statement of the site's (data/practice.yaml) may hold: {kind:argument} or
+# {kind:argument|words}. quote/words/clause name a passage of the municipal guideline
+# (Policy.passages); see names an entry of the practice page; page a page of the site
+# ("criteria.md#reading"); value one of the numbers the site computes with; the others a state's name.
+STATEMENT_TOKEN = re.compile(r"\{([a-z-]+):([^{}|]+)(?:\|([^{}]+))?\}")
+STATEMENT_KINDS = {"reading": "本站读法", "practice": "本站做法"}
+STATEMENT_PARTS = frozenset(
+    {"quote", "words", "clause", "see", "page", "value", "status", "notice-state", "call-state", "report-state"}
+)
+
+
+@dataclass(frozen=True)
+class StatementPart:
+    """A run of a statement: its own words (kind "text"), or a placeholder to fill in."""
+
+    kind: str
+    arg: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A sentence the site says of its own: its reading of a clause, or its practice (data/practice.yaml)."""
+
+    key: str
+    kind: str  # reading | practice (STATEMENT_KINDS)
+    section: str
+    reads: tuple[tuple[str, str], ...]  # (policy id, clause) it reads
+    term: str | None
+    text: str
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return STATEMENT_KINDS[self.kind]
+
+    @property
+    def parts(self) -> tuple[StatementPart, ...]:
+        return statement_parts(self.text)
+
+    @property
+    def term_parts(self) -> tuple[StatementPart, ...]:
+        return statement_parts(self.term or "")
+
+
+# A folded YAML line joins with a space, which Chinese text does not use between its characters.
+_FOLDED_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def statement_parts(text: str) -> tuple[StatementPart, ...]:
+    """`text` split into its own words and its placeholders, in order (spaces between Chinese
+    characters, and full-width punctuation left by folded lines removed: keep a fold away from a placeholder)."""
+    text = _FOLDED_SPACE.sub("", text.strip())
+    found: list[StatementPart] = []
+    position = 0
+    for match in STATEMENT_TOKEN.finditer(text):
+        if match.start() > position:
+            found.append(StatementPart("text", text=text[position : match.start()]))
+        found.append(StatementPart(match.group(1), match.group(2), match.group(3) or ""))
+        position = match.end()
+    if position < len(text):
+        found.append(StatementPart("text", text=text[position:]))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class PracticeSection:
+    key: str
+    title: str
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The site's own readings and practice (data/practice.yaml): the practice page, section by
+    section, and every statement another page repeats by its key."""
+
+    title: str
+    sections: tuple[PracticeSection, ...]
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+    @property
+    def statements(self) -> dict[str, Statement]:
+        return {s.key: s for section in self.sections for s in section.statements}
+
+    def statement(self, key: str) -> Statement:
+        return self.statements[key]
+
+
 @dataclass(frozen=True)
 class Dataset:
     districts: dict[str, District]
@@ -506,3 +614,4 @@ class Dataset:
     calendar: WorkingCalendar
     policies: PolicySet
     attachments: dict[str, AttachmentFile] = field(default_factory=dict)  # accepted files by name
+    practice: Practice | None = None  # the site's readings and practice (data/practice.yaml)

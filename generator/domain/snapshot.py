@@ -82,6 +82,7 @@ from generator.domain.model import (
     PartialDate,
     Policy,
     PolicySet,
+    Practice,
     Site,
     Source,
 )
@@ -400,6 +401,7 @@ class Snapshot:
     policies: PolicySet
     site: Site | None
     attachment_files: dict[str, AttachmentFile]  # accepted files by name (published: `attachments`)
+    practice: Practice | None  # the site's own readings and practice (data/practice.yaml)
 
     @property
     def day(self) -> dt.date:
@@ -866,6 +868,7 @@ def take_snapshot(dataset: Dataset, at: dt.datetime) -> Snapshot:
         dataset.policies,
         dataset.site,
         dataset.attachments,
+        dataset.practice,
     )
 
 

@@ -31,10 +31,13 @@ from generator.domain.model import (
     PartialDate,
     Policy,
     PolicySet,
+    Practice,
+    PracticeSection,
     ReportRule,
     Site,
     Source,
     Stated,
+    Statement,
     Threshold,
 )
 from generator.load.records import RECORD_TYPE, RecordType, Row, Tables
@@ -153,6 +156,12 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
     policies = PolicySet(_policy(row, values, policy_children) for row, values in typed("policies"))
     site_rows = typed("site")
     site = Site(site_rows[0][1], site_rows[0][0]) if site_rows else None
+    practice_rows = typed("practice")
+    practice = (
+        _practice(*practice_rows[0], typed("practice_sections"), typed("practice_statements"))
+        if practice_rows
+        else None
+    )
     return Dataset(
         districts=districts,
         clusters=clusters,
@@ -161,6 +170,31 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
         site=site,
         calendar=WorkingCalendar(YearArrangement.from_mapping(row.doc.data) for row, _ in typed("calendar_years")),
         policies=policies,
+        practice=practice,
+    )
+
+
+def _practice(
+    row: Row, values: Cells, sections: list[tuple[Row, Cells]], statements: list[tuple[Row, Cells]]
+) -> Practice:
+    """The practice page's sections in their order, each with its statements in theirs."""
+
+    def statement(origin: Row, v: Cells) -> Statement:
+        reads = tuple(
+            (policy, clause)
+            for policy, _, clause in (ref.partition(" ") for ref in (v["reads"] or "").split(", ") if ref)
+        )
+        return Statement(v["key"], v["kind"], v["section"], reads, v["term"], v["text"], origin=origin)
+
+    return Practice(
+        values["title"],
+        tuple(
+            PracticeSection(
+                v["key"], v["title"], tuple(statement(r, sv) for r, sv in statements if sv["section"] == v["key"])
+            )
+            for _, v in sections
+        ),
+        origin=row,
     )
 
 

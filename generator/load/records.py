@@ -51,6 +51,12 @@ RECORD_TYPES: tuple[RecordType, ...] = (
     RecordType("gazetteer", "districts.yaml", "gazetteer", children={"districts": "districts"}),
     RecordType("site", "site.yaml", "site"),
     RecordType(
+        "practice",
+        "practice.yaml",
+        "practice",
+        children={"sections": "practice_sections", "statements": "practice_statements"},
+    ),
+    RecordType(
         "calendar",
         "calendar/*.yaml",
         "calendar_years",
@@ -123,6 +129,7 @@ SCHEMA_KINDS = {
     "calendar": "calendar",
     "gazetteer": "districts",
     "site": "site",
+    "practice": "practice",
 }
 SCHEMA_DOCS = {
     "policy": (
@@ -141,6 +148,10 @@ SCHEMA_DOCS = {
     "calendar": ("工作日历", "data/calendar/<年份>.yaml：一年的国务院节假日安排（放假时段与调休上班日）。"),
     "districts": ("广州市辖区", "data/districts.yaml：广州市各区的区划代码及其来源。"),
     "site": ("网站信息", "data/site.yaml：网站名称、主办单位、联系方式和备案信息。"),
+    "practice": (
+        "本站读法与做法",
+        "data/practice.yaml：网站自己对条款的读法和为算出日期、状态而采用的做法，每条注明类别和所读条款。",
+    ),
 }
 GROUP_TITLES = {
     "objection": "异议受理",

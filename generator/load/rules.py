@@ -10,13 +10,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from generator.domain.calendar import NEXT_YEAR_NEEDED_FROM, CalendarNotCovered, WorkingCalendar
-from generator.domain.calls import first_day
+from generator.domain.calls import CALL_STATE_LABELS, first_day
 from generator.domain.lifecycle import (
     EXPIRING_DAYS,
+    NOTICE_STATE_LABELS,
+    REPORT_STATE_LABELS,
+    STATUS_LABELS,
     Recognition,
     WorkingDaysUnknown,
     governing,
@@ -30,12 +33,16 @@ from generator.domain.model import (
     Call,
     Cluster,
     Dataset,
+    District,
     Event,
     Notice,
     PartialDate,
     Policy,
     PolicySet,
+    Practice,
+    StatementPart,
 )
+from generator.domain.practice import statement_values
 from generator.load.records import Row, Tables
 from generator.problems import Problem, problem
 
@@ -240,6 +247,8 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.d
     policies = dataset.policies
     for policy in policies.all:
         yield from check_policy(policy)
+    if dataset.practice is not None:
+        yield from check_practice(dataset.practice, policies, dataset.districts)
     for cluster in dataset.clusters.values():
         yield from check_cluster(cluster, event_titles, policies, today)
         yield from check_lifecycle(cluster, policies)
@@ -303,6 +312,65 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
             valid_from=policy.in_force_from,
             valid_until=policy.in_force_until,
         )
+
+
+def check_practice(practice: Practice, policies: PolicySet, districts: Mapping[str, District]) -> Iterator[Problem]:
+    """Each statement of the site's is in a section, names the clauses it reads, and holds only
+    placeholders the pages can fill in from the data."""
+    sections = {section.key for section in practice.sections}
+    anchors = sections | set(practice.statements)
+    municipal = policies.of_level("municipal")
+    values = statement_values(districts, municipal[0] if municipal else None)
+    for statement in (s for section in practice.sections for s in section.statements):
+        key = statement.key
+        if statement.section not in sections:
+            yield problem(
+                "practice-section-unknown", *statement.origin.located("section"), key=key, section=statement.section
+            )
+        if statement.kind == "reading" and not statement.reads:
+            yield problem("practice-reading-without-clause", *statement.origin.located("reads"), key=key)
+        for policy_id, clause in statement.reads:
+            policy = next((p for p in policies.all if p.id == policy_id), None)
+            if policy is None or (clause not in policy.clauses and clause not in policy.revocation_grounds):
+                yield problem(
+                    "practice-clause-unknown",
+                    *statement.origin.located("reads"),
+                    key=key,
+                    clause=clause,
+                    policy=policy_id,
+                )
+        for field, parts in (("text", statement.parts), ("term", statement.term_parts)):
+            for part in parts:
+                if part.kind != "text" and not _placeholder_known(part, municipal, anchors, values):
+                    yield problem(
+                        "practice-placeholder-unknown",
+                        *statement.origin.located(field),
+                        key=key,
+                        placeholder=f"{{{part.kind}:{part.arg}}}",
+                    )
+
+
+def _placeholder_known(
+    part: StatementPart, municipal: Sequence[Policy], anchors: set[str], values: Mapping[str, str]
+) -> bool:
+    if part.kind in ("quote", "words", "clause"):
+        return any(part.arg in policy.passages for policy in municipal)
+    if part.kind == "see":
+        return part.arg in anchors
+    if part.kind == "page":
+        return _PAGE_REF.fullmatch(part.arg) is not None
+    if part.kind == "value":
+        return part.arg in values
+    labels = {
+        "status": STATUS_LABELS,
+        "notice-state": NOTICE_STATE_LABELS,
+        "call-state": CALL_STATE_LABELS,
+        "report-state": REPORT_STATE_LABELS,
+    }
+    return part.kind in labels and part.arg in labels[part.kind]
+
+
+_PAGE_REF = re.compile(r"[a-z0-9-]+(/[a-z0-9-]+)*\.md(#[a-z0-9-]+)?")
 
 
 def check_cluster(

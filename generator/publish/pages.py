@@ -22,6 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
+from generator.domain.model import Statement
+from generator.domain.practice import statement_values
 from generator.domain.snapshot import Snapshot
 from generator.load.corrections import LIST_TITLES
 from generator.load.fields import Field
@@ -103,6 +107,14 @@ def problem_groups() -> list[tuple[str, list[ProblemType]]]:
     return list(groups.items())
 
 
+def statement(snapshot: Snapshot, key: str) -> Statement:
+    """A statement a template names; a data folder without it cannot be published."""
+    found = snapshot.practice.statements.get(key) if snapshot.practice else None
+    if found is None:
+        raise ValueError(f"data/practice.yaml 中没有页面所用的说法 {key}")
+    return found
+
+
 def correction_titles(schema_set: SchemaSet, resource: str) -> dict[str, str]:
     """What a correction log calls each field it may name: the schema's titles, and each list's name."""
     return {
@@ -122,7 +134,10 @@ def render_pages(
     """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai)."""
     env = environment()
     clusters, notices = snapshot.clusters, snapshot.notices
+    macros = env.get_template("_macros.j2").module
+    values = statement_values(snapshot.districts, snapshot.rules)  # what {value:…} in a statement shows
     common: dict[str, Any] = {
+        "values": values,
         "today": snapshot.day,
         "districts": snapshot.districts,
         "site": snapshot.site.values if snapshot.site else {},
@@ -137,10 +152,14 @@ def render_pages(
         def href(target: str) -> str:
             return relative_href(src_uri, target)
 
+        def say(key: str) -> Markup:
+            """The site's statement `key` (data/practice.yaml), labelled and linked."""
+            return Markup(macros.said(statement(snapshot, key), snapshot.rules, href, values))  # type: ignore[attr-defined]
+
         def asset(path: str) -> str:
             return asset_href(src_uri, path)
 
-        content = env.get_template(template).render(**common, **context, href=href, asset=asset)
+        content = env.get_template(template).render(**common, **context, href=href, asset=asset, say=say)
         return Page(src_uri, content, in_nav, html=template.endswith(HTML_TEMPLATE_SUFFIX))
 
     shown = {facts.cluster.id: facts for facts in clusters}
@@ -158,7 +177,7 @@ def render_pages(
             current_calls=snapshot.current_calls,
         ),
         page("criteria.md.j2", "criteria.md", True),
-        page("practice.md.j2", "practice.md", True),
+        page("practice.html.j2", "practice.md", True, practice=snapshot.practice),
         page("procedure.md.j2", "procedure.md", True, latest_call=snapshot.latest_municipal_call),
         page("call_index.html.j2", "calls/index.md", True, calls=snapshot.calls),
         page(
