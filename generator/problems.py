@@ -414,11 +414,6 @@ CODES: dict[str, ProblemType] = {
             "网站的有效期、公示期、年度报告、认定条件等规则都取自 data/policy/ 中的政策数据；至少需要一份 level: municipal 的文件。",
         ),
         (
-            "practice-missing",
-            "缺少 data/practice.yaml（本站读法与做法）",
-            "网站自己的每一句读法和做法都写在 data/practice.yaml 中，页面按标识引用；没有这个文件无法生成网站。",
-        ),
-        (
             "practice-section-unknown",
             "说法 {key} 所在的节 {section} 不在 sections 列表中",
             "statements 中每一条的 section 须是 sections 中某一节的 key：本站做法页面按节列出每一条说法。",

@@ -594,11 +594,12 @@ class Practice:
 
     title: str
     sections: tuple[PracticeSection, ...]
+    all_statements: tuple[Statement, ...]  # in the file's order, one in an unknown section included
     origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
 
     @property
     def statements(self) -> dict[str, Statement]:
-        return {s.key: s for section in self.sections for s in section.statements}
+        return {s.key: s for s in self.all_statements}
 
     def statement(self, key: str) -> Statement:
         return self.statements[key]

@@ -186,14 +186,13 @@ def _practice(
         )
         return Statement(v["key"], v["kind"], v["section"], reads, v["term"], v["text"], origin=origin)
 
+    every = tuple(statement(r, v) for r, v in statements)
     return Practice(
         values["title"],
         tuple(
-            PracticeSection(
-                v["key"], v["title"], tuple(statement(r, sv) for r, sv in statements if sv["section"] == v["key"])
-            )
-            for _, v in sections
+            PracticeSection(v["key"], v["title"], tuple(s for s in every if s.section == v["key"])) for _, v in sections
         ),
+        every,
         origin=row,
     )
 

@@ -204,8 +204,6 @@ def _load(data_dir: Path, schemas_dir: Path, today: dt.date) -> LoadResult:
     dataset = build_dataset(tables, bad_files, schema_set)
     if not dataset.policies.of_level("municipal") and "policies" not in unloaded:
         problems.append(problem("policy-missing", display(data_dir / "policy"), 1, 1))
-    if dataset.practice is None and "practice" not in unloaded:
-        problems.append(problem("practice-missing", display(data_dir / "practice.yaml"), 1, 1))
     problems += check_dataset(dataset, _titles(schema_set, "events"), today)
     scan = scan_attachments(data_dir / ATTACHMENTS_DIR, display, lambda path: entry_problem(path, data_dir, display))
     carried = [notice.attachments for notice in dataset.notices.values()]

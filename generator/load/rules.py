@@ -321,7 +321,7 @@ def check_practice(practice: Practice, policies: PolicySet, districts: Mapping[s
     anchors = sections | set(practice.statements)
     municipal = policies.of_level("municipal")
     values = statement_values(districts, municipal[0] if municipal else None)
-    for statement in (s for section in practice.sections for s in section.statements):
+    for statement in practice.all_statements:
         key = statement.key
         if statement.section not in sections:
             yield problem(
@@ -329,7 +329,7 @@ def check_practice(practice: Practice, policies: PolicySet, districts: Mapping[s
             )
         if statement.kind == "reading" and not statement.reads:
             yield problem("practice-reading-without-clause", *statement.origin.located("reads"), key=key)
-        for policy_id, clause in statement.reads:
+        for policy_id, clause in statement.reads if policies.all else ():  # none at all: policy-missing
             policy = next((p for p in policies.all if p.id == policy_id), None)
             if policy is None or (clause not in policy.clauses and clause not in policy.revocation_grounds):
                 yield problem(
@@ -341,6 +341,8 @@ def check_practice(practice: Practice, policies: PolicySet, districts: Mapping[s
                 )
         for field, parts in (("text", statement.parts), ("term", statement.term_parts)):
             for part in parts:
+                if part.kind in ("quote", "words", "clause") and not municipal:
+                    continue  # no guideline to quote from: policy-missing says so
                 if part.kind != "text" and not _placeholder_known(part, municipal, anchors, values):
                     yield problem(
                         "practice-placeholder-unknown",

@@ -132,8 +132,8 @@ NOTICE_DERIVED_FIELDS: tuple[dict[str, Any], ...] = (
     {
         "name": "first_day",
         "title": "公示期第一天",
-        "description": "发布日（或公示载明的开始日）为工作日时即该日，否则为其后第一个工作日（指引 3.3.2）；"
-        "工作日历未收录相关年份时为空。",
+        "description": "发布日（或公示载明的开始日）为工作日时即该日，否则为其后第一个工作日，是本站读法"
+        "（本站读法与做法 practice/#publicity-count；指引 3.3.2 只写“公示期为7个工作日”）；工作日历未收录相关年份时为空。",
         "type": "date",
     },
     {
