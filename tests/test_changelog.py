@@ -293,7 +293,8 @@ def test_the_page_lists_each_commit_with_its_changes(repo, site):
     page = Page(site / "changes" / "index.html")
     assert commit_sections(page) == [f"commit-{repo.shas[label]}" for label in LOGGED]
     assert page.root.find(cls="cl-history-unavailable") is None and page.root.find(cls="cl-history-shallow") is None
-    assert "本站的做法" in page.root.find("div", cls="cl-changes").text()  # says whose practice the page is
+    said = page.root.find("div", cls="cl-changes").find("span", "cl-said", data_statement="changelog")
+    assert said is not None and said.text().endswith("（本站做法）")  # says whose practice the page is
 
     def section(label: str):
         return page.root.find("section", id=f"commit-{repo.shas[label]}")

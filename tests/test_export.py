@@ -41,7 +41,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTICE = "test-municipal-2025-list"
 ATOM = "{http://www.w3.org/2005/Atom}"
 BOM = b"\xef\xbb\xbf"
-SCHEMA_KINDS = ("policy", "cluster", "notice", "call", "calendar", "districts", "site")
+SCHEMA_KINDS = ("policy", "cluster", "notice", "call", "calendar", "districts", "site", "practice")
 
 
 def _load(data_dir: Path, today: dt.date = TODAY):
@@ -479,7 +479,7 @@ def _record_files(root: Path) -> list[tuple[str, Path]]:
         ("policy", "policy"),
     ):
         found += [(kind, path) for path in sorted((root / folder).glob("*.yaml"))]
-    for name, kind in (("districts.yaml", "districts"), ("site.yaml", "site")):
+    for name, kind in (("districts.yaml", "districts"), ("site.yaml", "site"), ("practice.yaml", "practice")):
         if (root / name).is_file():
             found.append((kind, root / name))
     return found

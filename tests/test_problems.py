@@ -185,7 +185,7 @@ def test_json_lists_the_problems_the_terminal_prints(mixed):
     assert shown == lines[:-1]
     assert document["summary"] == {
         "ok": False,
-        "files": 15,
+        "files": 16,
         "errors": 2,
         "warnings": 1,
         "notes": 3,

@@ -24,7 +24,7 @@ from generator.domain.snapshot import take_snapshot
 from generator.load import attachments
 from generator.load.build import cell
 from generator.load.dataset import load_dataset
-from generator.load.records import RECORD_ID, RECORD_TYPE
+from generator.load.records import ANCHOR_KEY, CLAUSE_REFS, RECORD_ID, RECORD_TYPE
 from generator.load.tables import load_schemas
 from generator.publish.exports import build_exports
 from generator.publish.serialize import plain, record_row
@@ -41,7 +41,10 @@ def test_every_id_field_of_the_schemas_uses_the_one_record_id_pattern():
             if pattern and "a-z0-9" in pattern:
                 id_like.append((path.name, spec["name"], pattern))
     assert id_like, "no identifier field found: the scan is broken"
-    ids = [found for found in id_like if found[1] != "file"]
+    # the statements of data/practice.yaml: anchors of the practice page, and the clauses they read
+    anchors = [found for found in id_like if found[0].startswith("practice_")]
+    assert {pattern for *_, pattern in anchors} == {ANCHOR_KEY.pattern, CLAUSE_REFS.pattern}, anchors
+    ids = [found for found in id_like if found[1] != "file" and found not in anchors]
     assert {pattern for *_, pattern in ids} == {RECORD_ID.pattern}, ids
     # attachment file names: a record identifier and an allowed extension
     files = [pattern for _, name, pattern in id_like if name == "file"]

@@ -281,7 +281,7 @@ WHAT_IS_INDEXED = [
             "公示原文的表述",  # the window's record
             "02-20、02-21",
             "SHA-256",  # small print
-            "本站的算法",
+            "本站读法",
             "未载明",
         ],
     ),

@@ -70,7 +70,7 @@ def test_home_lists_the_open_notice_and_counts_municipal_clusters(site):
     assert "【测试数据】2025 年广州市市级中小企业特色产业集群拟认定名单公示" in home.text
     assert "含今天还剩 5 个工作日" in home.text  # 02-24, 25, 26, 27 and 28
     assert "在全市范围内认定25个左右市级集群" in home.text  # quoted from 1.6, with the site's reading labelled
-    assert "最后一天为 2027-12-29" in home.text
+    assert "本站读作施行至 2027-12-29" in home.text
 
 
 def test_cluster_list_has_one_row_per_cluster_with_filters(site):
@@ -101,7 +101,7 @@ def test_cluster_page_computes_validity_and_links_clauses(site, certified_site):
     assert "2028-03-09" not in page(site, "clusters/test-municipal-alpha").text  # certified after that day
     alpha = page(certified_site, "clusters/test-municipal-alpha")
     assert "2025-03-10 至 2028-03-09" in alpha.text
-    assert "指引4.1：集群有效期为三年。末日按本站做法计算" in alpha.text.replace(" ", "")
+    assert "指引4.1：集群有效期为三年。末日按“认定日+有效期年数−1天”计算。（本站读法）" in alpha.text.replace(" ", "")
     revoked = page(certified_site, "clusters/test-provincial-gamma")
     assert "撤销认定，依据指引 4.3.3：未及时报送集群年度培育情况信息表" in revoked.text
     links = [a["href"] for a in revoked.find("a") if "clause-4-3-3" in a.get("href", "")]

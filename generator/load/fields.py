@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.load.records import RECORD_ID
+from generator.load.records import ANCHOR_KEY, CLAUSE_REFS, RECORD_ID
 
 TYPE_NAMES = {
     "integer": "整数（只写数字，如 7）",
@@ -26,6 +26,8 @@ PATTERN_EXPECTATIONS = {
     "[0-9]{6}": "应为 6 位数字",
     "4401[0-9]{2}": "应为广州市辖区的 6 位区划代码（以 4401 开头）",
     RECORD_ID.pattern: "只能使用小写英文字母、数字和连字符，且不能以连字符开头或结尾、不能连续使用连字符",
+    ANCHOR_KEY.pattern: "只能使用小写英文字母、数字、连字符和下划线，例如 status-valid 或 status-in_publicity",
+    CLAUSE_REFS.pattern: "应写作“政策标识 条款编号”，多项用逗号和空格分隔，例如 guangzhou-2024 3.3.2, guangzhou-2024 4.1",
     "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?": "应为日期 YYYY-MM-DD，或只写到月（YYYY-MM）、只写到年（YYYY）",
     'https?://[^\\s<>"]+': "应为以 http:// 或 https:// 开头的完整网址",
     "https?://\\S+": "应为以 http:// 或 https:// 开头的完整网址",

@@ -165,6 +165,10 @@ GROUP_TITLES = {
 
 # A record identifier (and the stem of its file): the one pattern, also in the schemas' `id` fields.
 RECORD_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+# The key of a statement or section of data/practice.yaml: an anchor of the practice page, which may
+# carry a state's code ("status-in_publicity"); and the clauses a statement reads ("guangzhou-2024 4.1").
+ANCHOR_KEY = re.compile(r"[a-z0-9]+([-_][a-z0-9]+)*")
+CLAUSE_REFS = re.compile(RECORD_ID.pattern + r" [0-9]+(\.[0-9]+)*(, " + RECORD_ID.pattern + r" [0-9]+(\.[0-9]+)*)*")
 
 RECORD_TYPE = {record_type.kind: record_type for record_type in RECORD_TYPES}
 

@@ -329,7 +329,7 @@ def check_practice(practice: Practice, policies: PolicySet, districts: Mapping[s
             )
         if statement.kind == "reading" and not statement.reads:
             yield problem("practice-reading-without-clause", *statement.origin.located("reads"), key=key)
-        for policy_id, clause in statement.reads if policies.all else ():  # none at all: policy-missing
+        for policy_id, clause in statement.reads if municipal else ():  # no guideline: policy-missing says so
             policy = next((p for p in policies.all if p.id == policy_id), None)
             if policy is None or (clause not in policy.clauses and clause not in policy.revocation_grounds):
                 yield problem(
