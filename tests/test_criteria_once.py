@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import AFTER_EVERY_RECORD, REAL_DATA, REPO_ROOT, Page, make_data_dir
+from conftest import AFTER_EVERY_RECORD, REAL_DATA, REPO_ROOT, Page, make_data_dir, shared_site
 
 from generator import SCHEMAS_DIR
 from generator.domain.criteria import ELISION, criteria_sheet
@@ -129,13 +130,24 @@ def build(data: Path, site: Path) -> Path:
     return site
 
 
+def changed_site(shared) -> Path:
+    """The site `clusters build` makes from the fixtures with change_policy applied, built once per run."""
+
+    def make(folder: Path) -> None:
+        data = make_data_dir(folder)
+        change_policy(data)
+        build(data, folder / "site")
+
+    return shared.get(f"criteria-changed-{BUILT_ON}", make) / "site"
+
+
 @pytest.fixture(scope="module", name="sites")
-def sites_fixture(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("criteria-sites")
-    before = make_data_dir(root / "before")
-    after = make_data_dir(root / "after")
-    change_policy(after)
-    return {"before": build(before, root / "before" / "site"), "after": build(after, root / "after" / "site")}
+def sites_fixture(shared) -> dict[str, Path]:
+    """The fixtures' site and the changed one, as of the same day."""
+    return {
+        "before": shared_site(shared, "base", dt.date.fromisoformat(BUILT_ON)).site,
+        "after": changed_site(shared),
+    }
 
 
 def nodes(page: Page, tag: str, **attrs: str) -> list:

@@ -10,9 +10,9 @@ import json
 
 import pytest
 from browser_support import clean, serve, visit
-from conftest import make_data_dir, shared_site
+from conftest import shared_site
 from hostile_corpus import MARKER
-from test_criteria_once import AREA_BETWEEN, BUILT_ON, WORDS_AFTER, WORDS_BEFORE, build, change_policy
+from test_criteria_once import AREA_BETWEEN, BUILT_ON, WORDS_AFTER, WORDS_BEFORE, changed_site
 
 READY = "#self-check-form[data-self-check=ready]"
 
@@ -24,11 +24,8 @@ def before_url(shared):
 
 
 @pytest.fixture(scope="module")
-def after_url(tmp_path_factory):
-    root = tmp_path_factory.mktemp("criteria-after")
-    data = make_data_dir(root)
-    change_policy(data)
-    with serve(build(data, root / "site")) as url:
+def after_url(shared):
+    with serve(changed_site(shared)) as url:
         yield url
 
 
