@@ -414,6 +414,12 @@ CODES: dict[str, ProblemType] = {
             "网站的有效期、公示期、年度报告、认定条件等规则都取自 data/policy/ 中的政策数据；至少需要一份 level: municipal 的文件。",
         ),
         (
+            "practice-statement-missing",
+            "网站页面要用的说法 {key} 不在 statements 列表中",
+            "页面按标识引用 data/practice.yaml 中的说法；删去或改名一条页面要用的说法，网站就无法生成。请恢复这一条，"
+            "或只修改它的文字。",
+        ),
+        (
             "practice-section-unknown",
             "说法 {key} 所在的节 {section} 不在 sections 列表中",
             "statements 中每一条的 section 须是 sections 中某一节的 key：本站做法页面按节列出每一条说法。",
@@ -445,6 +451,28 @@ CODES: dict[str, ProblemType] = {
             "policy-words-not-in-clause",
             "“{words}”没有逐字出现在条款 {clause} 的原文中",
             "words 必须是条款原文中的原话（去掉排版空格），网站把它作为引文显示。请对照原文更正。",
+        ),
+        (
+            "criterion-words-kind",
+            "认定条件 {key}：是／否项（kind: yesno）必须写 words，量化指标（kind: threshold）不写 words",
+            "criteria 中的是／否项在 words 中照录条款原话；量化指标的数值、比较用语和原话只写在 thresholds 中，"
+            "criteria 里只写它的标识（key），不重复，以免两处不一致。",
+        ),
+        (
+            "criterion-threshold-unknown",
+            "认定条件 {key} 写作量化指标，但本文件的 thresholds 中没有条款 {clause} 的指标 {key}",
+            "kind: threshold 的条件用 key 指向 thresholds 中同一条款的指标；请更正 key 或 clause，或在 thresholds 中补上该指标。",
+        ),
+        (
+            "criterion-threshold-unlisted",
+            "量化指标 {key} 没有列入 criteria",
+            "列出 criteria 时，认定条件页和自检表只显示其中的条件：thresholds 中的每个指标都要在 criteria 中"
+            "按条款原文的顺序写一项（kind: threshold，key 为指标标识）。",
+        ),
+        (
+            "criterion-key-duplicate",
+            "认定条件标识 {key} 重复",
+            "criteria 中每一项的 key 都不同：网站和自检表用它找到这一项。",
         ),
         (
             "revocation-ground-unknown",

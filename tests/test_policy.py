@@ -181,8 +181,11 @@ def test_criteria_page_and_self_check_data_come_from_the_policy(dataset):
     assert [t["key"] for t in criteria["thresholds"]] == [t.key for t in policy.thresholds]
     area = next(t for t in criteria["thresholds"] if t["key"] == "area")
     assert (area["operator"], area["value"], area["unit"]) == ("<=", 100, "平方公里")
+    assert [c["key"] for c in criteria["criteria"]] == [c.key for c in policy.criteria]
     page = Page(rendered(dataset, day)["criteria.md"])
     assert "占地面积 ≤ 100 平方公里" in page.text and "占地面积不超过100平方公里" in page.text
+    for criterion in policy.criteria:
+        assert criterion.words is None or criterion.words in page.text, criterion.key
     assert page.find("form", id="self-check-form")[0]["data-criteria"] == "../data/criteria.json"
 
 

@@ -27,10 +27,12 @@ from conftest import FIXTURE_BASE, REAL_DATA, REPO_ROOT, Page, make_data_dir
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import start_of_day
 from generator.domain.model import STATEMENT_KINDS
+from generator.domain.practice import REQUIRED_STATEMENTS
 from generator.load.dataset import load_dataset
 from generator.site.build import build_site
 
 TEMPLATES = REPO_ROOT / "generator" / "templates"
+HOSTILE_ACCEPTED = REPO_ROOT / "tests" / "hostile" / "accepted"
 BUILD_DAY = dt.date(2026, 12, 2)
 
 # Templates that are not pages of the public site or speak only of the software: the staff guide (how
@@ -116,9 +118,21 @@ def practice_keys(folder: Path) -> set[str]:
 def test_every_statement_a_template_names_exists():
     named = {key for path in TEMPLATES.glob("*.j2") for key in _SAY.findall(path.read_text(encoding="utf-8"))}
     assert len(named) >= 30
+    assert named == REQUIRED_STATEMENTS  # what the validator asks a data folder for
     assert named - practice_keys(REAL_DATA) == set()
-    # The fixture carries its own copy (tests never read data/): the same words.
+    # The fixture carries its own copy (tests never read data/): the same words; the hostile corpus's
+    # copy has every statement too, its words attacked.
     assert (FIXTURE_BASE / "practice.yaml").read_bytes() == (REAL_DATA / "practice.yaml").read_bytes()
+    assert practice_keys(HOSTILE_ACCEPTED) == practice_keys(REAL_DATA)
+
+
+def test_a_data_folder_without_a_statement_the_pages_use_is_refused(tmp_path):
+    data = make_data_dir(tmp_path)
+    path = data / "practice.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("- key: tilemap\n", "- key: tilemap-renamed\n"), "utf-8")
+    loaded = load_dataset(data, SCHEMAS_DIR, today=BUILD_DAY)
+    missing = [p for p in loaded.problems if p.code == "practice-statement-missing"]
+    assert [(p.path.endswith("practice.yaml"), dict(p.params)["key"]) for p in missing] == [(True, "tilemap")]
 
 
 # --- a built site -----------------------------------------------------------------------------

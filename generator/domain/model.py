@@ -390,6 +390,21 @@ COMPARISON_OPERATORS = {"高于": ">", "不低于": ">=", "不少于": ">=", "�
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """One condition an applicant must meet (工作指引 3.2), in the guideline's own words: a yes/no
+    item (`words`), or a quantified one whose number, comparison and words are the threshold `key`."""
+
+    policy_id: str
+    key: str
+    clause: str
+    kind: str  # "yesno" or "threshold"
+    lead: str | None  # words the item shares with the others of its sentence, written before them
+    words: str | None  # the item's own words (None for a threshold: the threshold's words)
+    note: str | None  # the site's note on the item (what the text leaves open, how the site reads it)
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Stated:
     """A value of a policy with the clause and the words it comes from (either may be unknown)."""
 
@@ -436,6 +451,7 @@ class Policy:
     annual_report: ReportRule | None
     target: Stated
     thresholds: tuple[Threshold, ...]
+    criteria: tuple[Criterion, ...]  # in the clauses' order; empty when the record lists none
     revocation_grounds: dict[str, str]  # clause -> text
     excerpts: dict[str, tuple[str, str]]  # key -> (clause, words): passages the pages quote
     excerpt_origins: tuple[Origin, ...] = field(compare=False, repr=False)

@@ -14,6 +14,52 @@ from generator.domain.calendar import NEXT_YEAR_NEEDED_FROM
 from generator.domain.lifecycle import EXPIRING_DAYS, REVIEW_GRACE_DAYS
 from generator.domain.model import District, Policy
 
+# The statements the pages print by key (say("…") in generator/templates/): a data folder must have
+# each (practice-statement-missing); tests/test_statements.py keeps this list and the templates equal.
+REQUIRED_STATEMENTS = frozenset(
+    (
+        "auto-recognition-duration",
+        "auto-recognition-procedure",
+        "auto-recognition-short",
+        "auto-recognition-target",
+        "call-deadline-24",
+        "call-deadline-source",
+        "call-followed-short",
+        "call-period",
+        "changelog",
+        "counting-by-year",
+        "counting-district",
+        "counting-municipal",
+        "counting-status",
+        "criteria-items",
+        "criteria-not-enough",
+        "criteria-priority",
+        "cut-off-24",
+        "district-role",
+        "guideline-in-force",
+        "objection-recipient-short",
+        "other-levels-call",
+        "other-levels-own-rules",
+        "procedure-order",
+        "publicity-algorithm-link",
+        "publicity-count-short",
+        "publicity-other-levels",
+        "renewal-start",
+        "report-deadline",
+        "report-deadline-short",
+        "report-other-levels",
+        "revocation-record",
+        "self-check-all-met",
+        "self-check-verdict",
+        "status-unknown-count",
+        "tilemap",
+        "unverified",
+        "unverified-note",
+        "validity-end-short",
+        "yishang",
+    )
+)
+
 
 def statement_values(districts: Mapping[str, District], guideline: Policy | None) -> dict[str, str]:
     """Every value a statement may name, as the pages print it; `guideline` is the municipal

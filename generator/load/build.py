@@ -21,6 +21,7 @@ from generator.domain.model import (
     CallContact,
     Cluster,
     Correction,
+    Criterion,
     Dataset,
     District,
     Event,
@@ -151,7 +152,13 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
         )
     policy_children = {
         resource: children(resource, "policy_id")
-        for resource in ("policy_thresholds", "policy_revocation_grounds", "policy_excerpts", "policy_clauses")
+        for resource in (
+            "policy_thresholds",
+            "policy_criteria",
+            "policy_revocation_grounds",
+            "policy_excerpts",
+            "policy_clauses",
+        )
     }
     policies = PolicySet(_policy(row, values, policy_children) for row, values in typed("policies"))
     site_rows = typed("site")
@@ -280,6 +287,10 @@ def _policy(row: Row, values: Cells, policy_children: ChildRows) -> Policy:
         else None,
         target=_stated(values, "target", values["target_count"]),
         thresholds=tuple(threshold(r, v) for r, v in children("policy_thresholds")),
+        criteria=tuple(
+            Criterion(pid, v["key"], v["clause"], v["kind"], v["lead"], v["words"], v["note"], r)
+            for r, v in children("policy_criteria")
+        ),
         revocation_grounds={v["clause"]: v["text"] for _, v in children("policy_revocation_grounds")},
         excerpts={v["key"]: (v["clause"], v["words"]) for _, v in children("policy_excerpts")},
         excerpt_origins=tuple(r for r, _ in children("policy_excerpts")),

@@ -75,6 +75,7 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         key="id",
         children={
             "thresholds": "policy_thresholds",
+            "criteria": "policy_criteria",
             "revocation_grounds": "policy_revocation_grounds",
             "excerpts": "policy_excerpts",
             "clauses": "policy_clauses",

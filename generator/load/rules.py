@@ -42,7 +42,7 @@ from generator.domain.model import (
     Practice,
     StatementPart,
 )
-from generator.domain.practice import statement_values
+from generator.domain.practice import REQUIRED_STATEMENTS, statement_values
 from generator.load.records import Row, Tables
 from generator.problems import Problem, problem
 
@@ -269,6 +269,46 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.d
             yield problem("call-scheduled", *call.origin.located("published_on"), date=call.published_on, today=today)
 
 
+def check_criteria(policy: Policy) -> Iterator[Problem]:
+    """The criteria (工作指引 3.2) quote their clauses word for word; a yes/no item has its words, a
+    quantified one names a threshold of its clause (which holds the words); and, once criteria are
+    listed, every threshold is one of them."""
+    thresholds = policy.thresholds_by_key
+    seen: set[str] = set()
+    for criterion in policy.criteria:
+        if criterion.key in seen:
+            yield problem("criterion-key-duplicate", *criterion.origin.located("key"), key=criterion.key)
+        seen.add(criterion.key)
+        if (criterion.kind == "yesno") != (criterion.words is not None):
+            yield problem("criterion-words-kind", *criterion.origin.located("words"), key=criterion.key)
+        if criterion.kind == "threshold":
+            threshold = thresholds.get(criterion.key)
+            if threshold is None or threshold.clause != criterion.clause:
+                yield problem(
+                    "criterion-threshold-unknown",
+                    *criterion.origin.located("key"),
+                    key=criterion.key,
+                    clause=criterion.clause,
+                )
+        clause = policy.clauses.get(criterion.clause)
+        if clause is None:
+            yield problem("policy-clause-missing", *criterion.origin.located("clause"), clause=criterion.clause)
+            continue
+        for name, words in (("lead", criterion.lead), ("words", criterion.words)):
+            if words is not None and words not in clause:
+                yield problem(
+                    "policy-words-not-in-clause",
+                    *criterion.origin.located(name),
+                    words=words,
+                    clause=criterion.clause,
+                )
+    if policy.criteria:
+        listed = {c.key for c in policy.criteria if c.kind == "threshold"}
+        for threshold in policy.thresholds:
+            if threshold.key not in listed:
+                yield problem("criterion-threshold-unlisted", *threshold.origin.located("key"), key=threshold.key)
+
+
 def check_policy(policy: Policy) -> Iterator[Problem]:
     """A policy's quoted words are its clauses' own, and its dates are in order."""
     for threshold in policy.thresholds:
@@ -282,6 +322,7 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
                 words=threshold.words,
                 clause=threshold.clause,
             )
+    yield from check_criteria(policy)
     stated = [
         (group, value.clause, value.words)
         for group, value in (
@@ -321,6 +362,8 @@ def check_practice(practice: Practice, policies: PolicySet, districts: Mapping[s
     anchors = sections | set(practice.statements)
     municipal = policies.of_level("municipal")
     values = statement_values(districts, municipal[0] if municipal else None)
+    for key in sorted(REQUIRED_STATEMENTS - set(practice.statements)):
+        yield problem("practice-statement-missing", *practice.origin.located("statements"), key=key)
     for statement in practice.all_statements:
         key = statement.key
         if statement.section not in sections:

@@ -16,9 +16,11 @@ import copy
 import datetime as dt
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from generator.domain.calls import CALL_STATE_LABELS, CallFacts
+from generator.domain.criteria import COMPARISON_READINGS, ELISION, Group, criteria_sheet, input_range, rule_text
 from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS
 from generator.domain.model import Notice
 from generator.domain.results import FinalList
@@ -38,6 +40,7 @@ from generator.publish.serialize import (
     record_row,
     sha256,
 )
+from generator.publish.templates import clause_anchor
 from generator.publish.urls import page_url
 
 
@@ -629,12 +632,52 @@ def notice_versions(notice: Notice, schema_set: SchemaSet) -> list[dict[str, Any
 
 
 def criteria_file(snapshot: Snapshot) -> ExportFile:
-    """The quantified criteria of the municipal guideline the site explains, for the self-check
-    form (site_src/javascripts/self-check.js) and for reuse: the same data the criteria page prints."""
-    policy = snapshot.rules
+    """The criteria of the municipal guideline the site explains (generator.domain.criteria), for the
+    self-check form (site_src/javascripts/self-check.js, which holds no criterion of its own) and for
+    reuse: the words, clauses, thresholds and comparisons the criteria page prints."""
+    sheet = criteria_sheet(snapshot.rules)
+    policy = sheet.policy
+
+    def number(value: Decimal | None) -> Any:
+        return None if value is None else json_cell(value)
+
     data = {
         "policy": policy.id,
         "title": policy.title,
+        "short_title": policy.short_title,
+        "clause": sheet.clause,
+        "clause_text": policy.clauses.get(sheet.clause) if sheet.clause else None,
+        "elision": ELISION,
+        "sections": [
+            {
+                "clause": section.clause,
+                "anchor": clause_anchor(section.clause),
+                "heading": section.heading,
+                "entries": [
+                    {"group": entry.key} if isinstance(entry, Group) else {"criterion": entry.key}
+                    for entry in section.entries
+                ],
+            }
+            for section in sheet.sections
+        ],
+        "criteria": [
+            {
+                "key": item.key,
+                "clause": item.clause,
+                "kind": item.kind,
+                "quote": list(item.quote),
+                "text": item.text,
+                "label": item.label,
+                "threshold": item.threshold.key if item.threshold else None,
+                "group": item.group,
+                "note": item.note,
+            }
+            for item in sheet.items
+        ],
+        "groups": [
+            {"key": group.key, "clause": group.clause, "members": [item.key for item in group.members]}
+            for group in sheet.groups
+        ],
         "thresholds": [
             {
                 "key": t.key,
@@ -646,14 +689,33 @@ def criteria_file(snapshot: Snapshot) -> ExportFile:
                 "unit": t.unit,
                 "words": t.words,
                 "group": t.group,
+                "rule": rule_text(t),
+                "input": {
+                    "min": number(limits.minimum),
+                    "max": number(limits.maximum),
+                    "integer": limits.integer,
+                },
             }
             for t in policy.thresholds
+            for limits in (input_range(t),)
         ],
+        "comparisons": [
+            {
+                "comparison": reading.words,
+                "operator": reading.operator,
+                "symbol": reading.symbol,
+                "includes_value": reading.includes_value,
+                "site_reading": reading.site_reading,
+            }
+            for reading in COMPARISON_READINGS
+        ],
+        "notes": [{"number": note.number, "criterion": note.key, "text": note.text} for note in sheet.notes],
     }
     return ExportFile(
         "data/criteria.json",
         json_bytes(data),
         JSON_TYPE,
-        "认定条件的量化指标（JSON）",
-        f"《{policy.short_title}》所列认定条件中的量化指标：条款、原文用语、比较方式、数值与单位。",
+        "认定条件（JSON）",
+        f"《{policy.short_title}》所列认定条件：每项的条款与原文、是／否项与量化指标（比较方式、数值与单位），"
+        "以及本站对比较用语的读法；认定条件页和自检表都由这份数据生成。",
     )

@@ -5,12 +5,12 @@ markup lives in generator/templates/; record text reaches it only through autoes
 expressions, in HTML, so Markdown never interprets a record's text.
 
 Two kinds of page, by their template's name:
-- `*.html.j2` (the record pages, their lists, the home page, the change log): the body is HTML,
-  headings and their permalinks included (the `heading` macro). The clusters plugin hands it to
+- `*.html.j2` (the record pages, their lists, the home page, the change log, the criteria page): the
+  body is HTML, headings and their permalinks included (the `heading` macro). The clusters plugin hands it to
   MkDocs as it is, past Python-Markdown, and builds the page's table of contents from its headings
   (`toc_headings`) and its anchors from its ids (`anchor_ids`): a thousand cluster pages are not
   parsed as Markdown holding HTML blocks (benchmarks/README.md, "Same visible content").
-- `*.md.j2` (the rules and explanations: criteria, practice, procedure, the editor guide, open data):
+- `*.md.j2` (the rules and explanations: practice, procedure, the editor guide, open data):
   Markdown, with raw HTML blocks where record or policy text appears; MkDocs renders them.
 """
 
@@ -24,6 +24,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from generator.domain.criteria import COMPARISON_READINGS, ELISION, READ_AS_INCLUSIVE, criteria_sheet
 from generator.domain.model import Statement
 from generator.domain.practice import statement_values
 from generator.domain.snapshot import Snapshot
@@ -176,7 +177,15 @@ def render_pages(
             recent=snapshot.recent(),
             current_calls=snapshot.current_calls,
         ),
-        page("criteria.md.j2", "criteria.md", True),
+        page(
+            "criteria.html.j2",
+            "criteria.md",
+            True,
+            sheet=criteria_sheet(snapshot.rules),
+            comparisons=COMPARISON_READINGS,
+            inclusive_readings=READ_AS_INCLUSIVE,
+            elision=ELISION,
+        ),
         page("practice.html.j2", "practice.md", True, practice=snapshot.practice),
         page("procedure.md.j2", "procedure.md", True, latest_call=snapshot.latest_municipal_call),
         page("call_index.html.j2", "calls/index.md", True, calls=snapshot.calls),

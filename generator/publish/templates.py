@@ -23,6 +23,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from generator.domain.calls import CALL_STATE_LABELS
+from generator.domain.criteria import rule_text
 from generator.domain.lifecycle import (
     EXPIRING_DAYS,
     NOTICE_STATE_LABELS,
@@ -113,6 +114,7 @@ def environment() -> Environment:
         REVIEW_GRACE_DAYS=REVIEW_GRACE_DAYS,
     )
     env.filters["clause_anchor"] = clause_anchor
+    env.filters["rule_text"] = rule_text
     env.filters["title_meta"] = title_meta
     env.filters["size"] = human_size
     env.filters["path_breaks"] = path_breaks

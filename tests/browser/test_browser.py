@@ -154,8 +154,9 @@ def test_filter_the_list(browser, base_url):
 
 
 def test_self_check_reads_the_thresholds_from_the_policy_data(browser, base_url):
-    """The self-check form compares against data/criteria.json (generated from data/policy/), fetched
-    from the site itself: the comparison words decide whether the threshold value itself passes."""
+    """The self-check form is drawn from data/criteria.json (generated from data/policy/), fetched
+    from the site itself, and compares against it: the comparison words decide whether the threshold
+    value itself passes (tests/browser/test_criteria_browser.py changes the data and sees the form follow)."""
     with visit(browser, base_url, locale="zh-CN") as found:
         page = found.page
         page.goto(base_url + "criteria/")
