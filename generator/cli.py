@@ -32,6 +32,7 @@ from generator.domain.snapshot import StateChange, take_snapshot
 from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
 from generator.editor.decap import decap_config, render_decap_config
 from generator.editor.jsonschema import record_json_schema
+from generator.editor.normalise import normalise_file, record_files
 from generator.load.corrections import check_against
 from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
@@ -499,6 +500,50 @@ def derived_files(schema_set: SchemaSet) -> dict[Path, bytes]:
             json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
         ).encode("utf-8")
     return files
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="只检查，不写入：列出需要整理的文件，有则退出码 1（用于拉取请求检查）")
+@data_option
+def normalise(files: tuple[Path, ...], check: bool, data_dir: Path) -> None:
+    """把记录文件整理为标准格式，不改变任何值：第一行的数据模式说明、字段顺序、缩进和引号；注释保留。
+
+    \b
+    不给 FILES 时整理数据目录中的全部记录。表单编辑器（clusters edit）每次保存后自动运行；
+    提交前的 pre-commit 与拉取请求检查运行 clusters normalise --check。
+    退出码：0 完成（或 --check 时全部已是标准格式），1 有文件需要整理或无法整理，2 用法错误。
+    """
+    if not files and not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    schema_set = load_schemas(SCHEMAS_DIR)
+    targets = list(files) if files else list(record_files(data_dir))
+    failed = needed = 0
+    for path in targets:
+        result = normalise_file(path, schema_set, _shown(path))
+        if result.problems:
+            failed += 1
+            _print_problems(result.problems)
+        elif result.changed and result.text is not None:
+            needed += 1
+            if check:
+                _print_problems([problem("normalise-needed", result.display, result.first_difference(), 1)])
+            else:
+                path.write_text(result.text, encoding="utf-8", newline="\n")
+                click.echo(f"已整理：{result.display}")
+    if check and needed:
+        click.echo(f"{needed} 个文件需要整理：运行 clusters normalise 后提交。", err=True)
+    elif not check:
+        click.echo(f"检查了 {len(targets)} 个文件，整理了 {needed} 个。")
+    sys.exit(1 if failed or (check and needed) else 0)
+
+
+def _shown(path: Path) -> str:
+    """A path as staff see it: relative to the working directory when under it, else as given."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 # --- publishing to the bureau's own web servers (generator.deploy) -------------------------------------

@@ -568,6 +568,27 @@ CODES: dict[str, ProblemType] = {
             "每台服务器的 name 必须不同，部署输出才能说清是哪一台。",
         ),
     ),
+    **_types(
+        "整理格式",
+        E,
+        (
+            "normalise-needed",
+            "文件不是标准格式（第一行的数据模式说明、字段顺序、缩进或引号），值本身没有问题",
+            "表单编辑器和手工编辑写出的格式不尽相同。运行 clusters normalise（或不带 --check）按标准格式重写文件："
+            "只调整第一行的 yaml-language-server 说明、字段顺序、缩进和引号，不改变任何值，注释保留。",
+        ),
+        (
+            "normalise-not-record",
+            "不是记录文件：clusters normalise 只整理 data/ 中的记录（如 clusters/*.yaml、notices/*.yaml、site.yaml）",
+            "clusters normalise 按文件所在的文件夹判断记录类型。请只给出 data/ 中的记录文件，或不给文件名以整理全部记录。",
+        ),
+        (
+            "normalise-unsafe",
+            "无法在不改变值的情况下整理这个文件，文件保持原样（{detail}）",
+            "整理格式前后都会按校验器的读法读取文件，值不同就不写入。请运行 clusters validate 查看文件本身的问题；"
+            "如果校验通过，请把这个文件报告给维护者。",
+        ),
+    ),
 }
 
 

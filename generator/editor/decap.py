@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from generator import DATA_DIR, PROJECT_ROOT, SCHEMAS_DIR
+from generator.editor.layout import record_keys
 from generator.load.fields import pattern_expectation
 from generator.load.records import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
 from generator.load.tables import SchemaSet
@@ -47,15 +48,6 @@ BRANCH = "main"
 MEDIA_FOLDER = "site_src/assets/uploads"
 COLLECTION_KINDS = ("cluster", "notice", "call")  # record types staff edit in the CMS, in menu order
 TEXT_THRESHOLD = 200  # strings allowing more characters than this get a multi-line text box
-# Decap writes keys in form order. The YAML lists and groups come after the schema's own fields in
-# the order the record files and the `clusters new` skeletons use, so that saving a record through
-# the CMS does not reorder it (tests/test_decap.py compares with the skeletons).
-TRAILING_ORDER = {
-    "cluster": ("sources", "events"),
-    "notice": ("objection", "entries", "attachments", "outcome"),
-    "call": ("materials", "attachments", "contacts"),
-}
-
 HEADER = (
     "# 本文件由 generator/editor/decap.py 生成（运行 clusters generate），请勿手工编辑。\n"
     "# Decap CMS 在线编辑后台（网站的 /admin/）的配置：表单字段全部来自 schemas/ 中的数据模式，\n"
@@ -176,9 +168,10 @@ def _record_fields(record_type: RecordType, schema_set: SchemaSet) -> list[dict[
             "summary": " ".join("{{fields." + spec["name"] + "}}" for spec in child_specs[:2]),
             "fields": [field_widget(spec) for spec in child_specs],
         }
-    order = TRAILING_ORDER.get(record_type.kind, ())
-    names = [name for name in order if name in trailing] + [name for name in trailing if name not in order]
-    return fields + [trailing[name] for name in names]
+    # Decap writes keys in form order: the standard layout's (generator/editor/layout.py), so that
+    # saving a record through the form does not reorder it (tests/test_decap.py compares with the skeletons).
+    by_name = {field["name"]: field for field in fields} | trailing
+    return [by_name[name] for name in record_keys(record_type, schema_set) if name in by_name]
 
 
 def field_widget(spec: Mapping[str, Any]) -> dict[str, Any]:
