@@ -30,7 +30,7 @@ from generator.domain.lifecycle import governing
 from generator.domain.model import Dataset
 from generator.domain.snapshot import StateChange, take_snapshot
 from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
-from generator.editor.decap import decap_config, render_decap_config
+from generator.editor.decap import decap_config, editor_settings, read_districts, render_decap_config
 from generator.editor.jsonschema import record_json_schema
 from generator.editor.normalise import normalise_file, record_files
 from generator.load.corrections import check_against
@@ -470,7 +470,9 @@ def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, n
 @cli.command()
 @click.option("--check", is_flag=True, help="只检查仓库中的生成文件是否最新，不写入（用于 CI）")
 def generate(check: bool) -> None:
-    """重新生成仓库中的派生文件（schemas/json/*.schema.json、site_src/admin/config.yml、deploy/nginx.conf）。"""
+    """重新生成仓库中的派生文件（schemas/json/*.schema.json、site_src/admin/config.yml、deploy/nginx.conf）。
+
+    记录编辑后台的配置（config.yml）还取决于 data/site.yaml 的 editor（代码托管平台与仓库）和 data/districts.yaml。"""
     stale = []
     for path, content in derived_files(load_schemas(SCHEMAS_DIR)).items():
         if path.is_file() and path.read_bytes() == content:
@@ -490,7 +492,9 @@ def derived_files(schema_set: SchemaSet) -> dict[Path, bytes]:
     """Files kept in the repository but derived from the code: JSON Schemas for editors, the Decap
     CMS form configuration, and the example web server configuration."""
     files = {
-        DECAP_CONFIG_PATH: render_decap_config(decap_config(schema_set, RECORD_TYPES)).encode("utf-8"),
+        DECAP_CONFIG_PATH: render_decap_config(
+            decap_config(schema_set, RECORD_TYPES, editor_settings(), read_districts())
+        ).encode("utf-8"),
         NGINX_CONF_PATH: nginx_conf(example_site()).encode("utf-8"),
     }
     for record_type in RECORD_TYPES:

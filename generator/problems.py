@@ -409,6 +409,12 @@ CODES: dict[str, ProblemType] = {
             "base_url 会被拆成协议、主机和路径后重新拼出，用于网站的绝对链接、订阅源和日历；无法这样拆分的地址不能使用。",
         ),
         (
+            "editor-gitea-incomplete",
+            "记录编辑后台使用 Gitea/Forgejo，但没有填写 editor 中的 {fields}",
+            "Gitea/Forgejo 的编辑后台要知道代码仓库（repo）、服务器的 API 地址（api_root，如 https://服务器/api/v1）"
+            "和登录用的 OAuth2 应用客户端 ID（app_id），缺一项都无法登录。见编辑指南“记录编辑后台”一节。",
+        ),
+        (
             "policy-missing",
             "data/policy/ 中没有市级政策文件（工作指引）",
             "网站的有效期、公示期、年度报告、认定条件等规则都取自 data/policy/ 中的政策数据；至少需要一份 level: municipal 的文件。",
@@ -437,6 +443,12 @@ CODES: dict[str, ProblemType] = {
     **_types(
         "业务规则",
         W,
+        (
+            "editor-gitea-branch-main",
+            "记录编辑后台使用 Gitea/Forgejo，每次保存都会直接提交到 main 分支，不经过拉取请求",
+            "Decap CMS 的 Gitea 后端没有“编辑工作流”：保存即提交到 editor.branch。请把 branch 设为专用分支（如 edits），"
+            "由审核人员从它向 main 发起拉取请求，自动检查通过后再合并。",
+        ),
         (
             "area-outside-criterion",
             "占地面积 {area} {unit}不符合{short} {clause}“{words}”",
