@@ -44,6 +44,7 @@ from generator.publish.templates import render
 from generator.site.archive import ArchiveFailed, archive_year
 from generator.site.build import SiteBuildFailed, build_site, serve_site
 from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
+from generator.site.edit import EditFailed, run_edit
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -328,6 +329,52 @@ def serve(data_dir: Path, config_file: Path, dev_addr: str, at: dt.datetime) -> 
     """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新（状态按启动时确定的时刻计算）。"""
     _validate_or_exit(data_dir, day_of(at))
     serve_site(config_file, data_dir, dev_addr, at)
+
+
+@cli.command()
+@data_option
+@config_option
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="网站预览与编辑后台的端口")
+@click.option(
+    "--backend-port",
+    type=click.IntRange(1, 65535),
+    default=8081,
+    show_default=True,
+    help="本地编辑服务 decap-server 的端口",
+)
+@click.option("--no-browser", is_flag=True, help="不自动打开浏览器，只输出编辑后台的地址")
+@instant_options
+def edit(data_dir: Path, config_file: Path, port: int, backend_port: int, no_browser: bool, at: dt.datetime) -> None:
+    """在本机用表单编辑记录（不需要 GitHub 或 Gitea 账号）：启动网站预览和本地编辑服务，直接读写数据目录中的文件。
+
+    \b
+    编辑后台地址为 http://127.0.0.1:8000/admin/（只在本机可用）。每次保存后自动整理格式
+    （clusters normalise）、校验并重新生成预览。编辑完成后运行 clusters validate、
+    clusters diff main 检查修改，再提交并发起拉取请求。按 Ctrl+C 结束。
+    """
+    if not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    if port == backend_port:
+        raise click.UsageError("--port 与 --backend-port 不能相同")
+
+    def ready(url: str) -> None:
+        if not no_browser:
+            import webbrowser  # only for this command
+
+            webbrowser.open(url)
+
+    try:
+        run_edit(config_file, data_dir, at, port=port, backend_port=backend_port, say=click.echo, ready=ready)
+    except EditFailed as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("已结束编辑。请运行 clusters validate 和 clusters diff main 检查修改，再提交。")
+    except OSError as exc:  # the preview's port taken
+        click.echo(
+            f"错误：无法在 127.0.0.1:{port} 上启动网站预览（{exc.strerror or exc}）：请用 --port 换一个端口", err=True
+        )
+        sys.exit(2)
 
 
 NOT_DUE = 1  # next-change --within: no change in the window

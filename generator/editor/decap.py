@@ -274,6 +274,7 @@ def _record_fields(
             "label_singular": schema_set.titles[resource],
             "widget": "list",
             "required": False,
+            "collapsed": False,  # each item's fields in view, as in the file
             "summary": " ".join("{{fields." + spec["name"] + "}}" for spec in child_specs[:2]),
             "fields": [field_widget(spec, districts if spec["name"] in child_picked else None) for spec in child_specs],
         }

@@ -247,6 +247,14 @@ def has_policy_meta(html: str) -> bool:
     return _META_CSP.search(html, 0, end if end >= 0 else len(html)) is not None
 
 
+def without_policy_meta(html: str) -> str:
+    """`html` without its <meta> policies (to give a page another one, as `clusters edit` does)."""
+    return _META_CSP_TAG.sub("", html)
+
+
+_META_CSP_TAG = re.compile(r"<meta\b[^>]*\bhttp-equiv\s*=\s*[\"']?content-security-policy\b[^>]*>", re.I)
+
+
 def policy_meta(content: str) -> str:
     escaped = html_lib.escape(content, quote=False).replace('"', "&quot;")
     return f'<meta http-equiv="Content-Security-Policy" content="{escaped}">'
