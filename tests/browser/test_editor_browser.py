@@ -123,8 +123,8 @@ def page(session) -> Iterator[Page]:
         context.close()
 
 
-def shot(page: Page, name: str, full_page: bool = False) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def record(path: Path) -> dict:
@@ -172,13 +172,14 @@ def test_a_first_record_through_the_form(session, page):
     page.get_by_label("认定批次（年度） (可选)", exact=True).fill("2025")
     page.get_by_label("文号 (可选)", exact=True).fill("穗工信函〔2025〕99号")
     page.get_by_label("来源网址 (可选)", exact=True).fill("https://example.org/form-test")
+    page.get_by_label("事件类型").scroll_into_view_if_needed()
+    shot(page, "04-new-event")
     page.get_by_label("集群名称").scroll_into_view_if_needed()
     shot(page, "03-new-cluster")
-    shot(page, "03-new-cluster-full", full_page=True)
     publish(page)
     session.wait_for("test-form-new.yaml", SAVE_SECONDS)
     session.wait_for("网站预览已更新", SAVE_SECONDS)
-    shot(page, "04-saved")
+    shot(page, "05-saved")
 
     saved = session.data / "clusters" / "test-form-new.yaml"
     text = saved.read_text(encoding="utf-8")
@@ -217,7 +218,7 @@ def test_a_first_record_through_the_form(session, page):
         in html
     )
     page.goto(f"{base}clusters/test-form-new/")
-    shot(page, "05-published")
+    shot(page, "06-published")
 
 
 def test_editing_a_record_changes_only_that_value(session, page):
@@ -227,7 +228,7 @@ def test_editing_a_record_changes_only_that_value(session, page):
     field_ = page.get_by_label("主导产业")
     expect(field_).to_have_value(before["leading_industry"])
     field_.fill("软件和信息服务（表单修改）")
-    shot(page, "06-edit")
+    shot(page, "07-edit")
     publish(page)
     session.wait_for("test-municipal-delta.yaml", SAVE_SECONDS)
     session.wait_for("网站预览已更新", SAVE_SECONDS)
@@ -247,6 +248,6 @@ def test_the_form_refuses_an_invalid_value_before_saving(session, page):
     message = page.get_by_text("只能使用小写英文字母、数字和连字符", exact=False).first
     expect(message).to_be_visible()
     page.get_by_label("集群标识").scroll_into_view_if_needed()
-    shot(page, "07-refused")
+    shot(page, "08-refused")
     time.sleep(2)  # nothing is written, however long one waits
     assert sorted(p.name for p in (session.data / "clusters").iterdir()) == before
