@@ -17,6 +17,7 @@ Staff then review with `clusters validate` and `clusters diff main` and open a p
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import functools
 import hashlib
 import http.server
@@ -63,11 +64,19 @@ def install_decap_server(folder: Path = DECAP_SERVER_DIR, say: Callable[[str], N
     script = folder / DECAP_SERVER_SCRIPT
     if installed(folder):
         return script
+    with open(folder / ".install.lock", "w") as lock:  # two at once (test workers) install once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed(folder):
+            return script
+        return _npm_ci(folder, script, say)
+
+
+def _npm_ci(folder: Path, script: Path, say: Callable[[str], None]) -> Path:
     wanted = _lock_hash(folder)
     npm = shutil.which("npm")
     if npm is None:
         raise EditFailed("没有找到 npm：请先安装 Node.js（Debian：apt-get install nodejs npm）")
-    say(f"正在安装本地编辑服务 decap-server（npm ci，{folder.relative_to(PROJECT_ROOT).as_posix()}）…")
+    say(f"正在安装本地编辑服务 decap-server（npm ci，{folder}）…")
     run = subprocess.run(
         [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=folder,
