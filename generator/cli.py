@@ -30,8 +30,9 @@ from generator.domain.lifecycle import governing
 from generator.domain.model import Dataset
 from generator.domain.snapshot import StateChange, take_snapshot
 from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
-from generator.editor.decap import decap_config, render_decap_config
+from generator.editor.decap import decap_config, editor_settings, read_districts, render_decap_config
 from generator.editor.jsonschema import record_json_schema
+from generator.editor.normalise import normalise_file, record_files
 from generator.load.corrections import check_against
 from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
 from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
@@ -43,6 +44,7 @@ from generator.publish.templates import render
 from generator.site.archive import ArchiveFailed, archive_year
 from generator.site.build import SiteBuildFailed, build_site, serve_site
 from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
+from generator.site.edit import EditFailed, run_edit
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -329,6 +331,52 @@ def serve(data_dir: Path, config_file: Path, dev_addr: str, at: dt.datetime) -> 
     serve_site(config_file, data_dir, dev_addr, at)
 
 
+@cli.command()
+@data_option
+@config_option
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="网站预览与编辑后台的端口")
+@click.option(
+    "--backend-port",
+    type=click.IntRange(1, 65535),
+    default=8081,
+    show_default=True,
+    help="本地编辑服务 decap-server 的端口",
+)
+@click.option("--no-browser", is_flag=True, help="不自动打开浏览器，只输出编辑后台的地址")
+@instant_options
+def edit(data_dir: Path, config_file: Path, port: int, backend_port: int, no_browser: bool, at: dt.datetime) -> None:
+    """在本机用表单编辑记录（不需要 GitHub 或 Gitea 账号）：启动网站预览和本地编辑服务，直接读写数据目录中的文件。
+
+    \b
+    编辑后台地址为 http://127.0.0.1:8000/admin/（只在本机可用）。每次保存后自动整理格式
+    （clusters normalise）、校验并重新生成预览。编辑完成后运行 clusters validate、
+    clusters diff main 检查修改，再提交并发起拉取请求。按 Ctrl+C 结束。
+    """
+    if not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    if port == backend_port:
+        raise click.UsageError("--port 与 --backend-port 不能相同")
+
+    def ready(url: str) -> None:
+        if not no_browser:
+            import webbrowser  # only for this command
+
+            webbrowser.open(url)
+
+    try:
+        run_edit(config_file, data_dir, at, port=port, backend_port=backend_port, say=click.echo, ready=ready)
+    except EditFailed as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("已结束编辑。请运行 clusters validate 和 clusters diff main 检查修改，再提交。")
+    except OSError as exc:  # the preview's port taken
+        click.echo(
+            f"错误：无法在 127.0.0.1:{port} 上启动网站预览（{exc.strerror or exc}）：请用 --port 换一个端口", err=True
+        )
+        sys.exit(2)
+
+
 NOT_DUE = 1  # next-change --within: no change in the window
 DATA_INVALID = 4  # next-change: the records do not validate, nothing is computed
 
@@ -469,7 +517,9 @@ def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, n
 @cli.command()
 @click.option("--check", is_flag=True, help="只检查仓库中的生成文件是否最新，不写入（用于 CI）")
 def generate(check: bool) -> None:
-    """重新生成仓库中的派生文件（schemas/json/*.schema.json、site_src/admin/config.yml、deploy/nginx.conf）。"""
+    """重新生成仓库中的派生文件（schemas/json/*.schema.json、site_src/admin/config.yml、deploy/nginx.conf）。
+
+    记录编辑后台的配置（config.yml）还取决于 data/site.yaml 的 editor（代码托管平台与仓库）和 data/districts.yaml。"""
     stale = []
     for path, content in derived_files(load_schemas(SCHEMAS_DIR)).items():
         if path.is_file() and path.read_bytes() == content:
@@ -489,7 +539,9 @@ def derived_files(schema_set: SchemaSet) -> dict[Path, bytes]:
     """Files kept in the repository but derived from the code: JSON Schemas for editors, the Decap
     CMS form configuration, and the example web server configuration."""
     files = {
-        DECAP_CONFIG_PATH: render_decap_config(decap_config(schema_set, RECORD_TYPES)).encode("utf-8"),
+        DECAP_CONFIG_PATH: render_decap_config(
+            decap_config(schema_set, RECORD_TYPES, editor_settings(), read_districts())
+        ).encode("utf-8"),
         NGINX_CONF_PATH: nginx_conf(example_site()).encode("utf-8"),
     }
     for record_type in RECORD_TYPES:
@@ -499,6 +551,50 @@ def derived_files(schema_set: SchemaSet) -> dict[Path, bytes]:
             json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
         ).encode("utf-8")
     return files
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="只检查，不写入：列出需要整理的文件，有则退出码 1（用于拉取请求检查）")
+@data_option
+def normalise(files: tuple[Path, ...], check: bool, data_dir: Path) -> None:
+    """把记录文件整理为标准格式，不改变任何值：第一行的数据模式说明、字段顺序、缩进和引号；注释保留。
+
+    \b
+    不给 FILES 时整理数据目录中的全部记录。表单编辑器（clusters edit）每次保存后自动运行；
+    提交前的 pre-commit 与拉取请求检查运行 clusters normalise --check。
+    退出码：0 完成（或 --check 时全部已是标准格式），1 有文件需要整理或无法整理，2 用法错误。
+    """
+    if not files and not data_dir.is_dir():
+        raise click.UsageError(f"找不到数据目录 {data_dir}")
+    schema_set = load_schemas(SCHEMAS_DIR)
+    targets = list(files) if files else list(record_files(data_dir))
+    failed = needed = 0
+    for path in targets:
+        result = normalise_file(path, schema_set, _shown(path))
+        if result.problems:
+            failed += 1
+            _print_problems(result.problems)
+        elif result.changed and result.text is not None:
+            needed += 1
+            if check:
+                _print_problems([problem("normalise-needed", result.display, result.first_difference(), 1)])
+            else:
+                path.write_text(result.text, encoding="utf-8", newline="\n")
+                click.echo(f"已整理：{result.display}")
+    if check and needed:
+        click.echo(f"{needed} 个文件需要整理：运行 clusters normalise 后提交。", err=True)
+    elif not check:
+        click.echo(f"检查了 {len(targets)} 个文件，整理了 {needed} 个。")
+    sys.exit(1 if failed or (check and needed) else 0)
+
+
+def _shown(path: Path) -> str:
+    """A path as staff see it: relative to the working directory when under it, else as given."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 # --- publishing to the bureau's own web servers (generator.deploy) -------------------------------------

@@ -409,6 +409,12 @@ CODES: dict[str, ProblemType] = {
             "base_url 会被拆成协议、主机和路径后重新拼出，用于网站的绝对链接、订阅源和日历；无法这样拆分的地址不能使用。",
         ),
         (
+            "editor-gitea-incomplete",
+            "记录编辑后台使用 Gitea/Forgejo，但没有填写 editor 中的 {fields}",
+            "Gitea/Forgejo 的编辑后台要知道代码仓库（repo）、服务器的 API 地址（api_root，如 https://服务器/api/v1）"
+            "和登录用的 OAuth2 应用客户端 ID（app_id），缺一项都无法登录。见编辑指南“记录编辑后台”一节。",
+        ),
+        (
             "policy-missing",
             "data/policy/ 中没有市级政策文件（工作指引）",
             "网站的有效期、公示期、年度报告、认定条件等规则都取自 data/policy/ 中的政策数据；至少需要一份 level: municipal 的文件。",
@@ -488,6 +494,12 @@ CODES: dict[str, ProblemType] = {
     **_types(
         "业务规则",
         W,
+        (
+            "editor-gitea-branch-main",
+            "记录编辑后台使用 Gitea/Forgejo，每次保存都会直接提交到 main 分支，不经过拉取请求",
+            "Decap CMS 的 Gitea 后端没有“编辑工作流”：保存即提交到 editor.branch。请把 branch 设为专用分支（如 edits），"
+            "由审核人员从它向 main 发起拉取请求，自动检查通过后再合并。",
+        ),
         (
             "area-outside-criterion",
             "占地面积 {area} {unit}不符合{short} {clause}“{words}”",
@@ -617,6 +629,27 @@ CODES: dict[str, ProblemType] = {
             "deploy-config-duplicate-host",
             "服务器名称 “{name}” 与第 {first} 台服务器重复",
             "每台服务器的 name 必须不同，部署输出才能说清是哪一台。",
+        ),
+    ),
+    **_types(
+        "整理格式",
+        E,
+        (
+            "normalise-needed",
+            "文件不是标准格式（第一行的数据模式说明、字段顺序、缩进或引号），值本身没有问题",
+            "表单编辑器和手工编辑写出的格式不尽相同。运行 clusters normalise（或不带 --check）按标准格式重写文件："
+            "只调整第一行的 yaml-language-server 说明、字段顺序、缩进和引号，不改变任何值，注释保留。",
+        ),
+        (
+            "normalise-not-record",
+            "不是记录文件：clusters normalise 只整理 data/ 中的记录（如 clusters/*.yaml、notices/*.yaml、site.yaml）",
+            "clusters normalise 按文件所在的文件夹判断记录类型。请只给出 data/ 中的记录文件，或不给文件名以整理全部记录。",
+        ),
+        (
+            "normalise-unsafe",
+            "无法在不改变值的情况下整理这个文件，文件保持原样（{detail}）",
+            "整理格式前后都会按校验器的读法读取文件，值不同就不写入。请运行 clusters validate 查看文件本身的问题；"
+            "如果校验通过，请把这个文件报告给维护者。",
         ),
     ),
 }

@@ -22,14 +22,19 @@ from generator.editor.decap import (
     COLLECTION_KINDS,
     CONFIG_PATH,
     TEXT_THRESHOLD,
+    EditorSettings,
     decap_config,
+    editor_settings,
+    read_districts,
     render_decap_config,
 )
 from generator.load.records import RECORD_TYPES
 from generator.load.tables import load_schemas
+from generator.publish import csp
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
-CONFIG = decap_config(SCHEMA_SET, RECORD_TYPES)
+DISTRICTS = read_districts()
+CONFIG = decap_config(SCHEMA_SET, RECORD_TYPES, editor_settings(), DISTRICTS)
 ADMIN_DIR = PROJECT_ROOT / "site_src" / "admin"
 RECORD_TYPE = {record_type.kind: record_type for record_type in RECORD_TYPES}
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -77,7 +82,11 @@ def assert_field_matches(field: dict[str, Any], spec: dict[str, Any], where: str
         assert CJK.search(message), where
     else:
         assert "pattern" not in field, where
-    if "enum" in constraints:
+    if field["name"] == "district":  # a foreign key to the districts: picked from data/districts.yaml
+        assert field["widget"] == "select", where
+        assert [o["value"] for o in field["options"]] == [code for code, _ in DISTRICTS], where
+        assert {"label": "黄埔区（440112）", "value": "440112"} in field["options"], where
+    elif "enum" in constraints:
         assert field["widget"] == "select", where
         values = [o["value"] if isinstance(o, dict) else o for o in field["options"]]
         assert values == [str(v) for v in constraints["enum"]], where
@@ -91,7 +100,9 @@ def assert_field_matches(field: dict[str, Any], spec: dict[str, Any], where: str
         assert field["widget"] == "boolean", where
     elif field_type == "date":
         assert field["widget"] == "datetime", where
-        assert (field["date_format"], field["time_format"]) == ("YYYY-MM-DD", False), where
+        assert (field["format"], field["date_format"], field["time_format"]) == ("YYYY-MM-DD", "YYYY-MM-DD", False), (
+            where
+        )
     else:
         pytest.fail(f"{where}: no expectation for type {field_type}")
     for limit, option in (("minimum", "min"), ("maximum", "max")):
@@ -107,6 +118,7 @@ def assert_field_matches(field: dict[str, Any], spec: dict[str, Any], where: str
         "value_type",
         "min",
         "max",
+        "format",
         "date_format",
         "time_format",
         "picker_utc",
@@ -130,13 +142,61 @@ def test_checked_in_config_says_it_is_generated_and_parses_to_the_same_configura
 
 
 def test_site_settings():
+    assert editor_settings() == EditorSettings()  # data/site.yaml names no repository yet
     assert CONFIG["backend"]["name"] == "github"
     assert CONFIG["backend"]["repo"] == "OWNER/REPO" and CONFIG["backend"]["branch"] == "main"
-    assert re.search(r"^  repo: OWNER/REPO  # .*(设置|改为)", CONFIG_PATH.read_text(encoding="utf-8"), re.M)
+    text = CONFIG_PATH.read_text(encoding="utf-8")
+    assert re.search(r"^  repo: OWNER/REPO  # .*data/site\.yaml 的 editor\.repo", text, re.M)
+    assert "local_backend" not in CONFIG and "local_backend" not in text  # only `clusters edit` serves one
     assert CONFIG["publish_mode"] == "editorial_workflow"
     assert CONFIG["locale"] == "zh_Hans"
     assert CONFIG["media_folder"] == "site_src/assets/uploads"
     assert [c["name"] for c in CONFIG["collections"]] == ["clusters", "notices", "calls"]
+
+
+def test_a_repository_on_github_enterprise():
+    settings = EditorSettings.from_values(
+        {"editor_repo": "gxj/gz-clusters", "editor_branch": "main", "editor_api_root": "https://git.example.org/api/v3",
+         "editor_base_url": "https://auth.example.org"}
+    )  # fmt: skip
+    config = decap_config(SCHEMA_SET, RECORD_TYPES, settings)
+    assert config["backend"] == {
+        "name": "github",
+        "repo": "gxj/gz-clusters",
+        "branch": "main",
+        "base_url": "https://auth.example.org",
+        "api_root": "https://git.example.org/api/v3",
+        "commit_messages": CONFIG["backend"]["commit_messages"],
+    }
+    assert config["publish_mode"] == "editorial_workflow"
+    assert "OWNER/REPO" not in render_decap_config(config)
+    assert settings.origins() == ("https://git.example.org",)
+
+
+def test_a_repository_on_gitea_or_forgejo():
+    """Decap's Gitea backend logs in with an OAuth2 application (PKCE: a client ID, no secret) and has
+    no editorial workflow: the form saves commits onto `branch`, a branch of its own."""
+    yaml_mapping = {"backend": "gitea", "repo": "gxj/gz-clusters", "branch": "edits",
+                    "base_url": "https://git.example.org", "api_root": "https://git.example.org/api/v1", "app_id": "a1b2-c3"}  # fmt: skip
+    settings = EditorSettings.from_values(yaml_mapping)
+    config = decap_config(SCHEMA_SET, RECORD_TYPES, settings)
+    assert config["backend"]["name"] == "gitea"
+    assert {k: config["backend"][k] for k in ("repo", "branch", "base_url", "api_root", "app_id")} == {
+        k: v for k, v in yaml_mapping.items() if k != "backend"
+    }
+    assert "publish_mode" not in config  # simple: Decap refuses editorial_workflow with Gitea
+    policy = csp.admin_policy(settings.origins())
+    assert "connect-src 'self' https://api.github.com https://www.githubstatus.com https://git.example.org;" in policy
+    assert csp.admin_policy(("javascript:alert(1)",)) == csp.ADMIN_POLICY  # only origins get in
+
+
+def test_the_local_backend_is_only_in_the_local_configuration():
+    config = decap_config(SCHEMA_SET, RECORD_TYPES, local_backend="http://127.0.0.1:8081/api/v1", data_folder="records")
+    assert config["local_backend"] == {
+        "url": "http://127.0.0.1:8081/api/v1",
+        "allowed_hosts": ["127.0.0.1", "localhost"],
+    }
+    assert config["collections"][0]["folder"] == "records/clusters"
 
 
 @pytest.mark.parametrize("kind", COLLECTION_KINDS)
@@ -209,7 +269,7 @@ def test_a_schema_change_reaches_the_form():
     changed.schemas["clusters"]["fields"].append(
         {"name": "employees", "title": "企业数量", "type": "integer", "constraints": {"minimum": 1}}
     )
-    fields = by_name(decap_config(changed, RECORD_TYPES)["collections"][0]["fields"])
+    fields = by_name(decap_config(changed, RECORD_TYPES, None, DISTRICTS)["collections"][0]["fields"])
     assert fields["employees"] == {
         "name": "employees",
         "label": "企业数量",

@@ -49,7 +49,7 @@ class RecordType:
 
 RECORD_TYPES: tuple[RecordType, ...] = (
     RecordType("gazetteer", "districts.yaml", "gazetteer", children={"districts": "districts"}),
-    RecordType("site", "site.yaml", "site"),
+    RecordType("site", "site.yaml", "site", groups=("editor",)),
     RecordType(
         "practice",
         "practice.yaml",
@@ -162,6 +162,7 @@ GROUP_TITLES = {
     "publicity": "公示期",
     "annual_report": "年度报告",
     "target": "认定数量",
+    "editor": "记录编辑后台",
 }
 
 # A record identifier (and the stem of its file): the one pattern, also in the schemas' `id` fields.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from generator.domain.calendar import NEXT_YEAR_NEEDED_FROM, CalendarNotCovered, WorkingCalendar
@@ -244,6 +244,8 @@ def check_dataset(dataset: Dataset, event_titles: Mapping[str, str], today: dt.d
     site = dataset.site
     if site is not None and site.values.get("base_url") and site.address is None:
         yield problem("site-address-invalid", *site.origin.located("base_url"))
+    if site is not None:
+        yield from check_editor_settings(site.values, site.origin.located)
     policies = dataset.policies
     for policy in policies.all:
         yield from check_policy(policy)
@@ -307,6 +309,26 @@ def check_criteria(policy: Policy) -> Iterator[Problem]:
         for threshold in policy.thresholds:
             if threshold.key not in listed:
                 yield problem("criterion-threshold-unlisted", *threshold.origin.located("key"), key=threshold.key)
+
+
+# What Decap CMS's Gitea backend needs: the repository, where the server's API is, and the OAuth2
+# application staff log in with (PKCE: a client ID, no secret).
+GITEA_NEEDS = ("editor_repo", "editor_api_root", "editor_app_id")
+
+
+def check_editor_settings(
+    values: Mapping[str, object], located: Callable[[str], tuple[str, int, int]]
+) -> Iterator[Problem]:
+    """data/site.yaml's editor settings (the /admin/ editor): a Gitea/Forgejo backend cannot log in
+    without its server, repository and OAuth application; each of its saves is a commit on `branch`."""
+    if values.get("editor_backend") != "gitea":
+        return
+    missing = [name.removeprefix("editor_") for name in GITEA_NEEDS if not values.get(name)]
+    if missing:
+        yield problem("editor-gitea-incomplete", *located("editor_backend"), fields="、".join(missing))
+    branch = values.get("editor_branch") or "main"
+    if branch == "main":
+        yield problem("editor-gitea-branch-main", *located("editor_branch"))
 
 
 def check_policy(policy: Policy) -> Iterator[Problem]:

@@ -102,24 +102,36 @@ _DOCUMENT_HEADER = ("script-src-attr", "object-src", "base-uri", "form-action", 
 # through the GitHub API, asks GitHub's status page, shows avatars and repository images, and
 # previews uploads as blob:. Login opens a window at the OAuth provider (api.netlify.com by
 # default), a navigation CSP does not restrict; the provider answers by postMessage.
-ADMIN_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-eval'",
-        "script-src-attr 'none'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob: https://avatars.githubusercontent.com https://raw.githubusercontent.com",
-        "font-src 'self' data:",
-        "connect-src 'self' https://api.github.com https://www.githubstatus.com",
-        "media-src 'self' blob:",
-        "frame-src 'self' blob:",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
+_ADMIN_DIRECTIVES: tuple[tuple[str, str], ...] = (
+    ("default-src", "'self'"),
+    ("script-src", "'self' 'unsafe-eval'"),
+    ("script-src-attr", "'none'"),
+    ("style-src", "'self' 'unsafe-inline'"),
+    ("img-src", "'self' data: blob: https://avatars.githubusercontent.com https://raw.githubusercontent.com"),
+    ("font-src", "'self' data:"),
+    ("connect-src", "'self' https://api.github.com https://www.githubstatus.com"),
+    ("media-src", "'self' blob:"),
+    ("frame-src", "'self' blob:"),
+    ("worker-src", "'self' blob:"),
+    ("object-src", "'none'"),
+    ("base-uri", "'self'"),
+    ("form-action", "'self'"),
+    ("frame-ancestors", "'none'"),
 )
+
+
+def admin_policy(origins: tuple[str, ...] = ()) -> str:
+    """The editor's policy; `origins` (scheme://host[:port]) are the forge it talks to besides GitHub
+    (a Gitea or Forgejo server, GitHub Enterprise: data/site.yaml's editor settings) or the local
+    decap-server of `clusters edit`: it may fetch from them and show their images (avatars)."""
+    extra = "".join(f" {origin}" for origin in origins if _ORIGIN.fullmatch(origin))
+    return "; ".join(
+        f"{name} {value}{extra if name in ('connect-src', 'img-src') else ''}" for name, value in _ADMIN_DIRECTIVES
+    )
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://\[[0-9a-fA-F:]+\](:[0-9]{1,5})?")
+ADMIN_POLICY = admin_policy()
 
 
 class _Scripts(HTMLParser):
@@ -233,6 +245,14 @@ def has_policy_meta(html: str) -> bool:
     """Whether the document's head already carries a <meta> policy."""
     end = html.lower().find("</head>")
     return _META_CSP.search(html, 0, end if end >= 0 else len(html)) is not None
+
+
+def without_policy_meta(html: str) -> str:
+    """`html` without its <meta> policies (to give a page another one, as `clusters edit` does)."""
+    return _META_CSP_TAG.sub("", html)
+
+
+_META_CSP_TAG = re.compile(r"<meta\b[^>]*\bhttp-equiv\s*=\s*[\"']?content-security-policy\b[^>]*>", re.I)
 
 
 def policy_meta(content: str) -> str:

@@ -32,6 +32,7 @@ from generator import SCHEMAS_DIR
 from generator.domain.calendar import day_of
 from generator.domain.schedule import state_schedule
 from generator.domain.snapshot import Snapshot, take_snapshot
+from generator.editor.decap import EditorSettings
 from generator.load.attachments import ATTACHMENTS_DIR, published_path
 from generator.load.dataset import LoadResult, load_dataset, refused_entries
 from generator.load.history import History, read_history
@@ -248,7 +249,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
                 hashes.update(known if known is not None else csp.script_hashes(text))
             if preview or csp.has_policy_meta(text):
                 continue
-            content = csp.meta_policy(csp.ADMIN_POLICY) if admin else csp.page_policy(text)
+            content = csp.meta_policy(self._admin_policy()) if admin else csp.page_policy(text)
             placed = csp.with_policy_meta(text, content)
             if placed is None:
                 log.warning(
@@ -263,6 +264,11 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
                 index_site(site_dir)
             except SearchIndexFailed as exc:
                 log.info(f"本地预览没有站内搜索：{exc}")
+
+    def _admin_policy(self) -> str:
+        """The editor page's policy: the forge named in data/site.yaml's editor settings may be reached."""
+        site = self.loaded.dataset.site if self.loaded is not None else None
+        return csp.admin_policy(EditorSettings.from_values(site.values).origins() if site is not None else ())
 
     def _data_dir(self, config: MkDocsConfig) -> Path:
         path = Path(self.config.data_dir)
