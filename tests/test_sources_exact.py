@@ -160,7 +160,7 @@ def ics_uids(files: dict[str, bytes]) -> list[str]:
 def test_the_unknown_validity_says_why(site):
     cell = recognition_row(site, BAIYUN_2023).find_all("td")[4]
     assert cell.text().startswith("未载明")
-    assert "有效期只见于 2022、2024 年度批次的名单通告，未见来源载明 2023 年度批次的有效期" in cell.text()
+    assert "本站所据来源只载明 2022、2024、2025 年度批次的有效期，未见来源载明 2023 年度批次的有效期" in cell.text()
     assert "来源未载明认定日期" in cell.text()
 
 

@@ -182,13 +182,17 @@ def _validity_unstated(level: str, event: Event, policy: Policy | None, years: i
             reasons.append(f"本站没有{name}政策的记录")
         elif stated := policy.stated_batches("validity"):
             reasons.append(
-                f"{policy.short_title}的条文本站未见，有效期只见于 {_batches(stated)} 年度批次的名单通告，"
+                f"{policy.short_title}的条文本站未见，本站所据来源只载明 {_batches(stated)} 年度批次的有效期，"
                 f"未见来源载明{batch}的有效期"
             )
         else:
             reasons.append(f"未见来源载明{batch}的有效期")
     if event.date is None:
-        reasons.append("来源未载明认定日期")
+        rule = policy.stated("validity", event.batch) if policy is not None else None
+        if years is not None and rule is not None:
+            reasons.append(f"{rule.name}载明有效期为 {years} 年，但来源未载明认定日期，无法计算起止")
+        else:
+            reasons.append("来源未载明认定日期")
     return "；".join(reasons)
 
 
