@@ -481,6 +481,12 @@ CODES: dict[str, ProblemType] = {
             "criteria 中每一项的 key 都不同：网站和自检表用它找到这一项。",
         ),
         (
+            "policy-stated-rule-incomplete",
+            "{batch} 年度批次的{rule_name}规则{what}",
+            "stated_rules 中每条规则照录一份文件对一个批次载明的内容：有效期（validity）写年数 years，或写 valid_until"
+            "（可加 valid_from）；年度报告（annual_report）写截止月份 due_month。同一批次的同一种规则只写一条。",
+        ),
+        (
             "revocation-ground-unknown",
             "撤销理由 {reason} 不是撤销当日施行的市级指引所列情形（可选：{grounds}）",
             "撤销理由写撤销情形的条款编号，须是撤销当日施行的市级指引（data/policy/）所列的撤销情形之一。",

@@ -127,9 +127,12 @@ def test_revocation_takes_effect_on_its_date(policies):
         ("2024-06-01", "valid"),
         ("2024-12-01", "valid"),  # may end any day of 2025: not certainly within 90 days
         ("2025-06-01", "unknown"),  # inside the stated year of expiry
-        ("2026-01-01", "review_due"),
-        ("2026-11-28", "review_due"),
-        ("2027-01-01", "expired"),
+        ("2026-01-01", "review_due"),  # within 365 days of any day of 2025
+        # within 365 days of the end's latest possible day, past 365 days of its earliest: 待复核 or 已过期
+        ("2026-01-02", "unknown"),
+        ("2026-11-28", "unknown"),
+        ("2026-12-31", "unknown"),
+        ("2027-01-01", "expired"),  # more than 365 days after any day of 2025
     ],
 )
 def test_validity_stated_only_as_years(today, status, policies):

@@ -39,6 +39,7 @@ from generator.domain.model import (
     Policy,
     PolicySet,
     ReportRule,
+    StatedRule,
 )
 
 # The site's own working practice (本站做法), not the guideline's: each is explained on the
@@ -62,6 +63,7 @@ UNKNOWN_REASONS = {
     "starts_later": "来源载明的有效期尚未开始",
     "start_unclear": "来源只写明有效期起始的年或月，当天是否已在有效期内无法确定",
     "end_unclear": "来源只写明有效期届满的年或月，当天是否已经届满无法确定",
+    "grace_unclear": f"来源只写明有效期届满的年或月，届满是否已超过 {REVIEW_GRACE_DAYS} 天无法确定（待复核或已过期）",
     "no_recognition": "本站记录中没有它的认定",
 }
 NOTICE_STATE_LABELS = {"upcoming": "未开始", "open": "公示中", "closed": "已结束", "unknown": "无法计算"}
@@ -146,14 +148,52 @@ class Recognition:
     renewals: tuple[Event, ...]
     ends_before_renewals: tuple[Bound | None, ...]  # the end in force when each renewal happened
     policy: Policy | None  # the policy its validity was computed under (None: stated, or no policy)
+    rule: StatedRule | None = None  # the document that states the validity for its batch (a list notice)
+    unstated: str | None = None  # why the validity is unknown (None: it is known)
 
     @property
     def level_name(self) -> str:
         return LEVEL_NAMES[self.level]
 
 
-def _years(policy: Policy | None) -> int | None:
-    return policy.validity_years.value if policy is not None else None
+def _years(policy: Policy | None, batch: int | None = None) -> int | None:
+    """The validity in years for a recognition of `batch`: a document's statement for that batch,
+    else the policy's own rule for every batch (None: no source states one)."""
+    if policy is None:
+        return None
+    rule = policy.stated("validity", batch)
+    if rule is not None and rule.years is not None:
+        return rule.years
+    years: int | None = policy.validity_years.value
+    return years
+
+
+def _batches(batches: tuple[int, ...]) -> str:
+    return "、".join(str(batch) for batch in batches)
+
+
+def _validity_unstated(level: str, event: Event, policy: Policy | None, years: int | None) -> str:
+    """Why a recognition's validity is unknown, in the records' terms."""
+    name = LEVEL_NAMES[level]
+    reasons = []
+    if years is None:
+        batch = f" {event.batch} 年度批次" if event.batch is not None else "本批次（批次未载明）"
+        if policy is None:
+            reasons.append(f"本站没有{name}政策的记录")
+        elif stated := policy.stated_batches("validity"):
+            reasons.append(
+                f"{policy.short_title}的条文本站未见，本站所据来源只载明 {_batches(stated)} 年度批次的有效期，"
+                f"未见来源载明{batch}的有效期"
+            )
+        else:
+            reasons.append(f"未见来源载明{batch}的有效期")
+    if event.date is None:
+        rule = policy.stated("validity", event.batch) if policy is not None else None
+        if years is not None and rule is not None:
+            reasons.append(f"{rule.name}载明有效期为 {years} 年，但来源未载明认定日期，无法计算起止")
+        else:
+            reasons.append("来源未载明认定日期")
+    return "；".join(reasons)
 
 
 def recognitions(cluster: Cluster, policies: PolicySet) -> tuple[Recognition, ...]:
@@ -162,13 +202,17 @@ def recognitions(cluster: Cluster, policies: PolicySet) -> tuple[Recognition, ..
     for index, event in enumerate(cluster.events):
         if event.type != "certified" or event.level is None:
             continue
-        stated = event.valid_until is not None
-        stated_from = event.valid_from or event.date
-        valid_from = Bound.of(stated_from) if stated_from else None
         policy = governing(policies, event.level, event.date.earliest if event.date else None)
-        years = _years(policy)
-        if event.valid_until is not None:
-            valid_until = Bound.of(event.valid_until)
+        rule = policy.stated("validity", event.batch) if policy is not None else None
+        stated_until = event.valid_until or (rule.valid_until if rule else None)
+        stated = stated_until is not None
+        stated_from = (
+            event.valid_from or (rule.valid_from if rule and event.valid_until is None else None) or event.date
+        )
+        valid_from = Bound.of(stated_from) if stated_from else None
+        years = _years(policy, event.batch)
+        if stated_until is not None:
+            valid_until = Bound.of(stated_until)
         elif event.date is not None and years is not None:
             valid_until = Bound.of(event.date).shifted(partial(validity_end, years=years))
         else:
@@ -180,7 +224,9 @@ def recognitions(cluster: Cluster, policies: PolicySet) -> tuple[Recognition, ..
             if later.type == "renewed" and later.level == event.level:
                 renewals.append(later)
                 ends.append(valid_until)
-                renewal_years = _years(governing(policies, later.level, later.date.earliest if later.date else None))
+                renewal_years = _years(
+                    governing(policies, later.level, later.date.earliest if later.date else None), event.batch
+                )
                 if later.valid_until is not None:
                     valid_until = Bound.of(later.valid_until)
                 elif valid_until is not None and renewal_years is not None:
@@ -197,6 +243,8 @@ def recognitions(cluster: Cluster, policies: PolicySet) -> tuple[Recognition, ..
                 tuple(renewals),
                 tuple(ends),
                 None if stated else policy,
+                rule,
+                _validity_unstated(event.level, event, policy, years) if valid_until is None else None,
             )
         )
     return tuple(found)
@@ -286,6 +334,7 @@ def status_change_days(cluster: Cluster, policies: PolicySet) -> frozenset[dt.da
                     end.earliest + _ONE_DAY,
                     end.latest + _ONE_DAY,
                     end.latest - dt.timedelta(days=EXPIRING_DAYS),
+                    end.earliest + dt.timedelta(days=REVIEW_GRACE_DAYS + 1),
                     end.latest + dt.timedelta(days=REVIEW_GRACE_DAYS + 1),
                 }
     days |= {event.date.earliest for event in cluster.events if event.date is not None}
@@ -312,8 +361,21 @@ def _status_of(recognition: Recognition, today: dt.date) -> ClusterStatus:
         return ClusterStatus(
             "unknown", recognition, f"{name}认定有效期于 {end.label} 届满，确切日期未载明", "end_unclear"
         )
-    if (today - end.latest).days <= REVIEW_GRACE_DAYS:
+    # Ended for certain. An end known only to the month or year leaves open how long ago: 待复核 only
+    # while even its earliest possible day is within the grace, 已过期 only once even its latest is past.
+    if (today - end.earliest).days <= REVIEW_GRACE_DAYS:
         return ClusterStatus("review_due", recognition, f"{name}认定有效期已于 {end.label} 届满，未见复核结果")
+    if (today - end.latest).days <= REVIEW_GRACE_DAYS:
+        first = end.earliest + dt.timedelta(days=REVIEW_GRACE_DAYS + 1)
+        last = end.latest + dt.timedelta(days=REVIEW_GRACE_DAYS)
+        return ClusterStatus(
+            "unknown",
+            recognition,
+            f"{name}认定有效期已于 {end.label} 届满（确切日期未载明），未见复核结果；届满是否已超过 "
+            f"{REVIEW_GRACE_DAYS} 天无法确定，{first.isoformat()} 至 {last.isoformat()} 之间本站不判断"
+            f"是“{STATUS_LABELS['review_due']}”还是“{STATUS_LABELS['expired']}”",
+            "grace_unclear",
+        )
     return ClusterStatus("expired", recognition, f"{name}认定有效期已于 {end.label} 届满，未见复核通过记录")
 
 
@@ -336,21 +398,54 @@ class ReportObligation:
     due_on: dt.date
     submitted: Event | None
     state: str  # key of REPORT_STATE_LABELS; "not_recorded": due date passed, no report recorded here
-    policy: Policy  # whose rule sets the due date
+    policy: Policy  # whose rule sets the due date (its own, or one a document states for the batch)
     rule: ReportRule
+    stated: StatedRule | None = None  # the document that states the rule for the batch (a list notice)
+    uncertain: str | None = None  # why the duty itself is not certain (None: it is)
 
     @property
     def label(self) -> str:
         return REPORT_STATE_LABELS[self.state]
 
+    @property
+    def basis(self) -> str:
+        """Where the due date comes from, as the site cites it: "指引 4.2", or the document that states it."""
+        if self.stated is not None:
+            return self.stated.name
+        return f"{self.policy.short_title} {self.rule.clause}" if self.rule.clause else self.policy.short_title
+
+
+@dataclass(frozen=True)
+class ReportGap:
+    """A recognition whose annual reports the site cannot list, and why (shown as 未载明)."""
+
+    recognition: Recognition
+    why: str
+
+
+def report_rule(policy: Policy | None, batch: int | None) -> tuple[ReportRule, StatedRule | None] | None:
+    """The report rule for a recognition of `batch`: a document's statement for that batch (with the
+    document), else the policy's own rule for every batch; None when no source states one."""
+    if policy is None:
+        return None
+    stated = policy.stated("annual_report", batch)
+    if stated is not None and stated.report_rule is not None:
+        return stated.report_rule, stated
+    if policy.annual_report is not None:
+        return policy.annual_report, None
+    return None
+
 
 def annual_reports(cluster: Cluster, today: dt.date, policies: PolicySet) -> tuple[ReportObligation, ...]:
-    """Reports owed by each recognition with an exact start, under its level's own rule.
+    """Reports owed by each recognition whose start year and end are known, under its level's rule.
 
-    A report on year Y is owed when the recognition is still valid (and not revoked) on its due
-    date, which the policy of its level in force at the start of Y+1 sets (municipal: 4.2, the last
-    day of February; national and provincial: their own documents). A report not recorded here
-    is "not recorded" — never "not submitted": the site only knows what its records say.
+    A report on year Y (from the year the validity starts) is owed when the recognition is still
+    valid (and not revoked) on its due date, which the policy of its level in force at the start of
+    Y+1 sets (municipal: 4.2, the last day of February; national and provincial: only where a
+    source states a rule for the recognition's batch). When the end is known only to the month or
+    year, a due date inside that month or year is listed as uncertain (`uncertain` says why). A
+    report not recorded here is "not recorded" — never "not submitted": the site only knows what
+    its records say.
     """
     submitted = {e.year: e for e in cluster.events if e.type == "annual_report"}
     owed: dict[tuple[str, int], ReportObligation] = {}
@@ -358,26 +453,61 @@ def annual_reports(cluster: Cluster, today: dt.date, policies: PolicySet) -> tup
         revoked = revocation_of(cluster, recognition)
         cut = revoked.date.earliest if revoked is not None and revoked.date is not None else None
         start, end = recognition.valid_from, recognition.valid_until
-        if start is None or end is None or not start.is_exact:
+        if start is None or end is None:
             continue
         year = start.earliest.year
         while True:
             policy = governing(policies, recognition.level, dt.date(year + 1, 1, 1))
-            if policy is None or policy.annual_report is None:
+            found = report_rule(policy, recognition.certified.batch)
+            if policy is None or found is None:
                 break
-            rule = policy.annual_report
+            rule, stated = found
             due = rule.due_on(year)
-            if due > end.earliest or (cut is not None and due > cut):
+            if due > end.latest or (cut is not None and due > cut):
                 break
+            uncertain = None
+            if due > end.earliest:
+                uncertain = (
+                    f"有效期届满日只知在 {end.label} 之内，{due.isoformat()} 时是否仍在有效期内、是否须报送无法确定"
+                )
             if year in submitted:
                 state = "submitted"
             else:
                 state = "not_recorded" if today > due else "due"
             owed[(recognition.level, year)] = ReportObligation(
-                recognition.level, year, due, submitted.get(year), state, policy, rule
+                recognition.level, year, due, submitted.get(year), state, policy, rule, stated, uncertain
             )
             year += 1
     return tuple(owed[key] for key in sorted(owed, key=lambda k: (k[1], k[0])))
+
+
+def unstated_reports(cluster: Cluster, policies: PolicySet) -> tuple[ReportGap, ...]:
+    """The recognitions whose annual reports `annual_reports` cannot list, each with why: no source
+    states a report rule for its batch, or its start or end is not known."""
+    gaps = []
+    for recognition in recognitions(cluster, policies):
+        certified = recognition.certified
+        start, end = recognition.valid_from, recognition.valid_until
+        day = start.earliest if start else None
+        policy = governing(policies, recognition.level, day)
+        name = f"{recognition.level_name}认定" + (f"（{certified.batch} 年度）" if certified.batch else "")
+        if report_rule(policy, certified.batch) is None:
+            if policy is None:
+                why = f"本站没有{recognition.level_name}政策的记录"
+            elif stated := policy.stated_batches("annual_report"):
+                documents = "、".join(
+                    s.name for s in policy.stated_rules if s.rule == "annual_report" and s.batch in stated
+                )
+                why = (
+                    f"{policy.short_title}的条文本站未见，报送期限只见于 {_batches(stated)} 年度批次的名单通告"
+                    f"（{documents}），未见来源对{'本批次' if certified.batch else '批次未载明的认定'}载明"
+                )
+            else:
+                why = f"未见来源载明{policy.short_title}所管认定的报送期限"
+            gaps.append(ReportGap(recognition, f"{name}的年度报告期限未载明：{why}"))
+        elif start is None or end is None:
+            gaps.append(ReportGap(recognition, f"{name}的有效期未载明，各年度报告的截止日无法列出"))
+    return tuple(gaps)
 
 
 @dataclass(frozen=True)

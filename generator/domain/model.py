@@ -430,6 +430,54 @@ class ReportRule:
 
 
 @dataclass(frozen=True)
+class StatedRule:
+    """A rule of a policy's level as a later document states it (a list notice, 通告): credited to
+    that document and applying only to the batch it states it for (data/policy/ stated_rules)."""
+
+    rule: str  # validity | annual_report
+    batch: int
+    years: int | None
+    valid_from: PartialDate | None
+    valid_until: PartialDate | None
+    due_month: int | None
+    due_day: int | None
+    recipient: str | None  # only when the document names one
+    words: str | None  # the document's own words, when seen
+    states: str | None  # what it states, in the site's words (the words not seen)
+    title: str
+    doc_no: str | None
+    date: PartialDate | None
+    url: str
+    repost: bool
+    note: str | None
+    origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The document as a page names it: its 文号, else its title."""
+        return self.doc_no or f"《{self.title}》"
+
+    @property
+    def citation(self) -> str:
+        """ "工信部企业函〔2024〕267号《…通告》（转载页面，原文未核对）": the document, and what kind of copy."""
+        copy = "转载页面，原文未核对" if self.repost else "原文"
+        return f"{self.doc_no or ''}《{self.title}》（{copy}）"
+
+    @property
+    def stated_text(self) -> str:
+        """What it states: “the words”, or the site's paraphrase marked as such."""
+        if self.words:
+            return f"“{self.words}”"
+        return f"{self.states or ''}（原话未见，本站转述）"
+
+    @property
+    def report_rule(self) -> ReportRule | None:
+        if self.rule != "annual_report" or self.due_month is None:
+            return None
+        return ReportRule(self.due_month, self.due_day, self.words, self.recipient, None)
+
+
+@dataclass(frozen=True)
 class Policy:
     """A guideline or measures of one level, as data: every number with its clause."""
 
@@ -456,7 +504,19 @@ class Policy:
     excerpts: dict[str, tuple[str, str]]  # key -> (clause, words): passages the pages quote
     excerpt_origins: tuple[Origin, ...] = field(compare=False, repr=False)
     clauses: dict[str, str]  # clause -> text, as the site quotes it
+    # rules known only from later documents, each for one batch (the policy's own rules above apply to every batch)
+    stated_rules: tuple[StatedRule, ...] = ()
     origin: Origin = field(default=UNWRITTEN, compare=False, repr=False)
+
+    def stated(self, rule: str, batch: int | None) -> StatedRule | None:
+        """The rule (validity | annual_report) a document states for `batch` (None: no batch, or none states it)."""
+        if batch is None:
+            return None
+        return next((s for s in self.stated_rules if s.rule == rule and s.batch == batch), None)
+
+    def stated_batches(self, rule: str) -> tuple[int, ...]:
+        """The batches some document states the rule for, in order."""
+        return tuple(sorted({s.batch for s in self.stated_rules if s.rule == rule}))
 
     def clause_text(self, clause: str) -> str:
         return self.clauses.get(clause) or self.revocation_grounds[clause]

@@ -18,6 +18,7 @@ RESULT_LABELS = {
     "changed": "列入正式名单（信息有变化）",
     "dropped": "未列入正式名单",
     "added": "新增（公示名单中没有）",
+    "recognised": "由本次公示认定（公示名单未转录，未对照）",
 }
 FIELD_LABELS = {"name": "名称", "district": "所在区"}
 
@@ -57,11 +58,19 @@ class FinalList:
     notice: Notice
     rows: tuple[ListRow, ...]  # the proposed entries in their order, then the added clusters
 
+    @property
+    def compared(self) -> bool:
+        """Whether the proposed list was compared: the site compares only a list it transcribed (a
+        notice without entries has its list untranscribed, so its recognitions are only listed)."""
+        return bool(self.notice.entries)
+
     def count(self, result: str) -> int:
         return sum(1 for row in self.rows if row.result == result)
 
     def as_json(self) -> dict[str, Any]:
-        """final-diff.json: added, removed (dropped), changed and unchanged (kept)."""
+        """final-diff.json: added, removed (dropped), changed and unchanged (kept); recognised lists every
+        cluster recognised from the notice, and compared says whether the proposed list was compared
+        (false: the list was not transcribed, and the four comparisons are empty)."""
         added, removed, changed, unchanged = [], [], [], []
         for row in self.rows:
             entry, cluster = row.entry, row.cluster
@@ -85,6 +94,8 @@ class FinalList:
                 unchanged.append(cluster.id)
         return {
             "notice": self.notice.id,
+            "compared": self.compared,
+            "recognised": [row.cluster.id for row in self.rows if row.cluster is not None],
             "added": added,
             "removed": removed,
             "changed": changed,
@@ -97,8 +108,11 @@ def final_list(notice: Notice, recognised: list[Cluster]) -> FinalList:
 
     An entry is matched by its cluster id, or by its name when it names no cluster. dropped: proposed
     entries no recognised cluster matches; added: recognised clusters no entry matches; changed:
-    matched, but a name or district the entry states differs from the record.
+    matched, but a name or district the entry states differs from the record. A notice whose list the
+    site did not transcribe (no entries) is not compared: each recognised cluster is "recognised".
     """
+    if not notice.entries:  # the proposed list was not transcribed: nothing to compare with
+        return FinalList(notice, tuple(ListRow("recognised", None, c) for c in recognised))
     by_id = {cluster.id: cluster for cluster in recognised}
     matched: set[str] = set()
     rows: list[ListRow] = []

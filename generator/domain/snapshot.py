@@ -54,6 +54,7 @@ from generator.domain.lifecycle import (
     ClusterStatus,
     NoticeWindow,
     Recognition,
+    ReportGap,
     ReportObligation,
     WorkingDaysUnknown,
     annual_reports,
@@ -66,6 +67,7 @@ from generator.domain.lifecycle import (
     revocation_ground,
     revocation_of,
     status_change_days,
+    unstated_reports,
 )
 from generator.domain.model import (
     EVENT_TYPE_NAMES,
@@ -177,9 +179,11 @@ class ClusterFacts:
     status: ClusterStatus  # at the instant (公示中 only while a notice listing it is open)
     recognitions: tuple[Recognition, ...]
     reports: tuple[ReportObligation, ...]
-    notices: tuple[NoticeFacts, ...]  # published notices that list it, newest first
+    # published notices that list it or whose final list a recognition of it comes from, newest first
+    notices: tuple[NoticeFacts, ...]
     revocation: Revocation | None
     status_until: dt.datetime | None  # the next instant the status (its code) changes; None: never
+    report_gaps: tuple[ReportGap, ...] = ()  # recognitions whose annual reports cannot be listed, and why
 
     @property
     def level(self) -> str | None:
@@ -817,6 +821,8 @@ def take_snapshot(dataset: Dataset, at: dt.datetime) -> Snapshot:
         listed = listed_in.get(cluster.id, [])
         if not cluster.events and not listed:
             continue  # nothing about it had been published by the day
+        named = {e.notice for e in cluster.events if e.type in ("certified", "renewed") and e.notice is not None}
+        related = [facts for facts in notices if facts in listed or facts.notice.id in named]  # newest first
         status = _status_at(record, at, records)
         code_at = functools.partial(_status_code_at, record, records=records)
         clusters.append(
@@ -826,9 +832,10 @@ def take_snapshot(dataset: Dataset, at: dt.datetime) -> Snapshot:
                 status,
                 recognitions(cluster, policies),
                 annual_reports(cluster, day, policies),
-                tuple(listed),
+                tuple(related),
                 _revocation(cluster, policies),
                 _first_change(_status_instants(record, at, records), code_at, status.code),
+                unstated_reports(cluster, policies),
             )
         )
     current = guideline(dataset.policies, day)
@@ -1014,10 +1021,12 @@ def _deadlines(
     for cluster_facts in clusters:
         cluster = cluster_facts.cluster
         for report in cluster_facts.reports:
-            basis = _basis(report.policy, report.rule.clause)
+            basis = report.basis
             key = f"annual-report-{cluster.id}-{report.covered_year}"
             if report.level != "municipal":
                 key += f"-{report.level}"
+            source = f"{report.stated.citation}载明：{report.stated.stated_text}。" if report.stated else ""
+            caveat = f"{report.uncertain}。" if report.uncertain else ""
             found.append(
                 Deadline(
                     key,
@@ -1026,9 +1035,11 @@ def _deadlines(
                     _whole_day(report.due_on),
                     False,
                     cluster.name,
-                    f"{report.covered_year} 年度报告报送截止（{basis}）",
+                    f"{report.covered_year} 年度报告报送截止（{basis}{'；是否须报送未能确定' if report.uncertain else ''}）",
                     f"{cluster.name}（{report.policy.short_title}所管{LEVEL_NAMES[report.level]}认定）报送 "
-                    f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。",
+                    f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。"
+                    + source
+                    + caveat,
                     cluster_facts.page,
                     done=report.state == "submitted",
                 )
@@ -1040,13 +1051,14 @@ def _deadlines(
             revoked = revocation_of(cluster, recognition)
             if revoked is not None and revoked.date is not None and revoked.date.earliest <= end.earliest:
                 continue  # revoked before it would have ended
-            basis = (
-                "来源载明"
-                if recognition.stated
-                else _basis(
+            if recognition.stated:
+                basis = "来源载明"
+            elif recognition.rule is not None:
+                basis = recognition.rule.name
+            else:
+                basis = _basis(
                     recognition.policy, recognition.policy.validity_years.clause if recognition.policy else None
                 )
-            )
             found.append(
                 Deadline(
                     f"validity-end-{cluster.id}-{recognition.level}-{_recognition_key(recognition)}",

@@ -38,6 +38,7 @@ from generator.domain.model import (
     Site,
     Source,
     Stated,
+    StatedRule,
     Statement,
     Threshold,
 )
@@ -158,6 +159,7 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
             "policy_revocation_grounds",
             "policy_excerpts",
             "policy_clauses",
+            "policy_stated_rules",
         )
     }
     policies = PolicySet(_policy(row, values, policy_children) for row, values in typed("policies"))
@@ -295,6 +297,20 @@ def _policy(row: Row, values: Cells, policy_children: ChildRows) -> Policy:
         excerpts={v["key"]: (v["clause"], v["words"]) for _, v in children("policy_excerpts")},
         excerpt_origins=tuple(r for r, _ in children("policy_excerpts")),
         clauses={v["clause"]: v["text"] for _, v in children("policy_clauses")},
+        stated_rules=tuple(_stated_rule(r, v) for r, v in children("policy_stated_rules")),
+        origin=row,
+    )
+
+
+def _stated_rule(row: Row, values: Cells) -> StatedRule:
+    partial_dates = ("valid_from", "valid_until", "date")
+    rest = {name: value for name, value in values.items() if name not in (*partial_dates, "policy_id", "seq", "repost")}
+    return StatedRule(
+        **rest,
+        valid_from=_partial(values["valid_from"]),
+        valid_until=_partial(values["valid_until"]),
+        date=_partial(values["date"]),
+        repost=bool(values["repost"]),
         origin=row,
     )
 

@@ -79,6 +79,7 @@ RECORD_TYPES: tuple[RecordType, ...] = (
             "revocation_grounds": "policy_revocation_grounds",
             "excerpts": "policy_excerpts",
             "clauses": "policy_clauses",
+            "stated_rules": "policy_stated_rules",
         },
         groups=("in_force", "validity", "publicity", "annual_report", "target"),
         parent_field="policy_id",

@@ -368,6 +368,34 @@ def check_policy(policy: Policy) -> Iterator[Problem]:
             yield problem("policy-clause-missing", *origin.located("clause"), clause=clause)
         elif words not in policy.clause_text(clause):
             yield problem("policy-words-not-in-clause", *origin.located("words"), words=words, clause=clause)
+    seen: set[tuple[str, int]] = set()
+    for rule in policy.stated_rules:
+        rule_name = {"validity": "有效期", "annual_report": "年度报告"}[rule.rule]
+        if (rule.rule, rule.batch) in seen:
+            yield problem(
+                "policy-stated-rule-incomplete",
+                *rule.origin.located("batch"),
+                batch=rule.batch,
+                rule_name=rule_name,
+                what="已在前面写过一条",
+            )
+        seen.add((rule.rule, rule.batch))
+        if rule.rule == "validity" and rule.years is None and rule.valid_until is None:
+            yield problem(
+                "policy-stated-rule-incomplete",
+                *rule.origin.located("rule"),
+                batch=rule.batch,
+                rule_name=rule_name,
+                what="没有写年数（years）或有效期止（valid_until）",
+            )
+        if rule.rule == "annual_report" and rule.due_month is None:
+            yield problem(
+                "policy-stated-rule-incomplete",
+                *rule.origin.located("rule"),
+                batch=rule.batch,
+                rule_name=rule_name,
+                what="没有写截止月份（due_month）",
+            )
     if policy.in_force_until is not None and policy.in_force_until < policy.in_force_from.latest:
         yield problem(
             "validity-order",

@@ -549,6 +549,8 @@ def notice_package(
         description = (
             "正式名单与公示名单的差异：added 为公示名单之外新增认定的集群，removed 为公示名单中未获认定的条目，"
             "changed 为名称或所在区与公示时不同的集群，unchanged 为一致的集群。条目按集群标识比较，未建档的条目按名称比较。"
+            "recognised 为本站记录中由本次公示认定的全部集群；本站未转录公示名单时 compared 为 false，不做对照，"
+            "以上四项为空。"
         )
         files.append(
             ExportFile(

@@ -223,6 +223,8 @@ def test_the_home_page_counts_add_up_to_the_list(browser, base_url, width):
         headline = page.locator(".cl-headline")
         shown = {}
         for item in headline.locator("li[data-status]").all():
+            if not item.is_visible():
+                continue  # a status with no cluster is listed but hidden until live-states.js counts one
             line = item.inner_text()
             number = re.match(r"^\s*\S+\s+(\d+) 个", line)  # the badge, then the number
             assert number, line
