@@ -501,6 +501,13 @@ CODES: dict[str, ProblemType] = {
         "业务规则",
         W,
         (
+            "editor-github-login-abroad",
+            "记录编辑后台使用 GitHub，但没有填写登录服务的地址（editor.base_url）",
+            "GitHub 的登录需要一个保存客户端密钥的登录服务；不填 base_url 时，Decap CMS 会打开它在境外的默认登录服务，"
+            "从境内可能无法访问，登录信息也会经过第三方。请在局里部署兼容 Decap CMS 的登录服务，把地址写入 editor.base_url，"
+            "或改用自建的 Gitea/Forgejo（见编辑指南“记录编辑后台”）。",
+        ),
+        (
             "editor-gitea-branch-main",
             "记录编辑后台使用 Gitea/Forgejo，每次保存都会直接提交到 main 分支，不经过拉取请求",
             "Decap CMS 的 Gitea 后端没有“编辑工作流”：保存即提交到 editor.branch。请把 branch 设为专用分支（如 edits），"

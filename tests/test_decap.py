@@ -361,3 +361,18 @@ def test_vendored_decap_bundle_is_the_npm_release_with_only_its_foreign_hosts_re
     assert hashlib.sha256(original).hexdigest() == DECAP_SHA256  # the npm release, byte for byte
     assert f'console.log("decap-cms {DECAP_VERSION}")'.encode() in content
     assert (ADMIN_DIR / "decap-cms.js.LICENSE.txt").is_file()
+
+
+def test_a_github_repository_without_a_login_service_of_its_own_is_warned():
+    """Without editor.base_url Decap would send staff to its default login service abroad."""
+    from generator.load.rules import check_editor_settings
+
+    def located(name: str) -> tuple[str, int, int]:
+        return ("site.yaml", 1, 1)
+
+    def codes(values: dict[str, str]) -> list[str]:
+        return [p.code for p in check_editor_settings(values, located)]
+
+    assert codes({"editor_backend": "github", "editor_repo": "gxj/gz-clusters"}) == ["editor-github-login-abroad"]
+    assert codes({"editor_repo": "gxj/gz-clusters", "editor_base_url": "https://auth.example.gov.cn"}) == []
+    assert codes({"editor_backend": "github"}) == []  # not configured yet: the placeholder repository

@@ -320,7 +320,12 @@ def check_editor_settings(
     values: Mapping[str, object], located: Callable[[str], tuple[str, int, int]]
 ) -> Iterator[Problem]:
     """data/site.yaml's editor settings (the /admin/ editor): a Gitea/Forgejo backend cannot log in
-    without its server, repository and OAuth application; each of its saves is a commit on `branch`."""
+    without its server, repository and OAuth application; each of its saves is a commit on `branch`;
+    a configured GitHub backend without its own login service would send staff to Decap's, abroad."""
+    if values.get("editor_backend", "github") in (None, "github"):
+        if values.get("editor_repo") and not values.get("editor_base_url"):
+            yield problem("editor-github-login-abroad", *located("editor_repo"))
+        return
     if values.get("editor_backend") != "gitea":
         return
     missing = [name.removeprefix("editor_") for name in GITEA_NEEDS if not values.get(name)]
