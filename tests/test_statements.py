@@ -271,3 +271,18 @@ def test_an_unverified_name_gives_the_real_reason(site, dataset):
         page = Page(site / "clusters" / cid / "index.html")
         assert "只给出简称" not in page.text and "只给出了简称" not in page.text
         assert page.root.find("span", "cl-said", data_statement="unverified-note") is not None
+
+
+def test_a_national_notice_counts_its_window_without_reading_the_municipal_guideline(site, dataset):
+    # The site counts every notice's working days the same way; on a national or provincial notice that
+    # is its practice, never a reading of the municipal guideline, which does not govern that notice.
+    municipal_readings = {
+        s.key for s in dataset.practice.all_statements if any(p == "guangzhou-2024" for p, _ in s.reads)
+    }
+    others = [n for n in dataset.notices.values() if n.level != "municipal"]
+    assert others
+    for notice in others:
+        page = Page(site / "notices" / notice.id / "index.html")
+        said = {n.attrs["data-statement"] for n in page.root.find_all("span", "cl-said")}
+        assert "publicity-count-other-levels" in said, notice.id
+        assert not said & municipal_readings, (notice.id, said & municipal_readings)

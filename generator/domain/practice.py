@@ -42,6 +42,7 @@ REQUIRED_STATEMENTS = frozenset(
         "other-levels-own-rules",
         "procedure-order",
         "publicity-algorithm-link",
+        "publicity-count-other-levels",
         "publicity-count-short",
         "publicity-other-levels",
         "renewal-start",
