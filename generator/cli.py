@@ -35,12 +35,12 @@ from generator.editor.jsonschema import record_json_schema
 from generator.editor.normalise import normalise_file, record_files
 from generator.load.corrections import check_against
 from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
-from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
 from generator.load.repository import GitError, commit_of, extract, toplevel, untracked_files
-from generator.load.tables import SchemaSet, load_schemas
 from generator.problems import Problem, Severity, problem, problems_document, sarif_log, summary
 from generator.publish.diff import compare, render_markdown
 from generator.publish.templates import render
+from generator.schema.kinds import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
+from generator.schema.package import SchemaSet, load_schemas
 from generator.site.archive import ArchiveFailed, archive_year
 from generator.site.build import SiteBuildFailed, build_site, serve_site
 from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant

@@ -78,7 +78,7 @@ def test_record_pages_and_the_criteria_are_html_and_rule_pages_markdown(fixture_
     from generator import SCHEMAS_DIR
     from generator.domain.snapshot import take_snapshot
     from generator.load.dataset import load_dataset
-    from generator.load.tables import load_schemas
+    from generator.schema.package import load_schemas
 
     loaded = load_dataset(fixture_data, SCHEMAS_DIR, today=OPEN_DAY)
     rendered = {

@@ -24,10 +24,10 @@ from generator.domain.calendar import SHANGHAI, start_of_day
 from generator.domain.model import Correction
 from generator.domain.snapshot import Snapshot, take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.publish.exports import build_exports
 from generator.publish.feed import TAG_PREFIX
 from generator.publish.pages import render_pages
+from generator.schema.package import load_schemas
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 NOTICE = "test-municipal-2025-list"

@@ -45,10 +45,10 @@ from generator.domain.calendar import CalendarNotCovered
 from generator.domain.lifecycle import WorkingDaysUnknown, notice_window
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.publish.diff import compare, render_markdown
 from generator.publish.exports import build_exports
 from generator.publish.pages import render_pages
+from generator.schema.package import load_schemas
 from generator.site.build import build_site
 from generator.site.search import PRECOMPRESSED_SUFFIXES
 

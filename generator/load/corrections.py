@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from generator.domain.model import Call, Dataset, Notice
-from generator.load.build import record_row
 from generator.load.dataset import DisplayPaths
-from generator.load.records import RECORD_TYPE
-from generator.load.tables import SchemaSet
 from generator.problems import Problem, problem
+from generator.schema.kinds import RECORD_TYPE
+from generator.schema.package import SchemaSet
+from generator.schema.stated import LIST_TITLES, stated, text
 
 ENTRIES = "entries"  # a correction of the proposed list names this field
 
@@ -29,41 +28,6 @@ CORRECTED_KINDS = {
     "notice": ("公示", "published-notice-changed", "published-notice-removed"),
     "call": ("申报通知", "published-call-changed", "published-call-removed"),
 }
-LIST_TITLES = {"entries": "公示名单", "materials": "申报材料", "contacts": "联系人", "attachments": "附件"}
-
-
-def text(value: Any) -> str | None:
-    """A stated value as the correction log writes it (None: empty)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def stated(record: Notice | Call, kind: str, schema_set: SchemaSet) -> dict[str, str | None]:
-    """Every field a notice or call states, as text, by its table name; each list (the proposed list,
-    a call's materials, contacts, attachments) as one field. A notice's result (outcome_*) is not its
-    statement: it is recorded when the final list comes out."""
-    record_type = RECORD_TYPE[kind]
-    specs = [
-        spec
-        for spec in schema_set.schemas[record_type.resource]["fields"]
-        if spec["name"] != "id" and record_type.group_of(spec["name"]) != "outcome"
-    ]
-    fields = {name: text(value) for name, value in record_row(record, specs, record_type).items()}
-    for key, resource in record_type.children.items():
-        if key == "corrections":
-            continue
-        items = getattr(record, key)
-        if key == "materials":
-            fields[key] = repr(list(items))
-            continue
-        item_specs = record_type.item_fields(schema_set.schemas[resource]["fields"])
-        fields[key] = repr([record_row(item, item_specs, record_type) for item in items])
-    return fields
 
 
 def check_against(base: Dataset, head: Dataset, head_dir: Path, schema_set: SchemaSet, day: dt.date) -> list[Problem]:

@@ -20,13 +20,15 @@ from pathlib import Path
 
 from generator import SCHEMAS_DIR
 from generator.domain.model import Dataset
-from generator.load.attachments import ATTACHMENTS_DIR, AttachmentRef, check_references, scan_attachments
+from generator.load.attachments import AttachmentRef, check_references, scan_attachments
 from generator.load.build import build_dataset
-from generator.load.records import RECORD_ID, RECORD_TYPES, RecordType, Tables, flatten
+from generator.load.records import Tables, flatten
 from generator.load.rules import check_calendar_header, check_calendar_rows, check_dataset, check_rows
-from generator.load.tables import ALL_KEYS, SchemaSet, load_schemas, validate_tables
+from generator.load.tables import ALL_KEYS, validate_tables
 from generator.load.yamlread import read_yaml
 from generator.problems import Problem, Severity, problem
+from generator.schema.kinds import ATTACHMENTS_DIR, RECORD_ID, RECORD_TYPES, RecordType
+from generator.schema.package import SchemaSet, load_schemas
 
 
 @dataclass(frozen=True)

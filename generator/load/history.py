@@ -25,7 +25,6 @@ The parsing and comparison functions take text (bytes), not paths.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
@@ -34,80 +33,29 @@ from pathlib import Path
 from typing import Any
 
 from generator.domain.calendar import SHANGHAI
-from generator.load.records import RECORD_ID, RECORD_TYPES, RecordType, Tables, flatten
+from generator.domain.history import (
+    ADDED,
+    ATTACHMENT,
+    ATTACHMENTS,
+    CHANGED,
+    CHANGED_SOMEHOW,
+    LAYOUT_ONLY,
+    REMOVED,
+    UNAVAILABLE,
+    Commit,
+    FieldChange,
+    FileChange,
+    History,
+    ListChange,
+)
+from generator.load.records import Tables, flatten
 from generator.load.repository import folder_log, read_blobs, repository_state
-from generator.load.tables import SchemaSet
 from generator.load.yamlread import parse_yaml
+from generator.schema.kinds import RECORD_ID, RECORD_TYPES, RecordType
+from generator.schema.package import SchemaSet
 
-ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 _ACTIONS = {"A": ADDED, "D": REMOVED}  # every other status (M, T) is a change; --no-renames: no R or C
-ATTACHMENTS = "attachments"  # the folder of attached files (PDFs …) inside the data folder
-ATTACHMENT = "attachment"  # FileChange.kind of a file there
-CHANGED_SOMEHOW = "记录有变化"  # a version could not be read: only that it changed is known
-LAYOUT_ONLY = "记录的内容没有变化（只改动了格式、注释或空白字段）"  # both versions read, no value differs
 _REGULAR_FILES = frozenset({"100644", "100755"})
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    name: str  # the field's table name (objection_phone)
-    title: str  # its Chinese title in the schema
-
-
-@dataclass(frozen=True)
-class ListChange:
-    key: str  # the YAML list (events)
-    title: str  # its resource's Chinese title (集群事件)
-    added: int
-    changed: int
-    removed: int
-
-
-@dataclass(frozen=True)
-class FileChange:
-    action: str  # ADDED | CHANGED | REMOVED
-    path: str  # relative to the data folder, "/"-separated
-    kind: str | None  # RecordType.kind, ATTACHMENT, or None for any other file
-    record_id: str | None = None  # the file's record id (one record per file); None for a single file
-    fields: tuple[FieldChange, ...] = ()  # a changed record: its fields whose value changed
-    lists: tuple[ListChange, ...] = ()  # a changed record: its lists whose items changed
-    note: str | None = None  # CHANGED_SOMEHOW or LAYOUT_ONLY, when fields and lists say nothing
-
-    @property
-    def name(self) -> str:
-        """The file's name (of an attachment: its path inside attachments/)."""
-        return self.path[len(ATTACHMENTS) + 1 :] if self.kind == ATTACHMENT else self.path.rsplit("/", 1)[-1]
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    committed_at: dt.datetime  # the committer date, in Asia/Shanghai
-    changes: tuple[FileChange, ...]  # in path order; empty for the boundary
-    boundary: bool = False  # the oldest commit of a shallow clone: what it changed is not known here
-
-    @property
-    def short(self) -> str:
-        return self.sha[:7]
-
-    @property
-    def day(self) -> dt.date:
-        return self.committed_at.date()
-
-
-@dataclass(frozen=True)
-class History:
-    available: bool  # False outside a git work tree (a tarball): nothing is known
-    shallow: bool = False  # the clone is shallow
-    commits: tuple[Commit, ...] = ()  # newest first
-    since: Commit | None = None  # the boundary of a shallow clone, when the data folder's history reaches it
-
-    def as_of(self, day: dt.date) -> History:
-        """The history as a build as of `day` shows it: the commits dated on or before that day."""
-        return dataclasses.replace(self, commits=tuple(commit for commit in self.commits if commit.day <= day))
-
-
-UNAVAILABLE = History(available=False)
 
 
 def read_history(data_dir: Path, schema_set: SchemaSet) -> History:

@@ -14,10 +14,10 @@ from typing import Any
 
 from generator.domain.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Call, Dataset, Event, Notice
 from generator.domain.snapshot import take_snapshot
-from generator.load.records import RECORD_TYPE
-from generator.load.tables import SchemaSet
 from generator.publish.serialize import record_row
 from generator.publish.templates import render
+from generator.schema.kinds import RECORD_TYPE
+from generator.schema.package import SchemaSet
 
 
 @dataclass(frozen=True)

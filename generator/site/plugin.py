@@ -30,13 +30,12 @@ from mkdocs.structure.toc import TableOfContents, get_toc
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import day_of
+from generator.domain.history import History
 from generator.domain.schedule import state_schedule
 from generator.domain.snapshot import Snapshot, take_snapshot
 from generator.editor.decap import EditorSettings
-from generator.load.attachments import ATTACHMENTS_DIR, published_path
 from generator.load.dataset import LoadResult, load_dataset, refused_entries
-from generator.load.history import History, read_history
-from generator.load.tables import load_schemas
+from generator.load.history import read_history
 from generator.problems import Severity
 from generator.publish import csp
 from generator.publish.changelog import changelog_view
@@ -50,6 +49,8 @@ from generator.publish.pages import (
     toc_headings,
 )
 from generator.publish.urls import USE_DIRECTORY_URLS
+from generator.schema.kinds import ATTACHMENTS_DIR, published_path
+from generator.schema.package import load_schemas
 from generator.site.clock import resolve_instant
 from generator.site.search import SearchIndexFailed, index_site
 
