@@ -119,7 +119,11 @@ def test_the_4_30_rule_is_credited_to_the_2022_list_notice_with_no_recipient(sit
     reports = section(site, f"clusters/{HUANGPU_2022}", "cl-reports")
     text = reports.text()
     assert "工信部企业函〔2023〕3号《工业和信息化部关于公布2022年度中小企业特色产业集群名单的通告》" in text
-    assert "每年 4 月 30 日前报送（原话未见，本站转述）" in text and "只适用于 2022 年度批次" in text
+    assert "每年 4 月 30 日前报送（原话未见，本站转述）（2022 年度批次）" in text
+    # That the rule reaches that batch only is the site's practice, said as such and linked to it.
+    said = reports.find("span", cls="cl-said", data_statement="report-other-levels")
+    assert said is not None and "（本站做法）" in said.text()
+    assert said.find("a", href="../../practice/#report-other-levels") is not None
     assert reports.find("a", href="https://dg.feibaos.com/news/info/82765.html?idx=2") is not None
     rows = [[td.text() for td in tr.find_all("td")] for tr in reports.find_all("tr") if tr.find("td")]
     assert rows and all(row[2] == "未载明" for row in rows)  # 报送对象

@@ -139,7 +139,7 @@ def test_the_notice_page_puts_state_deadline_and_objections_before_the_list_and_
         assert ISSUER in objection.locator("dd").first.inner_text()  # to whom, as the record names the issuer
         assert objection.locator("a[href='tel:020-00000000']").is_visible()
         assert objection.locator("a[href='mailto:objection@example.org']").is_visible()
-        assert "【测试数据】广州市测试路 1 号" in text and "本站的读法" in text
+        assert "【测试数据】广州市测试路 1 号" in text and "（本站做法）" in text
         if day == OPEN_DAY:
             assert page.locator("p.cl-badges .cl-badge").inner_text() == "公示中"
             assert "异议截至 2025-02-28 17:30" in state_text
