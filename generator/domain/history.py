@@ -1,5 +1,6 @@
 """The history of the data folder in record terms: what each commit did to which record (data only).
 
+A changed record's fields are the comparison's (generator.domain.changes); its lists are counted.
 Read from git by generator.load.history, shown by the change log (generator.publish.changelog).
 """
 
@@ -9,7 +10,22 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-ADDED, CHANGED, REMOVED = "added", "changed", "removed"
+from generator.domain.changes import ADDED, CHANGED, REMOVED, FieldChange
+
+__all__ = [  # the actions are the comparison's, named here too for the change log
+    "ADDED",
+    "ATTACHMENT",
+    "ATTACHMENTS",
+    "CHANGED",
+    "CHANGED_SOMEHOW",
+    "LAYOUT_ONLY",
+    "REMOVED",
+    "UNAVAILABLE",
+    "Commit",
+    "FileChange",
+    "History",
+    "ListChange",
+]
 ATTACHMENTS = "attachments"  # the folder of attached files (PDFs …) inside the data folder
 ATTACHMENT = "attachment"  # FileChange.kind of a file there
 CHANGED_SOMEHOW = "记录有变化"  # a version could not be read: only that it changed is known
@@ -17,13 +33,9 @@ LAYOUT_ONLY = "记录的内容没有变化（只改动了格式、注释或空�
 
 
 @dataclass(frozen=True)
-class FieldChange:
-    name: str  # the field's table name (objection_phone)
-    title: str  # its Chinese title in the schema
-
-
-@dataclass(frozen=True)
 class ListChange:
+    """One list of a changed record as the change log counts it (from RecordChange.tally)."""
+
     key: str  # the YAML list (events)
     title: str  # its resource's Chinese title (集群事件)
     added: int

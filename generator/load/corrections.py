@@ -3,9 +3,10 @@
 Once a notice or call is published (its date has come) and on the base branch, a value it states may
 change (or be removed) only with a `corrections:` entry naming the field, its old and its new
 value, the date and the reason; the log itself only grows. Recording a value the record left empty
-(未载明 until then) and recording the result (outcome) are not corrections. `check_against(base, head, …)` compares the records of the
-pull request (head) with those of its base branch and returns a problem, located in the head's
-file, for every other change. `clusters validate --against REV` runs it (the pull-request check).
+(未载明 until then) and recording the result (outcome) are not corrections. `check_against(base,
+head, …)` compares the records of the pull request (head) with those of its base branch (their
+stated values, by the one comparison: generator.domain.changes) and returns a problem, located in
+the head's file, for every other change. `clusters validate --against REV` runs it (the pull-request check).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+from generator.domain.changes import REMOVED, RecordState, compare_records
 from generator.domain.model import Call, Dataset, Notice
 from generator.load.dataset import DisplayPaths
 from generator.problems import Problem, problem
 from generator.schema.kinds import RECORD_TYPE
 from generator.schema.package import SchemaSet
-from generator.schema.stated import LIST_TITLES, stated, text
+from generator.schema.stated import stated, stated_titles, text
 
 ENTRIES = "entries"  # a correction of the proposed list names this field
 
@@ -55,37 +57,40 @@ def _check(
 ) -> Iterator[Problem]:
     record_type = RECORD_TYPE[kind]
     _, changed_code, removed_code = CORRECTED_KINDS[kind]
-    titles = {
-        spec["name"]: spec.get("title", spec["name"]) for spec in schema_set.schemas[record_type.resource]["fields"]
-    }
-    titles.update(LIST_TITLES)
-    for rid, before in sorted(base.items()):
-        if before.published_on > day:
-            continue  # not yet published: still a draft on the base branch
-        after = head.get(rid)
-        if after is None:
+    published = {rid: record for rid, record in base.items() if record.published_on <= day}  # not drafts
+    titles = stated_titles(kind, schema_set)
+    changes = compare_records(
+        {rid: RecordState(stated(record, kind, schema_set)) for rid, record in published.items()},
+        {rid: RecordState(stated(head[rid], kind, schema_set)) for rid in published.keys() & head.keys()},
+        titles,
+    )
+    by_id = {change.id: change for change in changes}
+    for rid, before in sorted(published.items()):
+        change = by_id.get(rid)
+        if change is not None and change.action == REMOVED:
             yield problem(removed_code, path_of(rid), 1, 1, **{kind: rid})
             continue
+        after = head[rid]
         kept = after.corrections[: len(before.corrections)]
         if kept != before.corrections:
             where = after.origin.located("corrections") if after.corrections else after.origin.located("id")
             yield problem("correction-log-rewritten", *where)
         added = after.corrections[len(before.corrections) :]
-        old, new = stated(before, kind, schema_set), stated(after, kind, schema_set)
-        for name in old:
-            if old[name] == new[name] or old[name] is None:
-                continue  # unchanged, or a value the record did not state before (未载明) now recorded
-            whole_list = name in record_type.children
+        for changed in change.fields if change is not None else ():
+            if changed.before is None:
+                continue  # a value the record did not state before (未载明) now recorded
+            whole_list = changed.name in record_type.children
             covered = any(
-                c.flat_field == name and (whole_list or (text(c.old) == old[name] and text(c.new) == new[name]))
+                c.flat_field == changed.name
+                and (whole_list or (text(c.old) == changed.before and text(c.new) == changed.after))
                 for c in added
             )
             if not covered:
                 yield problem(
                     changed_code,
-                    *after.origin.located(name),
-                    title=titles.get(name, name),
-                    field=name.replace("_", ".", 1) if record_type.group_of(name) else name,
-                    old=old[name] if not whole_list else f"（原{titles[name]}）",
-                    new=new[name] if not whole_list else f"（新{titles[name]}）",
+                    *after.origin.located(changed.name),
+                    title=changed.title,
+                    field=changed.name.replace("_", ".", 1) if record_type.group_of(changed.name) else changed.name,
+                    old=changed.before if not whole_list else f"（原{changed.title}）",
+                    new=changed.after if not whole_list else f"（新{changed.title}）",
                 )

@@ -61,16 +61,30 @@ def text(value: Any) -> str | None:
     return str(value)
 
 
+def _stated_specs(kind: str, schema_set: SchemaSet) -> list[dict[str, Any]]:
+    record_type = RECORD_TYPE[kind]
+    return [
+        spec
+        for spec in schema_set.schemas[record_type.resource]["fields"]
+        if spec["name"] != "id" and record_type.group_of(spec["name"]) != "outcome"
+    ]
+
+
+def stated_titles(kind: str, schema_set: SchemaSet) -> dict[str, str]:
+    """The Chinese title of every field `stated` gives, in its order (a list by LIST_TITLES)."""
+    titles = {spec["name"]: spec.get("title", spec["name"]) for spec in _stated_specs(kind, schema_set)}
+    for key in RECORD_TYPE[kind].children:
+        if key != "corrections":
+            titles[key] = LIST_TITLES.get(key, key)
+    return titles
+
+
 def stated(record: Notice | Call, kind: str, schema_set: SchemaSet) -> dict[str, str | None]:
     """Every field a notice or call states, as text, by its table name; each list (the proposed list,
     a call's materials, contacts, attachments) as one field. A notice's result (outcome_*) is not its
     statement: it is recorded when the final list comes out."""
     record_type = RECORD_TYPE[kind]
-    specs = [
-        spec
-        for spec in schema_set.schemas[record_type.resource]["fields"]
-        if spec["name"] != "id" and record_type.group_of(spec["name"]) != "outcome"
-    ]
+    specs = _stated_specs(kind, schema_set)
     fields = {name: text(value) for name, value in record_row(record, specs, record_type).items()}
     for key, resource in record_type.children.items():
         if key == "corrections":
