@@ -23,8 +23,6 @@ from generator.schema.kinds import RECORD_TYPE
 from generator.schema.package import SchemaSet
 from generator.schema.stated import stated, stated_titles, text
 
-ENTRIES = "entries"  # a correction of the proposed list names this field
-
 # What the pull-request check compares, per record kind: (Chinese name, the problem codes).
 CORRECTED_KINDS = {
     "notice": ("公示", "published-notice-changed", "published-notice-removed"),

@@ -128,7 +128,6 @@ def render_pages(
     snapshot: Snapshot,
     schema_set: SchemaSet,
     downloads: Sequence[ExportFile] = (),
-    attachment_files: Mapping[str, Any] | None = None,
     *,
     changelog: ChangeLog | None = None,
 ) -> list[Page]:
