@@ -17,7 +17,9 @@ import re
 
 import pytest
 from conftest import CALLS_FIXTURE, make_data_dir, run_cli
-from oracle_support import check_consistent, read_csv, read_feed, read_ics
+from oracle_feeds import read_feed, read_ics
+from oracle_opendata import read_csv
+from oracle_support import check_consistent
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import SHANGHAI, start_of_day
