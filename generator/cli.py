@@ -38,9 +38,7 @@ from generator.problems import Problem, Severity, problem, problems_document, sa
 from generator.publish.templates import render
 from generator.schema.kinds import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
 from generator.schema.package import SchemaSet, load_schemas
-from generator.site.build import serve_site
 from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
-from generator.site.edit import EditFailed, run_edit
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -311,6 +309,8 @@ def _head_commit(data_dir: Path) -> str:
 @instant_options
 def serve(data_dir: Path, config_file: Path, dev_addr: str, at: dt.datetime) -> None:
     """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新（状态按启动时确定的时刻计算）。"""
+    from generator.site.build import serve_site  # the site engine: imported by the commands that run it
+
     _validate_or_exit(data_dir, day_of(at))
     serve_site(config_file, data_dir, dev_addr, at)
 
@@ -336,6 +336,8 @@ def edit(data_dir: Path, config_file: Path, port: int, backend_port: int, no_bro
     （clusters normalise）、校验并重新生成预览。编辑完成后运行 clusters validate、
     clusters diff main 检查修改，再提交并发起拉取请求。按 Ctrl+C 结束。
     """
+    from generator.site.edit import EditFailed, run_edit  # the site engine and decap-server
+
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     if port == backend_port:

@@ -34,10 +34,13 @@ from generator.load.repository import GitError, commit_of, extract, toplevel, un
 from generator.problems import Problem, Severity, problem
 from generator.publish.diff import RecordDiff, compare, render_markdown
 from generator.schema.package import load_schemas
-from generator.site.archive import ArchiveFailed, archive_year
-from generator.site.build import SiteBuildFailed, build_site
 
 CONFIG_FILE = PROJECT_ROOT / "mkdocs.yml"
+
+
+# build() and archive() import generator.site (MkDocs, its theme, Pagefind) when called: a
+# validate or a diff, the pull-request check and the pre-commit hook, does not pay for importing
+# the site engine (a tenth of validating 10,000 records, benchmarks/README.md).
 
 
 class RecordsNotFound(Exception):
@@ -128,6 +131,8 @@ def build(
     commit: str = "",
 ) -> Built:
     """Build the site as of `at` into `site_dir`, replacing it only when the whole build succeeded."""
+    from generator.site.build import SiteBuildFailed, build_site  # MkDocs: only for a build (see _site)
+
     _require_folder(data_dir)
     try:
         loaded = build_site(config_file, data_dir, site_dir, at, built_at=built_at, commit=commit)
@@ -194,6 +199,9 @@ def archive(
     year: int, data_dir: Path, output: Path, *, config_file: Path = CONFIG_FILE, use_git: bool = True
 ) -> Archived:
     """The site and the records as of 31 December of `year`, in one reproducible zip (`output`)."""
+    from generator.site.archive import ArchiveFailed, archive_year  # MkDocs: only for a build
+    from generator.site.build import SiteBuildFailed
+
     _require_folder(data_dir)
     try:
         origin = archive_year(year, config_file, data_dir, output, use_git=use_git)

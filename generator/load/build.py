@@ -67,9 +67,20 @@ def cell(value: Any, spec: dict[str, Any]) -> Any:
     return value
 
 
-def cells(resource: str, row: Row, schema_set: SchemaSet) -> Cells:
-    """Every field of a row of `resource`, typed by its schema."""
-    return {spec["name"]: cell(row.values.get(spec["name"]), spec) for spec in schema_set.schemas[resource]["fields"]}
+def _field_kinds(resource: str, schema_set: SchemaSet) -> list[tuple[str, dict[str, Any], bool]]:
+    """Each field of `resource`: its name, its spec and whether it is text (kept as written)."""
+    return [
+        (spec["name"], spec, spec.get("type", "string") == "string") for spec in schema_set.schemas[resource]["fields"]
+    ]
+
+
+def _typed_cells(row: Row, fields: list[tuple[str, dict[str, Any], bool]]) -> Cells:
+    values = row.values
+    typed: Cells = {}
+    for name, spec, text in fields:
+        value = values.get(name)
+        typed[name] = value if text and value != "" else cell(value, spec)  # text: as written, "" -> None
+    return typed
 
 
 def _partial(value: str | None) -> PartialDate | None:
@@ -85,7 +96,8 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
     """The domain objects of every file without errors."""
 
     def typed(resource: str) -> list[tuple[Row, Cells]]:
-        return [(row, cells(resource, row, schema_set)) for row in tables[resource] if row.doc.path not in bad_files]
+        fields = _field_kinds(resource, schema_set)
+        return [(row, _typed_cells(row, fields)) for row in tables[resource] if row.doc.path not in bad_files]
 
     def children(resource: str, parent_field: str) -> dict[str, list[tuple[Row, Cells]]]:
         grouped: dict[str, list[tuple[Row, Cells]]] = {}

@@ -136,17 +136,23 @@ class DisplayPaths:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self.cwd = Path.cwd().resolve()
-        self._folders: dict[Path, Path] = {}
+        self._folders: dict[Path, str] = {}  # a folder -> how its files' paths begin ("data/clusters/")
 
     def __call__(self, path: Path) -> str:
-        folder = self._folders.get(path.parent)
-        if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        resolved = folder / path.name
+        shown = self._folders.get(path.parent)
+        if shown is None:
+            shown = self._folders[path.parent] = self._folder(path.parent)
+        return shown + path.name
+
+    def _folder(self, folder: Path) -> str:
         try:
-            return resolved.relative_to(self.cwd).as_posix()
+            relative = folder.resolve().relative_to(self.cwd).as_posix()
         except ValueError:
-            return (Path(self.data_dir.name) / path.relative_to(self.data_dir)).as_posix()
+            inside = folder.is_relative_to(self.data_dir)
+            relative = (
+                (Path(self.data_dir.name) / folder.relative_to(self.data_dir)).as_posix() if inside else str(folder)
+            )
+        return "" if relative == "." else relative + "/"
 
 
 def load_dataset(data_dir: Path, schemas_dir: Path = SCHEMAS_DIR, *, today: dt.date) -> LoadResult:

@@ -6,6 +6,7 @@ outputs (generator.publish); nothing here reads a file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ class RecordType:
 
     def group_of(self, name: str) -> str | None:
         """The nested mapping a flat field name belongs to (objection_phone -> objection), or None."""
-        return next((group for group in self.groups if name.startswith(group + "_")), None)
+        return _group_of(self.groups, name)
 
     def item_fields(self, specs: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The fields of a child row that its YAML list item writes (not the row's seq or parent key)."""
@@ -39,6 +40,12 @@ class RecordType:
         return [
             {**spec, "name": spec["name"][len(group) + 1 :]} for spec in specs if self.group_of(spec["name"]) == group
         ]
+
+
+@functools.cache
+def _group_of(groups: tuple[str, ...], name: str) -> str | None:
+    # Asked for every field of every row while loading and writing: a few hundred distinct names.
+    return next((group for group in groups if name.startswith(group + "_")), None)
 
 
 RECORD_TYPES: tuple[RecordType, ...] = (
