@@ -23,6 +23,8 @@ LIBRARY = frozenset(
         "build",
         "diff",
         "archive",
+        "write_sources",
+        "WrittenSources",
         "Validation",
         "Snapshotted",
         "Built",

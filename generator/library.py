@@ -25,6 +25,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from generator import PROJECT_ROOT, SCHEMAS_DIR
 from generator.domain.calendar import day_of, start_of_day
 from generator.domain.snapshot import Snapshot, take_snapshot
@@ -38,7 +40,7 @@ from generator.schema.package import load_schemas
 CONFIG_FILE = PROJECT_ROOT / "mkdocs.yml"
 
 
-# build() and archive() import generator.site (MkDocs, its theme, Pagefind) when called: a
+# build(), archive() and write_sources() import generator.site (MkDocs, its theme, Pagefind) when called: a
 # validate or a diff, the pull-request check and the pre-commit hook, does not pay for importing
 # the site engine (a tenth of validating 10,000 records, benchmarks/README.md).
 
@@ -141,6 +143,38 @@ def build(
             return Built(site_dir, at, failed.loaded.problems, failed.loaded.files, records_invalid=True)
         return Built(site_dir, at, [], 0, failure=str(failed))
     return Built(site_dir, at, loaded.problems, loaded.files)
+
+
+@dataclass(frozen=True)
+class WrittenSources:
+    """The site's sources written as ordinary files (`write_sources`)."""
+
+    problems: list[Problem]
+    config_file: Path | None  # out_dir/mkdocs.yml, without the clusters plugin; None when not written
+    files: int  # generated files written over the copy of site_src/
+
+    @property
+    def ok(self) -> bool:
+        return self.config_file is not None
+
+
+def write_sources(data_dir: Path, out_dir: Path, *, at: dt.datetime, config_file: Path = CONFIG_FILE) -> WrittenSources:
+    """Write the site's sources as of `at` into `out_dir`: docs/ (site_src/ and every page and file the
+    records make) and mkdocs.yml without the clusters plugin, which any engine reading mkdocs.yml can
+    build (`mkdocs build -f out_dir/mkdocs.yml`); nothing is written when the records have an error."""
+    from generator.site.sources import site_sources
+    from generator.site.sources import write_sources as write_out
+
+    _require_folder(data_dir)
+    docs_dir = config_file.parent / str(_config_value(config_file, "docs_dir") or "docs")
+    made = site_sources(data_dir, docs_dir, at)
+    if not made.ok:
+        return WrittenSources(made.loaded.problems, None, 0)
+    return WrittenSources(made.loaded.problems, write_out(made, config_file, out_dir), len(made.files))
+
+
+def _config_value(config_file: Path, key: str) -> object:
+    return (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get(key)
 
 
 @dataclass(frozen=True)

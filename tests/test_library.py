@@ -79,3 +79,39 @@ def test_a_missing_folder_or_revision_raises_records_not_found(tmp_path):
             call()
     with pytest.raises(AttributeError):
         _ = generator.no_such_function
+
+
+def test_written_sources_build_with_any_engine_reading_mkdocs_yml(tmp_path):
+    """The generated pages as ordinary files beside site_src/, and mkdocs.yml without the plugin:
+    plain MkDocs (no clusters plugin loaded) builds the same record pages from them."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    data = make_data_dir(tmp_path / "data")
+    written = generator.write_sources(data, tmp_path / "out", at=AT)
+    assert written.ok and written.config_file == tmp_path / "out" / "mkdocs.yml" and written.files > 40
+    config = yaml.safe_load(written.config_file.read_text(encoding="utf-8"))
+    assert all("clusters" not in (entry if isinstance(entry, dict) else {entry: None}) for entry in config["plugins"])
+    assert config["extra"]["clusters"]["today"] == DAY.isoformat()
+    docs = tmp_path / "out" / "docs"
+    assert (docs / "clusters" / "test-municipal-alpha.md").is_file() and (docs / "data" / "clusters.csv").is_file()
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(written.config_file)],
+        capture_output=True,
+        text=True,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "out" / "site" / "clusters" / "test-municipal-alpha" / "index.html").read_text(encoding="utf-8")
+    assert "广州市黄埔区测试装备产业集群" in page and "状态按" in page
+
+
+def test_no_sources_are_written_for_invalid_records(tmp_path):
+    data = make_data_dir(tmp_path / "data")
+    (data / "clusters" / "test-municipal-alpha.yaml").write_text("id: [", encoding="utf-8")
+    written = generator.write_sources(data, tmp_path / "out", at=AT)
+    assert not written.ok and written.config_file is None and "yaml-syntax" in {p.code for p in written.problems}
+    assert not (tmp_path / "out").exists()
