@@ -31,7 +31,6 @@ from generator.domain.snapshot import StateChange, take_snapshot
 from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
 from generator.editor.decap import decap_config, editor_settings, read_districts, render_decap_config
 from generator.editor.jsonschema import record_json_schema
-from generator.editor.normalise import normalise_file, record_files
 from generator.load.dataset import LoadResult, load_dataset
 from generator.load.repository import commit_of
 from generator.problems import Problem, Severity, problem, problems_document, sarif_log, summary
@@ -537,6 +536,8 @@ def normalise(files: tuple[Path, ...], check: bool, data_dir: Path) -> None:
     if not files and not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     schema_set = load_schemas(SCHEMAS_DIR)
+    from generator.editor.normalise import normalise_file, record_files  # ruamel.yaml: only for this command
+
     targets = list(files) if files else list(record_files(data_dir))
     failed = needed = 0
     for path in targets:

@@ -24,6 +24,7 @@ import datetime as dt
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -34,15 +35,17 @@ from generator.load.corrections import check_against
 from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
 from generator.load.repository import GitError, commit_of, extract, toplevel, untracked_files
 from generator.problems import Problem, Severity, problem
-from generator.publish.diff import RecordDiff, compare, render_markdown
 from generator.schema.package import load_schemas
+
+if TYPE_CHECKING:
+    from generator.publish.diff import RecordDiff
 
 CONFIG_FILE = PROJECT_ROOT / "mkdocs.yml"
 
 
-# build(), archive() and write_sources() import generator.site (MkDocs, its theme, Pagefind) when called: a
-# validate or a diff, the pull-request check and the pre-commit hook, does not pay for importing
-# the site engine (a tenth of validating 10,000 records, benchmarks/README.md).
+# build(), archive() and write_sources() import generator.site (MkDocs, its theme, Pagefind) when called,
+# diff() the templates: a validate, the pull-request check and the pre-commit hook, does not pay
+# for importing them (a tenth of validating 10,000 records, benchmarks/README.md).
 
 
 class RecordsNotFound(Exception):
@@ -193,6 +196,8 @@ class Diffed:
         """The change as a pull-request comment (Markdown)."""
         if self.changes is None:
             raise ValueError("the records do not validate: nothing was compared")
+        from generator.publish.diff import render_markdown  # the templates: only for a diff
+
         return render_markdown(self.changes, base_label, head_label)
 
 
@@ -214,6 +219,8 @@ def diff(
     before, after = loaded
     if not (before.ok and after.ok):
         return Diffed(before, after, None)
+    from generator.publish.diff import compare  # the templates: only for a diff
+
     return Diffed(before, after, compare(before.dataset, after.dataset, start_of_day(today), load_schemas(SCHEMAS_DIR)))
 
 

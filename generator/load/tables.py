@@ -113,7 +113,8 @@ class _Screen:
         self.readers: list[Callable[[Any], tuple[Any, Any]] | None] = []  # None: text, checked by `accepts`
         self.accepts: list[Callable[[Any], bool]] = []
         self.required: list[bool] = []
-        self.always: list[bool] = []  # a field whose cells Frictionless alone reads (arrays: it rewrites them)
+        # A field whose cells Frictionless alone reads: an array whose items it types rewrites the cell.
+        self.always: list[bool] = []
         primary = set(schema.primary_key)
         for field in schema.fields:
             text = field.type == "string" and field.format == "default" and set(field.constraints) <= _TEXT_CHECKS
@@ -121,7 +122,7 @@ class _Screen:
             self.readers.append(reader)
             self.accepts.append(_text_accepts(field.constraints) if reader is None else _reader_accepts(reader))
             self.required.append(bool(field.constraints.get("required")) or field.name in primary)
-            self.always.append(field.type == "array")
+            self.always.append(field.type == "array" and bool(getattr(field, "array_item", None)))
         names = [field.name for field in schema.fields]
         self.key_sets = [[names.index(n) for n in schema.primary_key]] if schema.primary_key else []
         self.key_sets += [[i] for i, field in enumerate(schema.fields) if field.constraints.get("unique")]
