@@ -1,8 +1,8 @@
 """Transparency publisher for Guangzhou's municipal SME characteristic industrial clusters.
 
 The library (generator.library, documented in docs/ARCHITECTURE.md) is importable from here:
-`generator.validate`, `generator.snapshot`, `generator.build`, `generator.diff`, `generator.archive`
-and their results. They are loaded on first use (PEP 562), so that importing one stage
+`generator.validate`, `generator.snapshot`, `generator.build`, `generator.diff`, `generator.archive`,
+`generator.write_sources` and their results. They are loaded on first use (PEP 562), so that importing one stage
 (generator.domain …) does not import the whole pipeline, the site engine included.
 """
 
