@@ -73,7 +73,9 @@ BYTES_BASE, BYTES_SIZE, BYTES_TOLERANCE = 100, 5000, 0.10  # bytes per cluster p
 # content at N = 1,000; bytes per cluster page at 1,000 within 10 % of those at 100.
 SAME_SIZE, SAME_LIMIT = 1000, 2.0
 LIGHT_BYTES_SIZE = 1000
-VALIDATE_RECORDS, VALIDATE_LIMIT = 10_000, 3.0  # `clusters validate` of 10,000 record files
+# Issue 25: `clusters validate` of 10,000 record files ≤ 2 × PyYAML's C loader alone reading them (CPU),
+# a bound that holds on any machine (the yardstick is the machine's speed).
+VALIDATE_RECORDS, VALIDATE_LIMIT = 10_000, 2.0
 
 
 class BenchmarkError(Exception):
@@ -537,14 +539,19 @@ def check_targets(sizes: dict[int, SizeResult], validated: ValidateResult | None
 
     targets += same_content_targets(sizes)
 
-    name = f"`clusters validate` of {VALIDATE_RECORDS:,} record files ≤ {VALIDATE_LIMIT:g} s (CPU time)"
+    name = (
+        f"`clusters validate` of {VALIDATE_RECORDS:,} record files ≤ {VALIDATE_LIMIT:g} × PyYAML's C loader "
+        "reading them (CPU time)"
+    )
     if validated is not None and validated.clusters + validated.notices == VALIDATE_RECORDS:
+        yardstick = validated.yardstick.cpu
         targets.append(
             Target(
                 name,
-                f"{validated.cli.cpu:.2f} s (wall {validated.cli.wall:.2f} s; load_dataset "
-                f"alone {validated.load.cpu:.2f} s)",
-                validated.cli.cpu <= VALIDATE_LIMIT,
+                f"{validated.cli.cpu:.2f} s = {validated.cli.cpu / yardstick:.2f} × {yardstick:.2f} s "
+                f"(wall {validated.cli.wall:.2f} s; load_dataset alone {validated.load.cpu:.2f} s = "
+                f"{validated.load.cpu / yardstick:.2f} ×)",
+                validated.cli.cpu <= VALIDATE_LIMIT * yardstick,
             )
         )
     else:

@@ -103,6 +103,7 @@ def write_data_dir(target: Path, repo_root: Path, clusters: int, notices: int) -
     shutil.copy2(real / "districts.yaml", target / "districts.yaml")
     shutil.copytree(real / "calendar", target / "calendar")
     shutil.copytree(real / "policy", target / "policy")
+    shutil.copy2(real / "practice.yaml", target / "practice.yaml")  # required since issue 24
     site = (real / "site.yaml").read_text(encoding="utf-8").rstrip("\n")
     (target / "site.yaml").write_text(site + "\ndemo: true  # 合成测试数据（性能基准）\n", encoding="utf-8")
 
@@ -146,6 +147,23 @@ def _day_between(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
 
 def _chinese_day(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _stated_ends(policy_dir: Path) -> dict[tuple[str, int], dt.date]:
+    """(level, batch) -> the validity end a notice states for the whole batch (a policy's stated_rules,
+    as the provincial lists of 2023 and 2024 state theirs): it, not start + 3 years, is the end; an
+    end stated only to the year or month counts from its earliest day, as the renewal rule reads it."""
+    ends = {}
+    for path in sorted(policy_dir.glob("*.yaml")):
+        policy = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for rule in policy.get("stated_rules") or []:
+            if rule.get("rule") == "validity" and rule.get("valid_until"):
+                stated = str(rule["valid_until"])  # a day, or only a year or a month: its first day
+                ends[policy["level"], int(rule["batch"])] = dt.date.fromisoformat((stated + "-01-01")[:10])
+    return ends
+
+
+STATED_ENDS = _stated_ends(Path(__file__).resolve().parent.parent / "data" / "policy")
 
 
 def _validity_end(start: dt.date) -> dt.date:
@@ -215,7 +233,8 @@ def cluster_record(i: int, district: District, plan: NoticePlan) -> dict[str, An
         record["website"] = f"https://example.org/clusters/{cluster_id}"
     record["note"] = f"{MARK}合成数据，请勿发布。"
     record["sources"] = sources
-    record["events"] = [certified, *_later_events(rng, certified["level"], start, exact)]
+    end = STATED_ENDS.get((certified["level"], certified["batch"]), _validity_end(start))
+    record["events"] = [certified, *_later_events(rng, certified["level"], start, end, exact)]
     return record
 
 
@@ -242,11 +261,10 @@ def _source(url: str, title: str, published_on: str) -> dict[str, Any]:
     }
 
 
-def _later_events(rng: random.Random, level: str, start: dt.date, exact: bool) -> list[dict[str, Any]]:
-    """Annual reports, a renewal and a change after the certification, in date order; sometimes
-    a revocation last. Dates never pass the benchmark's today."""
+def _later_events(rng: random.Random, level: str, start: dt.date, end: dt.date, exact: bool) -> list[dict[str, Any]]:
+    """Annual reports, a renewal and a change after the certification (valid until `end`), in date
+    order; sometimes a revocation last. Dates never pass the benchmark's today."""
     events: list[tuple[dt.date, dict[str, Any]]] = []
-    end = _validity_end(start)
     if level == "municipal" and exact:  # reports owed under 4.2; about one in eight is missing
         year = start.year
         while dt.date(year + 1, 2, 25) <= LATEST_EVENT and dt.date(year + 1, 3, 1) <= end:

@@ -1,4 +1,4 @@
-"""The `clusters` command line: thin click commands over the library's load/validate functions.
+"""The `clusters` command line: it parses options, calls the library (generator.library) and prints.
 
 Exit codes: 0 success, 1 invalid data, 2 usage error, 3 internal error (a bug, never the data);
 `next-change --within` answers with 0 (a change is due) or 1 (none), and says 4 for invalid data.
@@ -12,39 +12,32 @@ import json
 import os
 import socket
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import click
 from click.decorators import FC
 
-from generator import PROJECT_ROOT, SCHEMAS_DIR
+from generator import PROJECT_ROOT, SCHEMAS_DIR, library
 from generator.deploy.config import KEY_ENV, KNOWN_HOSTS_ENV, DeployConfig, Secrets, load_deploy_config
 from generator.deploy.nginx import NginxConfigError, NginxSite, example_site, nginx_conf
 from generator.deploy.rollout import Operator, list_releases
 from generator.deploy.rollout import deploy as deploy_release
 from generator.deploy.rollout import rollback as rollback_release
-from generator.domain.calendar import SHANGHAI, CalendarNotCovered, day_of, start_of_day
+from generator.domain.calendar import SHANGHAI, CalendarNotCovered, day_of
 from generator.domain.lifecycle import governing
 from generator.domain.model import Dataset
 from generator.domain.snapshot import StateChange, take_snapshot
 from generator.editor.decap import CONFIG_PATH as DECAP_CONFIG_PATH
 from generator.editor.decap import decap_config, editor_settings, read_districts, render_decap_config
 from generator.editor.jsonschema import record_json_schema
-from generator.editor.normalise import normalise_file, record_files
-from generator.load.corrections import check_against
-from generator.load.dataset import DisplayPaths, LoadResult, load_dataset
-from generator.load.records import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
-from generator.load.repository import GitError, commit_of, extract, toplevel, untracked_files
-from generator.load.tables import SchemaSet, load_schemas
+from generator.load.dataset import LoadResult, load_dataset
+from generator.load.repository import commit_of
 from generator.problems import Problem, Severity, problem, problems_document, sarif_log, summary
-from generator.publish.diff import compare, render_markdown
 from generator.publish.templates import render
-from generator.site.archive import ArchiveFailed, archive_year
-from generator.site.build import SiteBuildFailed, build_site, serve_site
+from generator.schema.kinds import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
+from generator.schema.package import SchemaSet, load_schemas
 from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
-from generator.site.edit import EditFailed, run_edit
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -174,38 +167,21 @@ def cli() -> None:
 @instant_options
 def validate(data_dir: Path, schemas_dir: Path, against: str | None, output_format: str, at: dt.datetime) -> None:
     """校验 data/ 中的全部记录，逐条列出问题（文件:行:列）。"""
-    today = day_of(at)
-    if not data_dir.is_dir():
-        raise click.UsageError(f"找不到数据目录 {data_dir}")
-    result = load_dataset(data_dir, schemas_dir, today=today)
-    problems = result.problems + [
-        problem("file-untracked", DisplayPaths(data_dir)(path), 1, 1) for path in untracked_files(data_dir) or []
-    ]
-    if against is not None:
-        with tempfile.TemporaryDirectory(prefix="clusters-against-") as scratch:
-            base = load_dataset(_base_records(against, data_dir, Path(scratch)), schemas_dir, today=today)
-            problems += check_against(base.dataset, result.dataset, data_dir, load_schemas(schemas_dir), today)
-    if output_format == "text":
-        _print_problems(problems)
-        click.echo(summary(problems, result.files))
-    else:  # one JSON document on stdout, nothing else (no annotations): tools read it whole
-        document = problems_document(problems, result.files) if output_format == "json" else sarif_log(problems)
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-    sys.exit(1 if any(p.severity is Severity.ERROR for p in problems) else 0)
-
-
-def _base_records(against: str, data_dir: Path, scratch: Path) -> Path:
-    """The records to compare with: a data folder as given, or data_dir's folder at a git revision."""
-    if Path(against).is_dir():
-        return Path(against)
-    root = toplevel(data_dir)
-    revision = commit_of(against, cwd=data_dir) if root is not None else None
-    if root is None or revision is None:
-        raise click.UsageError(f"“{against}” 既不是数据目录，也不是 {data_dir} 所在 git 仓库中的修订")
     try:
-        return extract(revision, data_dir.resolve().relative_to(root.resolve()).as_posix(), scratch, cwd=root)
-    except GitError as failure:
-        raise click.UsageError(str(failure)) from failure
+        checked = library.validate(data_dir, at=at, schemas_dir=schemas_dir, against=against)
+    except library.RecordsNotFound as missing:
+        raise click.UsageError(str(missing)) from None
+    if output_format == "text":
+        _print_problems(checked.problems)
+        click.echo(summary(checked.problems, checked.files))
+    else:  # one JSON document on stdout, nothing else (no annotations): tools read it whole
+        document = (
+            problems_document(checked.problems, checked.files)
+            if output_format == "json"
+            else sarif_log(checked.problems)
+        )
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    sys.exit(0 if checked.ok else 1)
 
 
 def _print_problems(problems: list[Problem], err: bool = False) -> None:
@@ -287,20 +263,17 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
 def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) -> None:
     """校验数据并生成网站；只有完整生成成功后才替换输出目录。页面按这一时刻所在的日期说明“截至哪一天”，
     开放数据写明这一时刻及每项状态保持到的时刻。"""
-    if not data_dir.is_dir():
-        raise click.UsageError(f"找不到数据目录 {data_dir}")
     try:
-        loaded = build_site(
-            config_file, data_dir, site_dir, at, built_at=now_in_shanghai(), commit=_head_commit(data_dir)
+        built = library.build(
+            data_dir,
+            site_dir,
+            at=at,
+            config_file=config_file,
+            built_at=now_in_shanghai(),
+            commit=_head_commit(data_dir),
         )
-    except SiteBuildFailed as exc:
-        if exc.loaded is not None and not exc.loaded.ok:
-            _print_problems(exc.loaded.problems, err=True)
-            click.echo(summary(exc.loaded.problems, exc.loaded.files), err=True)
-            click.echo(f"数据校验未通过，网站未生成，原有的 {site_dir} 保持不变。", err=True)
-        else:
-            click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{exc}", err=True)
-        sys.exit(1)
+    except library.RecordsNotFound as missing:
+        raise click.UsageError(str(missing)) from None
     except Exception as exc:  # a template or program defect: still say that the published site is intact
         click.echo(
             f"内部错误（程序缺陷，不是数据问题），网站生成失败，原有的 {site_dir} 保持不变；"
@@ -308,7 +281,15 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) ->
             err=True,
         )
         sys.exit(3)
-    _print_problems(loaded.problems, err=True)
+    if built.records_invalid:
+        _print_problems(built.problems, err=True)
+        click.echo(summary(built.problems, built.files), err=True)
+        click.echo(f"数据校验未通过，网站未生成，原有的 {site_dir} 保持不变。", err=True)
+        sys.exit(1)
+    if built.failure is not None:
+        click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{built.failure}", err=True)
+        sys.exit(1)
+    _print_problems(built.problems, err=True)
     click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算）")
 
 
@@ -327,6 +308,8 @@ def _head_commit(data_dir: Path) -> str:
 @instant_options
 def serve(data_dir: Path, config_file: Path, dev_addr: str, at: dt.datetime) -> None:
     """校验数据并启动本地预览；修改 data/ 或 schemas/ 后自动刷新（状态按启动时确定的时刻计算）。"""
+    from generator.site.build import serve_site  # the site engine: imported by the commands that run it
+
     _validate_or_exit(data_dir, day_of(at))
     serve_site(config_file, data_dir, dev_addr, at)
 
@@ -352,6 +335,8 @@ def edit(data_dir: Path, config_file: Path, port: int, backend_port: int, no_bro
     （clusters normalise）、校验并重新生成预览。编辑完成后运行 clusters validate、
     clusters diff main 检查修改，再提交并发起拉取请求。按 Ctrl+C 结束。
     """
+    from generator.site.edit import EditFailed, run_edit  # the site engine and decap-server
+
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     if port == backend_port:
@@ -459,34 +444,17 @@ def _print_changes(changes: tuple[StateChange, ...]) -> None:
 @today_option
 def diff(base: str, head: str | None, data_path: str, today: dt.date) -> None:
     """比较 BASE 与 HEAD（git 修订或数据目录；HEAD 默认为当前工作区）的记录，以 Markdown 输出对公开记录的影响。"""
-    with tempfile.TemporaryDirectory(prefix="clusters-diff-") as scratch:
-        datasets = []
-        for label, ref in (("BASE", base), ("HEAD", head)):
-            data_dir = _materialise(ref, data_path, Path(scratch) / label)
-            result = load_dataset(data_dir, SCHEMAS_DIR, today=today)
-            if not result.ok:
-                for found in result.problems:
-                    click.echo(found.format(), err=True)
-                click.echo(f"{label}（{ref or '工作区'}）的数据校验未通过，无法比较。", err=True)
-                sys.exit(1)
-            datasets.append(result.dataset)
-    changes = compare(datasets[0], datasets[1], start_of_day(today), load_schemas(SCHEMAS_DIR))
-    click.echo(render_markdown(changes, base, head or "工作区"), nl=False)
-
-
-def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
-    """A folder holding the records of `ref`: a data folder as given, or `data_path` at a git revision."""
-    if ref is None:
-        return Path(data_path)
-    if Path(ref).is_dir():
-        return Path(ref) / data_path if (Path(ref) / data_path / "districts.yaml").is_file() else Path(ref)
-    revision = commit_of(ref)
-    if revision is None:
-        raise click.UsageError(f"“{ref}” 既不是目录，也不是 git 修订")
     try:
-        return extract(revision, data_path, scratch)
-    except GitError as failure:
-        raise click.UsageError(str(failure)) from failure
+        compared = library.diff(base, head, today=today, data_path=data_path)
+    except library.RecordsNotFound as missing:
+        raise click.UsageError(str(missing)) from None
+    for label, ref, loaded in (("BASE", base, compared.base), ("HEAD", head, compared.head)):
+        if not loaded.ok:
+            for found in loaded.problems:
+                click.echo(found.format(), err=True)
+            click.echo(f"{label}（{ref or '工作区'}）的数据校验未通过，无法比较。", err=True)
+            sys.exit(1)
+    click.echo(compared.markdown(base, head or "工作区"), nl=False)
 
 
 @cli.command()
@@ -504,14 +472,14 @@ def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
 def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, no_git: bool) -> None:
     """生成 YEAR 年底的网站与数据包存档（zip），用于档案留存。"""
     output = output or Path(f"clusters-archive-{year}.zip")
-    if not data_dir.is_dir():
-        raise click.UsageError(f"找不到数据目录 {data_dir}")
     try:
-        origin = archive_year(year, config_file, data_dir, output, use_git=not no_git)
-    except (ArchiveFailed, SiteBuildFailed) as exc:
-        click.echo(f"错误：无法生成 {year} 年存档：{exc}", err=True)
+        archived = library.archive(year, data_dir, output, config_file=config_file, use_git=not no_git)
+    except library.RecordsNotFound as missing:
+        raise click.UsageError(str(missing)) from None
+    if not archived.ok:
+        click.echo(f"错误：无法生成 {year} 年存档：{archived.failure}", err=True)
         sys.exit(1)
-    click.echo(f"已生成 {output}：{origin}。")
+    click.echo(f"已生成 {output}：{archived.origin}。")
 
 
 @cli.command()
@@ -568,6 +536,8 @@ def normalise(files: tuple[Path, ...], check: bool, data_dir: Path) -> None:
     if not files and not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     schema_set = load_schemas(SCHEMAS_DIR)
+    from generator.editor.normalise import normalise_file, record_files  # ruamel.yaml: only for this command
+
     targets = list(files) if files else list(record_files(data_dir))
     failed = needed = 0
     for path in targets:

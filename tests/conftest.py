@@ -476,7 +476,7 @@ class Page(HTMLParser):
     tag and attributes (`tags`), its visible text, its title and its inline scripts.
 
     The tests' one HTML reader: the site tests, the hostile-input tests, the Decap admin test and
-    the as-of oracle (tests/oracle_support.py) all read pages through it.
+    the as-of oracle (tests/oracle_pages.py) all read pages through it.
     """
 
     VOID = frozenset(

@@ -48,6 +48,11 @@ def test_the_pipeline_runs_one_way():
             "generator.domain.model -> generator.domain.snapshot",
         ),
         ("load/records.py", "from generator.load import build", "generator.load.records -> generator.load.build"),
+        (  # allowed by the layers, refused by the forbidden contract: the outputs never see the loader
+            "publish/opendata.py",
+            "from generator.load import records",
+            "generator.publish.opendata -> generator.load.records",
+        ),
     ],
 )
 def test_an_import_back_up_the_pipeline_is_caught(tmp_path, module, planted, edge):

@@ -26,10 +26,10 @@ from generator.cli import cli
 from generator.domain.calendar import SHANGHAI, start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.publish.diff import compare
 from generator.publish.exports import build_exports
 from generator.publish.pages import render_pages
+from generator.schema.package import load_schemas
 from generator.site.build import build_site
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)

@@ -20,18 +20,17 @@ import pytest
 from generator.domain.model import AttachmentFile
 from generator.load import attachments
 from generator.load.attachments import (
-    ATTACHMENTS_DIR,
     MAX_BYTES,
     TYPES,
     AttachmentRef,
     AttachmentScan,
     check_references,
-    published_path,
     scan_attachments,
 )
 from generator.load.dataset import DisplayPaths, entry_problem
 from generator.problems import CODES, Problem, Severity
 from generator.publish.templates import human_size
+from generator.schema.kinds import ATTACHMENT_EXTENSIONS, ATTACHMENTS_DIR, published_path
 
 FOLDER = "data/attachments"
 NOTICE = "data/notices/2024-first.yaml"
@@ -598,3 +597,8 @@ def test_every_message_is_fully_formatted_chinese(data, tmp_path):
     assert {p.code for p in problems} >= ATTACHMENT_CODES
     for found in problems:
         assert re.search(r"[\u4e00-\u9fff]", found.message) and not re.search(r"[{}]", found.message), found
+
+
+def test_the_attachment_name_pattern_names_the_checked_types():
+    """generator.schema.kinds spells the extensions an attachment name may have; TYPES checks their content."""
+    assert tuple(TYPES) == ATTACHMENT_EXTENSIONS

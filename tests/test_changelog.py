@@ -22,22 +22,13 @@ from conftest import REPO_ROOT, TODAY, Page, make_data_dir
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import SHANGHAI, start_of_day
+from generator.domain.history import ADDED, ATTACHMENT, CHANGED, CHANGED_SOMEHOW, LAYOUT_ONLY, REMOVED, ListChange
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.history import (
-    ADDED,
-    ATTACHMENT,
-    CHANGED,
-    CHANGED_SOMEHOW,
-    LAYOUT_ONLY,
-    REMOVED,
-    ListChange,
-    compare_versions,
-    read_history,
-)
-from generator.load.tables import load_schemas
+from generator.load.history import compare_versions, read_history
 from generator.publish.changelog import changelog_view
 from generator.publish.feed import TAG_PREFIX
+from generator.schema.package import load_schemas
 from generator.site.build import build_site
 
 ATOM = "{http://www.w3.org/2005/Atom}"

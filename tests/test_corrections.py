@@ -24,7 +24,7 @@ from conftest import (
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import start_of_day
-from generator.load.tables import load_schemas
+from generator.schema.package import load_schemas
 from generator.site.build import build_site
 
 NOTICE = "test-municipal-2025-list"
@@ -211,9 +211,9 @@ def test_as_of_a_day_before_the_correction_the_page_shows_the_original_and_the_p
     ]
     assert versions[0]["sha256"] != versions[1]["sha256"]
     # The first version is the record as first published: the base commit's notice, hashed the same way.
-    from generator.load.corrections import stated
     from generator.load.dataset import load_dataset
     from generator.publish.opendata import canonical
+    from generator.schema.stated import stated
 
     original = load_dataset(make_data_dir(tmp_path / "original"), SCHEMAS_DIR, today=dt.date.fromisoformat(DAY))
     first = stated(original.dataset.notices[NOTICE], "notice", load_schemas(SCHEMAS_DIR))

@@ -28,9 +28,9 @@ from generator.editor.decap import (
     read_districts,
     render_decap_config,
 )
-from generator.load.records import RECORD_TYPES
-from generator.load.tables import load_schemas
 from generator.publish import csp
+from generator.schema.kinds import RECORD_TYPES
+from generator.schema.package import load_schemas
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 DISTRICTS = read_districts()

@@ -29,11 +29,11 @@ from generator.domain.calendar import start_of_day
 from generator.domain.results import final_diff, recognised_by_notice
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.problems import Severity
 from generator.publish.exports import build_exports
 from generator.publish.opendata import CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
 from generator.publish.serialize import ExportFile
+from generator.schema.package import load_schemas
 
 TODAY = dt.date(2025, 3, 10)  # the fixture notice's final list is dated that day
 LATER = dt.date(2026, 11, 28)

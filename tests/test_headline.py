@@ -31,8 +31,8 @@ from generator.domain.calendar import start_of_day
 from generator.domain.lifecycle import STATUS_LABELS, UNKNOWN_REASONS
 from generator.domain.snapshot import Snapshot, take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.publish.pages import render_pages
+from generator.schema.package import load_schemas
 
 D = dt.date.fromisoformat
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)

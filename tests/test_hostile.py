@@ -56,10 +56,11 @@ from test_problems import sarif_errors, sarif_results_as_problems
 from generator import SCHEMAS_DIR
 from generator.cli import cli
 from generator.domain.calendar import start_of_day
-from generator.load.records import RECORD_TYPES, flatten
-from generator.load.tables import load_schemas
+from generator.load.records import flatten
 from generator.load.yamlread import read_yaml
 from generator.publish.serialize import neutralised
+from generator.schema.kinds import RECORD_TYPES
+from generator.schema.package import load_schemas
 from generator.site.build import SiteBuildFailed, build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"

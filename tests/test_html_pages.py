@@ -14,7 +14,7 @@ from generator.domain.calendar import start_of_day
 from generator.publish import pages
 from generator.publish.pages import Heading, anchor_ids, link_hrefs, toc_headings
 from generator.publish.templates import environment
-from generator.site import plugin
+from generator.site import plugin, sources
 from generator.site.build import SiteBuildFailed, build_site
 
 OPEN_DAY = dt.date(2025, 2, 24)
@@ -78,7 +78,7 @@ def test_record_pages_and_the_criteria_are_html_and_rule_pages_markdown(fixture_
     from generator import SCHEMAS_DIR
     from generator.domain.snapshot import take_snapshot
     from generator.load.dataset import load_dataset
-    from generator.load.tables import load_schemas
+    from generator.schema.package import load_schemas
 
     loaded = load_dataset(fixture_data, SCHEMAS_DIR, today=OPEN_DAY)
     rendered = {
@@ -121,7 +121,7 @@ def test_table_of_contents_lists_the_headings_of_an_html_body(site, url, expecte
 def test_a_broken_link_in_an_html_body_stops_the_strict_build(fixture_data, tmp_path, monkeypatch, capsys):
     """A generated page's link to a page or file the site lacks, or to an anchor its target lacks, is a
     warning (MkDocs' validation levels), so the strict build stops, as for a Markdown page's links."""
-    original = plugin.render_pages
+    original = sources.render_pages  # what the plugin hands over (generator.site.sources)
 
     def with_broken_links(*args, **kwargs):
         return [
@@ -135,7 +135,7 @@ def test_a_broken_link_in_an_html_body_stops_the_strict_build(fixture_data, tmp_
             ),
         ]
 
-    monkeypatch.setattr(plugin, "render_pages", with_broken_links)
+    monkeypatch.setattr(sources, "render_pages", with_broken_links)
     with pytest.raises(SiteBuildFailed):
         build_site(REPO_ROOT / "mkdocs.yml", fixture_data, tmp_path / "site", start_of_day(OPEN_DAY))
     said = capsys.readouterr().err

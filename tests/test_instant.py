@@ -17,17 +17,19 @@ import re
 
 import pytest
 from conftest import CALLS_FIXTURE, make_data_dir, run_cli
-from oracle_support import check_consistent, read_csv, read_feed, read_ics
+from oracle_feeds import read_feed, read_ics
+from oracle_opendata import read_csv
+from oracle_support import check_consistent
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import SHANGHAI, start_of_day
 from generator.domain.model import Correction
 from generator.domain.snapshot import Snapshot, take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.publish.exports import build_exports
 from generator.publish.feed import TAG_PREFIX
 from generator.publish.pages import render_pages
+from generator.schema.package import load_schemas
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 NOTICE = "test-municipal-2025-list"

@@ -14,9 +14,9 @@ from generator.cli import cli
 from generator.editor import normalise as normaliser
 from generator.editor.layout import schema_line
 from generator.editor.normalise import normalise_bytes, normalise_file, record_type_of
-from generator.load.records import RECORD_TYPE
-from generator.load.tables import load_schemas
 from generator.load.yamlread import parse_yaml
+from generator.schema.kinds import RECORD_TYPE
+from generator.schema.package import load_schemas
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"

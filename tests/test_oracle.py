@@ -1,7 +1,7 @@
 """The as-of oracle: every output of a build as of day D states the same facts, nothing from after D,
 and no municipal cluster is counted before the guideline's start.
 
-A hypothesis strategy (tests/oracle_support.py) writes valid record folders: clusters recognised
+A hypothesis strategy (tests/oracle_records.py) writes valid record folders: clusters recognised
 at every level with exact or partial dates, renewed, reported on, changed or revoked; municipal
 notices of 7 working days, some with a 17:30 cut-off, a stated start or end, a final list after
 the window, and now and then one at the end of 2026 whose window needs the missing 2027 holiday
@@ -28,27 +28,21 @@ from pathlib import Path
 import pytest
 from conftest import AFTER_EVERY_RECORD, FIXTURE_BASE, REPO_ROOT, make_data_dir
 from hypothesis import HealthCheck, assume, given, settings
-from oracle_support import (
-    SHANGHAI,
-    check_consistent,
-    check_diff,
-    dataset_specs,
-    parse_html,
-    read_ics,
-    start_of_day,
-    write_data_dir,
-)
+from oracle_feeds import read_ics
+from oracle_pages import parse_html
+from oracle_records import dataset_specs, write_data_dir
+from oracle_support import check_consistent, check_diff
 from pagefind_support import decompress, text
 
 from generator import SCHEMAS_DIR
-from generator.domain.calendar import CalendarNotCovered
+from generator.domain.calendar import SHANGHAI, CalendarNotCovered, start_of_day
 from generator.domain.lifecycle import WorkingDaysUnknown, notice_window
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.publish.diff import compare, render_markdown
 from generator.publish.exports import build_exports
 from generator.publish.pages import render_pages
+from generator.schema.package import load_schemas
 from generator.site.build import build_site
 from generator.site.search import PRECOMPRESSED_SUFFIXES
 

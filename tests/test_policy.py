@@ -25,9 +25,9 @@ from generator import SCHEMAS_DIR
 from generator.domain.calendar import start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.publish.exports import build_exports
 from generator.publish.pages import render_pages
+from generator.schema.package import load_schemas
 
 GUIDELINE_TEXT = REPO_ROOT / "docs" / "sources" / "guangzhou-cluster-guideline-2024.txt"
 SUCCESSOR = TESTS_DIR / "fixtures" / "successor"

@@ -24,10 +24,10 @@ from generator.domain.snapshot import take_snapshot
 from generator.load import attachments
 from generator.load.build import cell
 from generator.load.dataset import load_dataset
-from generator.load.records import ANCHOR_KEY, CLAUSE_REFS, RECORD_ID, RECORD_TYPE
-from generator.load.tables import load_schemas
 from generator.publish.exports import build_exports
 from generator.publish.serialize import plain, record_row
+from generator.schema.kinds import ANCHOR_KEY, CLAUSE_REFS, RECORD_ID, RECORD_TYPE
+from generator.schema.package import load_schemas
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 DAY = dt.date(2026, 11, 28)

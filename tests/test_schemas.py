@@ -8,10 +8,10 @@ import pytest
 from frictionless import Schema
 
 from generator import SCHEMAS_DIR
-from generator.load.fields import PATTERN_EXPECTATIONS
-from generator.load.records import RECORD_TYPES
-from generator.load.tables import descriptor_key_errors, load_schemas
 from generator.problems import CODES, Severity
+from generator.schema.fields import PATTERN_EXPECTATIONS
+from generator.schema.kinds import RECORD_TYPES
+from generator.schema.package import descriptor_key_errors, load_schemas
 
 SCHEMA_SET = load_schemas(SCHEMAS_DIR)
 CJK = re.compile(r"[\u4e00-\u9fff]")

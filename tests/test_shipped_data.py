@@ -38,8 +38,8 @@ from generator.domain.calendar import start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.editor.decap import COLLECTION_KINDS, decap_config
 from generator.load.dataset import load_dataset
-from generator.load.records import RECORD_TYPES
-from generator.load.tables import load_schemas
+from generator.schema.kinds import RECORD_TYPES
+from generator.schema.package import load_schemas
 
 VALIDATE_DAY = dt.date(2026, 11, 28)
 BUILD_DAY = dt.date(2026, 11, 29)

@@ -29,8 +29,8 @@ from generator import SCHEMAS_DIR
 from generator.domain.calendar import start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.tables import load_schemas
 from generator.publish.exports import build_exports
+from generator.schema.package import load_schemas
 from generator.site.build import build_site
 
 CONFIG = REPO_ROOT / "mkdocs.yml"

@@ -29,10 +29,10 @@ from generator import SCHEMAS_DIR
 from generator.domain.calendar import start_of_day
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
-from generator.load.records import RECORD_TYPES
-from generator.load.tables import load_schemas
 from generator.publish.exports import build_exports
 from generator.publish.serialize import FORMULA_PREFIXES
+from generator.schema.kinds import RECORD_TYPES
+from generator.schema.package import load_schemas
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 DAY = dt.date(2026, 11, 28)

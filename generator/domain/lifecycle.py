@@ -125,11 +125,6 @@ def guideline(policies: PolicySet, day: dt.date) -> Policy | None:
     return policies.in_force("municipal", day)
 
 
-def guideline_in_force_on(policies: PolicySet, day: dt.date) -> bool:
-    """Whether a municipal guideline had begun by `day`; it still counts after it lapses."""
-    return guideline(policies, day) is not None
-
-
 def guideline_lapsed(policies: PolicySet, day: dt.date) -> bool:
     """Whether the municipal guideline in force on `day` had passed its stated last day."""
     current = guideline(policies, day)

@@ -597,9 +597,6 @@ def site_address(text: str | None) -> str | None:
 # ("criteria.md#reading"); value one of the numbers the site computes with; the others a state's name.
 STATEMENT_TOKEN = re.compile(r"\{([a-z-]+):([^{}|]+)(?:\|([^{}]+))?\}")
 STATEMENT_KINDS = {"reading": "本站读法", "practice": "本站做法"}
-STATEMENT_PARTS = frozenset(
-    {"quote", "words", "clause", "see", "page", "value", "status", "notice-state", "call-state", "report-state"}
-)
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,10 @@ import yaml
 
 from generator import DATA_DIR, PROJECT_ROOT
 from generator.editor.layout import record_keys, schema_line
-from generator.load.fields import pattern_expectation
-from generator.load.records import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
-from generator.load.tables import SchemaSet
 from generator.load.yamlread import read_yaml
+from generator.schema.fields import pattern_expectation
+from generator.schema.kinds import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
+from generator.schema.package import SchemaSet
 
 CONFIG_PATH = PROJECT_ROOT / "site_src" / "admin" / "config.yml"
 PLACEHOLDER_REPO = "OWNER/REPO"  # until data/site.yaml names the repository (editor.repo)

@@ -24,9 +24,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from generator.load.fields import Field
-from generator.load.records import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
-from generator.load.tables import SchemaSet
+from generator.schema.fields import Field
+from generator.schema.kinds import GROUP_TITLES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
+from generator.schema.package import SchemaSet
 
 
 def _json_property(spec: Mapping[str, Any], required: bool) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 from generator import DATA_DIR, SCHEMAS_DIR
-from generator.load.records import SCHEMA_KINDS, RecordType
-from generator.load.tables import SchemaSet
+from generator.schema.kinds import SCHEMA_KINDS, RecordType
+from generator.schema.package import SchemaSet
 
 # The groups, YAML lists (and, for the calendar, one trailing field) that come after a record's own
 # fields, in the order the record files keep them; any others follow in the record type's order.

@@ -43,10 +43,10 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 from ruamel.yaml.tag import Tag
 
 from generator.editor.layout import SCHEMA_LINE_PREFIX, group_keys, item_keys, record_keys, schema_line
-from generator.load.records import RECORD_TYPES, RecordType
-from generator.load.tables import SchemaSet
 from generator.load.yamlread import parse_yaml
 from generator.problems import Problem, problem
+from generator.schema.kinds import RECORD_TYPES, RecordType
+from generator.schema.package import SchemaSet
 
 STRING = "string"
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})  # as generator.load.yamlread reads them

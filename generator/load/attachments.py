@@ -50,8 +50,8 @@ from pathlib import Path
 
 from generator.domain.model import AttachmentFile
 from generator.problems import Problem, problem
+from generator.schema.kinds import ATTACHMENT_NAME
 
-ATTACHMENTS_DIR = "attachments"  # the folder under data/, and the folder on the published site
 MAX_BYTES = 20 * 1024 * 1024  # 20 MiB per file
 MAX_LABEL = "20 MiB"
 
@@ -89,7 +89,7 @@ MARKUP_EXTENSIONS: dict[str, str] = {
     "xml": "XML 文件",
 }
 
-NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*\.(" + "|".join(TYPES) + r")")
+NAME = ATTACHMENT_NAME  # one of the extensions of TYPES (the same list: tests/test_attachments.py)
 _MARKUP_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n\f\v]*<")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -137,13 +137,6 @@ class AttachmentScan:
     # reported whatever the references say: links, FIFOs, subfolders, the folder itself refused
     problems: list[Problem]
     available: bool = True  # False when the folder itself is refused: references are then not checked
-
-
-def published_path(name: str) -> str:
-    """The stable path of an attachment on the site, relative to the site root."""
-    if not NAME.fullmatch(name):
-        raise ValueError(f"not an attachment name: {name!r}")
-    return f"{ATTACHMENTS_DIR}/{name}"
 
 
 def scan_attachments(

@@ -10,7 +10,7 @@ read the typed objects, and a row stays attached only as an object's `origin`, t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -42,8 +42,9 @@ from generator.domain.model import (
     Statement,
     Threshold,
 )
-from generator.load.records import RECORD_TYPE, RecordType, Row, Tables
-from generator.load.tables import SchemaSet
+from generator.load.records import Row, Tables
+from generator.schema.kinds import RECORD_TYPE, RecordType
+from generator.schema.package import SchemaSet
 
 Cells = dict[str, Any]
 
@@ -66,9 +67,20 @@ def cell(value: Any, spec: dict[str, Any]) -> Any:
     return value
 
 
-def cells(resource: str, row: Row, schema_set: SchemaSet) -> Cells:
-    """Every field of a row of `resource`, typed by its schema."""
-    return {spec["name"]: cell(row.values.get(spec["name"]), spec) for spec in schema_set.schemas[resource]["fields"]}
+def _field_kinds(resource: str, schema_set: SchemaSet) -> list[tuple[str, dict[str, Any], bool]]:
+    """Each field of `resource`: its name, its spec and whether it is text (kept as written)."""
+    return [
+        (spec["name"], spec, spec.get("type", "string") == "string") for spec in schema_set.schemas[resource]["fields"]
+    ]
+
+
+def _typed_cells(row: Row, fields: list[tuple[str, dict[str, Any], bool]]) -> Cells:
+    values = row.values
+    typed: Cells = {}
+    for name, spec, text in fields:
+        value = values.get(name)
+        typed[name] = value if text and value != "" else cell(value, spec)  # text: as written, "" -> None
+    return typed
 
 
 def _partial(value: str | None) -> PartialDate | None:
@@ -84,7 +96,8 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
     """The domain objects of every file without errors."""
 
     def typed(resource: str) -> list[tuple[Row, Cells]]:
-        return [(row, cells(resource, row, schema_set)) for row in tables[resource] if row.doc.path not in bad_files]
+        fields = _field_kinds(resource, schema_set)
+        return [(row, _typed_cells(row, fields)) for row in tables[resource] if row.doc.path not in bad_files]
 
     def children(resource: str, parent_field: str) -> dict[str, list[tuple[Row, Cells]]]:
         grouped: dict[str, list[tuple[Row, Cells]]] = {}
@@ -313,34 +326,3 @@ def _stated_rule(row: Row, values: Cells) -> StatedRule:
         repost=bool(values["repost"]),
         origin=row,
     )
-
-
-# The way back: a typed object as a table row, field by field, for every output and the diff.
-
-
-def record_row(
-    record: object, specs: Iterable[Mapping[str, Any]], record_type: RecordType, **context: Any
-) -> dict[str, Any]:
-    """One row of a table: for every field of the schema, the typed value the domain object holds.
-
-    A flattened group field (objection_phone) is read from the object's group (notice.objection.phone);
-    `context` gives what the object does not hold itself (the parent's key of a child row)."""
-    row: dict[str, Any] = {}
-    for spec in specs:
-        name = spec["name"]
-        if name in context:
-            row[name] = context[name]
-            continue
-        group = record_type.group_of(name)
-        holder = getattr(record, group) if group else record
-        row[name] = plain(getattr(holder, name[len(group) + 1 :] if group else name))
-    return row
-
-
-def plain(value: Any) -> Any:
-    """A domain value as a table cell: a partial date as written (2024-05), a time as HH:MM."""
-    if isinstance(value, PartialDate):
-        return str(value)
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
-    return value

@@ -3,9 +3,10 @@
 Once a notice or call is published (its date has come) and on the base branch, a value it states may
 change (or be removed) only with a `corrections:` entry naming the field, its old and its new
 value, the date and the reason; the log itself only grows. Recording a value the record left empty
-(未载明 until then) and recording the result (outcome) are not corrections. `check_against(base, head, …)` compares the records of the
-pull request (head) with those of its base branch and returns a problem, located in the head's
-file, for every other change. `clusters validate --against REV` runs it (the pull-request check).
+(未载明 until then) and recording the result (outcome) are not corrections. `check_against(base,
+head, …)` compares the records of the pull request (head) with those of its base branch (their
+stated values, by the one comparison: generator.domain.changes) and returns a problem, located in
+the head's file, for every other change. `clusters validate --against REV` runs it (the pull-request check).
 """
 
 from __future__ import annotations
@@ -13,57 +14,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
+from generator.domain.changes import REMOVED, RecordState, compare_records
 from generator.domain.model import Call, Dataset, Notice
-from generator.load.build import record_row
 from generator.load.dataset import DisplayPaths
-from generator.load.records import RECORD_TYPE
-from generator.load.tables import SchemaSet
 from generator.problems import Problem, problem
-
-ENTRIES = "entries"  # a correction of the proposed list names this field
+from generator.schema.kinds import RECORD_TYPE
+from generator.schema.package import SchemaSet
+from generator.schema.stated import stated, stated_titles, text
 
 # What the pull-request check compares, per record kind: (Chinese name, the problem codes).
 CORRECTED_KINDS = {
     "notice": ("公示", "published-notice-changed", "published-notice-removed"),
     "call": ("申报通知", "published-call-changed", "published-call-removed"),
 }
-LIST_TITLES = {"entries": "公示名单", "materials": "申报材料", "contacts": "联系人", "attachments": "附件"}
-
-
-def text(value: Any) -> str | None:
-    """A stated value as the correction log writes it (None: empty)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def stated(record: Notice | Call, kind: str, schema_set: SchemaSet) -> dict[str, str | None]:
-    """Every field a notice or call states, as text, by its table name; each list (the proposed list,
-    a call's materials, contacts, attachments) as one field. A notice's result (outcome_*) is not its
-    statement: it is recorded when the final list comes out."""
-    record_type = RECORD_TYPE[kind]
-    specs = [
-        spec
-        for spec in schema_set.schemas[record_type.resource]["fields"]
-        if spec["name"] != "id" and record_type.group_of(spec["name"]) != "outcome"
-    ]
-    fields = {name: text(value) for name, value in record_row(record, specs, record_type).items()}
-    for key, resource in record_type.children.items():
-        if key == "corrections":
-            continue
-        items = getattr(record, key)
-        if key == "materials":
-            fields[key] = repr(list(items))
-            continue
-        item_specs = record_type.item_fields(schema_set.schemas[resource]["fields"])
-        fields[key] = repr([record_row(item, item_specs, record_type) for item in items])
-    return fields
 
 
 def check_against(base: Dataset, head: Dataset, head_dir: Path, schema_set: SchemaSet, day: dt.date) -> list[Problem]:
@@ -91,37 +55,40 @@ def _check(
 ) -> Iterator[Problem]:
     record_type = RECORD_TYPE[kind]
     _, changed_code, removed_code = CORRECTED_KINDS[kind]
-    titles = {
-        spec["name"]: spec.get("title", spec["name"]) for spec in schema_set.schemas[record_type.resource]["fields"]
-    }
-    titles.update(LIST_TITLES)
-    for rid, before in sorted(base.items()):
-        if before.published_on > day:
-            continue  # not yet published: still a draft on the base branch
-        after = head.get(rid)
-        if after is None:
+    published = {rid: record for rid, record in base.items() if record.published_on <= day}  # not drafts
+    titles = stated_titles(kind, schema_set)
+    changes = compare_records(
+        {rid: RecordState(stated(record, kind, schema_set)) for rid, record in published.items()},
+        {rid: RecordState(stated(head[rid], kind, schema_set)) for rid in published.keys() & head.keys()},
+        titles,
+    )
+    by_id = {change.id: change for change in changes}
+    for rid, before in sorted(published.items()):
+        change = by_id.get(rid)
+        if change is not None and change.action == REMOVED:
             yield problem(removed_code, path_of(rid), 1, 1, **{kind: rid})
             continue
+        after = head[rid]
         kept = after.corrections[: len(before.corrections)]
         if kept != before.corrections:
             where = after.origin.located("corrections") if after.corrections else after.origin.located("id")
             yield problem("correction-log-rewritten", *where)
         added = after.corrections[len(before.corrections) :]
-        old, new = stated(before, kind, schema_set), stated(after, kind, schema_set)
-        for name in old:
-            if old[name] == new[name] or old[name] is None:
-                continue  # unchanged, or a value the record did not state before (未载明) now recorded
-            whole_list = name in record_type.children
+        for changed in change.fields if change is not None else ():
+            if changed.before is None:
+                continue  # a value the record did not state before (未载明) now recorded
+            whole_list = changed.name in record_type.children
             covered = any(
-                c.flat_field == name and (whole_list or (text(c.old) == old[name] and text(c.new) == new[name]))
+                c.flat_field == changed.name
+                and (whole_list or (text(c.old) == changed.before and text(c.new) == changed.after))
                 for c in added
             )
             if not covered:
                 yield problem(
                     changed_code,
-                    *after.origin.located(name),
-                    title=titles.get(name, name),
-                    field=name.replace("_", ".", 1) if record_type.group_of(name) else name,
-                    old=old[name] if not whole_list else f"（原{titles[name]}）",
-                    new=new[name] if not whole_list else f"（新{titles[name]}）",
+                    *after.origin.located(changed.name),
+                    title=changed.title,
+                    field=changed.name.replace("_", ".", 1) if record_type.group_of(changed.name) else changed.name,
+                    old=changed.before if not whole_list else f"（原{changed.title}）",
+                    new=changed.after if not whole_list else f"（新{changed.title}）",
                 )

@@ -20,13 +20,15 @@ from pathlib import Path
 
 from generator import SCHEMAS_DIR
 from generator.domain.model import Dataset
-from generator.load.attachments import ATTACHMENTS_DIR, AttachmentRef, check_references, scan_attachments
+from generator.load.attachments import AttachmentRef, check_references, scan_attachments
 from generator.load.build import build_dataset
-from generator.load.records import RECORD_ID, RECORD_TYPES, RecordType, Tables, flatten
+from generator.load.records import Tables, flatten
 from generator.load.rules import check_calendar_header, check_calendar_rows, check_dataset, check_rows
-from generator.load.tables import ALL_KEYS, SchemaSet, load_schemas, validate_tables
+from generator.load.tables import ALL_KEYS, validate_tables
 from generator.load.yamlread import read_yaml
 from generator.problems import Problem, Severity, problem
+from generator.schema.kinds import ATTACHMENTS_DIR, RECORD_ID, RECORD_TYPES, RecordType
+from generator.schema.package import SchemaSet, load_schemas
 
 
 @dataclass(frozen=True)
@@ -134,17 +136,23 @@ class DisplayPaths:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self.cwd = Path.cwd().resolve()
-        self._folders: dict[Path, Path] = {}
+        self._folders: dict[Path, str] = {}  # a folder -> how its files' paths begin ("data/clusters/")
 
     def __call__(self, path: Path) -> str:
-        folder = self._folders.get(path.parent)
-        if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        resolved = folder / path.name
+        shown = self._folders.get(path.parent)
+        if shown is None:
+            shown = self._folders[path.parent] = self._folder(path.parent)
+        return shown + path.name
+
+    def _folder(self, folder: Path) -> str:
         try:
-            return resolved.relative_to(self.cwd).as_posix()
+            relative = folder.resolve().relative_to(self.cwd).as_posix()
         except ValueError:
-            return (Path(self.data_dir.name) / path.relative_to(self.data_dir)).as_posix()
+            inside = folder.is_relative_to(self.data_dir)
+            relative = (
+                (Path(self.data_dir.name) / folder.relative_to(self.data_dir)).as_posix() if inside else str(folder)
+            )
+        return "" if relative == "." else relative + "/"
 
 
 def load_dataset(data_dir: Path, schemas_dir: Path = SCHEMAS_DIR, *, today: dt.date) -> LoadResult:

@@ -8,9 +8,10 @@ for each file what changed:
 - a record file (a path of `RECORD_TYPES`: its kind and, one record per file, its id from the
   file name) added, removed or changed; for a changed one, the fields whose value changed (by the
   schema's Chinese title) and the items of its lists (events, entries, sources …) added, changed
-  or removed, counted. Both versions are read as validation reads a record (strict YAML, flattened
-  by the schemas' field names), but an old version need not be valid today: one that cannot be
-  read makes the change just "记录有变化", never an error;
+  or removed, counted (the one comparison, generator.domain.changes). Both versions are read as
+  validation reads a record (strict YAML, flattened by the schemas' field names), but an old
+  version need not be valid today: one that cannot be read makes the change just "记录有变化",
+  never an error;
 - a file under attachments/: an attachment, by its name;
 - any other file: by its path.
 
@@ -25,89 +26,36 @@ The parsing and comparison functions take text (bytes), not paths.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.domain.calendar import SHANGHAI
-from generator.load.records import RECORD_ID, RECORD_TYPES, RecordType, Tables, flatten
+from generator.domain.changes import RecordState, compare_record, is_empty
+from generator.domain.history import (
+    ADDED,
+    ATTACHMENT,
+    ATTACHMENTS,
+    CHANGED,
+    CHANGED_SOMEHOW,
+    LAYOUT_ONLY,
+    REMOVED,
+    UNAVAILABLE,
+    Commit,
+    FileChange,
+    History,
+    ListChange,
+)
+from generator.load.records import Tables, flatten
 from generator.load.repository import folder_log, read_blobs, repository_state
-from generator.load.tables import SchemaSet
 from generator.load.yamlread import parse_yaml
+from generator.schema.kinds import RECORD_ID, RECORD_TYPES, RecordType
+from generator.schema.package import SchemaSet
 
-ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 _ACTIONS = {"A": ADDED, "D": REMOVED}  # every other status (M, T) is a change; --no-renames: no R or C
-ATTACHMENTS = "attachments"  # the folder of attached files (PDFs …) inside the data folder
-ATTACHMENT = "attachment"  # FileChange.kind of a file there
-CHANGED_SOMEHOW = "记录有变化"  # a version could not be read: only that it changed is known
-LAYOUT_ONLY = "记录的内容没有变化（只改动了格式、注释或空白字段）"  # both versions read, no value differs
 _REGULAR_FILES = frozenset({"100644", "100755"})
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    name: str  # the field's table name (objection_phone)
-    title: str  # its Chinese title in the schema
-
-
-@dataclass(frozen=True)
-class ListChange:
-    key: str  # the YAML list (events)
-    title: str  # its resource's Chinese title (集群事件)
-    added: int
-    changed: int
-    removed: int
-
-
-@dataclass(frozen=True)
-class FileChange:
-    action: str  # ADDED | CHANGED | REMOVED
-    path: str  # relative to the data folder, "/"-separated
-    kind: str | None  # RecordType.kind, ATTACHMENT, or None for any other file
-    record_id: str | None = None  # the file's record id (one record per file); None for a single file
-    fields: tuple[FieldChange, ...] = ()  # a changed record: its fields whose value changed
-    lists: tuple[ListChange, ...] = ()  # a changed record: its lists whose items changed
-    note: str | None = None  # CHANGED_SOMEHOW or LAYOUT_ONLY, when fields and lists say nothing
-
-    @property
-    def name(self) -> str:
-        """The file's name (of an attachment: its path inside attachments/)."""
-        return self.path[len(ATTACHMENTS) + 1 :] if self.kind == ATTACHMENT else self.path.rsplit("/", 1)[-1]
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    committed_at: dt.datetime  # the committer date, in Asia/Shanghai
-    changes: tuple[FileChange, ...]  # in path order; empty for the boundary
-    boundary: bool = False  # the oldest commit of a shallow clone: what it changed is not known here
-
-    @property
-    def short(self) -> str:
-        return self.sha[:7]
-
-    @property
-    def day(self) -> dt.date:
-        return self.committed_at.date()
-
-
-@dataclass(frozen=True)
-class History:
-    available: bool  # False outside a git work tree (a tarball): nothing is known
-    shallow: bool = False  # the clone is shallow
-    commits: tuple[Commit, ...] = ()  # newest first
-    since: Commit | None = None  # the boundary of a shallow clone, when the data folder's history reaches it
-
-    def as_of(self, day: dt.date) -> History:
-        """The history as a build as of `day` shows it: the commits dated on or before that day."""
-        return dataclasses.replace(self, commits=tuple(commit for commit in self.commits if commit.day <= day))
-
-
-UNAVAILABLE = History(available=False)
 
 
 def read_history(data_dir: Path, schema_set: SchemaSet) -> History:
@@ -258,8 +206,7 @@ def file_change(path: str, action: str) -> FileChange:
 @dataclass(frozen=True)
 class _Version:
     data: Any  # the parsed YAML
-    root: dict[str, Any]  # the top-level row
-    items: dict[str, list[tuple[tuple[str, str], ...]]]  # list key -> each item's values
+    state: RecordState  # the top-level row's values; each list's items as (name, repr(value)) pairs
 
 
 def compare_versions(path: str, old: bytes | None, new: bytes | None, schema_set: SchemaSet) -> FileChange:
@@ -282,39 +229,26 @@ def _compared(path: str, before: _Version | None, after: _Version | None, schema
     if before is None or after is None:
         return FileChange(CHANGED, path, record_type.kind, record_id, note=CHANGED_SOMEHOW)
     specs = schema_set.schemas[record_type.resource]["fields"]
-    fields = tuple(
-        FieldChange(spec["name"], spec.get("title", spec["name"]))
-        for spec in specs
-        if before.root.get(spec["name"]) != after.root.get(spec["name"])
+    titles = {spec["name"]: spec.get("title", spec["name"]) for spec in specs}
+    change = compare_record(record_id or path, before.state, after.state, titles)
+    lists = tuple(
+        ListChange(key, schema_set.titles.get(resource, key), *change.tally(key))
+        for key, resource in record_type.children.items()
+        if change.items_of(key)
     )
-    lists = []
-    for key, resource in record_type.children.items():
-        added = changed = removed = 0
-        matcher = difflib.SequenceMatcher(None, before.items[key], after.items[key], autojunk=False)
-        for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-            old_count, new_count = old_end - old_start, new_end - new_start
-            if operation == "replace":
-                changed += min(old_count, new_count)
-                added += max(new_count - old_count, 0)
-                removed += max(old_count - new_count, 0)
-            elif operation == "insert":
-                added += new_count
-            elif operation == "delete":
-                removed += old_count
-        if added or changed or removed:
-            lists.append(ListChange(key, schema_set.titles.get(resource, key), added, changed, removed))
+    fields = change.fields
     note = None
     if not fields and not lists:
         # Values alike but the data not: a key today's schema no longer has changed.
         note = LAYOUT_ONLY if _stated(before.data) == _stated(after.data) else CHANGED_SOMEHOW
-    return FileChange(CHANGED, path, record_type.kind, record_id, fields, tuple(lists), note)
+    return FileChange(CHANGED, path, record_type.kind, record_id, fields, lists, note)
 
 
 def _stated(data: Any) -> Any:
-    """Parsed YAML without its empty values (an empty key states nothing)."""
+    """Parsed YAML without its empty values (an empty key states nothing: changes.is_empty)."""
     if isinstance(data, dict):
         pruned = {key: _stated(value) for key, value in data.items()}
-        return {key: value for key, value in pruned.items() if value not in (None, {}, [])}
+        return {key: value for key, value in pruned.items() if not is_empty(value)}
     if isinstance(data, list):
         return [_stated(item) for item in data]
     return data
@@ -342,4 +276,4 @@ def _version(
         ]
         for key, resource in record_type.children.items()
     }
-    return _Version(doc.data, root, items)
+    return _Version(doc.data, RecordState(root, items))

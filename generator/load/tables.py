@@ -11,28 +11,16 @@ times), which was a third of its time to validate 10,000 records (benchmarks/REA
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypedDict
 
-import yaml
-from frictionless import Package
+from frictionless import Package, Schema
 
-from generator.load.fields import EMAIL_EXPECTATION, Field, pattern_expectation
 from generator.load.records import Row, Tables
 from generator.problems import Problem, problem
-
-# Keys a Table Schema or field descriptor may use here. Frictionless accepts typos such as
-# `constraint:` silently, so the schema files are checked against these lists (see tests).
-SCHEMA_KEYS = frozenset({"fields", "primaryKey", "foreignKeys", "missingValues", "title", "description"})
-FIELD_KEYS = frozenset(
-    {"name", "title", "description", "type", "format", "constraints", "trueValues", "falseValues", "example"}
-)
-CONSTRAINT_KEYS = frozenset({"required", "unique", "pattern", "enum", "minimum", "maximum", "minLength", "maxLength"})
-PACKAGE_KEYS = frozenset({"name", "title", "description", "licenses", "resources"})
-RESOURCE_KEYS = frozenset({"name", "title", "description", "path", "schema"})
+from generator.schema.fields import EMAIL_EXPECTATION, pattern_expectation
+from generator.schema.package import SchemaSet
 
 
 class _AllKeys(frozenset[str]):
@@ -62,61 +50,6 @@ _CONSTRAINT_NOTE = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
 _ROW_POSITION = re.compile(r"row at position (\d+)")
 
 
-@dataclass(frozen=True)
-class SchemaSet:
-    """The package descriptor and every resource's Table Schema, read from schemas/."""
-
-    package: dict[str, Any]
-    schemas: dict[str, dict[str, Any]]  # resource name -> Table Schema descriptor
-    titles: dict[str, str]  # resource name -> Chinese title
-
-    def field_types(self) -> dict[str, dict[str, str]]:
-        return {
-            name: {f["name"]: f.get("type", "string") for f in schema["fields"]}
-            for name, schema in self.schemas.items()
-        }
-
-    def field_of(self, resource: str, name: str) -> Field:
-        return Field(self.field(resource, name))
-
-    def field(self, resource: str, name: str) -> dict[str, Any]:
-        return next(f for f in self.schemas[resource]["fields"] if f["name"] == name)
-
-
-def load_schemas(schemas_dir: Path) -> SchemaSet:
-    """Read schemas/datapackage.yaml and the schema files it names (project files, trusted)."""
-    package = _read_trusted(schemas_dir / "datapackage.yaml")
-    schemas, titles = {}, {}
-    for resource in package["resources"]:
-        schemas[resource["name"]] = _read_trusted(schemas_dir / resource["schema"])
-        titles[resource["name"]] = resource.get("title", resource["name"])
-    return SchemaSet(package, schemas, titles)
-
-
-# libyaml's safe loader when PyYAML has it: a third of a validate run went to parsing the schemas
-# with the pure-Python loader. Records are never read this way (generator.load.yamlread).
-_TRUSTED_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read_trusted(path: Path) -> Any:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_TRUSTED_LOADER)
-
-
-def descriptor_key_errors(schema_set: SchemaSet) -> list[str]:
-    """Keys in the schema files that this project does not use (likely typos). Empty when clean."""
-    found = [f"datapackage: {k}" for k in set(schema_set.package) - PACKAGE_KEYS]
-    for resource in schema_set.package["resources"]:
-        found += [f"resource {resource['name']}: {k}" for k in set(resource) - RESOURCE_KEYS]
-    for name, schema in schema_set.schemas.items():
-        found += [f"{name}: {k}" for k in set(schema) - SCHEMA_KEYS]
-        for f in schema["fields"]:
-            found += [f"{name}.{f.get('name')}: {k}" for k in set(f) - FIELD_KEYS]
-            found += [
-                f"{name}.{f.get('name')}.constraints: {k}" for k in set(f.get("constraints", {})) - CONSTRAINT_KEYS
-            ]
-    return found
-
-
 def validate_tables(
     schema_set: SchemaSet, tables: Tables, unloaded: Mapping[str, AbstractSet[str]] | None = None
 ) -> tuple[list[Problem], set[str]]:
@@ -128,29 +61,131 @@ def validate_tables(
     unloaded = unloaded or {}
     problems: list[Problem] = []
     resources = []
+    sent: dict[str, list[Row]] = {}  # resource -> the rows handed to Frictionless, in its row order
     for name, schema in schema_set.schemas.items():
         header = [f["name"] for f in schema["fields"]]
-        data = _InlineRows([header])
-        for row in tables[name]:
+        numeric = [(index, spec) for index, spec in enumerate(schema["fields"]) if spec.get("type") in _DECIMAL]
+        rows, all_cells = tables[name], []
+        for row in rows:
             cells = [row.values.get(column) for column in header]
-            for index, spec in enumerate(schema["fields"]):
+            for index, spec in numeric:
                 found = _strict_number(schema_set, name, row, spec, cells[index])
                 if found is not None:  # reported here; Frictionless sees no value (or a blank row)
                     problems.append(found)
                     cells[index] = None
-            data.append(cells)
+            all_cells.append(cells)
         without_foreign_keys = {key: value for key, value in schema.items() if key != "foreignKeys"}
-        resources.append({"name": name, "data": data, "schema": without_foreign_keys})
+        screen = _Screen(without_foreign_keys)
+        if screen.keys_distinct(all_cells):
+            picked = [(row, cells) for row, cells in zip(rows, all_cells, strict=True) if not screen.valid(cells)]
+        else:  # Frictionless names the first of two rows with one key by its position: hand it every row
+            picked = list(zip(rows, all_cells, strict=True))
+        sent[name] = [row for row, _ in picked]
+        if picked:  # a table of rows it has nothing to say about is not handed over at all
+            data = _InlineRows([header, *(cells for _, cells in picked)])
+            resources.append({"name": name, "data": data, "schema": without_foreign_keys})
     reported = {(p.path, p.line, p.col) for p in problems}
-    report = Package({"name": "records", "resources": resources}).validate(limit_errors=10**9)
-    for task in report.tasks:
-        rows = tables[task.name]
+    tasks = Package({"name": "records", "resources": resources}).validate(limit_errors=10**9).tasks if resources else []
+    for task in tasks:
+        rows = sent[task.name]
         for error in task.errors:
             for found in _map_error(schema_set, task.name, rows, error):
                 if (found.path, found.line, found.col) not in reported or found.code != "required":
                     problems.append(found)
     problems += foreign_key_problems(schema_set, tables, unloaded)
     return problems, {p.path for p in problems}
+
+
+class _Screen:
+    """Which rows Frictionless needs to see: those a cell of which its own cell reader refuses (type,
+    pattern, enum, bounds, length, required), blank rows, rows with an empty key, and, when two rows
+    of a table share a primary key or a unique value, the whole table.
+
+    Frictionless builds a row object and checks every cell of every row, which was most of its time
+    to validate 10,000 records (benchmarks/README.md); a row every cell of which its cell reader
+    accepts, in a table without a repeated key, gets no error from it. Each cell is read by the very
+    function Frictionless would read it with (Field.create_cell_reader), so what it reports is what it
+    reported when it saw every row: only the rows it has nothing to say about are left out.
+    """
+
+    def __init__(self, descriptor: dict[str, Any]):
+        schema = Schema.from_descriptor(descriptor)
+        self.readers: list[Callable[[Any], tuple[Any, Any]] | None] = []  # None: text, checked by `accepts`
+        self.accepts: list[Callable[[Any], bool]] = []
+        self.required: list[bool] = []
+        # A field whose cells Frictionless alone reads: an array whose items it types rewrites the cell.
+        self.always: list[bool] = []
+        primary = set(schema.primary_key)
+        for field in schema.fields:
+            text = field.type == "string" and field.format == "default" and set(field.constraints) <= _TEXT_CHECKS
+            reader = None if text else field.create_cell_reader()
+            self.readers.append(reader)
+            self.accepts.append(_text_accepts(field.constraints) if reader is None else _reader_accepts(reader))
+            self.required.append(bool(field.constraints.get("required")) or field.name in primary)
+            self.always.append(field.type == "array" and bool(getattr(field, "array_item", None)))
+        names = [field.name for field in schema.fields]
+        self.key_sets = [[names.index(n) for n in schema.primary_key]] if schema.primary_key else []
+        self.key_sets += [[i] for i, field in enumerate(schema.fields) if field.constraints.get("unique")]
+
+    def valid(self, cells: list[Any]) -> bool:
+        """Whether Frictionless would find nothing in this row (besides keys shared with another)."""
+        blank = True
+        for cell, accepts, required, always in zip(cells, self.accepts, self.required, self.always, strict=True):
+            if cell is None or cell == "":  # a missing value, as Frictionless reads "" and None
+                if required:
+                    return False
+                continue
+            blank = False
+            if always or not accepts(cell):
+                return False
+        return not blank
+
+    def keys_distinct(self, rows: list[list[Any]]) -> bool:
+        """No two rows share a primary key or a unique field's value, compared as Frictionless types them."""
+        for indexes in self.key_sets:
+            seen = set()
+            for cells in rows:
+                key = tuple(self._typed(index, cells[index]) for index in indexes)
+                if None in key:
+                    continue  # an empty key is never a repetition; the row itself is refused (required)
+                if key in seen:
+                    return False
+                seen.add(key)
+        return True
+
+    def _typed(self, index: int, cell: Any) -> Any:
+        if cell is None or cell == "":
+            return None
+        reader = self.readers[index]
+        if reader is None:
+            return cell if self.accepts[index](cell) else ("untyped", cell)
+        value, notes = reader(cell)
+        return ("untyped", cell) if notes else value
+
+
+# A text field's constraints checked as Frictionless checks them (frictionless.schema.field: check_*,
+# the pattern compiled as "^{pattern}$"); any other field is read by Frictionless's own cell reader.
+_TEXT_CHECKS = frozenset({"required", "maxLength", "minLength", "pattern", "enum"})
+
+
+def _text_accepts(constraints: Mapping[str, Any]) -> Callable[[Any], bool]:
+    longest, shortest, choices = constraints.get("maxLength"), constraints.get("minLength"), constraints.get("enum")
+    pattern = re.compile("^{0}$".format(constraints["pattern"])) if "pattern" in constraints else None  # noqa: UP030
+
+    def accepts(cell: Any) -> bool:
+        return (
+            isinstance(cell, str)
+            and (longest is None or len(cell) <= longest)
+            and (shortest is None or len(cell) >= shortest)
+            and (pattern is None or pattern.match(cell) is not None)
+            and (choices is None or cell in choices)
+        )
+
+    return accepts
+
+
+def _reader_accepts(reader: Callable[[Any], tuple[Any, Any]]) -> Callable[[Any], bool]:
+    return lambda cell: not reader(cell)[1]
 
 
 def foreign_key_problems(

@@ -150,7 +150,8 @@ def parse_yaml(raw: bytes, display: str) -> tuple[Document | None, list[Problem]
         return None, [problem("yaml-multiple-documents", display, line, col)]
     doc = Document(display, None)
     try:
-        doc.data = _convert(roots[0], (), doc, set(), text)
+        # Without an anchor (&) there is no alias to find: the nodes need not be remembered.
+        doc.data = _convert(roots[0], (), doc, set() if "&" in text else None, text)
     except _Refused as refused:
         return None, [refused.problem]
     if not isinstance(doc.data, dict):
@@ -213,12 +214,13 @@ def _explain(detail: str) -> str:
     return detail
 
 
-def _convert(node: yaml.Node, path: Path_, doc: Document, seen: set[int], text: str) -> Any:
+def _convert(node: yaml.Node, path: Path_, doc: Document, seen: set[int] | None, text: str) -> Any:
     mark = node.start_mark
     doc.value_pos[path] = (mark.line + 1, mark.column + 1)
-    if id(node) in seen:  # the composer hands an alias back as the anchored node itself
-        raise _Refused(problem("yaml-alias", doc.path, *_first_alias(text, doc.value_pos[path])))
-    seen.add(id(node))
+    if seen is not None:
+        if id(node) in seen:  # the composer hands an alias back as the anchored node itself
+            raise _Refused(problem("yaml-alias", doc.path, *_first_alias(text, doc.value_pos[path])))
+        seen.add(id(node))
     if len(path) > MAX_DEPTH:
         raise _Refused(problem("yaml-too-deep", doc.path, *doc.value_pos[path], limit=MAX_DEPTH))
     if node.tag != _DEFAULT_TAGS[type(node)]:

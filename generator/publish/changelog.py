@@ -1,6 +1,6 @@
 """The change log (更新记录): the page's view of the data folder's history and its Atom feed.
 
-The history (generator.load.history) says what each commit did to data/ in record terms; this
+The history (generator.domain.history, read from git by generator.load.history) says what each commit did to data/ in record terms; this
 module names the records as the site shows them on the snapshot's day and leaves out commits dated
 after it. A cluster, notice or call (any record kind but the reference files: policies, calendars,
 districts, site) is named, and linked, only when the site shows it on that day: one that is not
@@ -22,22 +22,13 @@ from dataclasses import dataclass
 from feedgen.feed import FeedGenerator
 
 from generator.domain.calendar import start_of_day
+from generator.domain.history import ADDED, ATTACHMENT, CHANGED, REMOVED, UNAVAILABLE, Commit, FileChange, History
 from generator.domain.snapshot import Snapshot
-from generator.load.history import (
-    ADDED,
-    ATTACHMENT,
-    CHANGED,
-    REMOVED,
-    UNAVAILABLE,
-    Commit,
-    FileChange,
-    History,
-)
-from generator.load.records import SCHEMA_DOCS, SCHEMA_KINDS
-from generator.load.tables import SchemaSet
 from generator.publish.feed import TAG_PREFIX
 from generator.publish.serialize import ExportFile, chinese_day
 from generator.publish.urls import page_url
+from generator.schema.kinds import SCHEMA_DOCS, SCHEMA_KINDS
+from generator.schema.package import SchemaSet
 
 PAGE = "changes.md"  # the 更新记录 page (URL changes/)
 FEED = "feeds/changes.atom"

@@ -8,32 +8,46 @@ request's summary. Getting the two datasets (git revisions or folders) is the CL
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.domain.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Call, Dataset, Event, Notice
+from generator.domain.changes import ADDED, REMOVED, FieldChange, RecordChange, RecordState, compare_records
+from generator.domain.model import EVENT_TYPE_NAMES, LEVEL_NAMES, Call, Cluster, Dataset, Event, Notice
 from generator.domain.snapshot import take_snapshot
-from generator.load.records import RECORD_TYPE
-from generator.load.tables import SchemaSet
 from generator.publish.serialize import record_row
 from generator.publish.templates import render
+from generator.schema.kinds import RECORD_TYPE
+from generator.schema.package import SchemaSet
 
 
 @dataclass(frozen=True)
-class FieldChange:
-    title: str
-    before: Any
-    after: Any
+class ChangedRecord:
+    """A changed record as the pull-request summary lists it: the comparison's change, named."""
 
+    change: RecordChange
+    name: str  # the cluster's name, the notice's or call's title
 
-@dataclass(frozen=True)
-class RecordChange:
-    id: str
-    name: str
-    fields: tuple[FieldChange, ...] = ()
-    added_items: tuple[str, ...] = ()  # events or list entries added, described
-    removed_items: tuple[str, ...] = ()
+    @property
+    def id(self) -> str:
+        return self.change.id
+
+    @property
+    def fields(self) -> tuple[FieldChange, ...]:
+        return self.change.fields
+
+    @property
+    def added_items(self) -> tuple[str, ...]:
+        """Items added (and the new version of each item changed in place), described."""
+        described = tuple(
+            str(item.after) for item in self.change.items if item.action != REMOVED and item.key != CONTACTS
+        )
+        return described + ((CONTACTS_CHANGED,) if self.change.items_of(CONTACTS) else ())
+
+    @property
+    def removed_items(self) -> tuple[str, ...]:
+        """Items removed (and the old version of each item changed in place), described."""
+        return tuple(str(item.before) for item in self.change.items if item.action != ADDED and item.key != CONTACTS)
 
 
 @dataclass(frozen=True)
@@ -49,13 +63,13 @@ class RecordDiff:
     today: dt.date
     clusters_added: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
     clusters_removed: list[tuple[str, str]] = field(default_factory=list)
-    clusters_changed: list[RecordChange] = field(default_factory=list)
+    clusters_changed: list[ChangedRecord] = field(default_factory=list)
     notices_added: list[tuple[str, str, dt.date]] = field(default_factory=list)  # (id, title, published_on)
     notices_removed: list[tuple[str, str]] = field(default_factory=list)
-    notices_changed: list[RecordChange] = field(default_factory=list)
+    notices_changed: list[ChangedRecord] = field(default_factory=list)
     calls_added: list[tuple[str, str, dt.date]] = field(default_factory=list)  # (id, title, published_on)
     calls_removed: list[tuple[str, str]] = field(default_factory=list)
-    calls_changed: list[RecordChange] = field(default_factory=list)
+    calls_changed: list[ChangedRecord] = field(default_factory=list)
     attachments_added: list[str] = field(default_factory=list)  # file names
     attachments_removed: list[str] = field(default_factory=list)
     attachments_changed: list[str] = field(default_factory=list)  # same name, other content (SHA-256)
@@ -81,46 +95,60 @@ def describe_event(event: Event) -> str:
     return " ".join(parts)
 
 
-def _field_changes(
-    before: dict[str, Any], after: dict[str, Any], titles: dict[str, str], skip: tuple[str, ...] = ()
-) -> tuple[FieldChange, ...]:
-    return tuple(
-        FieldChange(titles.get(name, name), before.get(name), after.get(name))
-        for name in titles
-        if name not in skip and (before.get(name) or None) != (after.get(name) or None)
+CONTACTS = "contacts"  # a call's contacts are not described one by one: only that they changed
+CONTACTS_CHANGED = "联系人有变化"
+
+
+def _cluster_state(cluster: Cluster, fields: dict[str, Any]) -> RecordState:
+    return RecordState(
+        fields,
+        {
+            "events": [describe_event(e) for e in cluster.events],
+            "sources": [f"来源 {s.url}" for s in cluster.sources],
+        },
     )
 
 
-def _record_changes(old: object, new: object, kind: str, schema_set: SchemaSet) -> tuple[FieldChange, ...]:
-    """The stated fields of a record that differ, by the one serializer (record_row)."""
+def _notice_state(notice: Notice, fields: dict[str, Any]) -> RecordState:
+    return RecordState(
+        fields,
+        {
+            "entries": [f"名单条目 {e.cluster or e.name or ''}" for e in notice.entries],
+            "attachments": [f"附件 {a.file}" for a in notice.attachments],
+        },
+    )
+
+
+def _call_state(call: Call, fields: dict[str, Any]) -> RecordState:
+    return RecordState(
+        fields,
+        {
+            "materials": [f"申报材料 {m}" for m in call.materials],
+            "attachments": [f"附件 {a.file}" for a in call.attachments],
+            CONTACTS: [repr(contact) for contact in call.contacts],
+        },
+    )
+
+
+def _states(
+    records: Mapping[str, Any], kind: str, schema_set: SchemaSet, state: Callable[[Any, dict[str, Any]], RecordState]
+) -> dict[str, RecordState]:
+    """Each record's stated fields (by the one serializer, record_row) and its lists, described."""
     record_type = RECORD_TYPE[kind]
     specs = schema_set.schemas[record_type.resource]["fields"]
-    titles = {f["name"]: f.get("title", f["name"]) for f in specs}
-    return _field_changes(record_row(old, specs, record_type), record_row(new, specs, record_type), titles)
+    return {rid: state(record, record_row(record, specs, record_type)) for rid, record in records.items()}
 
 
-def _list_changes(before: list[str], after: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    added = [item for item in after if item not in before]
-    removed = [item for item in before if item not in after]
-    return tuple(added), tuple(removed)
-
-
-def _added_and_removed(
-    base: Mapping[str, Notice | Call], head: Mapping[str, Notice | Call]
-) -> tuple[list[tuple[str, str, dt.date]], list[tuple[str, str]]]:
-    """Notices or calls added (id, title, published_on) and removed (id, title), by id."""
-    added = [(rid, head[rid].title, head[rid].published_on) for rid in sorted(head.keys() - base.keys())]
-    removed = [(rid, base[rid].title) for rid in sorted(base.keys() - head.keys())]
-    return added, removed
-
-
-def _labelled(label: str, before: list[str], after: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    added, removed = _list_changes(before, after)
-    return tuple(f"{label} {item}" for item in added), tuple(f"{label} {item}" for item in removed)
-
-
-def _attachment_changes(old: Notice | Call, new: Notice | Call) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return _labelled("附件", [a.file for a in old.attachments], [a.file for a in new.attachments])
+def _records(
+    kind: str,
+    base: Mapping[str, Any],
+    head: Mapping[str, Any],
+    schema_set: SchemaSet,
+    state: Callable[[Any, dict[str, Any]], RecordState],
+) -> list[RecordChange]:
+    specs = schema_set.schemas[RECORD_TYPE[kind].resource]["fields"]
+    titles = {spec["name"]: spec.get("title", spec["name"]) for spec in specs}
+    return compare_records(_states(base, kind, schema_set, state), _states(head, kind, schema_set, state), titles)
 
 
 def compare(base: Dataset, head: Dataset, at: dt.datetime, schema_set: SchemaSet) -> RecordDiff:
@@ -129,43 +157,32 @@ def compare(base: Dataset, head: Dataset, at: dt.datetime, schema_set: SchemaSet
     base_snapshot, head_snapshot = take_snapshot(base, at), take_snapshot(head, at)
     today = head_snapshot.day
     diff = RecordDiff(today)
-    for cid in sorted(head.clusters.keys() - base.clusters.keys()):
-        diff.clusters_added.append((cid, head.clusters[cid].name))
-    for cid in sorted(base.clusters.keys() - head.clusters.keys()):
-        diff.clusters_removed.append((cid, base.clusters[cid].name))
-    for cid in sorted(base.clusters.keys() & head.clusters.keys()):
-        old, new = base.clusters[cid], head.clusters[cid]
-        fields = _record_changes(old, new, "cluster", schema_set)
-        added, removed = _list_changes([describe_event(e) for e in old.events], [describe_event(e) for e in new.events])
-        sources_added, sources_removed = _list_changes([s.url for s in old.sources], [s.url for s in new.sources])
-        added += tuple(f"来源 {url}" for url in sources_added)
-        removed += tuple(f"来源 {url}" for url in sources_removed)
-        if fields or added or removed:
-            diff.clusters_changed.append(RecordChange(cid, new.name, fields, added, removed))
-    diff.notices_added, diff.notices_removed = _added_and_removed(base.notices, head.notices)
-    for nid in sorted(base.notices.keys() & head.notices.keys()):
-        old_notice, new_notice = base.notices[nid], head.notices[nid]
-        fields = _record_changes(old_notice, new_notice, "notice", schema_set)
-        added, removed = _labelled(
-            "名单条目",
-            [e.cluster or e.name or "" for e in old_notice.entries],
-            [e.cluster or e.name or "" for e in new_notice.entries],
-        )
-        files_added, files_removed = _attachment_changes(old_notice, new_notice)
-        if fields or added or removed or files_added or files_removed:
-            diff.notices_changed.append(
-                RecordChange(nid, new_notice.title, fields, added + files_added, removed + files_removed)
-            )
-    diff.calls_added, diff.calls_removed = _added_and_removed(base.calls, head.calls)
-    for cid in sorted(base.calls.keys() & head.calls.keys()):
-        old_call, new_call = base.calls[cid], head.calls[cid]
-        fields = _record_changes(old_call, new_call, "call", schema_set)
-        added, removed = _labelled("申报材料", list(old_call.materials), list(new_call.materials))
-        files_added, files_removed = _attachment_changes(old_call, new_call)
-        added += files_added + (("联系人有变化",) if old_call.contacts != new_call.contacts else ())
-        removed += files_removed
-        if fields or added or removed:
-            diff.calls_changed.append(RecordChange(cid, new_call.title, fields, added, removed))
+    for change in _records("cluster", base.clusters, head.clusters, schema_set, _cluster_state):
+        if change.action == ADDED:
+            diff.clusters_added.append((change.id, head.clusters[change.id].name))
+        elif change.action == REMOVED:
+            diff.clusters_removed.append((change.id, base.clusters[change.id].name))
+        else:
+            diff.clusters_changed.append(ChangedRecord(change, head.clusters[change.id].name))
+    for kind, old_records, new_records, added, removed, changed, state in (
+        (
+            "notice",
+            base.notices,
+            head.notices,
+            diff.notices_added,
+            diff.notices_removed,
+            diff.notices_changed,
+            _notice_state,
+        ),
+        ("call", base.calls, head.calls, diff.calls_added, diff.calls_removed, diff.calls_changed, _call_state),
+    ):
+        for change in _records(kind, old_records, new_records, schema_set, state):
+            if change.action == ADDED:
+                added.append((change.id, new_records[change.id].title, new_records[change.id].published_on))
+            elif change.action == REMOVED:
+                removed.append((change.id, old_records[change.id].title))
+            else:
+                changed.append(ChangedRecord(change, new_records[change.id].title))
     old_files, new_files = base.attachments, head.attachments
     diff.attachments_added = sorted(new_files.keys() - old_files.keys())
     diff.attachments_removed = sorted(old_files.keys() - new_files.keys())

@@ -54,13 +54,13 @@ from __future__ import annotations
 from generator.domain.model import site_address
 from generator.domain.snapshot import Snapshot
 from generator.editor.jsonschema import record_json_schema
-from generator.load.records import RECORD_TYPES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
-from generator.load.tables import SchemaSet
 from generator.publish.changelog import ChangeLog, changelog_view, changes_feed_file
 from generator.publish.feed import feed_file
 from generator.publish.ical import calendar_file
 from generator.publish.opendata import attachment_rows, criteria_file, notice_package, tables
 from generator.publish.serialize import ExportFile, json_bytes
+from generator.schema.kinds import RECORD_TYPES, SCHEMA_DOCS, SCHEMA_KINDS, RecordType
+from generator.schema.package import SchemaSet
 
 
 def build_exports(

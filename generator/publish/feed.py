@@ -23,9 +23,9 @@ from generator.domain.model import (
     Event,
 )
 from generator.domain.snapshot import Revocation, Snapshot
-from generator.load.tables import SchemaSet
 from generator.publish.serialize import ExportFile, chinese_day
 from generator.publish.urls import page_url
+from generator.schema.package import SchemaSet
 
 TAG_PREFIX = "tag:gz-clusters,2024:"  # Atom ids (RFC 4151); fixed, so they never depend on the host or build
 

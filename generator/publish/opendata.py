@@ -25,10 +25,6 @@ from generator.domain.lifecycle import NOTICE_STATE_LABELS, STATUS_LABELS
 from generator.domain.model import Notice
 from generator.domain.results import FinalList
 from generator.domain.snapshot import LEVEL_ORDER, ClusterFacts, NoticeFacts, Snapshot
-from generator.load.attachments import published_path
-from generator.load.corrections import stated
-from generator.load.records import RECORD_TYPE
-from generator.load.tables import SchemaSet
 from generator.publish.serialize import (
     CSV_TYPE,
     JSON_TYPE,
@@ -42,6 +38,9 @@ from generator.publish.serialize import (
 )
 from generator.publish.templates import clause_anchor
 from generator.publish.urls import page_url
+from generator.schema.kinds import RECORD_TYPE, published_path
+from generator.schema.package import SchemaSet
+from generator.schema.stated import stated
 
 
 # Derived fields, defined once: the data package and the site's open-data page describe them.

@@ -28,9 +28,6 @@ from generator.domain.criteria import COMPARISON_READINGS, ELISION, READ_AS_INCL
 from generator.domain.model import Statement
 from generator.domain.practice import statement_values
 from generator.domain.snapshot import Snapshot
-from generator.load.corrections import LIST_TITLES
-from generator.load.fields import Field
-from generator.load.tables import SchemaSet
 from generator.problems import CODES, ProblemType
 from generator.publish.changelog import ChangeLog, changelog_view
 from generator.publish.charts import cluster_timeline, tile_map, year_bars
@@ -38,6 +35,9 @@ from generator.publish.opendata import CALL_DERIVED_FIELDS, CLUSTER_DERIVED_FIEL
 from generator.publish.serialize import ExportFile
 from generator.publish.templates import environment
 from generator.publish.urls import asset_href, relative_href
+from generator.schema.fields import Field
+from generator.schema.package import SchemaSet
+from generator.schema.stated import LIST_TITLES
 
 HTML_TEMPLATE_SUFFIX = ".html.j2"  # a page template whose body is HTML (the others' is Markdown)
 
@@ -128,7 +128,6 @@ def render_pages(
     snapshot: Snapshot,
     schema_set: SchemaSet,
     downloads: Sequence[ExportFile] = (),
-    attachment_files: Mapping[str, Any] | None = None,
     *,
     changelog: ChangeLog | None = None,
 ) -> list[Page]:

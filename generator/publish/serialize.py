@@ -1,6 +1,6 @@
 """Values and encodings of the open-data files.
 
-Every record row comes from the one schema-driven serializer, `record_row` (generator.load.build,
+Every record row comes from the one schema-driven serializer, `record_row` (generator.schema.stated,
 the inverse of typing a row): it reads a typed domain object field by field in the order of its
 Table Schema, so a CSV, a JSON copy, a notice package and the diff all print the values the
 domain holds (a number stays the Decimal the record states, a date stated to the month stays
@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from generator.domain.model import PartialDate
-from generator.load.build import plain, record_row
+from generator.schema.stated import plain, record_row
 
 __all__ = ["CSV_TYPE", "JSON_TYPE", "ExportFile", "plain", "record_row"]
 

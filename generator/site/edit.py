@@ -41,10 +41,10 @@ from generator.domain.calendar import day_of
 from generator.editor.decap import decap_config, editor_settings, read_districts, render_decap_config
 from generator.editor.normalise import normalise_file, record_files
 from generator.load.dataset import DisplayPaths, load_dataset
-from generator.load.records import RECORD_TYPES
-from generator.load.tables import load_schemas
 from generator.problems import Problem, Severity
 from generator.publish import csp
+from generator.schema.kinds import RECORD_TYPES
+from generator.schema.package import load_schemas
 from generator.site.build import SiteBuildFailed, build_site
 
 DECAP_SERVER_DIR = PROJECT_ROOT / "tools" / "decap-server"

@@ -10,7 +10,6 @@ knows nothing of MkDocs; the pages say its day, the open data its instant.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import re
@@ -29,29 +28,21 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import TableOfContents, get_toc
 
 from generator import SCHEMAS_DIR
-from generator.domain.calendar import day_of
-from generator.domain.schedule import state_schedule
-from generator.domain.snapshot import Snapshot, take_snapshot
+from generator.domain.history import History
+from generator.domain.snapshot import Snapshot
 from generator.editor.decap import EditorSettings
-from generator.load.attachments import ATTACHMENTS_DIR, published_path
-from generator.load.dataset import LoadResult, load_dataset, refused_entries
-from generator.load.history import History, read_history
-from generator.load.tables import load_schemas
-from generator.problems import Severity
+from generator.load.dataset import LoadResult
 from generator.publish import csp
-from generator.publish.changelog import changelog_view
-from generator.publish.exports import build_exports
-from generator.publish.live import LIVE_STATES_SCRIPT, live_states_script
 from generator.publish.pages import (
     Heading,
     anchor_ids,
     link_hrefs,
-    render_pages,
     toc_headings,
 )
 from generator.publish.urls import USE_DIRECTORY_URLS
 from generator.site.clock import resolve_instant
 from generator.site.search import SearchIndexFailed, index_site
+from generator.site.sources import SiteSources, check_sources, generated_files
 
 if TYPE_CHECKING:
     from mkdocs.livereload import LiveReloadServer
@@ -80,6 +71,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         self.html_pages: set[str] = set()  # src_uri of the generated pages whose bodies are HTML, per build
         self._bodies: dict[str, str] = {}  # src_uri -> HTML body, from on_page_markdown to on_page_content
         self._by_url: dict[str, File] | None = None  # every file of the site by its URL, per build
+        self.sources: SiteSources | None = None  # the records and what they make, per build (on_config)
 
     # Runs first, once per build: decide the instant, load and validate the records, take the
     # snapshot, and stop the build before anything is written if the records are invalid.
@@ -96,70 +88,47 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
                 f"mkdocs.yml 的 use_directory_urls 应为 {str(USE_DIRECTORY_URLS).lower()}："
                 "生成的页面之间的链接按这种网址写出（generator/publish/urls.py）"
             )
-        day = day_of(at)
-        data_dir = self._data_dir(config)
         self.snapshot = None
         self.page_hashes = {}
         self.html_pages, self._bodies, self._by_url = set(), {}, None
-        loaded = load_dataset(data_dir, SCHEMAS_DIR, today=day)
-        # The hand-written pages are read by MkDocs, which follows links: refuse them (and FIFOs)
-        # in site_src/ before MkDocs reads a byte, as data/ refuses them.
-        refused = refused_entries(Path(config.docs_dir))
-        self.loaded = LoadResult(loaded.dataset, sorted(loaded.problems + refused), loaded.files)
-        errors = [p for p in self.loaded.problems if p.severity is Severity.ERROR]
+        # The records, and the hand-written pages, which MkDocs reads following links: links (and
+        # FIFOs) in site_src/ are refused before MkDocs reads a byte, as data/ refuses them.
+        self.sources = check_sources(self._data_dir(config), Path(config.docs_dir), at)
+        self.loaded, self.history = self.sources.loaded, self.sources.history
+        errors = self.sources.errors
         if errors:
             for found in errors:
                 log.error(found.format(), extra={PROBLEM_RECORD: True})
             raise PluginError(f"数据校验未通过（{len(errors)} 个错误），网站未生成。请先运行 clusters validate。")
-        self.snapshot = take_snapshot(self.loaded.dataset, at)
-        # Read once per build (unavailable outside a git work tree); pages and feed show it as of the day.
-        self.history = read_history(data_dir, load_schemas(SCHEMAS_DIR))
-        site = self.snapshot.site
-        address = site.address if site else None
-        if address and not config.site_url:
+        self.snapshot = self.sources.snapshot
+        if self.sources.site_url and not config.site_url:
             # The published address (site.yaml, parsed and rebuilt) makes the 404 page, canonical
             # links and the sitemap correct wherever the site is hosted, e.g. under a project path.
-            config.site_url = address
-        config.extra["clusters"] = {
-            "today": day.isoformat(),
-            "at": at.isoformat(),  # the snapshot's instant (the open data state it; the pages say the day)
-            "data_changed": data_last_changed(self.history, day),
-            "guideline_until": until.isoformat() if (until := self.snapshot.rules.in_force_until) else None,
-            "guideline_lapsed": self.snapshot.guideline_lapsed,
-            "site": dict(site.values) if site else {},
-            "site_domain": urlsplit(address).hostname if address else None,
-        }
+            config.site_url = self.sources.site_url
+        config.extra["clusters"] = self.sources.extra
         return config
 
-    # Runs after MkDocs collected site_src/: add the generated pages; record pages are kept out
-    # of the nav so that the nav (repeated on every page) does not grow with the records.
+    # Runs after MkDocs collected site_src/: hand over what the records make (generator.site.sources:
+    # exports, the live states' script, attachments, pages); record pages are kept out of the nav so
+    # that the nav (repeated on every page) does not grow with the records.
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.snapshot is not None
-        snapshot, schema_set = self.snapshot, load_schemas(SCHEMAS_DIR)
-        site = snapshot.site
-        changelog = changelog_view(self.history, snapshot)  # once, for the page and its feed
-        downloads = build_exports(snapshot, schema_set, site.address if site else None, changelog=changelog)
-        for export in downloads:  # open data, feeds and calendars are static files of the site
-            files.append(File.generated(config, export.path, content=export.content))
-        # What the changing states will read after the build, for the browser (live-states.js).
-        assert self.loaded is not None
-        schedule = state_schedule(self.loaded.dataset, snapshot)
-        files.append(File.generated(config, LIVE_STATES_SCRIPT, content=live_states_script(schedule)))
         for unused in [f for f in files if THEME_SCRIPTS_UNUSED.match(f.src_uri)]:
             files.remove(unused)  # the theme's scripts and source maps that no page loads
-        # The attachments the published records carry, copied as they are (checked when loaded), at
-        # their stable paths; a file only a later record (or an unpublished result) names waits.
-        attachments_dir = self._data_dir(config) / ATTACHMENTS_DIR
-        for name in sorted({attachment.file for _, _, attachment in snapshot.attachments}):
-            files.append(File.generated(config, published_path(name), abs_src_path=str(attachments_dir / name)))
-        for page in render_pages(snapshot, schema_set, downloads, changelog=changelog):
-            inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
-            existing = files.get_file_from_path(page.src_uri)
-            if existing is not None:
-                files.remove(existing)
-            files.append(File.generated(config, page.src_uri, content=page.content, inclusion=inclusion))
-            if page.html:
-                self.html_pages.add(page.src_uri)
+        assert self.sources is not None
+        for made in generated_files(self.sources, self._data_dir(config)):
+            if made.copy_of is not None:  # an attachment, copied as it is (checked when loaded)
+                files.append(File.generated(config, made.path, abs_src_path=str(made.copy_of)))
+                continue
+            if made.page:
+                existing = files.get_file_from_path(made.path)
+                if existing is not None:
+                    files.remove(existing)
+                inclusion = InclusionLevel.INCLUDED if made.in_nav else InclusionLevel.NOT_IN_NAV
+                files.append(File.generated(config, made.path, content=made.content or b"", inclusion=inclusion))
+                if made.html:
+                    self.html_pages.add(made.path)
+                continue
+            files.append(File.generated(config, made.path, content=made.content or b""))
         return files
 
     # A generated page whose body is HTML (generator.publish.pages) goes past Python-Markdown: its body
@@ -314,10 +283,3 @@ def without_content(output: str, content: str | None) -> str:
     if before and not before[-1].startswith("</"):  # inside a script's text: not the content
         return output
     return output[:start] + output[start + len(content) :]
-
-
-def data_last_changed(history: History, day: dt.date) -> str | None:
-    """When the records last changed: the day (Asia/Shanghai) of the last commit touching data/ on or
-    before the build's day (a build as of an earlier day does not state a later change); None outside git."""
-    shown = history.as_of(day).commits
-    return shown[0].day.isoformat() if shown else None

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.load.records import ANCHOR_KEY, CLAUSE_REFS, RECORD_ID
+from generator.schema.kinds import ANCHOR_KEY, CLAUSE_REFS, RECORD_ID
 
 TYPE_NAMES = {
     "integer": "整数（只写数字，如 7）",
