@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -970,125 +970,138 @@ def _whole_day(day: dt.date) -> dt.datetime:
 def _deadlines(
     clusters: list[ClusterFacts], notices: tuple[NoticeFacts, ...], current: Policy | None, calls: tuple[CallFacts, ...]
 ) -> list[Deadline]:
-    found: list[Deadline] = []
-    for published in calls:
-        call = published.call
-        if published.closes_at is not None and call.deadline_on is not None:
-            found.append(
-                Deadline(
-                    f"call-deadline-{call.id}",
-                    "call_deadline",
-                    call.deadline_on,
-                    published.closes_at,
-                    call.deadline_time is not None,
-                    call.title,
-                    "申报材料报送截止（通知载明）",
-                    f"{call.title}：申报材料报送截至 {published.deadline_label}（北京时间，通知载明）。",
-                    published.page,
-                )
-            )
-        if call.district_deadline_on is not None:
-            found.append(
-                Deadline(
-                    f"call-district-deadline-{call.id}",
-                    "call_district_deadline",
-                    call.district_deadline_on,
-                    _whole_day(call.district_deadline_on),
-                    False,
-                    call.title,
-                    "区级初审截止（通知载明）",
-                    f"{call.title}：区中小企业主管部门初审截止日为 {call.district_deadline_on.isoformat()}（通知载明）。",
-                    published.page,
-                )
-            )
-    for facts in notices:
-        window, notice = facts.window, facts.notice
-        if window is None:
-            continue  # no close can be stated
-        found.append(
-            Deadline(
-                f"notice-close-{notice.id}",
-                "objection",
-                window.last_day,
-                window.closes_at,
-                True,
-                notice.title,
-                f"公示异议截止（{window.cutoff_label}）",
-                facts.window_sentence,
-                facts.page,
-            )
-        )
-    for cluster_facts in clusters:
-        cluster = cluster_facts.cluster
-        for report in cluster_facts.reports:
-            basis = report.basis
-            key = f"annual-report-{cluster.id}-{report.covered_year}"
-            if report.level != "municipal":
-                key += f"-{report.level}"
-            source = f"{report.stated.citation}载明：{report.stated.stated_text}。" if report.stated else ""
-            caveat = f"{report.uncertain}。" if report.uncertain else ""
-            found.append(
-                Deadline(
-                    key,
-                    "annual_report",
-                    report.due_on,
-                    _whole_day(report.due_on),
-                    False,
-                    cluster.name,
-                    f"{report.covered_year} 年度报告报送截止（{basis}{'；是否须报送未能确定' if report.uncertain else ''}）",
-                    f"{cluster.name}（{report.policy.short_title}所管{LEVEL_NAMES[report.level]}认定）报送 "
-                    f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。"
-                    + source
-                    + caveat,
-                    cluster_facts.page,
-                    done=report.state == "submitted",
-                )
-            )
-        for recognition in cluster_facts.recognitions:
-            end = recognition.valid_until
-            if end is None or not end.is_exact:
-                continue  # known only to the month or year: no day to state
-            revoked = revocation_of(cluster, recognition)
-            if revoked is not None and revoked.date is not None and revoked.date.earliest <= end.earliest:
-                continue  # revoked before it would have ended
-            if recognition.stated:
-                basis = "来源载明"
-            elif recognition.rule is not None:
-                basis = recognition.rule.name
-            else:
-                basis = _basis(
-                    recognition.policy, recognition.policy.validity_years.clause if recognition.policy else None
-                )
-            found.append(
-                Deadline(
-                    f"validity-end-{cluster.id}-{recognition.level}-{_recognition_key(recognition)}",
-                    "validity_end",
-                    end.earliest,
-                    _whole_day(end.earliest),
-                    False,
-                    cluster.name,
-                    f"{recognition.level_name}认定有效期届满",
-                    f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}（{basis}）。",
-                    cluster_facts.page,
-                )
-            )
-    if current is not None and current.in_force_until is not None:
-        last_day = current.in_force_until
-        basis = _basis(current, current.in_force.clause)
-        found.append(
-            Deadline(
-                f"guideline-lapse-{current.id}",
-                "guideline_lapse",
-                last_day,
-                _whole_day(last_day),
-                False,
-                "《工作指引》",
-                f"有效期最后一天（{basis}）",
-                f"{current.title}：“{current.in_force.words}”（{basis}）；按本站读法，{last_day.isoformat()} 为最后一天。",
-                "guideline.md",
-            )
-        )
+    """Every deadline the snapshot publishes, in the order they close: calls, objections, annual
+    reports, ends of validity and the guideline's own last day."""
+    found = [
+        *(deadline for published in calls for deadline in _call_deadlines(published)),
+        *(deadline for facts in notices for deadline in _objection_deadline(facts)),
+        *(deadline for facts in clusters for deadline in _report_deadlines(facts)),
+        *(deadline for facts in clusters for deadline in _validity_deadlines(facts)),
+        *_guideline_deadline(current),
+    ]
     return sorted(found, key=lambda d: (d.closes_at, d.key))
+
+
+def _call_deadlines(published: CallFacts) -> Iterator[Deadline]:
+    """A call's deadline for applications (with its stated time) and its districts' first review."""
+    call = published.call
+    if published.closes_at is not None and call.deadline_on is not None:
+        yield Deadline(
+            f"call-deadline-{call.id}",
+            "call_deadline",
+            call.deadline_on,
+            published.closes_at,
+            call.deadline_time is not None,
+            call.title,
+            "申报材料报送截止（通知载明）",
+            f"{call.title}：申报材料报送截至 {published.deadline_label}（北京时间，通知载明）。",
+            published.page,
+        )
+    if call.district_deadline_on is not None:
+        yield Deadline(
+            f"call-district-deadline-{call.id}",
+            "call_district_deadline",
+            call.district_deadline_on,
+            _whole_day(call.district_deadline_on),
+            False,
+            call.title,
+            "区级初审截止（通知载明）",
+            f"{call.title}：区中小企业主管部门初审截止日为 {call.district_deadline_on.isoformat()}（通知载明）。",
+            published.page,
+        )
+
+
+def _objection_deadline(facts: NoticeFacts) -> Iterator[Deadline]:
+    """The close of a notice's objection window, when its window can be computed."""
+    window, notice = facts.window, facts.notice
+    if window is None:
+        return  # no close can be stated
+    yield Deadline(
+        f"notice-close-{notice.id}",
+        "objection",
+        window.last_day,
+        window.closes_at,
+        True,
+        notice.title,
+        f"公示异议截止（{window.cutoff_label}）",
+        facts.window_sentence,
+        facts.page,
+    )
+
+
+def _report_deadlines(cluster_facts: ClusterFacts) -> Iterator[Deadline]:
+    """A cluster's annual reports, one per covered year and level, done or not."""
+    cluster = cluster_facts.cluster
+    for report in cluster_facts.reports:
+        basis = report.basis
+        key = f"annual-report-{cluster.id}-{report.covered_year}"
+        if report.level != "municipal":
+            key += f"-{report.level}"
+        source = f"{report.stated.citation}载明：{report.stated.stated_text}。" if report.stated else ""
+        caveat = f"{report.uncertain}。" if report.uncertain else ""
+        yield Deadline(
+            key,
+            "annual_report",
+            report.due_on,
+            _whole_day(report.due_on),
+            False,
+            cluster.name,
+            f"{report.covered_year} 年度报告报送截止（{basis}{'；是否须报送未能确定' if report.uncertain else ''}）",
+            f"{cluster.name}（{report.policy.short_title}所管{LEVEL_NAMES[report.level]}认定）报送 "
+            f"{report.covered_year} 年度情况的截止日为 {report.due_on.isoformat()}（{basis}；截止日的读法为本站做法）。"
+            + source
+            + caveat,
+            cluster_facts.page,
+            done=report.state == "submitted",
+        )
+
+
+def _validity_deadlines(cluster_facts: ClusterFacts) -> Iterator[Deadline]:
+    """The last day of each of a cluster's recognitions known to the day and not revoked before it."""
+    cluster = cluster_facts.cluster
+    for recognition in cluster_facts.recognitions:
+        end = recognition.valid_until
+        if end is None or not end.is_exact:
+            continue  # known only to the month or year: no day to state
+        revoked = revocation_of(cluster, recognition)
+        if revoked is not None and revoked.date is not None and revoked.date.earliest <= end.earliest:
+            continue  # revoked before it would have ended
+        if recognition.stated:
+            basis = "来源载明"
+        elif recognition.rule is not None:
+            basis = recognition.rule.name
+        else:
+            basis = _basis(recognition.policy, recognition.policy.validity_years.clause if recognition.policy else None)
+        yield Deadline(
+            f"validity-end-{cluster.id}-{recognition.level}-{_recognition_key(recognition)}",
+            "validity_end",
+            end.earliest,
+            _whole_day(end.earliest),
+            False,
+            cluster.name,
+            f"{recognition.level_name}认定有效期届满",
+            f"{cluster.name}的{recognition.level_name}认定有效期最后一天为 {end.earliest.isoformat()}（{basis}）。",
+            cluster_facts.page,
+        )
+
+
+def _guideline_deadline(current: Policy | None) -> Iterator[Deadline]:
+    """The last day of the guideline in force, as the site reads its term (5.2)."""
+    if current is None or current.in_force_until is None:
+        return
+    last_day = current.in_force_until
+    basis = _basis(current, current.in_force.clause)
+    yield Deadline(
+        f"guideline-lapse-{current.id}",
+        "guideline_lapse",
+        last_day,
+        _whole_day(last_day),
+        False,
+        "《工作指引》",
+        f"有效期最后一天（{basis}）",
+        f"{current.title}：“{current.in_force.words}”（{basis}）；按本站读法，{last_day.isoformat()} 为最后一天。",
+        "guideline.md",
+    )
 
 
 def _basis(policy: Policy | None, clause: str | None) -> str:

@@ -16,6 +16,7 @@ import copy
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -322,6 +323,23 @@ def _event_rows(clusters: list[ClusterFacts], schema_set: SchemaSet) -> list[dic
     return rows
 
 
+@dataclass(frozen=True)
+class _Table:
+    """One open-data table: its resource name, file, Table Schema fields, rows and words."""
+
+    name: str
+    file_name: str
+    fields: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    title: str
+    description: str
+    extras: dict[str, Any]  # primaryKey, foreignKeys
+
+    @property
+    def names(self) -> list[str]:
+        return [spec["name"] for spec in self.fields]
+
+
 def tables(
     schema_set: SchemaSet,
     clusters: list[ClusterFacts],
@@ -331,47 +349,71 @@ def tables(
     calls: Sequence[CallFacts] = (),
     attachments: Sequence[dict[str, Any]] = (),
 ) -> list[ExportFile]:
-    cluster_fields = [field_descriptor(s) for s in schema_set.schemas["clusters"]["fields"]]
-    cluster_fields += [field_descriptor(s) for s in CLUSTER_DERIVED_FIELDS]
-    notice_fields = [field_descriptor(s) for s in schema_set.schemas["notices"]["fields"]]
-    notice_fields += [field_descriptor(s) for s in NOTICE_DERIVED_FIELDS]
-    event_fields = [field_descriptor(s) for s in schema_set.schemas["events"]["fields"]]
-    call_fields = [field_descriptor(s) for s in schema_set.schemas["calls"]["fields"]]
-    call_fields += [field_descriptor(s) for s in CALL_DERIVED_FIELDS]
-    call_rows = [_call_row(view, schema_set, at) for view in calls]
-    attachment_fields = [field_descriptor(s) for s in ATTACHMENT_FIELDS]
-
-    cluster_rows = [_cluster_row(view, schema_set, at) for view in clusters]
-    notice_rows = [_notice_row(view, schema_set, at) for view in notices]
-    event_rows = _event_rows(clusters, schema_set)
-
-    def names(fields: list[dict[str, Any]]) -> list[str]:
-        return [spec["name"] for spec in fields]
-
-    def as_json(fields: list[dict[str, Any]], rows: list[dict[str, Any]]) -> bytes:
-        return json_bytes([{name: json_cell(row.get(name)) for name in names(fields)} for row in rows])
-
-    titles = schema_set.titles
+    """The open-data tables as CSV, clusters and notices also as JSON, and the data package that
+    describes them all, as of `at`."""
     as_of = (
         f"状态按 {at.isoformat()}（北京时间）这一时刻计算；每行的状态保持到其 *_until 字段所示时刻，"
         "网站在这些时刻重新生成。"
     )
-    # (resource name, file name, fields, content, title, description, schema extras)
-    tables: list[tuple[str, str, list[dict[str, Any]], bytes, str, str, dict[str, Any]]] = [
+    csvs = _csv_tables(schema_set, clusters, notices, at, calls, attachments, as_of)
+    by_name = {table.name: table for table in csvs}
+    titles = schema_set.titles
+    jsons = [
         (
+            by_name["clusters"],
+            f"{titles['clusters']}（JSON）",
+            "与 clusters.csv 相同的行，数字、是/否值和认定级别列表使用 JSON 类型。",
+        ),
+        (by_name["notices"], f"{titles['notices']}（JSON）", "与 notices.csv 相同的行，数字使用 JSON 类型。"),
+    ]
+    files: list[ExportFile] = []
+    resources: list[dict[str, Any]] = []
+    for table in csvs:
+        content = csv_bytes(table.names, table.rows)
+        files.append(ExportFile(f"data/{table.file_name}", content, CSV_TYPE, table.title, table.description))
+        resources.append(
+            _resource(table.name, table.file_name, "csv", CSV_TYPE, content, table.title, table.description)
+            | {"schema": {"fields": table.fields, **table.extras}}
+        )
+    for table, title, description in jsons:
+        file_name = f"{table.name}.json"
+        content = json_bytes([{name: json_cell(row.get(name)) for name in table.names} for row in table.rows])
+        files.append(ExportFile(f"data/{file_name}", content, JSON_TYPE, title, description))
+        resources.append(_resource(f"{table.name}-json", file_name, "json", JSON_TYPE, content, title, description))
+    files.append(_package_file(schema_set, resources, notices, at, base, as_of))
+    return sorted(files, key=lambda f: _TABLE_ORDER.index(f.path))
+
+
+def _csv_tables(
+    schema_set: SchemaSet,
+    clusters: list[ClusterFacts],
+    notices: list[NoticeFacts],
+    at: dt.datetime,
+    calls: Sequence[CallFacts],
+    attachments: Sequence[dict[str, Any]],
+    as_of: str,
+) -> list[_Table]:
+    """The five tables: each record kind's fields from its schema, plus the derived fields it publishes."""
+
+    def fields(kind: str, derived: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+        return [field_descriptor(spec) for spec in [*schema_set.schemas[kind]["fields"], *derived]]
+
+    titles = schema_set.titles
+    return [
+        _Table(
             "clusters",
             "clusters.csv",
-            cluster_fields,
-            csv_bytes(names(cluster_fields), cluster_rows),
+            fields("clusters", CLUSTER_DERIVED_FIELDS),
+            [_cluster_row(view, schema_set, at) for view in clusters],
             titles["clusters"],
             "每个集群一行：记录中的字段，加上所在区名称、认定级别、状态与有效期等派生字段。" + as_of,
             {"primaryKey": ["id"]},
         ),
-        (
+        _Table(
             "events",
             "events.csv",
-            event_fields,
-            csv_bytes(names(event_fields), event_rows),
+            fields("events"),
+            _event_rows(clusters, schema_set),
             titles["events"],
             "集群的认定、复核、撤销、变更报备与年度报告事件，与记录文件一致。",
             {
@@ -382,86 +424,63 @@ def tables(
                 ],
             },
         ),
-        (
+        _Table(
             "notices",
             "notices.csv",
-            notice_fields,
-            csv_bytes(names(notice_fields), notice_rows),
+            fields("notices", NOTICE_DERIVED_FIELDS),
+            [_notice_row(view, schema_set, at) for view in notices],
             titles["notices"],
             "每次公示一行：记录中的字段（异议受理方式与公示结果展开为 objection_*、outcome_*），"
             "加上按工作日历计算的公示期与异议截止时刻，以及公示状态。" + as_of,
             {"primaryKey": ["id"]},
         ),
-        (
+        _Table(
             "calls",
             "calls.csv",
-            call_fields,
-            csv_bytes(names(call_fields), call_rows),
+            fields("calls", CALL_DERIVED_FIELDS),
+            [_call_row(view, schema_set, at) for view in calls],
             titles["calls"],
             "每份申报通知一行：记录中的字段，加上申报截止时刻与申报状态。" + as_of,
             {"primaryKey": ["id"]},
         ),
-        (
+        _Table(
             "attachments",
             "attachments.csv",
-            attachment_fields,
-            csv_bytes(names(attachment_fields), list(attachments)),
+            [field_descriptor(spec) for spec in ATTACHMENT_FIELDS],
+            list(attachments),
             "附件",
             "已发布的公示和申报通知所带的附件，每个引用一行：文件地址、按文件内容核对过的类型、字节数与 SHA-256。",
             {"primaryKey": ["record_kind", "record_id", "seq"]},
         ),
     ]
-    jsons = [
-        (
-            "clusters-json",
-            "clusters.json",
-            as_json(cluster_fields, cluster_rows),
-            f"{titles['clusters']}（JSON）",
-            "与 clusters.csv 相同的行，数字、是/否值和认定级别列表使用 JSON 类型。",
-        ),
-        (
-            "notices-json",
-            "notices.json",
-            as_json(notice_fields, notice_rows),
-            f"{titles['notices']}（JSON）",
-            "与 notices.csv 相同的行，数字使用 JSON 类型。",
-        ),
-    ]
 
-    files: list[ExportFile] = []
-    resources: list[dict[str, Any]] = []
-    for name, file_name, fields, content, title, description, extras in tables:
-        files.append(ExportFile(f"data/{file_name}", content, CSV_TYPE, title, description))
-        resources.append(
-            {
-                "name": name,
-                "title": title,
-                "description": description,
-                "path": file_name,
-                "format": "csv",
-                "mediatype": CSV_TYPE,
-                "encoding": "utf-8",
-                "bytes": len(content),
-                "hash": sha256(content),
-                "schema": {"fields": fields, **extras},
-            }
-        )
-    for name, file_name, content, title, description in jsons:
-        files.append(ExportFile(f"data/{file_name}", content, JSON_TYPE, title, description))
-        resources.append(
-            {
-                "name": name,
-                "title": title,
-                "description": description,
-                "path": file_name,
-                "format": "json",
-                "mediatype": JSON_TYPE,
-                "encoding": "utf-8",
-                "bytes": len(content),
-                "hash": sha256(content),
-            }
-        )
 
+def _resource(
+    name: str, file_name: str, file_format: str, mediatype: str, content: bytes, title: str, description: str
+) -> dict[str, Any]:
+    """A data package resource for one published file, with its size and SHA-256."""
+    return {
+        "name": name,
+        "title": title,
+        "description": description,
+        "path": file_name,
+        "format": file_format,
+        "mediatype": mediatype,
+        "encoding": "utf-8",
+        "bytes": len(content),
+        "hash": sha256(content),
+    }
+
+
+def _package_file(
+    schema_set: SchemaSet,
+    resources: list[dict[str, Any]],
+    notices: list[NoticeFacts],
+    at: dt.datetime,
+    base: str | None,
+    as_of: str,
+) -> ExportFile:
+    """datapackage.json: the package's own words from schemas/datapackage.yaml, its sources and resources."""
     package = schema_set.package
     descriptor: dict[str, Any] = {
         "name": package["name"],
@@ -474,16 +493,13 @@ def tables(
     if base:
         descriptor["homepage"] = base
     descriptor["resources"] = resources
-    files.append(
-        ExportFile(
-            "data/datapackage.json",
-            json_bytes(descriptor),
-            JSON_TYPE,
-            "数据包说明（datapackage.json）",
-            "Frictionless 数据包描述：各数据文件的字段、类型、约束、许可、来源、字节数与 SHA-256 校验值。",
-        )
+    return ExportFile(
+        "data/datapackage.json",
+        json_bytes(descriptor),
+        JSON_TYPE,
+        "数据包说明（datapackage.json）",
+        "Frictionless 数据包描述：各数据文件的字段、类型、约束、许可、来源、字节数与 SHA-256 校验值。",
     )
-    return sorted(files, key=lambda f: _TABLE_ORDER.index(f.path))
 
 
 _TABLE_ORDER = [
