@@ -42,9 +42,11 @@ from generator.problems import Problem, Severity, problem, problems_document, sa
 from generator.publish.diff import compare, render_markdown
 from generator.publish.templates import render
 from generator.site.archive import ArchiveFailed, archive_year
-from generator.site.build import SiteBuildFailed, build_site, serve_site
+from generator.site.build import ALLOWED_SIGNERS_FILE, Releases, SiteBuildFailed, build_site, serve_site
+from generator.site.chain import ChainProblem, opened, verify_site
 from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
 from generator.site.edit import EditFailed, run_edit
+from generator.site.release import is_release_name
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -279,19 +281,76 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
     return result.dataset
 
 
+SIGNING_KEY_ENV = "CLUSTERS_RELEASE_SIGNING_KEY"
+
+
+def release_options(command: Callable[..., None]) -> Callable[..., None]:
+    """How a build joins the chain of releases (generator.site.build.Releases): the command gets `releases`."""
+
+    @click.option(
+        "--releases",
+        "live",
+        metavar="FOLDER_OR_URL",
+        default=None,
+        help="线上网站的地址（或其保存的目录）：新版本接续它的发布记录，并带上此前各版本的发布清单；不给出时是一条新记录的第一个版本",
+    )
+    @click.option(
+        "--correction",
+        metavar="REASON",
+        default=None,
+        help="作为更正发布：写明理由（记入发布清单）；部署时允许它不接续服务器上正在提供的版本",
+    )
+    @click.option(
+        "--signing-key",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        envvar=SIGNING_KEY_ENV,
+        default=None,
+        help=f"签名用的 OpenSSH 私钥文件（也可用环境变量 {SIGNING_KEY_ENV}）；不给出时发布清单注明未签名",
+    )
+    @click.option(
+        "--allowed-signers",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        default=ALLOWED_SIGNERS_FILE,
+        show_default=True,
+        help="签名公钥文件，随网站发布为 releases/allowed_signers；签名私钥的公钥必须列在其中",
+    )
+    @functools.wraps(command)
+    def with_releases(
+        *args: object,
+        live: str | None,
+        correction: str | None,
+        signing_key: Path | None,
+        allowed_signers: Path,
+        **kwargs: object,
+    ) -> None:
+        if correction is not None and not correction.strip():
+            raise click.UsageError("--correction 需要写明更正的理由")
+        releases = Releases(live=live, correction=correction, signing_key=signing_key, allowed_signers=allowed_signers)
+        command(*args, releases=releases, **kwargs)
+
+    return with_releases
+
+
 @cli.command()
 @data_option
 @site_dir_option("网站输出目录")
 @config_option
 @instant_options
-def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) -> None:
+@release_options
+def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime, releases: Releases) -> None:
     """校验数据并生成网站；只有完整生成成功后才替换输出目录。页面按这一时刻所在的日期说明“截至哪一天”，
-    开放数据写明这一时刻及每项状态保持到的时刻。"""
+    开放数据写明这一时刻及每项状态保持到的时刻。最后写入发布清单 release.json（给出签名私钥时附签名）。"""
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     try:
         loaded = build_site(
-            config_file, data_dir, site_dir, at, built_at=now_in_shanghai(), commit=_head_commit(data_dir)
+            config_file,
+            data_dir,
+            site_dir,
+            at,
+            built_at=now_in_shanghai(),
+            commit=_head_commit(data_dir),
+            releases=releases,
         )
     except SiteBuildFailed as exc:
         if exc.loaded is not None and not exc.loaded.ok:
@@ -309,7 +368,61 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) ->
         )
         sys.exit(3)
     _print_problems(loaded.problems, err=True)
-    click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算）")
+    signed = "已签名" if releases.signing_key else "未签名（没有给出签名私钥）"
+    click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算；发布清单{signed}）")
+
+
+@cli.command()
+@click.argument("where", metavar="PATH_OR_URL")
+@click.option("--release", "name", metavar="NAME", default=None, help="核对这个版本的文件（默认为最新的版本）")
+@click.option(
+    "--allowed-signers",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="验签用的公钥文件（如代码仓库的 deploy/allowed_signers）；默认取被核对网站上的 releases/allowed_signers",
+)
+@click.option("--require-signature", is_flag=True, help="每个版本都必须有签名（未签名的版本视为问题）")
+def verify(where: str, name: str | None, allowed_signers: Path | None, require_signature: bool) -> None:
+    """核对一个网站（保存的目录、年度存档 zip 或线上网址）：各版本的签名、从第一个版本起的发布记录链，
+    以及最新（或 --release 指定的）版本的每个文件与其发布清单是否一致。
+
+    \b
+    不需要联网即可核对保存在本机的目录。
+    退出码：0 全部相符，1 发现问题（指出第一处断开的链接或不符的文件及其代码），2 用法错误。
+    """
+    remote = where.startswith(("http://", "https://"))
+    if not remote and not Path(where).exists():
+        raise click.UsageError(f"找不到 {where}：应为网站目录、年度存档（.zip）或 http(s) 网址")
+    if name is not None and not is_release_name(name):
+        raise click.UsageError(f"“{name}” 不是版本名：应形如 20261207T000512-1a2b3c4d5e6f")
+    signers = None
+    if allowed_signers is not None:
+        try:
+            signers = allowed_signers.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.UsageError(f"无法读取公钥文件 {allowed_signers}：{exc}") from None
+    try:
+        with opened(where) as site:
+            done = verify_site(site, release=name, allowed_signers=signers, required=require_signature)
+    except ChainProblem as problem_found:
+        click.echo(f"核对未通过：{problem_found.format()}", err=True)
+        sys.exit(1)
+    chain = done.chain
+    first, head = chain.releases[0].manifest.name, chain.head.manifest.name
+    click.echo(
+        f"发布记录完好：{len(chain.releases)} 个版本，从 {first} 到 {head}，每一环都与下一版本记下的 SHA-256 一致。"
+    )
+    click.echo(f"{done.release.manifest.name} 的 {done.files} 个文件与其发布清单一致。")
+    signed = sum(1 for r in chain.releases if r.manifest.signature == "signed")
+    if signed:
+        source = allowed_signers if allowed_signers is not None else "被核对网站上的 releases/allowed_signers"
+        click.echo(f"{signed} 个已签名的版本签名有效（公钥取自 {source}）。")
+        if allowed_signers is None:
+            click.echo(
+                "注意：公钥取自被核对的网站本身；要独立核对，请用 --allowed-signers 指定从代码仓库取得的 deploy/allowed_signers。"
+            )
+    for note in chain.notes:
+        click.echo(f"注意：{note}（只核对了文件与链接，没有签名可验）。")
 
 
 def _head_commit(data_dir: Path) -> str:
@@ -501,13 +614,19 @@ def _materialise(ref: str | None, data_path: str, scratch: Path) -> Path:
 )
 @config_option
 @click.option("--no-git", is_flag=True, help="不从 git 历史取年底的记录，直接使用当前数据目录")
-def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, no_git: bool) -> None:
-    """生成 YEAR 年底的网站与数据包存档（zip），用于档案留存。"""
+@release_options
+def archive(
+    year: int, data_dir: Path, output: Path | None, config_file: Path, no_git: bool, releases: Releases
+) -> None:
+    """生成 YEAR 年底的网站与数据包存档（zip），用于档案留存。
+
+    给出 --releases 时，存档带上截至 YEAR 年 12 月 31 日的发布记录（各版本的发布清单），存档自己的清单接续其中最后一个版本；
+    存档可以用 clusters verify 存档.zip 核对。"""
     output = output or Path(f"clusters-archive-{year}.zip")
     if not data_dir.is_dir():
         raise click.UsageError(f"找不到数据目录 {data_dir}")
     try:
-        origin = archive_year(year, config_file, data_dir, output, use_git=not no_git)
+        origin = archive_year(year, config_file, data_dir, output, use_git=not no_git, releases=releases)
     except (ArchiveFailed, SiteBuildFailed) as exc:
         click.echo(f"错误：无法生成 {year} 年存档：{exc}", err=True)
         sys.exit(1)

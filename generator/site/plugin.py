@@ -44,6 +44,7 @@ from generator.publish.exports import build_exports
 from generator.publish.live import LIVE_STATES_SCRIPT, live_states_script
 from generator.publish.pages import (
     Heading,
+    ReleaseRow,
     anchor_ids,
     link_hrefs,
     render_pages,
@@ -80,6 +81,12 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         self.html_pages: set[str] = set()  # src_uri of the generated pages whose bodies are HTML, per build
         self._bodies: dict[str, str] = {}  # src_uri -> HTML body, from on_page_markdown to on_page_content
         self._by_url: dict[str, File] | None = None  # every file of the site by its URL, per build
+        # The releases the 发布记录 page lists, oldest first, this build's last: set by
+        # generator.site.build before MkDocs runs (a preview or a bare `mkdocs build` has none).
+        self.releases: list[ReleaseRow] = []
+        # Files the build adds after MkDocs (the manifests, their signatures, the public keys): links
+        # to them are not reported as missing.
+        self.later_files: set[str] = set()
 
     # Runs first, once per build: decide the instant, load and validate the records, take the
     # snapshot, and stop the build before anything is written if the records are invalid.
@@ -152,7 +159,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         attachments_dir = self._data_dir(config) / ATTACHMENTS_DIR
         for name in sorted({attachment.file for _, _, attachment in snapshot.attachments}):
             files.append(File.generated(config, published_path(name), abs_src_path=str(attachments_dir / name)))
-        for page in render_pages(snapshot, schema_set, downloads, changelog=changelog):
+        for page in render_pages(snapshot, schema_set, downloads, changelog=changelog, releases=self.releases):
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
             existing = files.get_file_from_path(page.src_uri)
             if existing is not None:
@@ -196,6 +203,8 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             path, anchor = target
             found = self._by_url.get(path)
             if found is None:
+                if path in self.later_files:
+                    continue
                 log.log(
                     config.validation.links.not_found,
                     f"生成的页面 {page.file.src_uri} 链接到 “{href}”，网站中没有这个页面或文件",
