@@ -374,7 +374,20 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime, re
 
 @cli.command()
 @click.argument("where", metavar="PATH_OR_URL")
-@click.option("--release", "name", metavar="NAME", default=None, help="核对这个版本的文件（默认为最新的版本）")
+@click.option(
+    "--release",
+    "name",
+    metavar="NAME",
+    default=None,
+    help="被核对的网站应是这个版本（与 --chain 合用核对保存的旧版本）",
+)
+@click.option(
+    "--chain",
+    "chain_from",
+    metavar="PATH_OR_URL",
+    default=None,
+    help="从这里（如线上网站）读取发布记录；被核对的网站的清单必须与其中同名版本的清单逐字节相同（核对保存的旧版本）",
+)
 @click.option(
     "--allowed-signers",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -382,7 +395,9 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime, re
     help="验签用的公钥文件（如代码仓库的 deploy/allowed_signers）；默认取被核对网站上的 releases/allowed_signers",
 )
 @click.option("--require-signature", is_flag=True, help="每个版本都必须有签名（未签名的版本视为问题）")
-def verify(where: str, name: str | None, allowed_signers: Path | None, require_signature: bool) -> None:
+def verify(
+    where: str, name: str | None, chain_from: str | None, allowed_signers: Path | None, require_signature: bool
+) -> None:
     """核对一个网站（保存的目录、年度存档 zip 或线上网址）：各版本的签名、从第一个版本起的发布记录链，
     以及最新（或 --release 指定的）版本的每个文件与其发布清单是否一致。
 
@@ -390,9 +405,9 @@ def verify(where: str, name: str | None, allowed_signers: Path | None, require_s
     不需要联网即可核对保存在本机的目录。
     退出码：0 全部相符，1 发现问题（指出第一处断开的链接或不符的文件及其代码），2 用法错误。
     """
-    remote = where.startswith(("http://", "https://"))
-    if not remote and not Path(where).exists():
-        raise click.UsageError(f"找不到 {where}：应为网站目录、年度存档（.zip）或 http(s) 网址")
+    for given in (where, chain_from):
+        if given is not None and not given.startswith(("http://", "https://")) and not Path(given).exists():
+            raise click.UsageError(f"找不到 {given}：应为网站目录、年度存档（.zip）或 http(s) 网址")
     if name is not None and not is_release_name(name):
         raise click.UsageError(f"“{name}” 不是版本名：应形如 20261207T000512-1a2b3c4d5e6f")
     signers = None
@@ -403,7 +418,9 @@ def verify(where: str, name: str | None, allowed_signers: Path | None, require_s
             raise click.UsageError(f"无法读取公钥文件 {allowed_signers}：{exc}") from None
     try:
         with opened(where) as site:
-            done = verify_site(site, release=name, allowed_signers=signers, required=require_signature)
+            done = verify_site(
+                site, release=name, allowed_signers=signers, required=require_signature, chain_from=chain_from
+            )
     except ChainProblem as problem_found:
         click.echo(f"核对未通过：{problem_found.format()}", err=True)
         sys.exit(1)
@@ -412,7 +429,7 @@ def verify(where: str, name: str | None, allowed_signers: Path | None, require_s
     click.echo(
         f"发布记录完好：{len(chain.releases)} 个版本，从 {first} 到 {head}，每一环都与下一版本记下的 SHA-256 一致。"
     )
-    click.echo(f"{done.release.manifest.name} 的 {done.files} 个文件与其发布清单一致。")
+    click.echo(f"{where} 是版本 {done.release.manifest.name}：{done.files} 个文件与其发布清单一致。")
     signed = sum(1 for r in chain.releases if r.manifest.signature == "signed")
     if signed:
         source = allowed_signers if allowed_signers is not None else "被核对网站上的 releases/allowed_signers"

@@ -42,7 +42,7 @@ from generator.site.release import (
     file_entries,
     parse_manifest,
 )
-from generator.site.signing import SigningFailed, allowed_keys, fingerprint, public_key, sign, verify
+from generator.site.signing import SIGNER, SigningFailed, allowed_keys, fingerprint, public_key, sign, verify
 
 ALLOWED_SIGNERS = f"{RELEASES_DIR}/allowed_signers"  # the public keys, as the site publishes them
 _TIMEOUT = 30
@@ -203,10 +203,11 @@ def check_signatures(chain: Chain, allowed_signers: str | None, *, required: boo
             raise ChainProblem(
                 "release-signature-missing", f"发布 {name} 的清单注明已签名，但网站上没有签名文件 {release.path}.sig"
             )
-        if not allowed_signers:
+        if not allowed_signers or not allowed_keys(allowed_signers):
             raise ChainProblem(
                 "release-signers-missing",
-                f"发布 {name} 已签名，但没有可用于验签的公钥（网站上的 {ALLOWED_SIGNERS} 或 --allowed-signers 指定的文件）",
+                f"发布 {name} 已签名，但没有可用于验签的公钥：网站上的 {ALLOWED_SIGNERS}（或 --allowed-signers 指定的文件）"
+                f"没有列出 {SIGNER} 的公钥（代码仓库的 deploy/allowed_signers 由局信息化部门填写）",
             )
         try:
             good, words = verify(release.raw, release.signature, allowed_signers)
@@ -261,23 +262,41 @@ class Verified:
 
 
 def verify_site(
-    where: str, *, release: str | None = None, allowed_signers: str | None = None, required: bool = False
+    where: str,
+    *,
+    release: str | None = None,
+    allowed_signers: str | None = None,
+    required: bool = False,
+    chain_from: str | None = None,
 ) -> Verified:
     """`clusters verify`: the chain from the first release, every signature (against `allowed_signers`,
-    else the site's own releases/allowed_signers), and every file against the site's release (or
-    the named one, which must be in the chain). ChainProblem at the first thing that does not hold."""
+    else the chain's site's own releases/allowed_signers), and every file of the site at `where`
+    against its release's manifest. The chain is read from the site itself, or from `chain_from`
+    (the live site, for a saved copy of an earlier release: the copy's manifest must then be, byte
+    for byte, the one the chain holds). `release` names the release the site at `where` must be.
+    ChainProblem at the first thing that does not hold."""
     source = Source(where)
-    chain = read_chain(source)
+    chain_source = Source(chain_from) if chain_from is not None else source
+    chain = read_chain(chain_source)
     if allowed_signers is None:
-        published = source.read(ALLOWED_SIGNERS)
+        published = chain_source.read(ALLOWED_SIGNERS)
         allowed_signers = published.decode("utf-8", "replace") if published is not None else None
     check_signatures(chain, allowed_signers, required=required)
-    chosen = chain.head
-    if release is not None:
-        named = [r for r in chain.releases if r.manifest.name == release]
-        if not named:
-            raise ChainProblem("release-not-found", f"{where} 的发布记录中没有 {release}")
-        chosen = named[0]
+    own_raw = source.read(MANIFEST_FILE) if chain_from is not None else chain.head.raw
+    if own_raw is None:
+        raise ChainProblem("release-manifest", f"{where} 中没有发布清单 {MANIFEST_FILE}")
+    own = _parse(own_raw, MANIFEST_FILE)
+    if release is not None and own.name != release:
+        raise ChainProblem("release-not-found", f"{where} 是版本 {own.name}，不是 {release}")
+    named = [r for r in chain.releases if r.manifest.name == own.name]
+    if not named:
+        raise ChainProblem("release-not-found", f"{chain_source.where} 的发布记录中没有 {own.name}（{where} 的版本）")
+    chosen = named[0]
+    if chosen.raw != own_raw:
+        raise ChainProblem(
+            "release-chain-broken",
+            f"{where} 的发布清单与 {chain_source.where} 的发布记录中 {own.name} 的清单（{chosen.path}）不同：清单被改动过",
+        )
     return Verified(chain, chosen, check_files(source, chosen.manifest))
 
 

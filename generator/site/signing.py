@@ -15,6 +15,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 NAMESPACE = "gz-clusters-release"  # the signature's purpose: a signature made for anything else never verifies
@@ -44,10 +46,25 @@ def _run(arguments: list[str], stdin: bytes = b"") -> subprocess.CompletedProces
 
 def public_key(private_key: Path) -> str:
     """The public half (`ssh-ed25519 AAAA…`) of a private key file without a passphrase."""
-    done = _run(["-y", "-P", "", "-f", str(private_key)])
+    with _private_copy(private_key) as key:
+        done = _run(["-y", "-P", "", "-f", str(key)])
     if done.returncode != 0:
         raise SigningFailed(f"无法读取签名私钥 {private_key}：{done.stderr.decode('utf-8', 'replace').strip()}")
     return " ".join(done.stdout.decode("ascii", "replace").split()[:2])
+
+
+@contextmanager
+def _private_copy(private_key: Path) -> Iterator[Path]:
+    """The key in a file only this user may read: ssh-keygen refuses a private key others may read,
+    and CI (or a checkout) writes the secret to a file of its own with whatever mode."""
+    with tempfile.TemporaryDirectory(prefix="clusters-sign-") as scratch:
+        key = Path(scratch) / "key"
+        try:
+            key.write_bytes(private_key.read_bytes())
+        except OSError as exc:
+            raise SigningFailed(f"无法读取签名私钥 {private_key}：{exc}") from None
+        os.chmod(key, 0o600)
+        yield key
 
 
 def fingerprint(key: str) -> str:
@@ -76,11 +93,7 @@ def sign(manifest: Path, private_key: Path) -> Path:
     """Write `<manifest>.sig`; return its path."""
     signature = manifest.with_name(manifest.name + ".sig")
     signature.unlink(missing_ok=True)
-    # ssh-keygen refuses a private key others may read; CI writes the secret to a file of its own.
-    with tempfile.TemporaryDirectory(prefix="clusters-sign-") as scratch:
-        key = Path(scratch) / "key"
-        key.write_bytes(private_key.read_bytes())
-        os.chmod(key, 0o600)
+    with _private_copy(private_key) as key:
         done = _run(["-Y", "sign", "-n", NAMESPACE, "-f", str(key), str(manifest)])
     if done.returncode != 0 or not signature.is_file():
         raise SigningFailed(f"签名失败：{done.stderr.decode('utf-8', 'replace').strip()}")
