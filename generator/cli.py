@@ -308,6 +308,11 @@ def release_options(command: Callable[..., None]) -> Callable[..., None]:
         help=f"签名用的 OpenSSH 私钥文件（也可用环境变量 {SIGNING_KEY_ENV}）；不给出时发布清单注明未签名",
     )
     @click.option(
+        "--sign-later",
+        is_flag=True,
+        help="发布清单注明已签名，但不在这里签名：由持有私钥的后续步骤用 ssh-keygen -Y sign 签名（CI 的签名作业）",
+    )
+    @click.option(
         "--allowed-signers",
         type=click.Path(dir_okay=False, exists=True, path_type=Path),
         default=ALLOWED_SIGNERS_FILE,
@@ -320,12 +325,21 @@ def release_options(command: Callable[..., None]) -> Callable[..., None]:
         live: str | None,
         correction: str | None,
         signing_key: Path | None,
+        sign_later: bool,
         allowed_signers: Path,
         **kwargs: object,
     ) -> None:
         if correction is not None and not correction.strip():
             raise click.UsageError("--correction 需要写明更正的理由")
-        releases = Releases(live=live, correction=correction, signing_key=signing_key, allowed_signers=allowed_signers)
+        if signing_key is not None and sign_later:
+            raise click.UsageError("--signing-key 与 --sign-later 只能给出一个")
+        releases = Releases(
+            live=live,
+            correction=correction,
+            signing_key=signing_key,
+            sign_later=sign_later,
+            allowed_signers=allowed_signers,
+        )
         command(*args, releases=releases, **kwargs)
 
     return with_releases
@@ -368,7 +382,13 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime, re
         )
         sys.exit(3)
     _print_problems(loaded.problems, err=True)
-    signed = "已签名" if releases.signing_key else "未签名（没有给出签名私钥）"
+    signed = (
+        "已签名"
+        if releases.signing_key
+        else "注明已签名，待签名步骤写入 release.json.sig"
+        if releases.sign_later
+        else "未签名（没有给出签名私钥）"
+    )
     click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算；发布清单{signed}）")
 
 

@@ -332,3 +332,25 @@ def test_the_yearly_archive_carries_the_chain_up_to_31_december(chain3, tmp_path
     with zipfile.ZipFile(out) as archive:
         assert json.loads(archive.read("site/release.json"))["previous"] is None
     assert verify(out).returncode == 0
+
+
+def test_a_manifest_signed_later_by_the_ci_sign_job_verifies(chain3, tmp_path):
+    """The publish workflow builds with --sign-later, and a job that runs no project code signs the
+    manifest with ssh-keygen alone (.github/workflows/publish.yml, job sign)."""
+    site = tmp_path / "site"
+    done = build(
+        chain3["repo"], site, DAYS[-1], "--releases", chain3["site3"], "--sign-later", "--allowed-signers", TEST_SIGNERS
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = read_manifest(site)
+    assert manifest.signature == "signed" and manifest.signing_key == read_manifest(chain3["site3"]).signing_key
+    line = failure(verify(site, "--allowed-signers", TEST_SIGNERS))
+    assert line.endswith("[release-signature-missing]")  # not signed yet
+    subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-n", NAMESPACE, "-f", str(TEST_KEY), str(site / MANIFEST_FILE)], check=True
+    )
+    done = verify(site, "--allowed-signers", TEST_SIGNERS, "--require-signature")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Without a key in allowed_signers there is nothing to sign later with.
+    done = build(chain3["repo"], tmp_path / "other", DAYS[-1], "--sign-later")
+    assert done.returncode == 1 and "[release-signers-missing]" in done.stderr

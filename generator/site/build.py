@@ -59,6 +59,7 @@ from generator.site.release import (
     write_manifest,
 )
 from generator.site.search import SearchIndexFailed, index_site
+from generator.site.signing import allowed_keys, fingerprint
 
 PLUGIN_NAME = "clusters"
 ALLOWED_SIGNERS_FILE = PROJECT_ROOT / "deploy" / "allowed_signers"  # the public keys the bureau signs with
@@ -77,6 +78,7 @@ class Releases:
     chain: Chain | None = None
     correction: str | None = None
     signing_key: Path | None = None
+    sign_later: bool = False  # the manifest says signed; a later step with the private key signs it (CI)
     allowed_signers: Path = ALLOWED_SIGNERS_FILE
     lock_file: Path = LOCK_FILE
 
@@ -90,6 +92,20 @@ class Releases:
             return self.allowed_signers.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ChainProblem("release-signers-missing", f"无法读取公钥文件 {self.allowed_signers}：{exc}") from None
+
+    def signer(self, signers: str) -> tuple[str | None, bool]:
+        """The signing key's fingerprint (None when not known here) and whether the manifest is signed."""
+        if self.signing_key is not None:
+            return signing_fingerprint(self.signing_key, signers), True
+        if not self.sign_later:
+            return None, False
+        keys = allowed_keys(signers)
+        if not keys:
+            raise ChainProblem(
+                "release-signers-missing",
+                f"要求由后续步骤签名，但公钥文件 {self.allowed_signers} 没有列出签名公钥：请先填写 deploy/allowed_signers",
+            )
+        return (fingerprint(keys[0]) if len(keys) == 1 else None), True
 
     def lock_sha256(self) -> str:
         return hashlib.sha256(self.lock_file.read_bytes()).hexdigest() if self.lock_file.is_file() else ""
@@ -193,7 +209,7 @@ def build_site(
     try:
         chain = releases.read()
         signers = releases.signers_text()
-        signer = signing_fingerprint(releases.signing_key, signers) if releases.signing_key else None
+        signer, signed = releases.signer(signers)
         with _reproducible(day):
             config = load_config(
                 str(config_file), site_dir=str(staging), strict=True, **plugin_options(config_file, data_dir, at)
@@ -201,7 +217,7 @@ def build_site(
             plugin = config.plugins.get(PLUGIN_NAME)
             if isinstance(plugin, ClustersPlugin):
                 this = release_name(instant, commit)
-                plugin.releases = [*release_rows(chain), _own_row(this, at, instant, commit, signer, releases)]
+                plugin.releases = [*release_rows(chain), _own_row(this, at, instant, commit, signed, releases)]
                 plugin.later_files = {
                     ALLOWED_SIGNERS,
                     *(f"{row.manifest}{suffix}" for row in plugin.releases for suffix in ("", ".sig")),
@@ -221,6 +237,7 @@ def build_site(
             previous=chain.head.link if chain is not None else None,
             correction=releases.correction,
             signing_key=signer,
+            signed=signed,
             lock_sha256=releases.lock_sha256(),
         )
         if releases.signing_key is not None:
@@ -249,11 +266,9 @@ def build_site(
 
 
 def _own_row(
-    name: str, at: dt.datetime, instant: dt.datetime, commit: str, signer: str | None, releases: Releases
+    name: str, at: dt.datetime, instant: dt.datetime, commit: str, signed: bool, releases: Releases
 ) -> ReleaseRow:
-    return ReleaseRow(
-        name, at.astimezone(SHANGHAI), instant, commit, signer is not None, releases.correction, MANIFEST_FILE
-    )
+    return ReleaseRow(name, at.astimezone(SHANGHAI), instant, commit, signed, releases.correction, MANIFEST_FILE)
 
 
 def serve_site(config_file: Path, data_dir: Path, dev_addr: str, at: dt.datetime) -> None:

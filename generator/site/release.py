@@ -181,11 +181,13 @@ def write_manifest(
     previous: Link | None = None,
     correction: str | None = None,
     signing_key: str | None = None,
+    signed: bool | None = None,
     lock_sha256: str = "",
 ) -> Manifest:
     """Write MANIFEST_FILE for the finished site folder, as of the snapshot's instant `as_of`;
-    `built_at` defaults to it. With `signing_key` (the key's fingerprint) the manifest says it is
-    signed: the caller then signs it (generator.site.signing.sign)."""
+    `built_at` defaults to it. With `signing_key` (the key's fingerprint), or `signed`, the manifest
+    says it is signed: the caller then signs it (generator.site.signing.sign), or a later step does
+    (the publish workflow's sign job, which holds the private key)."""
     as_of = as_of.astimezone(SHANGHAI)
     instant = (built_at or as_of).astimezone(SHANGHAI).replace(microsecond=0)
     manifest = Manifest(
@@ -197,7 +199,7 @@ def write_manifest(
         data_sha256=data_sha256,
         previous=previous,
         correction=correction,
-        signature=SIGNED if signing_key else UNSIGNED,
+        signature=SIGNED if (signed if signed is not None else signing_key) else UNSIGNED,
         signing_key=signing_key,
         lock_sha256=lock_sha256,
     )
