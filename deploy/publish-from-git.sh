@@ -40,7 +40,9 @@ main() {
     if [[ ! -x .venv/bin/python ]]; then
         "${PYTHON:-python3}" -m venv .venv
     fi
-    .venv/bin/python -m pip install --quiet -e .
+    # The build environment as locked (every package pinned with its hashes), then the project itself.
+    .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
+    .venv/bin/python -m pip install --quiet --no-deps -e .
 
     # Run by the timer (systemd sets STATE_DIRECTORY): publish only when something would change.
     local record="" published=""

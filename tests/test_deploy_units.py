@@ -254,7 +254,8 @@ def test_script_makes_the_venv_then_validates_builds_and_deploys(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert calls == [
         "python3 -m venv .venv",
-        "python -m pip install --quiet -e .",
+        "python -m pip install --quiet --require-hashes -r requirements.lock",
+        "python -m pip install --quiet --no-deps -e .",
         "clusters validate",
         "clusters build --site-dir site",
         "clusters deploy --config deploy/servers.yaml --site-dir site",
@@ -264,7 +265,10 @@ def test_script_makes_the_venv_then_validates_builds_and_deploys(tmp_path):
     (checkout / "elsewhere.yaml").write_text("hosts: []\n", encoding="utf-8")
     result, calls = run_script(checkout, {**env, "DEPLOY_CONFIG": "elsewhere.yaml"})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert calls[0] == "python -m pip install --quiet -e ."
+    assert calls[:2] == [
+        "python -m pip install --quiet --require-hashes -r requirements.lock",
+        "python -m pip install --quiet --no-deps -e .",
+    ]
     assert calls[-1] == "clusters deploy --config elsewhere.yaml --site-dir site"
 
 

@@ -131,6 +131,8 @@ def test_each_manifest_links_the_previous_one_and_states_its_build(chain3):
     assert third.data_sha256 == data_fingerprint(repo / "data")
     assert len({first.data_sha256, second.data_sha256, third.data_sha256}) == 3  # each build changed the records
     assert third.signature == "signed" and third.signing_key and third.signing_key.startswith("SHA256:")
+    lock = hashlib.sha256((REPO_ROOT / "requirements.lock").read_bytes()).hexdigest()
+    assert third.lock_sha256 == lock  # the build environment, as locked
     raw = json.loads((chain3["site3"] / MANIFEST_FILE).read_text(encoding="utf-8"))
     assert raw["format"] == 2 and set(raw) >= {"as_of", "built_at", "commit", "data_sha256", "previous", "files"}
     assert (chain3["site3"] / "releases" / "allowed_signers").read_bytes() == TEST_SIGNERS.read_bytes()

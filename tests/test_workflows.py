@@ -149,6 +149,29 @@ def triggers(workflow: dict) -> dict:
     return {on: None} if isinstance(on, str) else dict.fromkeys(on) if isinstance(on, list) else on
 
 
+# Every job that installs the project installs the locked environment first, every package checked
+# against its hashes (requirements.lock), then the project without resolving anything.
+INSTALL = ["pip install --require-hashes -r requirements.lock", "pip install --no-deps -e ."]
+
+
+def test_every_install_is_from_the_lock():
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            for step in job["steps"]:
+                script = step.get("run", "")
+                if "pip install" in script:
+                    assert script.split("\n")[:2] == INSTALL, (path.name, name, step.get("name"))
+            for step in steps_using(job, "actions/setup-python"):
+                assert step["with"].get("cache-dependency-path") in (
+                    None,
+                    "requirements.lock",
+                    "requirements-test.lock",
+                ), (
+                    path.name,
+                    name,
+                )
+
+
 def steps_using(job: dict, action: str) -> list[dict]:
     return [step for step in job["steps"] if step.get("uses", "").split("@")[0] == action]
 
@@ -567,7 +590,7 @@ def test_servers_job_deploys_the_build_artifact():
     assert deploy["run"].strip() == "clusters deploy --config deploy/servers.yaml --site-dir site"
     order = [job["steps"].index(step) for step in (checkout, step_named(job, "安装本项目"), download, deploy)]
     assert order == sorted(order)
-    assert "pip install -e ." in step_named(job, "安装本项目")["run"]
+    assert step_named(job, "安装本项目")["run"].split("\n")[:2] == INSTALL
 
 
 def secret_uses(value: object, where: tuple = ()) -> list[tuple[tuple, str]]:
@@ -702,7 +725,7 @@ def test_pull_request_checks_builds_and_keeps_the_site():
     python = steps_using(job, "actions/setup-python")[0]["with"]
     assert python["python-version"] == "3.11" and python["cache"] == "pip"
     script = run_scripts(job)
-    for command in ("pip install -e .", "clusters validate", "clusters build --site-dir site"):
+    for command in (*INSTALL, "clusters validate", "clusters build --site-dir site"):
         assert command in script, command
     (site,) = [step for step in steps_using(job, "actions/upload-artifact") if step["with"]["name"] == "site"]
     assert site["with"]["path"].rstrip("/") == "site"
