@@ -383,3 +383,21 @@ def test_a_failed_publish_is_tried_again_at_the_next_quarter(tmp_path):
     result, _ = run_script(checkout, {**env, "STATE_DIRECTORY": str(state), "STUB_FAIL": "deploy"})
     assert result.returncode != 0
     assert not (state / "last-publish").exists()  # so the next run builds again
+
+
+def test_script_extends_the_live_chain_of_releases(tmp_path):
+    """The build joins the live chain (issue 27): the live site's address when LIVE_SITE_URL is set,
+    else the last build made here; the first build of a new checkout starts a chain."""
+    checkout, env = stand_in_checkout(tmp_path)
+    env.pop("LIVE_SITE_URL", None)
+    result, calls = run_script(checkout, env)
+    assert result.returncode == 0 and "clusters build --site-dir site" in calls
+    (checkout / "site").mkdir()
+    (checkout / "site" / "release.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "calls.log").unlink()
+    result, calls = run_script(checkout, env)
+    assert result.returncode == 0 and "clusters build --site-dir site --releases site" in calls
+    (tmp_path / "calls.log").unlink()
+    result, calls = run_script(checkout, {**env, "LIVE_SITE_URL": "https://clusters.example.gov.cn/"})
+    assert result.returncode == 0
+    assert "clusters build --site-dir site --releases https://clusters.example.gov.cn/" in calls

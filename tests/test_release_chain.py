@@ -349,9 +349,10 @@ def test_a_manifest_signed_later_by_the_ci_sign_job_verifies(chain3, tmp_path):
     assert manifest.signature == "signed" and manifest.signing_key == read_manifest(chain3["site3"]).signing_key
     line = failure(verify(site, "--allowed-signers", TEST_SIGNERS))
     assert line.endswith("[release-signature-missing]")  # not signed yet
-    subprocess.run(
-        ["ssh-keygen", "-Y", "sign", "-n", NAMESPACE, "-f", str(TEST_KEY), str(site / MANIFEST_FILE)], check=True
-    )
+    key = tmp_path / "key"  # ssh-keygen reads only a private key no one else may read; a checkout's is 0644
+    shutil.copy(TEST_KEY, key)
+    key.chmod(0o600)
+    subprocess.run(["ssh-keygen", "-Y", "sign", "-n", NAMESPACE, "-f", str(key), str(site / MANIFEST_FILE)], check=True)
     done = verify(site, "--allowed-signers", TEST_SIGNERS, "--require-signature")
     assert done.returncode == 0, done.stdout + done.stderr
     # Without a key in allowed_signers there is nothing to sign later with.
@@ -389,3 +390,15 @@ def test_rebuilding_the_previous_release_from_git_history_reproduces_it_byte_for
     assert (rebuilt / MANIFEST_FILE).read_bytes() == (site / MANIFEST_FILE).read_bytes()
     assert (rebuilt / "release.json.sig").read_bytes() == (site / "release.json.sig").read_bytes()
     assert verify(rebuilt, "--chain", chain3["site3"], "--allowed-signers", TEST_SIGNERS).returncode == 0
+
+
+def test_the_staff_guide_and_the_open_data_page_explain_how_to_check_a_release(chain3):
+    from generator.site.chain import CODES
+
+    guide = Page(chain3["site3"] / "guide" / "index.html").text
+    open_data = Page(chain3["site3"] / "open-data" / "index.html").text
+    for text in (guide, open_data):
+        assert f"ssh-keygen -Y verify -f allowed_signers -I {NAMESPACE} -n {NAMESPACE} -s release.json.sig" in text
+        assert "ssh-keygen -l -f allowed_signers" in text and "clusters verify" in text
+    for code in CODES:  # every code verify, the build or the deploy can name
+        assert code in guide, code
