@@ -206,6 +206,9 @@ def test_a_manifest_signed_with_another_key_is_refused(chain3, tmp_path):
     )
     line = failure(verify(copy, "--allowed-signers", TEST_SIGNERS))
     assert line.endswith("[release-signature-invalid]") and read_manifest(copy).name in line
+    # A build does not extend a chain whose signatures do not hold.
+    done = build(chain3["repo"], tmp_path / "next", DAYS[-1], "--releases", copy, "--allowed-signers", TEST_SIGNERS)
+    assert done.returncode == 1 and "[release-signature-invalid]" in done.stderr
     # Another key's signature under the right name is refused by the build too.
     done = build(chain3["repo"], tmp_path / "site", DAYS[-1], "--signing-key", other, "--allowed-signers", TEST_SIGNERS)
     assert done.returncode == 1 and "[release-key-not-allowed]" in done.stderr

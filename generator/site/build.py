@@ -44,6 +44,7 @@ from generator.site.chain import (
     ChainProblem,
     Source,
     carried_files,
+    check_signatures,
     read_chain,
     release_rows,
     sign_manifest,
@@ -209,6 +210,8 @@ def build_site(
     try:
         chain = releases.read()
         signers = releases.signers_text()
+        if chain is not None:  # a chain whose signatures do not hold is not extended
+            check_signatures(chain, signers)
         signer, signed = releases.signer(signers)
         with _reproducible(day):
             config = load_config(
