@@ -238,7 +238,10 @@ def test_a_release_that_does_not_extend_the_live_chain_is_refused(chain3):
 
 def test_an_unsigned_local_build_says_so_and_verifies_without_signatures(chain3, tmp_path):
     site = tmp_path / "local"
+    # The shipped, empty allowed_signers cannot check the signed chain: the build does not extend it.
     done = build(chain3["repo"], site, DAYS[-1], "--releases", chain3["site3"])
+    assert done.returncode == 1 and "[release-signers-missing]" in done.stderr
+    done = build(chain3["repo"], site, DAYS[-1], "--releases", chain3["site3"], "--allowed-signers", TEST_SIGNERS)
     assert done.returncode == 0, done.stderr
     assert read_manifest(site).signature == "unsigned" and not (site / "release.json.sig").exists()
     # After signed releases, an unsigned one cannot join the chain unnoticed.
@@ -278,7 +281,7 @@ def test_the_live_site_verifies_over_http(served, chain3, tmp_path):
     assert "3 个版本" in done.stdout
     # A build that extends the live site by its URL.
     site = tmp_path / "next"
-    done = build(chain3["repo"], site, DAYS[-1], "--releases", served)
+    done = build(chain3["repo"], site, DAYS[-1], "--releases", served, "--allowed-signers", TEST_SIGNERS)
     assert done.returncode == 0, done.stderr
     assert read_manifest(site).previous == read_chain(Source(str(chain3["site3"]))).head.link
 
