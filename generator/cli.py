@@ -46,7 +46,7 @@ from generator.site.build import ALLOWED_SIGNERS_FILE, Releases, SiteBuildFailed
 from generator.site.chain import ChainProblem, opened, verify_site
 from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
 from generator.site.edit import EditFailed, run_edit
-from generator.site.release import is_release_name
+from generator.site.release import ManifestError, compare_manifests, is_release_name, read_manifest
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -390,6 +390,43 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime, re
         else "未签名（没有给出签名私钥）"
     )
     click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算；发布清单{signed}）")
+
+
+_LISTED = 100  # paths listed per kind of change in compare-sites
+
+
+@cli.command("compare-sites")
+@click.argument("old", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("new", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def compare_sites(old: Path, new: Path) -> None:
+    """比较两次生成的网站（按各自的发布清单）：列出新增、删除和内容有变化的文件（Markdown，供拉取请求的摘要）。
+
+    \b
+    用于依赖更新：同一时刻、同样的记录，分别用更新前后的构建环境生成，看更新改变了网站的哪些文件。
+    退出码：0 比较完成（有无变化都是 0），1 发布清单无法读取，2 用法错误。
+    """
+    try:
+        before, after = read_manifest(old), read_manifest(new)
+    except ManifestError as exc:
+        click.echo(f"错误：{exc} [release-manifest]", err=True)
+        sys.exit(1)
+    changes = compare_manifests(before, after)
+    click.echo("## 网站文件的变化\n")
+    click.echo(
+        f"比较 `{before.name}`（{old}）与 `{after.name}`（{new}），各自的发布清单和发布记录（`releases/`：版本名每次不同）不计。\n"
+    )
+    if not changes:
+        click.echo("两次生成的网站文件逐字节相同。")
+        return
+    for title, paths in (("新增", changes.added), ("删除", changes.removed), ("内容有变化", changes.changed)):
+        if not paths:
+            continue
+        click.echo(f"### {title}（{len(paths)} 个文件）\n")
+        for path in paths[:_LISTED]:
+            click.echo(f"- `{path}`")
+        if len(paths) > _LISTED:
+            click.echo(f"- ……另有 {len(paths) - _LISTED} 个")
+        click.echo("")
 
 
 @cli.command()

@@ -396,6 +396,16 @@ def test_rebuilding_the_previous_release_from_git_history_reproduces_it_byte_for
     assert (rebuilt / MANIFEST_FILE).read_bytes() == (site / MANIFEST_FILE).read_bytes()
     assert (rebuilt / "release.json.sig").read_bytes() == (site / "release.json.sig").read_bytes()
     assert verify(rebuilt, "--chain", chain3["site3"], "--allowed-signers", TEST_SIGNERS).returncode == 0
+    done = run_cli("compare-sites", site, rebuilt)
+    assert done.returncode == 0 and "两次生成的网站文件逐字节相同" in done.stdout
+
+
+def test_compare_sites_lists_the_files_a_change_touched(chain3):
+    done = run_cli("compare-sites", chain3["site2"], chain3["site3"])
+    assert done.returncode == 0, done.stderr
+    changed = done.stdout.split("### 内容有变化", 1)[1]
+    assert "- `clusters/test-municipal-alpha/index.html`" in changed and "- `data/clusters.csv`" in changed
+    assert "releases/" not in done.stdout.split("### ", 1)[1]  # the release log always differs: left out
 
 
 def test_the_staff_guide_and_the_open_data_page_explain_how_to_check_a_release(chain3):

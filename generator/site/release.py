@@ -267,6 +267,30 @@ def read_manifest(site_dir: Path) -> Manifest:
     return parse_manifest(text)
 
 
+@dataclass(frozen=True)
+class FileChanges:
+    """What changed between two releases' files, by their manifests (paths sorted)."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]  # size or SHA-256 differ
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+def compare_manifests(old: Manifest, new: Manifest) -> FileChanges:
+    """The files `new` adds, removes and changes against `old`; the release log (RELEASES_DIR: the earlier
+    manifests and the 发布记录 page, which name each release) is left out, as the manifests themselves are."""
+    before = {entry.path: entry for entry in old.files if not entry.path.startswith(f"{RELEASES_DIR}/")}
+    after = {entry.path: entry for entry in new.files if not entry.path.startswith(f"{RELEASES_DIR}/")}
+    return FileChanges(
+        tuple(sorted(after.keys() - before.keys())),
+        tuple(sorted(before.keys() - after.keys())),
+        tuple(sorted(path for path in before.keys() & after.keys() if before[path] != after[path])),
+    )
+
+
 def check_folder(site_dir: Path, manifest: Manifest) -> list[str]:
     """Differences between a folder and its manifest, in Chinese; empty when they match."""
     try:
