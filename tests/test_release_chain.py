@@ -293,6 +293,9 @@ def test_usage_errors_exit_2(tmp_path):
     empty.mkdir()
     done = verify(empty)
     assert done.returncode == 1 and done.stderr.strip().endswith("[release-manifest]")
+    done = verify("http://127.0.0.1:9/")  # nothing listens there (the discard port)
+    assert done.returncode == 1 and done.stderr.strip().endswith("[release-source]")
+    assert "http://127.0.0.1:9/release.json" in done.stderr
 
 
 def test_the_yearly_archive_carries_the_chain_up_to_31_december(chain3, tmp_path):
