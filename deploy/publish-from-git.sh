@@ -9,6 +9,9 @@
 #   CLUSTERS_DEPLOY_KNOWN_HOSTS  各服务器主机公钥（known_hosts）文件的路径（必填）
 #   DEPLOY_CONFIG                服务器清单，默认为检出目录中的 deploy/servers.yaml
 #   PYTHON                       创建虚拟环境所用的 Python（3.11 或更高），默认为 python3
+#   LIVE_SITE_URL                线上网站的地址：新版本接续它的发布记录（clusters build --releases）；
+#                                不设置时接续上一次在本机生成的 site/（见 deploy/README.md 的“发布记录与签名”）
+#   CLUSTERS_RELEASE_SIGNING_KEY 发布清单签名私钥文件的路径；不设置时发布清单注明未签名
 # 由 systemd 启动时（每 15 分钟一次，设置了 STATE_DIRECTORY），只在需要时生成并部署：main 分支有新的提交、
 # 北京时间进入新的一天（页面写明“状态按哪一天计算”），或刚过去的一刻钟内有公开状态变化（如公示在 17:30 截止，
 # 由 clusters next-change --within 15 判断，与 .github/workflows/publish.yml 相同）；否则什么也不做、正常结束。
@@ -40,7 +43,9 @@ main() {
     if [[ ! -x .venv/bin/python ]]; then
         "${PYTHON:-python3}" -m venv .venv
     fi
-    .venv/bin/python -m pip install --quiet -e .
+    # The build environment as locked (every package pinned with its hashes), then the project itself.
+    .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
+    .venv/bin/python -m pip install --quiet --no-deps -e .
 
     # Run by the timer (systemd sets STATE_DIRECTORY): publish only when something would change.
     local record="" published=""
@@ -63,7 +68,15 @@ main() {
 
     # Without --today the status day is today in Asia/Shanghai, whatever the host's time zone.
     .venv/bin/clusters validate
-    .venv/bin/clusters build --site-dir site
+    # The new release extends the live chain of releases: the live site by its address, else the
+    # last build made here (which the last successful run deployed).
+    local releases=()
+    if [[ -n "${LIVE_SITE_URL:-}" ]]; then
+        releases=(--releases "$LIVE_SITE_URL")
+    elif [[ -f site/release.json ]]; then
+        releases=(--releases site)
+    fi
+    .venv/bin/clusters build --site-dir site "${releases[@]}"
     .venv/bin/clusters deploy --config "$config" --site-dir site
     if [[ -n "$record" ]]; then
         printf '%s\n' "$published" > "$record"

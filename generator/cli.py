@@ -14,6 +14,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import click
 from click.decorators import FC
@@ -38,6 +39,16 @@ from generator.publish.templates import render
 from generator.schema.kinds import RECORD_ID, RECORD_TYPES, SCHEMA_KINDS
 from generator.schema.package import SchemaSet, load_schemas
 from generator.site.clock import now_in_shanghai, parse_day, parse_instant, resolve_day, resolve_instant
+from generator.site.release import (
+    ALLOWED_SIGNERS_FILE,
+    ManifestError,
+    compare_manifests,
+    is_release_name,
+    read_manifest,
+)
+
+if TYPE_CHECKING:
+    from generator.site.build import Releases
 
 
 class _Day(click.ParamType[dt.date, str | dt.date]):
@@ -255,14 +266,81 @@ def _dataset_or_exit(data_dir: Path) -> Dataset:
     return result.dataset
 
 
+SIGNING_KEY_ENV = "CLUSTERS_RELEASE_SIGNING_KEY"
+
+
+def release_options(command: Callable[..., None]) -> Callable[..., None]:
+    """How a build joins the chain of releases (generator.site.build.Releases): the command gets `releases`."""
+
+    @click.option(
+        "--releases",
+        "live",
+        metavar="FOLDER_OR_URL",
+        default=None,
+        help="线上网站的地址（或其保存的目录）：新版本接续它的发布记录，并带上此前各版本的发布清单；不给出时是一条新记录的第一个版本",
+    )
+    @click.option(
+        "--correction",
+        metavar="REASON",
+        default=None,
+        help="作为更正发布：写明理由（记入发布清单）；部署时允许它不接续服务器上正在提供的版本",
+    )
+    @click.option(
+        "--signing-key",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        envvar=SIGNING_KEY_ENV,
+        default=None,
+        help=f"签名用的 OpenSSH 私钥文件（也可用环境变量 {SIGNING_KEY_ENV}）；不给出时发布清单注明未签名",
+    )
+    @click.option(
+        "--sign-later",
+        is_flag=True,
+        help="发布清单注明已签名，但不在这里签名：由持有私钥的后续步骤用 ssh-keygen -Y sign 签名（CI 的签名作业）",
+    )
+    @click.option(
+        "--allowed-signers",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        default=ALLOWED_SIGNERS_FILE,
+        show_default=True,
+        help="签名公钥文件，随网站发布为 releases/allowed_signers；签名私钥的公钥必须列在其中",
+    )
+    @functools.wraps(command)
+    def with_releases(
+        *args: object,
+        live: str | None,
+        correction: str | None,
+        signing_key: Path | None,
+        sign_later: bool,
+        allowed_signers: Path,
+        **kwargs: object,
+    ) -> None:
+        if correction is not None and not correction.strip():
+            raise click.UsageError("--correction 需要写明更正的理由")
+        if signing_key is not None and sign_later:
+            raise click.UsageError("--signing-key 与 --sign-later 只能给出一个")
+        from generator.site.build import Releases  # MkDocs: imported for a build only, not for a validate
+
+        releases = Releases(
+            live=live,
+            correction=correction,
+            signing_key=signing_key,
+            sign_later=sign_later,
+            allowed_signers=allowed_signers,
+        )
+        command(*args, releases=releases, **kwargs)
+
+    return with_releases
+
+
 @cli.command()
 @data_option
 @site_dir_option("网站输出目录")
 @config_option
 @instant_options
-def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) -> None:
+@release_options
+def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime, releases: Releases) -> None:
     """校验数据并生成网站；只有完整生成成功后才替换输出目录。页面按这一时刻所在的日期说明“截至哪一天”，
-    开放数据写明这一时刻及每项状态保持到的时刻。"""
+    开放数据写明这一时刻及每项状态保持到的时刻。最后写入发布清单 release.json（给出签名私钥时附签名）。"""
     try:
         built = library.build(
             data_dir,
@@ -271,6 +349,7 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) ->
             config_file=config_file,
             built_at=now_in_shanghai(),
             commit=_head_commit(data_dir),
+            releases=releases,
         )
     except library.RecordsNotFound as missing:
         raise click.UsageError(str(missing)) from None
@@ -290,7 +369,123 @@ def build(data_dir: Path, site_dir: Path, config_file: Path, at: dt.datetime) ->
         click.echo(f"错误：网站生成失败，原有的 {site_dir} 保持不变。{built.failure}", err=True)
         sys.exit(1)
     _print_problems(built.problems, err=True)
-    click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算）")
+    signed = (
+        "已签名"
+        if releases.signing_key
+        else "注明已签名，待签名步骤写入 release.json.sig"
+        if releases.sign_later
+        else "未签名（没有给出签名私钥）"
+    )
+    click.echo(f"网站已生成：{site_dir}（状态按 {at.isoformat()} 计算；发布清单{signed}）")
+
+
+_LISTED = 100  # paths listed per kind of change in compare-sites
+
+
+@cli.command("compare-sites")
+@click.argument("old", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("new", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def compare_sites(old: Path, new: Path) -> None:
+    """比较两次生成的网站（按各自的发布清单）：列出新增、删除和内容有变化的文件（Markdown，供拉取请求的摘要）。
+
+    \b
+    用于依赖更新：同一时刻、同样的记录，分别用更新前后的构建环境生成，看更新改变了网站的哪些文件。
+    退出码：0 比较完成（有无变化都是 0），1 发布清单无法读取，2 用法错误。
+    """
+    try:
+        before, after = read_manifest(old), read_manifest(new)
+    except ManifestError as exc:
+        click.echo(f"错误：{exc} [release-manifest]", err=True)
+        sys.exit(1)
+    changes = compare_manifests(before, after)
+    click.echo("## 网站文件的变化\n")
+    click.echo(
+        f"比较 `{before.name}`（{old}）与 `{after.name}`（{new}），各自的发布清单和发布记录（`releases/`：版本名每次不同）不计。\n"
+    )
+    if not changes:
+        click.echo("两次生成的网站文件逐字节相同。")
+        return
+    for title, paths in (("新增", changes.added), ("删除", changes.removed), ("内容有变化", changes.changed)):
+        if not paths:
+            continue
+        click.echo(f"### {title}（{len(paths)} 个文件）\n")
+        for path in paths[:_LISTED]:
+            click.echo(f"- `{path}`")
+        if len(paths) > _LISTED:
+            click.echo(f"- ……另有 {len(paths) - _LISTED} 个")
+        click.echo("")
+
+
+@cli.command()
+@click.argument("where", metavar="PATH_OR_URL")
+@click.option(
+    "--release",
+    "name",
+    metavar="NAME",
+    default=None,
+    help="被核对的网站应是这个版本（与 --chain 合用核对保存的旧版本）",
+)
+@click.option(
+    "--chain",
+    "chain_from",
+    metavar="PATH_OR_URL",
+    default=None,
+    help="从这里（如线上网站）读取发布记录；被核对的网站的清单必须与其中同名版本的清单逐字节相同（核对保存的旧版本）",
+)
+@click.option(
+    "--allowed-signers",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="验签用的公钥文件（如代码仓库的 deploy/allowed_signers）；默认取被核对网站上的 releases/allowed_signers",
+)
+@click.option("--require-signature", is_flag=True, help="每个版本都必须有签名（未签名的版本视为问题）")
+def verify(
+    where: str, name: str | None, chain_from: str | None, allowed_signers: Path | None, require_signature: bool
+) -> None:
+    """核对一个网站（保存的目录、年度存档 zip 或线上网址）：各版本的签名、从第一个版本起的发布记录链，
+    以及最新（或 --release 指定的）版本的每个文件与其发布清单是否一致。
+
+    \b
+    不需要联网即可核对保存在本机的目录。
+    退出码：0 全部相符，1 发现问题（指出第一处断开的链接或不符的文件及其代码），2 用法错误。
+    """
+    for given in (where, chain_from):
+        if given is not None and not given.startswith(("http://", "https://")) and not Path(given).exists():
+            raise click.UsageError(f"找不到 {given}：应为网站目录、年度存档（.zip）或 http(s) 网址")
+    if name is not None and not is_release_name(name):
+        raise click.UsageError(f"“{name}” 不是版本名：应形如 20261207T000512-1a2b3c4d5e6f")
+    signers = None
+    if allowed_signers is not None:
+        try:
+            signers = allowed_signers.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.UsageError(f"无法读取公钥文件 {allowed_signers}：{exc}") from None
+    from generator.site.chain import ChainProblem, opened, verify_site  # the chain reads the release log
+
+    try:
+        with opened(where) as site:
+            done = verify_site(
+                site, release=name, allowed_signers=signers, required=require_signature, chain_from=chain_from
+            )
+    except ChainProblem as problem_found:
+        click.echo(f"核对未通过：{problem_found.format()}", err=True)
+        sys.exit(1)
+    chain = done.chain
+    first, head = chain.releases[0].manifest.name, chain.head.manifest.name
+    click.echo(
+        f"发布记录完好：{len(chain.releases)} 个版本，从 {first} 到 {head}，每一环都与下一版本记下的 SHA-256 一致。"
+    )
+    click.echo(f"{where} 是版本 {done.release.manifest.name}：{done.files} 个文件与其发布清单一致。")
+    signed = sum(1 for r in chain.releases if r.manifest.signature == "signed")
+    if signed:
+        source = allowed_signers if allowed_signers is not None else "被核对网站上的 releases/allowed_signers"
+        click.echo(f"{signed} 个已签名的版本签名有效（公钥取自 {source}）。")
+        if allowed_signers is None:
+            click.echo(
+                "注意：公钥取自被核对的网站本身；要独立核对，请用 --allowed-signers 指定从代码仓库取得的 deploy/allowed_signers。"
+            )
+    for note in chain.notes:
+        click.echo(f"注意：{note}（只核对了文件与链接，没有签名可验）。")
 
 
 def _head_commit(data_dir: Path) -> str:
@@ -469,11 +664,19 @@ def diff(base: str, head: str | None, data_path: str, today: dt.date) -> None:
 )
 @config_option
 @click.option("--no-git", is_flag=True, help="不从 git 历史取年底的记录，直接使用当前数据目录")
-def archive(year: int, data_dir: Path, output: Path | None, config_file: Path, no_git: bool) -> None:
-    """生成 YEAR 年底的网站与数据包存档（zip），用于档案留存。"""
+@release_options
+def archive(
+    year: int, data_dir: Path, output: Path | None, config_file: Path, no_git: bool, releases: Releases
+) -> None:
+    """生成 YEAR 年底的网站与数据包存档（zip），用于档案留存。
+
+    给出 --releases 时，存档带上截至 YEAR 年 12 月 31 日的发布记录（各版本的发布清单），存档自己的清单接续其中最后一个版本；
+    存档可以用 clusters verify 存档.zip 核对。"""
     output = output or Path(f"clusters-archive-{year}.zip")
     try:
-        archived = library.archive(year, data_dir, output, config_file=config_file, use_git=not no_git)
+        archived = library.archive(
+            year, data_dir, output, config_file=config_file, use_git=not no_git, releases=releases
+        )
     except library.RecordsNotFound as missing:
         raise click.UsageError(str(missing)) from None
     if not archived.ok:

@@ -39,6 +39,7 @@ from generator.schema.package import load_schemas
 
 if TYPE_CHECKING:
     from generator.publish.diff import RecordDiff
+    from generator.site.build import Releases
 
 CONFIG_FILE = PROJECT_ROOT / "mkdocs.yml"
 
@@ -134,13 +135,16 @@ def build(
     config_file: Path = CONFIG_FILE,
     built_at: dt.datetime | None = None,
     commit: str = "",
+    releases: Releases | None = None,
 ) -> Built:
-    """Build the site as of `at` into `site_dir`, replacing it only when the whole build succeeded."""
+    """Build the site as of `at` into `site_dir`, replacing it only when the whole build succeeded;
+    `releases`: the chain it extends and how its manifest is signed (default: a release of its own,
+    unsigned; generator.site.build.Releases)."""
     from generator.site.build import SiteBuildFailed, build_site  # MkDocs: only for a build (see _site)
 
     _require_folder(data_dir)
     try:
-        loaded = build_site(config_file, data_dir, site_dir, at, built_at=built_at, commit=commit)
+        loaded = build_site(config_file, data_dir, site_dir, at, built_at=built_at, commit=commit, releases=releases)
     except SiteBuildFailed as failed:
         if failed.loaded is not None and not failed.loaded.ok:
             return Built(site_dir, at, failed.loaded.problems, failed.loaded.files, records_invalid=True)
@@ -237,15 +241,22 @@ class Archived:
 
 
 def archive(
-    year: int, data_dir: Path, output: Path, *, config_file: Path = CONFIG_FILE, use_git: bool = True
+    year: int,
+    data_dir: Path,
+    output: Path,
+    *,
+    config_file: Path = CONFIG_FILE,
+    use_git: bool = True,
+    releases: Releases | None = None,
 ) -> Archived:
-    """The site and the records as of 31 December of `year`, in one reproducible zip (`output`)."""
+    """The site and the records as of 31 December of `year`, in one reproducible zip (`output`);
+    with `releases`, carrying the chain of releases up to that day (checked by `clusters verify`)."""
     from generator.site.archive import ArchiveFailed, archive_year  # MkDocs: only for a build
     from generator.site.build import SiteBuildFailed
 
     _require_folder(data_dir)
     try:
-        origin = archive_year(year, config_file, data_dir, output, use_git=use_git)
+        origin = archive_year(year, config_file, data_dir, output, use_git=use_git, releases=releases)
     except (ArchiveFailed, SiteBuildFailed) as failed:
         return Archived(output, year, failure=str(failed))
     return Archived(output, year, origin=origin)

@@ -137,7 +137,7 @@ def test_the_manifest_lists_every_file_but_itself_and_notices_changes(tmp_path):
     with pytest.raises(ManifestError):
         parse_manifest(text.replace('"a/b.css"', '"../b.css"'))
     with pytest.raises(ManifestError):
-        parse_manifest(text.replace('"format": 1', '"format": 9'))
+        parse_manifest(text.replace('"format": 2', '"format": 9'))
 
 
 def test_nginx_conf_refuses_values_nginx_would_misread():

@@ -254,7 +254,8 @@ def test_script_makes_the_venv_then_validates_builds_and_deploys(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert calls == [
         "python3 -m venv .venv",
-        "python -m pip install --quiet -e .",
+        "python -m pip install --quiet --require-hashes -r requirements.lock",
+        "python -m pip install --quiet --no-deps -e .",
         "clusters validate",
         "clusters build --site-dir site",
         "clusters deploy --config deploy/servers.yaml --site-dir site",
@@ -264,7 +265,10 @@ def test_script_makes_the_venv_then_validates_builds_and_deploys(tmp_path):
     (checkout / "elsewhere.yaml").write_text("hosts: []\n", encoding="utf-8")
     result, calls = run_script(checkout, {**env, "DEPLOY_CONFIG": "elsewhere.yaml"})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert calls[0] == "python -m pip install --quiet -e ."
+    assert calls[:2] == [
+        "python -m pip install --quiet --require-hashes -r requirements.lock",
+        "python -m pip install --quiet --no-deps -e .",
+    ]
     assert calls[-1] == "clusters deploy --config elsewhere.yaml --site-dir site"
 
 
@@ -379,3 +383,21 @@ def test_a_failed_publish_is_tried_again_at_the_next_quarter(tmp_path):
     result, _ = run_script(checkout, {**env, "STATE_DIRECTORY": str(state), "STUB_FAIL": "deploy"})
     assert result.returncode != 0
     assert not (state / "last-publish").exists()  # so the next run builds again
+
+
+def test_script_extends_the_live_chain_of_releases(tmp_path):
+    """The build joins the live chain (issue 27): the live site's address when LIVE_SITE_URL is set,
+    else the last build made here; the first build of a new checkout starts a chain."""
+    checkout, env = stand_in_checkout(tmp_path)
+    env.pop("LIVE_SITE_URL", None)
+    result, calls = run_script(checkout, env)
+    assert result.returncode == 0 and "clusters build --site-dir site" in calls
+    (checkout / "site").mkdir()
+    (checkout / "site" / "release.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "calls.log").unlink()
+    result, calls = run_script(checkout, env)
+    assert result.returncode == 0 and "clusters build --site-dir site --releases site" in calls
+    (tmp_path / "calls.log").unlink()
+    result, calls = run_script(checkout, {**env, "LIVE_SITE_URL": "https://clusters.example.gov.cn/"})
+    assert result.returncode == 0
+    assert "clusters build --site-dir site --releases https://clusters.example.gov.cn/" in calls

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -146,6 +147,35 @@ def load(path: Path) -> dict:
 def triggers(workflow: dict) -> dict:
     on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` key as true
     return {on: None} if isinstance(on, str) else dict.fromkeys(on) if isinstance(on, list) else on
+
+
+# Every job that installs the project installs the locked environment first, every package checked
+# against its hashes (requirements.lock), then the project without resolving anything.
+INSTALL = ["pip install --require-hashes -r requirements.lock", "pip install --no-deps -e ."]
+
+
+def test_every_install_is_from_the_lock():
+    for path in WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            for step in job["steps"]:
+                for line in step.get("run", "").splitlines():
+                    if "pip" in line and " install" in line:  # from a lock with hashes, or the project alone
+                        assert re.search(
+                            r"install (--quiet )?(--require-hashes -r \S*requirements\.lock|--no-deps -e )", line
+                        ), (
+                            path.name,
+                            name,
+                            line,
+                        )
+            for step in steps_using(job, "actions/setup-python"):
+                assert step["with"].get("cache-dependency-path") in (
+                    None,
+                    "requirements.lock",
+                    "requirements-test.lock",
+                ), (
+                    path.name,
+                    name,
+                )
 
 
 def steps_using(job: dict, action: str) -> list[dict]:
@@ -419,17 +449,19 @@ STATUS_FUNCTIONS = re.compile(r"\b(always|failure|cancelled)\s*\(")
 def test_publish_deploys_only_after_a_successful_build():
     jobs = load(PUBLISH)["jobs"]
     build = jobs["build"]
-    for name in ("deploy", "servers"):
+    for name, after in (("sign", "build"), ("deploy", "sign"), ("servers", "sign")):
         needs = jobs[name]["needs"]
-        assert (needs if isinstance(needs, list) else [needs]) == ["build"], name
+        assert (needs if isinstance(needs, list) else [needs]) == [after], name
         condition = str(jobs[name].get("if", ""))
         assert not STATUS_FUNCTIONS.search(condition), f"job {name} could run after a failed build: {condition}"
     assert steps_using(build, "actions/checkout")[0]["with"]["fetch-depth"] == 0
     script = run_scripts(build)
-    assert "clusters validate" in script and "clusters build --site-dir site" in script
+    assert "clusters validate" in script and "options=(--site-dir site)" in script
+    assert 'clusters build "${options[@]}"' in script
     assert "--today" not in script, "the day must default to today in Asia/Shanghai"
-    assert steps_using(build, "actions/configure-pages")
-    assert steps_using(build, "actions/upload-pages-artifact")[0]["with"]["path"].rstrip("/") == "site"
+    sign = jobs["sign"]
+    assert steps_using(sign, "actions/configure-pages")
+    assert steps_using(sign, "actions/upload-pages-artifact")[0]["with"]["path"].rstrip("/") == "site"
     deploy = jobs["deploy"]
     deployment = steps_using(deploy, "actions/deploy-pages")
     assert deployment and deployment[0]["id"] == "deployment"
@@ -440,9 +472,10 @@ def test_publish_permissions():
     workflow = load(PUBLISH)
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
-    assert set(jobs) == {"due", "build", "deploy", "servers"}
+    assert set(jobs) == {"due", "build", "sign", "deploy", "servers"}
     assert jobs["due"]["permissions"] == {"contents": "read"}
-    assert jobs["build"]["permissions"] == {"contents": "read", "pages": "read"}
+    assert jobs["build"]["permissions"] == {"contents": "read"}
+    assert jobs["sign"]["permissions"] == {"contents": "read", "pages": "read"}
     assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     # The deploy key is a secret, not a token permission: deploying to servers writes nothing on GitHub.
     assert jobs["servers"]["permissions"] == {"contents": "read"}
@@ -491,7 +524,7 @@ def step_named(job: dict, words: str) -> dict:
 
 def test_deploy_target_chooses_the_deploy_jobs_and_their_uploads():
     jobs = load(PUBLISH)["jobs"]
-    build = jobs["build"]
+    build = jobs["sign"]  # the job that uploads the signed site for the deploy jobs
     pages_steps = steps_using(build, "actions/configure-pages") + steps_using(build, "actions/upload-pages-artifact")
     (servers_upload,) = steps_using(build, "actions/upload-artifact")
     for target in TARGETS:
@@ -502,9 +535,10 @@ def test_deploy_target_chooses_the_deploy_jobs_and_their_uploads():
         for step in pages_steps:
             assert runs_for(step.get("if"), target) == to_pages, (target, step["name"])
         assert runs_for(servers_upload.get("if"), target) == to_servers, target
-    # Checking the target, validating and building happen whatever the target.
+    # Checking the target, validating, building and signing happen whatever the target.
     gated = {id(step) for step in [*pages_steps, servers_upload]}
-    assert all("if" not in step for step in build["steps"] if id(step) not in gated)
+    for job in (jobs["build"], jobs["sign"]):
+        assert all("if" not in step for step in job["steps"] if id(step) not in gated)
 
 
 def run_step(step: dict, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
@@ -543,7 +577,11 @@ def test_an_unknown_deploy_target_fails_the_build(tmp_path, target):
 
 def test_servers_job_deploys_the_build_artifact():
     jobs = load(PUBLISH)["jobs"]
-    (upload,) = steps_using(jobs["build"], "actions/upload-artifact")
+    (unsigned,) = steps_using(jobs["build"], "actions/upload-artifact")
+    (fetched,) = steps_using(jobs["sign"], "actions/download-artifact")
+    assert fetched["with"] == {"name": unsigned["with"]["name"], "path": "site"}
+    assert unsigned["with"]["include-hidden-files"] is True
+    (upload,) = steps_using(jobs["sign"], "actions/upload-artifact")
     assert upload["with"]["path"].rstrip("/") == "site"
     # release.json lists every file, hidden ones included; an empty upload is an error, not a warning.
     assert upload["with"]["include-hidden-files"] is True
@@ -558,7 +596,7 @@ def test_servers_job_deploys_the_build_artifact():
     assert deploy["run"].strip() == "clusters deploy --config deploy/servers.yaml --site-dir site"
     order = [job["steps"].index(step) for step in (checkout, step_named(job, "安装本项目"), download, deploy)]
     assert order == sorted(order)
-    assert "pip install -e ." in step_named(job, "安装本项目")["run"]
+    assert step_named(job, "安装本项目")["run"].split("\n")[:2] == INSTALL
 
 
 def secret_uses(value: object, where: tuple = ()) -> list[tuple[tuple, str]]:
@@ -574,22 +612,32 @@ def key_step() -> dict:
     return step_named(load(PUBLISH)["jobs"]["servers"], "写入部署密钥")
 
 
-def test_secrets_reach_only_the_servers_job():
+def test_secrets_reach_only_the_servers_and_sign_jobs():
     workflow = load(PUBLISH)
     job = workflow["jobs"]["servers"]
     step = key_step()
     index = job["steps"].index(step)
+    sign = workflow["jobs"]["sign"]
+    signing = step_named(sign, "签名发布清单")
+    at = sign["steps"].index(signing)
     assert sorted(secret_uses(workflow)) == [
         (("jobs", "servers", "steps", index, "env", "DEPLOY_KNOWN_HOSTS"), "${{ secrets.DEPLOY_KNOWN_HOSTS }}"),
         (("jobs", "servers", "steps", index, "env", "DEPLOY_SSH_KEY"), "${{ secrets.DEPLOY_SSH_KEY }}"),
+        (("jobs", "sign", "steps", at, "env", "RELEASE_SIGNING_KEY"), "${{ secrets.RELEASE_SIGNING_KEY }}"),
     ]
-    # The step that sees them runs no project code: it only writes them to files.
-    assert "clusters" not in step["run"] and "pip" not in step["run"] and "uses" not in step
+    # The steps that see them run no project code: they only write them to files (and ssh-keygen signs);
+    # the sign job installs nothing and runs no `clusters`.
+    runs_project = re.compile(r"(^|[\s;|&(])(clusters|pip|python3?)\s")  # a command, not gz-clusters-release
+    for seen in (step, signing):
+        assert not runs_project.search(seen["run"]) and "uses" not in seen
+    assert not any(runs_project.search(s.get("run", "")) for s in sign["steps"])
+    assert not steps_using(sign, "actions/setup-python")
     # Nothing passes the token or secrets on in bulk, and the raw text has no use the parse missed.
     code = re.sub(r"(^|\s)#.*", "", PUBLISH.read_text(encoding="utf-8"))
-    assert len(re.findall(r"\bsecrets\.", code)) == 2
+    assert len(re.findall(r"\bsecrets\.", code)) == 3
     assert "github.token" not in code and "GITHUB_TOKEN" not in code
-    assert "secrets" not in code.replace("secrets.DEPLOY_SSH_KEY", "").replace("secrets.DEPLOY_KNOWN_HOSTS", "")
+    rest = code.replace("secrets.DEPLOY_SSH_KEY", "").replace("secrets.DEPLOY_KNOWN_HOSTS", "")
+    assert "secrets" not in rest.replace("secrets.RELEASE_SIGNING_KEY", "")
     assert secret_uses(load(PULL_REQUEST)) == []
 
 
@@ -683,7 +731,7 @@ def test_pull_request_checks_builds_and_keeps_the_site():
     python = steps_using(job, "actions/setup-python")[0]["with"]
     assert python["python-version"] == "3.11" and python["cache"] == "pip"
     script = run_scripts(job)
-    for command in ("pip install -e .", "clusters validate", "clusters build --site-dir site"):
+    for command in (*INSTALL, "clusters validate", "clusters build --site-dir site"):
         assert command in script, command
     (site,) = [step for step in steps_using(job, "actions/upload-artifact") if step["with"]["name"] == "site"]
     assert site["with"]["path"].rstrip("/") == "site"
@@ -982,3 +1030,58 @@ def test_every_state_change_is_followed_within_15_minutes_by_a_run_that_rebuilds
     assert len(reported) >= 5, reported
     if data != "shipped":  # the fixtures' 17:30 cut-off is reported, not only days
         assert dt.time(17, 30) in {change.time() for change in reported}
+
+
+def sign_step() -> dict:
+    return step_named(load(PUBLISH)["jobs"]["sign"], "签名发布清单")
+
+
+def test_the_sign_job_signs_with_the_secret_and_checks_against_allowed_signers(tmp_path):
+    """The sign step as the runner runs it, with the test signing key (tests/fixtures/release-keys/) as
+    the secret: a good signature; another key, a missing secret or an unsigned manifest as stated."""
+    keys = REPO_ROOT / "tests" / "fixtures" / "release-keys"
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(keys / "allowed_signers", tmp_path / "deploy" / "allowed_signers")
+    site = tmp_path / "site"
+    site.mkdir()
+    manifest = site / "release.json"
+    manifest.write_text('{\n "format": 2,\n "signature": "signed",\n "files": []\n}\n', encoding="utf-8")
+    env = {"RUNNER_TEMP": str(tmp_path), "RELEASE_SIGNING_KEY": (keys / "test_signing_key").read_text(encoding="utf-8")}
+    done = run_step(sign_step(), env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (site / "release.json.sig").is_file() and not (tmp_path / "release-signing-key").exists()
+    assert 'Good "gz-clusters-release" signature' in done.stdout + done.stderr
+    other = tmp_path / "other"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    (site / "release.json.sig").unlink()
+    done = run_step(sign_step(), {**env, "RELEASE_SIGNING_KEY": other.read_text(encoding="utf-8")}, tmp_path)
+    assert done.returncode != 0  # signed, but not by a key allowed_signers lists
+    done = run_step(sign_step(), {**env, "RELEASE_SIGNING_KEY": ""}, tmp_path)
+    assert done.returncode == 1 and "RELEASE_SIGNING_KEY" in done.stdout
+    manifest.write_text('{\n "signature": "unsigned"\n}\n', encoding="utf-8")
+    (site / "release.json.sig").unlink(missing_ok=True)
+    done = run_step(sign_step(), {**env, "RELEASE_SIGNING_KEY": ""}, tmp_path)
+    assert done.returncode == 0 and "未签名" in done.stdout and not (site / "release.json.sig").exists()
+
+
+def test_a_dependency_update_shows_what_it_changes_in_the_built_site(tmp_path):
+    """The pull-request check builds the base branch with its own lock and the pull request with its
+    lock, as of one instant, and lists the files that differ (clusters compare-sites); nothing is built
+    when requirements.lock did not change."""
+    job = load(PULL_REQUEST)["jobs"]["check"]
+    step = step_named(job, "依赖更新对网站的影响")
+    script = step["run"]
+    assert 'git diff --quiet "origin/${BASE_REF}" HEAD -- requirements.lock' in script
+    assert '"$base/.venv/bin/pip" install --quiet --require-hashes -r "$base/requirements.lock"' in script
+    assert script.count('--at "$at"') == 2 and "clusters compare-sites" in script
+    assert job["steps"].index(step) > job["steps"].index(step_named(job, "生成网站"))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (
+        ["init", "-q"],
+        ["commit", "-q", "--allow-empty", "-m", "base"],
+        ["update-ref", "refs/remotes/origin/main", "HEAD"],
+    ):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo, check=True)
+    done = run_step(step, {"BASE_REF": "main", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}, repo)
+    assert done.returncode == 0 and "没有变化" in done.stdout

@@ -15,6 +15,10 @@ A deployment runs in three steps, and a step begins on no host before the previo
 3. switch: only when every host has verified, each host's `current` is replaced by one rename(2) of a
    new symlink over it. A failed switch switches the hosts already switched back to what they served.
 A half-copied release is never live: until the rename, `current` names a complete, verified folder.
+Before it uploads anything to a host, the deployment reads the host's live manifest: a release whose
+manifest does not name it as `previous` (it does not extend the host's chain of releases,
+generator.site.chain) is refused there, with code release-not-extending, unless its manifest is a
+stated correction (`clusters build --correction`), which is reported on every host with its reason.
 Then each host keeps the newest `keep` releases (and always the live one).
 
 Two deployments (or a deployment and a rollback) never interleave on a host: each takes the host's
@@ -40,6 +44,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.deploy.config import DeployConfig, Secrets
 from generator.deploy.remote import Remote
+from generator.site.chain import check_extends
 from generator.site.release import (
     MANIFEST_FILE,
     FileEntry,
@@ -278,6 +283,37 @@ def verify(remote: Remote, folder: PurePosixPath, expected: Sequence[FileEntry])
         raise StepFailed(f"{folder.name} 与发布清单不符（共 {len(differences)} 处）：{listed}")
 
 
+def live_manifest(remote: Remote, state: HostState) -> bytes | None:
+    """The bytes of the host's live manifest; None when the host serves nothing yet."""
+    if state.live is None:
+        return None
+    done = remote.run(f"cat {shlex.quote(str(remote.host.path / CURRENT / MANIFEST_FILE))}")
+    if not done.ok:
+        raise StepFailed(f"无法读取正在提供的版本的发布清单：{done.reason()}")
+    return done.stdout.encode("utf-8")
+
+
+def check_chain(remote: Remote, state: HostState, manifest: Manifest, raw: bytes, say: Say) -> None:
+    """The release extends the host's live chain, or is a stated correction (reported); else StepFailed."""
+    live = live_manifest(remote, state)
+    refused = check_extends(manifest, raw, live)
+    if refused is not None:
+        raise StepFailed(f"{refused} [release-not-extending]")
+    if (
+        manifest.correction
+        and live is not None
+        and (manifest.previous is None or manifest.previous.sha256 != _sha(live))
+    ):
+        say(
+            remote.host.name,
+            f"更正发布：{manifest.name} 不接续正在提供的版本 {_shown(state.live)}，理由：{manifest.correction}",
+        )
+
+
+def _sha(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
 def _expected_files(site_dir: Path, manifest: Manifest) -> list[FileEntry]:
     """The manifest's files plus the manifest itself, as the host must hold them."""
     raw = (site_dir / MANIFEST_FILE).read_bytes()
@@ -416,10 +452,13 @@ def deploy(config: DeployConfig, secrets: Secrets, site_dir: Path, me: Operator,
     states: dict[str, HostState] = {}
     locked: list[Remote] = []
 
+    raw = (site_dir / MANIFEST_FILE).read_bytes()
+
     def prepare(remote: Remote) -> None:
         lock(remote, me, say)
         locked.append(remote)
         states[remote.host.name] = probe(remote)
+        check_chain(remote, states[remote.host.name], manifest, raw, say)
         stage(remote, states[remote.host.name], site_dir, manifest, say)
 
     try:

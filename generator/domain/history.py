@@ -25,6 +25,7 @@ __all__ = [  # the actions are the comparison's, named here too for the change l
     "FileChange",
     "History",
     "ListChange",
+    "ReleaseRow",
 ]
 ATTACHMENTS = "attachments"  # the folder of attached files (PDFs …) inside the data folder
 ATTACHMENT = "attachment"  # FileChange.kind of a file there
@@ -88,3 +89,17 @@ class History:
 
 
 UNAVAILABLE = History(available=False)
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    """One published release as its manifest states it (read from the chain by generator.site.chain,
+    listed on the 发布记录 page by generator.publish.pages.release_log)."""
+
+    name: str
+    as_of: dt.datetime
+    built_at: dt.datetime
+    commit: str
+    signed: bool
+    correction: str | None
+    manifest: str  # the manifest's path on the site: releases/<name>.json, or release.json for this release

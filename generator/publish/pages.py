@@ -25,11 +25,12 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.domain.criteria import COMPARISON_READINGS, ELISION, READ_AS_INCLUSIVE, criteria_sheet
+from generator.domain.history import ReleaseRow
 from generator.domain.model import Statement
 from generator.domain.practice import statement_values
 from generator.domain.snapshot import Snapshot
 from generator.problems import CODES, ProblemType
-from generator.publish.changelog import ChangeLog, changelog_view
+from generator.publish.changelog import PAGE, ChangeLog, CommitView, changelog_view
 from generator.publish.charts import cluster_timeline, tile_map, year_bars
 from generator.publish.opendata import CALL_DERIVED_FIELDS, CLUSTER_DERIVED_FIELDS, NOTICE_DERIVED_FIELDS
 from generator.publish.serialize import ExportFile
@@ -124,12 +125,57 @@ def correction_titles(schema_set: SchemaSet, resource: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class ReleaseEntry:
+    """A release as the 发布记录 page shows it: what it brought, in the change log's terms."""
+
+    row: ReleaseRow
+    previous: ReleaseRow | None  # None: the first release of the chain
+    commits: tuple[CommitView, ...]  # the change log's commits after the previous release's, up to its own
+    known: bool  # the change log covers both releases (else the page says it cannot tell)
+
+
+def _history_position(row: ReleaseRow, commits: Sequence[CommitView]) -> int | None:
+    """Where the release stands in the change log (newest first): at its own commit when that changed
+    data/, else before the newest commit made before it was built; None when the log does not reach it."""
+    for index, commit in enumerate(commits):
+        if commit.sha == row.commit:
+            return index
+    for index, commit in enumerate(commits):
+        if commit.committed_at <= row.built_at:
+            return index
+    return None
+
+
+def release_log(releases: Sequence[ReleaseRow], changelog: ChangeLog | None) -> list[ReleaseEntry]:
+    """The releases newest first, each with the change log's commits it brought (those after the
+    previous release's position in the log, up to its own): the view changelog.changelog_view made
+    for the 更新记录 page, not a second reading of the history."""
+    available = changelog is not None and changelog.available
+    commits = changelog.commits if changelog is not None and available else ()
+    entries = []
+    for index, row in enumerate(releases):
+        previous = releases[index - 1] if index else None
+        if previous is None or not available:
+            entries.append(ReleaseEntry(row, previous, (), False))
+            continue
+        here = _history_position(row, commits)
+        before = _history_position(previous, commits)
+        if before is None and changelog is not None and changelog.since is None:
+            before = len(commits)  # the previous release came before the first change of the whole history
+        known = here is not None and before is not None
+        brought = tuple(commits[here:before]) if here is not None and before is not None else ()
+        entries.append(ReleaseEntry(row, previous, brought, known))
+    return list(reversed(entries))
+
+
 def render_pages(
     snapshot: Snapshot,
     schema_set: SchemaSet,
     downloads: Sequence[ExportFile] = (),
     *,
     changelog: ChangeLog | None = None,
+    releases: Sequence[ReleaseRow] = (),
 ) -> list[Page]:
     """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai)."""
     env = environment()
@@ -210,6 +256,13 @@ def render_pages(
         page("notice_index.html.j2", "notices/index.md", True, notices=notices),
         page("changelog.html.j2", "changes.md", True, changelog=changelog or changelog_view(None, snapshot)),
         page("staff_guide.md.j2", "guide.md", True, groups=problem_groups()),
+        page(
+            "release_log.html.j2",
+            "releases/index.md",
+            True,
+            entries=release_log(releases, changelog or changelog_view(None, snapshot)),
+            changelog_page=PAGE,
+        ),
         page(
             "open_data.md.j2",
             "open-data.md",

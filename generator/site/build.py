@@ -7,18 +7,25 @@ error or warning (strict), the search index is made (generator.site.search) and 
 manifest is written (generator.site.release), so a failed build never leaves a half-written site.
 SOURCE_DATE_EPOCH is set from the instant's day so that two builds of the same data at the same
 instant give the same bytes.
+
+The release is one link of a chain (generator.site.chain): given the published site (a folder or a
+URL: `Chain.releases`), the build reads its chain, links its own manifest to the live head, carries
+every earlier manifest into releases/ and lists them on the 发布记录 page; given the signing key,
+it signs the manifest (generator.site.signing), which the published allowed_signers must list.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +34,81 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.utils.yaml import yaml_load
 
-from generator.domain.calendar import day_of, start_of_day
+from generator.domain.calendar import SHANGHAI, day_of, start_of_day
+from generator.domain.history import ReleaseRow
 from generator.load.dataset import LoadResult
+from generator.site.chain import (
+    ALLOWED_SIGNERS,
+    Chain,
+    ChainProblem,
+    Source,
+    carried_files,
+    check_signatures,
+    read_chain,
+    release_rows,
+    sign_manifest,
+    signing_fingerprint,
+)
 from generator.site.plugin import PROBLEM_RECORD, ClustersPlugin
-from generator.site.release import ManifestError, precompress, write_manifest
+from generator.site.release import (
+    ALLOWED_SIGNERS_FILE,
+    LOCK_FILE,
+    MANIFEST_FILE,
+    ManifestError,
+    data_fingerprint,
+    precompress,
+    release_name,
+    write_manifest,
+)
 from generator.site.search import SearchIndexFailed, index_site
+from generator.site.signing import allowed_keys, fingerprint
 
 PLUGIN_NAME = "clusters"
+
+
+@dataclass(frozen=True)
+class Releases:
+    """How a build joins the chain of releases: the published site it extends (a folder or URL; None:
+    the first release of a chain, or a local build), or the chain read from it already (`chain`:
+    the yearly archive cuts it at 31 December); the stated reason when it is a correction; the
+    OpenSSH private key to sign with (None: unsigned, and the manifest says so); the allowed_signers
+    file published beside the manifests; the lock file whose SHA-256 the manifest records."""
+
+    live: str | None = None
+    chain: Chain | None = None
+    correction: str | None = None
+    signing_key: Path | None = None
+    sign_later: bool = False  # the manifest says signed; a later step with the private key signs it (CI)
+    allowed_signers: Path = ALLOWED_SIGNERS_FILE
+    lock_file: Path = LOCK_FILE
+
+    def read(self) -> Chain | None:
+        if self.chain is not None or self.live is None:
+            return self.chain
+        return read_chain(Source(self.live))
+
+    def signers_text(self) -> str:
+        try:
+            return self.allowed_signers.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ChainProblem("release-signers-missing", f"无法读取公钥文件 {self.allowed_signers}：{exc}") from None
+
+    def signer(self, signers: str) -> tuple[str | None, bool]:
+        """The signing key's fingerprint (None when not known here) and whether the manifest is signed."""
+        if self.signing_key is not None:
+            return signing_fingerprint(self.signing_key, signers), True
+        if not self.sign_later:
+            return None, False
+        keys = allowed_keys(signers)
+        if not keys:
+            raise ChainProblem(
+                "release-signers-missing",
+                f"要求由后续步骤签名，但公钥文件 {self.allowed_signers} 没有列出签名公钥：请先填写 deploy/allowed_signers",
+            )
+        return (fingerprint(keys[0]) if len(keys) == 1 else None), True
+
+    def lock_sha256(self) -> str:
+        return hashlib.sha256(self.lock_file.read_bytes()).hexdigest() if self.lock_file.is_file() else ""
 
 
 class SiteBuildFailed(Exception):
@@ -114,13 +189,17 @@ def build_site(
     *,
     built_at: dt.datetime | None = None,
     commit: str = "",
+    releases: Releases | None = None,
 ) -> LoadResult:
     """Build into a temporary folder as of the instant `at` (aware), then swap it in for `site_dir`;
     return the loaded records (with their warnings). Raises SiteBuildFailed, carrying the records' problems when invalid.
 
     The finished pages get their search index, then the folder its precompressed copies and, last,
     its release manifest (the build instant `built_at` and `commit` are recorded there, nowhere
-    else: generator.site.release), which so lists the index's files too."""
+    else: generator.site.release), which so lists the index's files too; `releases` says which chain
+    it extends and whether it is signed (default: a release of its own, unsigned)."""
+    releases = releases or Releases()
+    instant = (built_at or at).astimezone(SHANGHAI).replace(microsecond=0)
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
@@ -128,15 +207,46 @@ def build_site(
     plugin = None
     day = day_of(at)
     try:
+        chain = releases.read()
+        signers = releases.signers_text()
+        if chain is not None:  # a chain whose signatures do not hold is not extended
+            check_signatures(chain, signers)
+        signer, signed = releases.signer(signers)
         with _reproducible(day):
             config = load_config(
                 str(config_file), site_dir=str(staging), strict=True, **plugin_options(config_file, data_dir, at)
             )
             plugin = config.plugins.get(PLUGIN_NAME)
+            if isinstance(plugin, ClustersPlugin):
+                this = release_name(instant, commit)
+                plugin.releases = [*release_rows(chain), _own_row(this, at, instant, commit, signed, releases)]
+                plugin.later_files = {
+                    ALLOWED_SIGNERS,
+                    *(f"{row.manifest}{suffix}" for row in plugin.releases for suffix in ("", ".sig")),
+                }
             mkdocs_build(config)
         index_site(staging)
+        for path, raw in {**carried_files(chain), ALLOWED_SIGNERS: signers.encode("utf-8")}.items():
+            (staging / path).parent.mkdir(parents=True, exist_ok=True)
+            (staging / path).write_bytes(raw)
         precompress(staging)
-        write_manifest(staging, at, built_at, commit)
+        write_manifest(
+            staging,
+            at,
+            instant,
+            commit,
+            data_sha256=data_fingerprint(data_dir),
+            previous=chain.head.link if chain is not None else None,
+            correction=releases.correction,
+            signing_key=signer,
+            signed=signed,
+            lock_sha256=releases.lock_sha256(),
+        )
+        if releases.signing_key is not None:
+            sign_manifest(staging, releases.signing_key)
+    except ChainProblem as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SiteBuildFailed(exc.format()) from None
     except (MkDocsException, SystemExit, SiteBuildFailed, ManifestError, SearchIndexFailed) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         loaded = plugin.loaded if isinstance(plugin, ClustersPlugin) else None
@@ -155,6 +265,12 @@ def build_site(
         shutil.rmtree(old, ignore_errors=True)
     assert isinstance(plugin, ClustersPlugin) and plugin.loaded is not None
     return plugin.loaded
+
+
+def _own_row(
+    name: str, at: dt.datetime, instant: dt.datetime, commit: str, signed: bool, releases: Releases
+) -> ReleaseRow:
+    return ReleaseRow(name, at.astimezone(SHANGHAI), instant, commit, signed, releases.correction, MANIFEST_FILE)
 
 
 def serve_site(config_file: Path, data_dir: Path, dev_addr: str, at: dt.datetime) -> None:

@@ -28,7 +28,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import TableOfContents, get_toc
 
 from generator import SCHEMAS_DIR
-from generator.domain.history import History
+from generator.domain.history import History, ReleaseRow
 from generator.domain.snapshot import Snapshot
 from generator.editor.decap import EditorSettings
 from generator.load.dataset import LoadResult
@@ -72,6 +72,12 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         self._bodies: dict[str, str] = {}  # src_uri -> HTML body, from on_page_markdown to on_page_content
         self._by_url: dict[str, File] | None = None  # every file of the site by its URL, per build
         self.sources: SiteSources | None = None  # the records and what they make, per build (on_config)
+        # The releases the 发布记录 page lists, oldest first, this build's last: set by
+        # generator.site.build before MkDocs runs (a preview or a bare `mkdocs build` has none).
+        self.releases: list[ReleaseRow] = []
+        # Files the build adds after MkDocs (the manifests, their signatures, the public keys): links
+        # to them are not reported as missing.
+        self.later_files: set[str] = set()
 
     # Runs first, once per build: decide the instant, load and validate the records, take the
     # snapshot, and stop the build before anything is written if the records are invalid.
@@ -115,7 +121,7 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
         for unused in [f for f in files if THEME_SCRIPTS_UNUSED.match(f.src_uri)]:
             files.remove(unused)  # the theme's scripts and source maps that no page loads
         assert self.sources is not None
-        for made in generated_files(self.sources, self._data_dir(config)):
+        for made in generated_files(self.sources, self._data_dir(config), releases=self.releases):
             if made.copy_of is not None:  # an attachment, copied as it is (checked when loaded)
                 files.append(File.generated(config, made.path, abs_src_path=str(made.copy_of)))
                 continue
@@ -165,6 +171,8 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
             path, anchor = target
             found = self._by_url.get(path)
             if found is None:
+                if path in self.later_files:
+                    continue
                 log.log(
                     config.validation.links.not_found,
                     f"生成的页面 {page.file.src_uri} 链接到 “{href}”，网站中没有这个页面或文件",

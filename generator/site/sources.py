@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import yaml
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import day_of
-from generator.domain.history import History
+from generator.domain.history import History, ReleaseRow
 from generator.domain.schedule import state_schedule
 from generator.domain.snapshot import Snapshot, take_snapshot
 from generator.load.dataset import LoadResult, load_dataset, refused_entries
@@ -96,7 +97,7 @@ def check_sources(data_dir: Path, docs_dir: Path, at: dt.datetime) -> SiteSource
     return SiteSources(loaded, snapshot, history, extra=extra, site_url=address)
 
 
-def generated_files(checked: SiteSources, data_dir: Path) -> list[SourceFile]:
+def generated_files(checked: SiteSources, data_dir: Path, releases: Sequence[ReleaseRow] = ()) -> list[SourceFile]:
     """Every file the records make, for checked records (`check_sources`): exports, the live states'
     script, the published attachments, then the pages."""
     snapshot = checked.snapshot
@@ -115,7 +116,7 @@ def generated_files(checked: SiteSources, data_dir: Path) -> list[SourceFile]:
     attachments_dir = data_dir / ATTACHMENTS_DIR
     for name in sorted({attachment.file for _, _, attachment in snapshot.attachments}):
         files.append(SourceFile(published_path(name), copy_of=attachments_dir / name))
-    for page in render_pages(snapshot, schema_set, downloads, changelog=changelog):
+    for page in render_pages(snapshot, schema_set, downloads, changelog=changelog, releases=releases):
         files.append(
             SourceFile(page.src_uri, page.content.encode("utf-8"), page=True, in_nav=page.in_nav, html=page.html)
         )

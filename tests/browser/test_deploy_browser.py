@@ -36,7 +36,8 @@ from nginx_support import LIFETIME, find_nginx, free_port, nginx_command
 from generator.deploy.nginx import NginxSite, nginx_conf
 from generator.domain.calendar import start_of_day
 from generator.publish import csp
-from generator.site.build import build_site
+from generator.site.build import Releases, build_site
+from generator.site.chain import Source, read_chain
 from generator.site.release import MANIFEST_FILE, read_manifest, write_manifest
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
@@ -187,7 +188,8 @@ def fleet(tmp_path_factory) -> Iterator[Fleet]:
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory) -> dict[str, Path]:
-    """Two builds of the test records, a day apart (their pages differ), made as CI would make them."""
+    """Two builds of the test records, a day apart (their pages differ), made as CI would make them:
+    the second extends the first's chain of releases."""
     data = make_data_dir(tmp_path_factory.mktemp("deploy-data"))
     out = tmp_path_factory.mktemp("releases")
     built: dict[str, Path] = {}
@@ -201,18 +203,29 @@ def releases(tmp_path_factory) -> dict[str, Path]:
             start_of_day(day),
             built_at=at,
             commit=f"{label}0000000000000000000000000000000000000"[:40],
+            releases=Releases(live=str(built["r1"]) if built else None),
         )
         built[label] = site
     return built
 
 
-def variant(source: Path, target: Path, built_at: dt.datetime, extra: bytes = b"") -> Path:
-    """Another release made from a build: the same pages (plus an extra file), a new manifest."""
+def variant(
+    source: Path,
+    target: Path,
+    built_at: dt.datetime,
+    extra: bytes = b"",
+    *,
+    after: Path | None = None,
+    correction: str | None = None,
+) -> Path:
+    """Another release made from a build: the same pages (plus an extra file), a new manifest, linked
+    to the release `after` (None: the first of a chain of its own)."""
     shutil.copytree(source, target)
     manifest = read_manifest(source)
     if extra:
         (target / "extra.bin").write_bytes(extra)
-    write_manifest(target, manifest.as_of, built_at, manifest.commit)
+    previous = read_chain(Source(str(after))).head.link if after is not None else None
+    write_manifest(target, manifest.as_of, built_at, manifest.commit, previous=previous, correction=correction)
     return target
 
 
@@ -359,7 +372,9 @@ def test_deploy_switch_failures_and_rollback(browser, fleet: Fleet, releases: di
     assert (base / name1 / asset).stat().st_ino == (base / name2 / asset).stat().st_ino
 
     # 3. One host's sshd down before a deploy: nobody switches, the command names the host.
-    r3 = variant(r1, tmp_path / "r3", dt.datetime(2025, 2, 26, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    r3 = variant(
+        r1, tmp_path / "r3", dt.datetime(2025, 2, 26, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))), after=r2
+    )
     down = fleet.hosts[1]
     down.stop_sshd()
     try:
@@ -383,9 +398,25 @@ def test_deploy_switch_failures_and_rollback(browser, fleet: Fleet, releases: di
     shutil.rmtree(lock)
     assert_serves(fleet, r2)
 
+    # 3c. A release that does not extend the live chain (its manifest names no previous release, or
+    # another one): refused on every host before anything is uploaded, the live site untouched.
+    stray = variant(r1, tmp_path / "stray", dt.datetime(2025, 2, 26, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    done = fleet.deploy(stray)
+    assert done.returncode == 1, done.stdout
+    for host in fleet.hosts:
+        assert f"{host.name}: 失败：" in done.stdout
+        line = next(line for line in done.stdout.splitlines() if line.startswith(f"{host.name}: 失败："))
+        assert line.endswith("[release-not-extending]") and name2 in line
+        assert not (host.base / "releases" / read_manifest(stray).name).exists()
+    assert "已切换" not in done.stdout
+    assert_serves(fleet, r2)
+    assert read_manifest(r3).previous == read_chain(Source(str(r2))).head.link  # r3 extends release 2
+
     # 4. rsync killed in the middle of an upload: the live site stays whole on every host.
     big = os.urandom(3 * 1024 * 1024)
-    r4 = variant(r1, tmp_path / "r4", dt.datetime(2025, 2, 27, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))), big)
+    r4 = variant(
+        r1, tmp_path / "r4", dt.datetime(2025, 2, 27, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))), big, after=r2
+    )
     name4 = read_manifest(r4).name
     slow = fleet.config.with_name("servers-slow.yaml")
     slow.write_text(fleet.config.read_text(encoding="utf-8") + 'rsync_options: ["--bwlimit=300"]\n', encoding="utf-8")
@@ -443,3 +474,19 @@ def test_deploy_switch_failures_and_rollback(browser, fleet: Fleet, releases: di
     assert_serves(fleet, r1)
     assert (fleet.hosts[0].base / "current" / MANIFEST_FILE).read_bytes() == (r1 / MANIFEST_FILE).read_bytes()
     assert not any((h.base / ".deploy-lock").exists() for h in fleet.hosts)
+
+    # 7. A stated correction release may replace a live release it does not extend; every host reports it.
+    fixed = variant(
+        r2,
+        tmp_path / "fixed",
+        dt.datetime(2025, 2, 28, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        correction="测试：更正上一版本",
+    )
+    done = fleet.deploy(fixed)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for host in fleet.hosts:
+        assert (
+            f"{host.name}: 更正发布：{read_manifest(fixed).name} 不接续正在提供的版本 {name1}，理由：测试：更正上一版本"
+            in done.stdout
+        )
+    assert_serves(fleet, fixed)
