@@ -10,7 +10,7 @@ read the typed objects, and a row stays attached only as an object's `origin`, t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -94,38 +94,67 @@ def _group(values: Cells, record_type: RecordType, group: str) -> Cells:
 
 def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) -> Dataset:
     """The domain objects of every file without errors."""
+    typed = _TypedRows(tables, bad_files, schema_set)
+    site_rows = typed.rows("site")
+    practice_rows = typed.rows("practice")
+    return Dataset(
+        districts={
+            values["code"]: District(**{name: value for name, value in values.items() if name != "seq"}, origin=row)
+            for row, values in typed.rows("districts")
+        },
+        clusters=_clusters(typed),
+        notices=_notices(typed),
+        calls=_calls(typed),
+        site=Site(site_rows[0][1], site_rows[0][0]) if site_rows else None,
+        calendar=WorkingCalendar(YearArrangement.from_mapping(row.doc.data) for row, _ in typed.rows("calendar_years")),
+        policies=PolicySet(_policies(typed)),
+        practice=(
+            _practice(*practice_rows[0], typed.rows("practice_sections"), typed.rows("practice_statements"))
+            if practice_rows
+            else None
+        ),
+    )
 
-    def typed(resource: str) -> list[tuple[Row, Cells]]:
-        fields = _field_kinds(resource, schema_set)
-        return [(row, _typed_cells(row, fields)) for row in tables[resource] if row.doc.path not in bad_files]
 
-    def children(resource: str, parent_field: str) -> dict[str, list[tuple[Row, Cells]]]:
+class _TypedRows:
+    """The rows of files without errors, each with its cells converted by the schema's types."""
+
+    def __init__(self, tables: Tables, bad_files: set[str], schema_set: SchemaSet):
+        self.tables, self.bad_files, self.schema_set = tables, bad_files, schema_set
+
+    def rows(self, resource: str) -> list[tuple[Row, Cells]]:
+        fields = _field_kinds(resource, self.schema_set)
+        return [(row, _typed_cells(row, fields)) for row in self.tables[resource] if row.doc.path not in self.bad_files]
+
+    def children(self, resource: str, parent_field: str) -> dict[str, list[tuple[Row, Cells]]]:
+        """A child table's rows grouped by their parent's id."""
         grouped: dict[str, list[tuple[Row, Cells]]] = {}
-        for row, values in typed(resource):
+        for row, values in self.rows(resource):
             grouped.setdefault(values[parent_field], []).append((row, values))
         return grouped
 
-    districts = {
-        values["code"]: District(**{name: value for name, value in values.items() if name != "seq"}, origin=row)
-        for row, values in typed("districts")
-    }
-    events = children("events", "cluster_id")
-    sources = children("cluster_sources", "cluster_id")
-    clusters = {}
-    for row, values in typed("clusters"):
-        cid = values["id"]
-        clusters[cid] = Cluster(
+
+def _clusters(typed: _TypedRows) -> dict[str, Cluster]:
+    events = typed.children("events", "cluster_id")
+    sources = typed.children("cluster_sources", "cluster_id")
+    return {
+        values["id"]: Cluster(
             **values,
-            events=tuple(_event(r, v) for r, v in events.get(cid, [])),
-            sources=tuple(_source(v) for _, v in sources.get(cid, [])),
+            events=tuple(_event(r, v) for r, v in events.get(values["id"], [])),
+            sources=tuple(_source(v) for _, v in sources.get(values["id"], [])),
             origin=row,
         )
+        for row, values in typed.rows("clusters")
+    }
+
+
+def _notices(typed: _TypedRows) -> dict[str, Notice]:
     notice_type = RECORD_TYPE["notice"]
-    entries = children("notice_entries", "notice_id")
-    corrections = children("notice_corrections", "notice_id")
-    notice_attachments = children("notice_attachments", "notice_id")
+    entries = typed.children("notice_entries", "notice_id")
+    corrections = typed.children("notice_corrections", "notice_id")
+    notice_attachments = typed.children("notice_attachments", "notice_id")
     notices = {}
-    for row, values in typed("notices"):
+    for row, values in typed.rows("notices"):
         nid = values["id"]
         own = {name: value for name, value in values.items() if notice_type.group_of(name) is None}
         cutoff = own.pop("cutoff_time")
@@ -144,28 +173,36 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
             corrections=_corrections(corrections.get(nid, []), "notice_id"),
             origin=row,
         )
-    call_children = {
-        resource: children(resource, "call_id")
+    return notices
+
+
+def _calls(typed: _TypedRows) -> dict[str, Call]:
+    materials, contacts, attachments, corrections = (
+        typed.children(resource, "call_id")
         for resource in ("call_materials", "call_contacts", "call_attachments", "call_corrections")
-    }
+    )
     calls = {}
-    for row, values in typed("calls"):
+    for row, values in typed.rows("calls"):
         call_id = values["id"]
         deadline_time = values.pop("deadline_time")
         calls[call_id] = Call(
             **values,
             deadline_time=dt.time.fromisoformat(deadline_time) if deadline_time else None,
-            materials=tuple(v["item"] for _, v in call_children["call_materials"].get(call_id, [])),
+            materials=tuple(v["item"] for _, v in materials.get(call_id, [])),
             contacts=tuple(
                 CallContact(**{name: value for name, value in v.items() if name != "call_id"}, origin=r)
-                for r, v in call_children["call_contacts"].get(call_id, [])
+                for r, v in contacts.get(call_id, [])
             ),
-            attachments=_attachments(call_children["call_attachments"].get(call_id, [])),
-            corrections=_corrections(call_children["call_corrections"].get(call_id, []), "call_id"),
+            attachments=_attachments(attachments.get(call_id, [])),
+            corrections=_corrections(corrections.get(call_id, []), "call_id"),
             origin=row,
         )
-    policy_children = {
-        resource: children(resource, "policy_id")
+    return calls
+
+
+def _policies(typed: _TypedRows) -> Iterator[Policy]:
+    children = {
+        resource: typed.children(resource, "policy_id")
         for resource in (
             "policy_thresholds",
             "policy_criteria",
@@ -175,25 +212,7 @@ def build_dataset(tables: Tables, bad_files: set[str], schema_set: SchemaSet) ->
             "policy_stated_rules",
         )
     }
-    policies = PolicySet(_policy(row, values, policy_children) for row, values in typed("policies"))
-    site_rows = typed("site")
-    site = Site(site_rows[0][1], site_rows[0][0]) if site_rows else None
-    practice_rows = typed("practice")
-    practice = (
-        _practice(*practice_rows[0], typed("practice_sections"), typed("practice_statements"))
-        if practice_rows
-        else None
-    )
-    return Dataset(
-        districts=districts,
-        clusters=clusters,
-        notices=notices,
-        calls=calls,
-        site=site,
-        calendar=WorkingCalendar(YearArrangement.from_mapping(row.doc.data) for row, _ in typed("calendar_years")),
-        policies=policies,
-        practice=practice,
-    )
+    return (_policy(row, values, children) for row, values in typed.rows("policies"))
 
 
 def _practice(

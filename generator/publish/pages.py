@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,9 +177,23 @@ def render_pages(
     changelog: ChangeLog | None = None,
     releases: Sequence[ReleaseRow] = (),
 ) -> list[Page]:
-    """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai)."""
+    """Every generated page, as the site stood on the snapshot's day (Asia/Shanghai): the pages of
+    the nav, then one page per district, cluster, call and notice."""
+    render = _renderer(snapshot)
+    changelog = changelog or changelog_view(None, snapshot)
+    return [
+        *_section_pages(render, snapshot, schema_set, downloads, changelog, releases),
+        *_record_pages(render, snapshot, schema_set),
+    ]
+
+
+_Render = Callable[..., Page]  # (template, src_uri, in_nav, **context) -> Page
+
+
+def _renderer(snapshot: Snapshot) -> _Render:
+    """A function rendering one page from its template: the context every page shares, plus the page's
+    own links (href, asset: relative to its URL) and statements (say)."""
     env = environment()
-    clusters, notices = snapshot.clusters, snapshot.notices
     macros = env.get_template("_macros.j2").module
     values = statement_values(snapshot.districts, snapshot.rules)  # what {value:…} in a statement shows
     common: dict[str, Any] = {
@@ -208,9 +222,22 @@ def render_pages(
         content = env.get_template(template).render(**common, **context, href=href, asset=asset, say=say)
         return Page(src_uri, content, in_nav, html=template.endswith(HTML_TEMPLATE_SUFFIX))
 
-    shown = {facts.cluster.id: facts for facts in clusters}
+    return page
+
+
+def _section_pages(
+    page: _Render,
+    snapshot: Snapshot,
+    schema_set: SchemaSet,
+    downloads: Sequence[ExportFile],
+    changelog: ChangeLog,
+    releases: Sequence[ReleaseRow],
+) -> list[Page]:
+    """The pages of the nav: home, criteria, practice, procedure, the indexes, change log, guide,
+    release log and open data."""
+    clusters, notices = snapshot.clusters, snapshot.notices
     tallies, years = snapshot.district_tallies, snapshot.recognition_years
-    pages = [
+    return [
         page(
             "home.html.j2",
             "index.md",
@@ -254,13 +281,13 @@ def render_pages(
             bars=year_bars(years),
         ),
         page("notice_index.html.j2", "notices/index.md", True, notices=notices),
-        page("changelog.html.j2", "changes.md", True, changelog=changelog or changelog_view(None, snapshot)),
+        page("changelog.html.j2", "changes.md", True, changelog=changelog),
         page("staff_guide.md.j2", "guide.md", True, groups=problem_groups()),
         page(
             "release_log.html.j2",
             "releases/index.md",
             True,
-            entries=release_log(releases, changelog or changelog_view(None, snapshot)),
+            entries=release_log(releases, changelog),
             changelog_page=PAGE,
         ),
         page(
@@ -278,6 +305,13 @@ def render_pages(
             },
         ),
     ]
+
+
+def _record_pages(page: _Render, snapshot: Snapshot, schema_set: SchemaSet) -> list[Page]:
+    """One page per district (its clusters), cluster, call (with the notices that followed it) and
+    notice (with the clusters it names, its final list and its call)."""
+    clusters, notices = snapshot.clusters, snapshot.notices
+    pages = []
     for district in snapshot.districts.values():
         own = [facts for facts in clusters if facts.cluster.district == district.code]
         pages.append(page("cluster_list.html.j2", district.page, False, clusters=own, district=district))
@@ -285,7 +319,6 @@ def render_pages(
         pages.append(
             page("cluster.html.j2", facts.page, False, view=facts, timeline=cluster_timeline(facts, snapshot.day))
         )
-    notice_titles = correction_titles(schema_set, "notices")
     call_titles = correction_titles(schema_set, "calls")
     by_id = {facts.notice.id: facts for facts in notices}
     for call_facts in snapshot.calls:
@@ -300,6 +333,8 @@ def render_pages(
                 correction_titles=call_titles,
             )
         )
+    notice_titles = correction_titles(schema_set, "notices")
+    shown = {facts.cluster.id: facts for facts in clusters}
     for notice_facts in notices:
         named = {
             entry.cluster: shown[entry.cluster].cluster
