@@ -51,6 +51,22 @@ PROBLEM_LINE = re.compile(
 )
 
 
+def git(repo: Path, *args: str, when: str | None = None) -> str:
+    """Run git in `repo` as a test author, free of the machine's git settings; `when` dates the commit."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    if when:
+        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--finished-lines",

@@ -10,15 +10,13 @@ and as of an earlier one), from a shallow clone of it, and from a data folder ou
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, TODAY, Page, make_data_dir
+from conftest import REPO_ROOT, TODAY, Page, git, make_data_dir
 
 from generator import SCHEMAS_DIR
 from generator.domain.calendar import SHANGHAI, start_of_day
@@ -38,21 +36,6 @@ SCHEMAS = load_schemas(SCHEMAS_DIR)
 
 def title(resource: str, name: str) -> str:
     return next(spec["title"] for spec in SCHEMAS.schemas[resource]["fields"] if spec["name"] == name)
-
-
-def git(repo: Path, *args: str, when: str | None = None) -> str:
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    if when:
-        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        cwd=repo,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
 
 
 def commit(repo: Path, message: str, when: str) -> str:

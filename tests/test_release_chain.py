@@ -9,24 +9,21 @@ with one thing broken, and checks the exit code and the stable code `clusters ve
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
-import os
 import re
 import shutil
 import subprocess
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, TESTS_DIR, Page, make_data_dir, run_cli
+from conftest import REPO_ROOT, TESTS_DIR, Page, git, make_data_dir, run_cli
 
 from generator.site.build import Releases, build_site
 from generator.site.chain import Chain, Source, check_extends, read_chain
+from generator.site.edit import serve_folder
 from generator.site.release import MANIFEST_FILE, data_fingerprint, read_manifest
 from generator.site.signing import NAMESPACE
 
@@ -37,19 +34,6 @@ PLACEHOLDER_SIGNERS = REPO_ROOT / "deploy" / "allowed_signers"  # as shipped: no
 CONFIG = REPO_ROOT / "mkdocs.yml"
 DAYS = ("2026-11-20", "2026-11-21", "2026-11-22")
 ALPHA = Path("data") / "clusters" / "test-municipal-alpha.yaml"
-
-
-def git(repo: Path, *args: str, when: str | None = None) -> str:
-    env = {**os.environ, **({"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else {})}
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        cwd=repo,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
 
 
 def build(repo: Path, site: Path, day: str, *extra: object) -> subprocess.CompletedProcess[str]:
@@ -264,15 +248,8 @@ def test_a_saved_copy_of_an_earlier_release_is_checked_against_the_live_chain(ch
 @pytest.fixture
 def served(chain3) -> Iterator[str]:
     """The last release served over HTTP on 127.0.0.1, as a live site."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(chain3["site3"]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(chain3["site3"]) as url:
+        yield url
 
 
 def test_the_live_site_verifies_over_http(served, chain3, tmp_path):

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator import PROJECT_ROOT, SCHEMAS_DIR
 from generator.domain.calendar import day_of
@@ -195,9 +196,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_folder(folder: Path, port: int) -> Iterator[str]:
-    """Serve `folder` (whatever folder is at that path now: a rebuild swaps it) on 127.0.0.1:port."""
-    handler = functools.partial(_Handler, directory=str(folder))
+def serve_folder(
+    folder: Path, port: int = 0, handler_class: type[http.server.SimpleHTTPRequestHandler] = _Handler, **options: Any
+) -> Iterator[str]:
+    """Serve `folder` (whatever folder is at that path now: a rebuild swaps it) on 127.0.0.1:port (0: a
+    free port) in a thread, until the block ends; yields the base URL ending in "/". `handler_class`
+    (with `options`) answers the requests: by default files with no caching, no log."""
+    handler = functools.partial(handler_class, directory=str(folder), **options)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

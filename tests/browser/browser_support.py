@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
-import functools
 import http.server
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ from playwright.sync_api import (
 from generator.domain.calendar import start_of_day
 from generator.publish import csp
 from generator.site.build import build_site
+from generator.site.edit import serve_folder
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / "mkdocs.yml"
@@ -111,15 +110,8 @@ def serve(site_dir: Path, headers: bool = True) -> Iterator[str]:
     """Serve `site_dir` on 127.0.0.1 (a free port) in a thread; yields the base URL ending in '/'.
     `headers`: send the Content-Security-Policy and security headers as deploy/nginx.conf does
     (without: as GitHub Pages serves the site, where only the pages' <meta> policy applies)."""
-    handler = functools.partial(_SiteHandler, directory=str(site_dir), headers=headers)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(site_dir, 0, _SiteHandler, headers=headers) as url:
+        yield url
 
 
 _PLAYWRIGHT: list[Playwright] = []  # the process's one driver: Playwright's sync API cannot run two at once
