@@ -44,7 +44,8 @@ class StateSchedule:
     clusters: dict[str, tuple[Entry, ...]]  # a cluster's status (公示中 → 有效 …)
     calls: dict[str, tuple[Entry, ...]]  # a call's state (申报中 → 已截止 …)
     ranks: dict[str, tuple[Entry, ...]]  # a cluster's status as the list sorts it (its place in STATUS_LABELS)
-    counts: dict[str, tuple[Entry, ...]]  # the home page's counts: per status, "total", "municipal", "sum"
+    counts: dict[str, tuple[Entry, ...]]  # the home page's counts: per status, "total", "municipal" (and
+    # "auto" of them), "sum", the progress bar's value ("progress") and its text ("progress-text")
 
 
 def _notices(snapshot: Snapshot) -> dict[str, Entry]:
@@ -72,8 +73,16 @@ def _ranks(snapshot: Snapshot) -> dict[str, Entry]:
 def _counts(snapshot: Snapshot) -> dict[str, Entry]:
     headline = snapshot.headline
     counts = {code: str(count) for code, count in headline.status_counts}
-    counts.update(total=str(headline.total), municipal=str(headline.counted))
+    counts.update(
+        total=str(headline.total),
+        municipal=str(headline.counted),
+        auto=str(headline.counted_auto),  # of which national or provincial
+        progress=str(headline.progress),  # the progress bar's value (at most the target)
+    )
     found = {key: Entry(snapshot.at, value, value) for key, value in counts.items()}
+    if headline.target:
+        progress_text = f"{headline.counted} / {headline.target}"
+        found["progress-text"] = Entry(snapshot.at, progress_text, progress_text)
     found["sum"] = Entry(snapshot.at, headline.sum_label, headline.sum_label)
     return found
 

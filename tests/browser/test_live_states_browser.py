@@ -17,6 +17,7 @@ from browser_support import SHANGHAI, clean, serve, visit
 from conftest import shared_site
 
 from generator import SCHEMAS_DIR
+from generator.domain.schedule import state_schedule
 from generator.domain.snapshot import take_snapshot
 from generator.load.dataset import load_dataset
 
@@ -77,6 +78,10 @@ def test_every_changing_state_follows_the_readers_clock(browser, built, base_url
         assert shown == [[group.code, str(group.count)] for group in headline.statuses]
         assert page.locator("strong[data-count=total]").inner_text() == str(headline.total)
         assert page.locator(".cl-sum").inner_text() == f"合计：{headline.sum_label} 个。"
+        assert page.locator("strong[data-count=municipal]").inner_text() == str(headline.counted)
+        assert headline.target  # the progress bar and its text, as the snapshot at that instant has them
+        assert page.locator("progress#progress-target").get_attribute("value") == str(headline.progress)
+        assert page.locator(".cl-progress-text").inner_text() == f"{headline.counted} / {headline.target}"
 
         page.goto(base_url + "clusters/")  # the list: each listed row's status, its filter and the count
         for cluster in listed:
@@ -131,3 +136,27 @@ def test_the_words_come_from_the_generated_table(built):
         assert word not in script
     table = (built.site / "javascripts" / "live-states-data.js").read_text(encoding="utf-8")
     assert "2025-02-28T17:30:00+08:00" in table
+
+
+def test_the_progress_bar_and_its_counts_follow_the_instants_they_change_at(built):
+    """The home page's municipal count, the national/provincial part of it and the progress bar (its
+    value and its text) are in the generated table, each entry what the snapshot at its instant says.
+    As of 2025-03-09 noon the base fixture's count changes within the table's horizon (a final list
+    takes effect), so the table must carry that change, not only the build's value."""
+    loaded = load_dataset(built.data, SCHEMAS_DIR, today=dt.date(2025, 3, 9))
+    assert loaded.ok
+    snapshot = take_snapshot(loaded.dataset, dt.datetime(2025, 3, 9, 12, tzinfo=SHANGHAI))
+    counts = state_schedule(loaded.dataset, snapshot).counts
+    assert len(counts["progress"]) > 1 and len(counts["progress-text"]) > 1  # it changes before the next build
+
+    def said(headline):
+        return {
+            "progress": str(headline.progress),
+            "progress-text": f"{headline.counted} / {headline.target}",
+            "municipal": str(headline.counted),
+            "auto": str(headline.counted_auto),
+        }
+
+    for kind in ("progress", "progress-text", "municipal", "auto"):
+        for entry in counts[kind]:
+            assert said(take_snapshot(loaded.dataset, entry.at).headline)[kind] == entry.label, (kind, entry)
