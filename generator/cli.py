@@ -829,10 +829,21 @@ def deploy(config_path: Path, site_dir: Path) -> None:
 @cli.command()
 @deploy_config_option
 @click.argument("release", required=False)
-def rollback(config_path: Path, release: str | None) -> None:
-    """让所有服务器回到上一个版本（或指定的版本 RELEASE），先校验再一起切换。"""
+@click.option(
+    "--reason",
+    required=True,
+    help="回滚的理由：与切换时刻、操作的机器、原版本和回滚到的版本一起追加到每台服务器的 rollbacks.log",
+)
+def rollback(config_path: Path, release: str | None, reason: str) -> None:
+    """让所有服务器回到上一个版本（或指定的版本 RELEASE），先校验再一起切换，并在每台服务器上记下回滚。
+
+    \b
+    回滚让服务器提供发布记录中已被后来版本接续的旧版本，所以和更正发布一样须写明理由（--reason）；
+    之后的发布接续回滚到的版本。"""
+    if not reason.strip():
+        raise click.UsageError("--reason 需要写明回滚的理由")
     config, secrets = _deploy_setup(config_path)
-    if not rollback_release(config, secrets, release, _operator(), _say):
+    if not rollback_release(config, secrets, release, _operator(), _say, reason=reason):
         sys.exit(1)
 
 

@@ -489,19 +489,28 @@ def _prune(remote: Remote, state: HostState, live: str, keep: int, say: Say) -> 
         say(remote.host.name, f"已删除旧版本 {'、'.join(remove)}，保留最近 {len(kept)} 个")
 
 
-def rollback(config: DeployConfig, secrets: Secrets, release: str | None, me: Operator, say: Say) -> bool:
-    """Make `release` (or the one before the live one) live on every host, verified first."""
+ROLLBACK_LOG = "rollbacks.log"  # beside releases/ on each host: one line per rollback, appended, never rewritten
+
+
+def rollback(
+    config: DeployConfig, secrets: Secrets, release: str | None, me: Operator, say: Say, *, reason: str
+) -> bool:
+    """Make `release` (or the one before the live one) live on every host, verified first, and append
+    the rollback to each host's ROLLBACK_LOG with its `reason`: a rollback makes live a release the
+    chain has passed (generator.site.chain), so, like a correction release, it is stated and logged."""
     say = _Reporter(say)
     remotes = remotes_for(config, secrets)
     locked: list[Remote] = []
     try:
-        return _rollback(remotes, release, me, locked, say)
+        return _rollback(remotes, release, me, locked, say, reason)
     finally:
         for remote in locked:
             unlock(remote, me)
 
 
-def _rollback(remotes: Sequence[Remote], release: str | None, me: Operator, locked: list[Remote], say: Say) -> bool:
+def _rollback(
+    remotes: Sequence[Remote], release: str | None, me: Operator, locked: list[Remote], say: Say, reason: str
+) -> bool:
     states: dict[str, HostState] = {}
 
     def read(remote: Remote) -> None:
@@ -547,8 +556,25 @@ def _rollback(remotes: Sequence[Remote], release: str | None, me: Operator, lock
     if not _switch_all(remotes, states, target, say):
         say("", "回滚失败：切换没有在所有服务器上完成，已切换的服务器已切回原来的版本")
         return False
+    logged = True
+    for remote in remotes:
+        line = rollback_log_line(me, _shown(states[remote.host.name].live), target, reason)
+        log = remote.host.path / ROLLBACK_LOG
+        done = remote.run(f"printf '%s\\n' {shlex.quote(line)} >> {shlex.quote(str(log))}")
+        if done.ok:
+            say(remote.host.name, f"回滚已记入 {ROLLBACK_LOG}：理由：{reason}")
+        else:
+            logged = False
+            say(remote.host.name, f"回滚已完成，但无法记入 {ROLLBACK_LOG}，请人工补记：{done.reason()}")
     say("", f"回滚完成：{len(remotes)} 台服务器都在提供 {target}")
-    return True
+    return logged
+
+
+def rollback_log_line(me: Operator, before: str, target: str, reason: str) -> str:
+    """One line of a host's rollback log: when (the command's start, Asia/Shanghai), who, from which
+    release to which, and why; tabs and line breaks in the reason become spaces."""
+    said = " ".join(reason.split())
+    return "\t".join((me.started.isoformat(timespec="seconds"), me.machine, before, target, said))
 
 
 def _previous_release(states: dict[str, HostState], say: Say) -> str | None:

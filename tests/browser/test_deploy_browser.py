@@ -468,9 +468,18 @@ def test_deploy_switch_failures_and_rollback(browser, fleet: Fleet, releases: di
     # 6. Rollback: the release before the live one, on every host, verified first.
     listed = fleet.run("releases")
     assert listed.returncode == 0 and f"{name2}  ← 当前" in listed.stdout
-    done = fleet.run("rollback")
+    refused = fleet.run("rollback")  # a rollback makes live a release the chain has passed: say why
+    assert refused.returncode == 2 and "--reason" in refused.stderr, refused.stdout + refused.stderr
+    assert all(h.live() == f"releases/{name2}" for h in fleet.hosts)
+    done = fleet.run("rollback", "--reason", "测试：第二版有误\t回到上一版")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"回滚完成：3 台服务器都在提供 {name1}" in done.stdout
+    for host in fleet.hosts:  # logged on every host: when, who, from, to, why
+        assert f"{host.name}: 回滚已记入 rollbacks.log" in done.stdout
+        (line,) = (host.base / "rollbacks.log").read_text(encoding="utf-8").splitlines()
+        when, _machine, before, after, reason = line.split("\t")
+        assert (before, after, reason) == (name2, name1, "测试：第二版有误 回到上一版")
+        assert dt.datetime.fromisoformat(when).utcoffset() == dt.timedelta(hours=8)
     assert_serves(fleet, r1)
     assert (fleet.hosts[0].base / "current" / MANIFEST_FILE).read_bytes() == (r1 / MANIFEST_FILE).read_bytes()
     assert not any((h.base / ".deploy-lock").exists() for h in fleet.hosts)
