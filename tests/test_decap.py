@@ -21,6 +21,7 @@ from generator import PROJECT_ROOT, SCHEMAS_DIR
 from generator.editor.decap import (
     COLLECTION_KINDS,
     CONFIG_PATH,
+    GITHUB_ORIGINS,
     TEXT_THRESHOLD,
     EditorSettings,
     decap_config,
@@ -43,10 +44,11 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # names of the same length (the site names no origin to load from); DECAP_SHA256_SHIPPED is the copy here.
 DECAP_VERSION = "3.16.3"
 DECAP_SHA256 = "7c1efd6b616b4786e279aeef194dd21649a72058d3bc8d1f78901b574610dfb8"
-DECAP_SHA256_SHIPPED = "43f85ad04638bde9f397246814499b34b574859ec0481daca0a14f1f419a5122"
+DECAP_SHA256_SHIPPED = "51af44c9ceef055c2ec393b994efad5a589e567844116bf31936089afd78a1d1"
 # The hosts, base64-encoded so that no file of the repository spells an origin to load from; each maps to
 # its renamed form in the copy here and how often it occurs. What they served (decoded):
-# Pusher's script (two hosts), Cloudinary's widget script, Uploadcare's widget, uploads and files (five).
+# Pusher's script (two hosts), Cloudinary's widget script, Uploadcare's widget, uploads and files (five),
+# and GitHub's raw-file host in an identifier.
 DECAP_RENAMED_HOSTS = {
     base64.b64decode("ZDNkeTVnbXRwOHloazcuY2xvdWRmcm9udC5uZXQ=").decode(): ("aaaaaaaaaaaaaaaaaaaaa.invalid", 1),
     base64.b64decode("bWVkaWEtbGlicmFyeS5jbG91ZGluYXJ5LmNvbQ==").decode(): ("bbbbbbbbbbbbbbbbbbbb.invalid", 1),
@@ -56,6 +58,9 @@ DECAP_RENAMED_HOSTS = {
     base64.b64decode("anMucHVzaGVyLmNvbQ==").decode(): ("fffff.invalid", 1),
     base64.b64decode("dWNhcmVjZG4uY29t").decode(): ("gggg.invalid", 3),
     base64.b64decode("dWNhcmVjZC5uZXQ=").decode(): ("hhh.invalid", 1),
+    # Not a load: the $id of ajv's $data meta-schema and the $ref to it, renamed together (ajv resolves it
+    # from its own copy), so that the bundle names no file host at all.
+    base64.b64decode("cmF3LmdpdGh1YnVzZXJjb250ZW50LmNvbQ==").decode(): ("iiiiiiiiiiiiiiiii.invalid", 2),
 }
 
 
@@ -186,8 +191,25 @@ def test_a_repository_on_gitea_or_forgejo():
     }
     assert "publish_mode" not in config  # simple: Decap refuses editorial_workflow with Gitea
     policy = csp.admin_policy(settings.origins())
-    assert "connect-src 'self' https://api.github.com https://www.githubstatus.com https://git.example.org;" in policy
+    assert "connect-src 'self' https://git.example.org;" in policy  # that forge, and no other origin
+    assert "github" not in policy
     assert csp.admin_policy(("javascript:alert(1)",)) == csp.ADMIN_POLICY  # only origins get in
+
+
+def test_the_editor_names_github_only_once_a_repository_there_is_configured():
+    """The admin page's policy lets the editor reach github.com's API, status page and avatars only when
+    data/site.yaml names a repository there; unconfigured (as shipped), it names no origin but its own."""
+    unconfigured = csp.admin_policy(EditorSettings.from_values({}).origins())
+    assert unconfigured == csp.ADMIN_POLICY and "https://" not in unconfigured and "http://" not in unconfigured
+    on_github = EditorSettings.from_values({"backend": "github", "repo": "gxj/gz-clusters"})
+    assert on_github.origins() == GITHUB_ORIGINS
+    policy = {
+        words[0]: words[1:] for part in csp.admin_policy(on_github.origins()).split(";") if (words := part.split())
+    }
+    assert "https://api.github.com" in policy["connect-src"] and "https://www.githubstatus.com" in policy["connect-src"]
+    assert "https://avatars.githubusercontent.com" in policy["img-src"]
+    shipped = editor_settings(PROJECT_ROOT / "data")  # the shipped data names no repository yet
+    assert shipped.repo is None and shipped.origins() == ()
 
 
 def test_the_local_backend_is_only_in_the_local_configuration():

@@ -66,6 +66,10 @@ COMMIT_MESSAGES = {
 }
 
 
+# Decap's GitHub backend on github.com: its API, the status page it asks, the avatars it shows.
+GITHUB_ORIGINS = ("https://api.github.com", "https://www.githubstatus.com", "https://avatars.githubusercontent.com")
+
+
 @dataclass(frozen=True)
 class EditorSettings:
     """Where the editor reads and writes records: data/site.yaml's `editor:` mapping (schemas/site.schema.yaml)."""
@@ -95,8 +99,10 @@ class EditorSettings:
         )
 
     def origins(self) -> tuple[str, ...]:
-        """The origins the editor page talks to besides its own (API, avatars), for its Content-Security-Policy."""
-        found = []
+        """The origins the editor page talks to besides its own (API, avatars), for its Content-Security-Policy:
+        the forge the settings name, and nothing else. github.com's own hosts (GITHUB_ORIGINS) only once a
+        repository there is configured: an unconfigured editor names no other origin."""
+        found = list(GITHUB_ORIGINS) if self.backend == "github" and self.repo and not self.api_root else []
         for address in (self.api_root, self.base_url if self.backend == "gitea" else None):
             if address:
                 parts = urlsplit(address)

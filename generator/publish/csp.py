@@ -21,7 +21,7 @@ It reaches the browser two ways:
   every page) for reference.
 
 The Decap CMS admin (/admin/, a vendored bundle that compiles its config schema with
-`new Function`, injects <style> elements and talks to the GitHub API) cannot run under the public
+`new Function`, injects <style> elements and talks to the configured forge's API) cannot run under the public
 pages' policy; it gets ADMIN_POLICY, in its <meta> (added by the build) and in the header: scripts
 still only from its own files, no inline script or handler, but 'unsafe-eval' and inline styles.
 The public pages allow neither.
@@ -95,21 +95,22 @@ HEADER_ONLY = frozenset({"frame-ancestors", "report-uri", "sandbox"})
 # whatever their scripts (those are governed by each page's <meta>).
 _DOCUMENT_HEADER = ("script-src-attr", "object-src", "base-uri", "form-action", "frame-ancestors")
 
-# The Decap CMS editor (backend: github, site_src/admin/config.yml). Scripts: its own files only,
-# but 'unsafe-eval': Decap validates its config with ajv, which compiles schemas with new Function
-# (without it the editor stops at start-up: "Error compiling schema"). It injects its styles as
-# <style> elements (emotion): 'unsafe-inline' for styles only. It reads and writes the repository
-# through the GitHub API, asks GitHub's status page, shows avatars and repository images, and
-# previews uploads as blob:. Login opens a window at the OAuth provider (api.netlify.com by
-# default), a navigation CSP does not restrict; the provider answers by postMessage.
+# The Decap CMS editor (site_src/admin/config.yml). Scripts: its own files only, but 'unsafe-eval':
+# Decap validates its config with ajv, which compiles schemas with new Function (without it the
+# editor stops at start-up: "Error compiling schema"). It injects its styles as <style> elements
+# (emotion): 'unsafe-inline' for styles only. It previews uploads as blob:. The forge it reads and
+# writes through (its API, avatars; github.com's status page) is no part of this base policy: the
+# origins come from data/site.yaml's editor settings (EditorSettings.origins), so an editor not yet
+# configured names no other origin at all. Login opens a window at the OAuth provider, a navigation
+# CSP does not restrict; the provider answers by postMessage.
 _ADMIN_DIRECTIVES: tuple[tuple[str, str], ...] = (
     ("default-src", "'self'"),
     ("script-src", "'self' 'unsafe-eval'"),
     ("script-src-attr", "'none'"),
     ("style-src", "'self' 'unsafe-inline'"),
-    ("img-src", "'self' data: blob: https://avatars.githubusercontent.com https://raw.githubusercontent.com"),
+    ("img-src", "'self' data: blob:"),
     ("font-src", "'self' data:"),
-    ("connect-src", "'self' https://api.github.com https://www.githubstatus.com"),
+    ("connect-src", "'self'"),
     ("media-src", "'self' blob:"),
     ("frame-src", "'self' blob:"),
     ("worker-src", "'self' blob:"),
