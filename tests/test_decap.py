@@ -197,17 +197,19 @@ def test_a_repository_on_gitea_or_forgejo():
 
 
 def test_the_editor_names_github_only_once_a_repository_there_is_configured():
-    """The admin page's policy lets the editor reach github.com's API, status page and avatars only when
+    """The admin page's policy lets the editor reach github.com's API and status page only when
     data/site.yaml names a repository there; unconfigured (as shipped), it names no origin but its own."""
     unconfigured = csp.admin_policy(EditorSettings.from_values({}).origins())
     assert unconfigured == csp.ADMIN_POLICY and "https://" not in unconfigured and "http://" not in unconfigured
     on_github = EditorSettings.from_values({"backend": "github", "repo": "gxj/gz-clusters"})
     assert on_github.origins() == GITHUB_ORIGINS
     policy = {
-        words[0]: words[1:] for part in csp.admin_policy(on_github.origins()).split(";") if (words := part.split())
+        words[0]: words[1:]
+        for part in csp.admin_policy(on_github.origins(), on_github.image_origins()).split(";")
+        if (words := part.split())
     }
     assert "https://api.github.com" in policy["connect-src"] and "https://www.githubstatus.com" in policy["connect-src"]
-    assert "https://avatars.githubusercontent.com" in policy["img-src"]
+    assert policy["img-src"] == ["'self'", "data:", "blob:"]  # no avatars from GitHub's CDN
     shipped = editor_settings(PROJECT_ROOT / "data")  # the shipped data names no repository yet
     assert shipped.repo is None and shipped.origins() == ()
 

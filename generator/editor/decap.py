@@ -66,8 +66,10 @@ COMMIT_MESSAGES = {
 }
 
 
-# Decap's GitHub backend on github.com: its API, the status page it asks, the avatars it shows.
-GITHUB_ORIGINS = ("https://api.github.com", "https://www.githubstatus.com", "https://avatars.githubusercontent.com")
+# Decap's GitHub backend on github.com: its API and the status page it asks. Not the avatars' host, a
+# content delivery network the editor can do without (no picture beside the user's name): the page
+# loads nothing from a CDN.
+GITHUB_ORIGINS = ("https://api.github.com", "https://www.githubstatus.com")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,11 @@ class EditorSettings:
                 if parts.scheme in ("http", "https") and parts.netloc:
                     found.append(f"{parts.scheme}://{parts.netloc}")
         return tuple(dict.fromkeys(found))
+
+    def image_origins(self) -> tuple[str, ...]:
+        """The origins the editor page may show pictures (avatars) from: the forge's own server, never
+        github.com's hosts (their avatars come from a content delivery network)."""
+        return tuple(origin for origin in self.origins() if origin not in GITHUB_ORIGINS)
 
 
 def editor_settings(data_dir: Path = DATA_DIR) -> EditorSettings:

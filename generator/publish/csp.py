@@ -99,7 +99,7 @@ _DOCUMENT_HEADER = ("script-src-attr", "object-src", "base-uri", "form-action", 
 # Decap validates its config with ajv, which compiles schemas with new Function (without it the
 # editor stops at start-up: "Error compiling schema"). It injects its styles as <style> elements
 # (emotion): 'unsafe-inline' for styles only. It previews uploads as blob:. The forge it reads and
-# writes through (its API, avatars; github.com's status page) is no part of this base policy: the
+# writes through (its API; github.com's status page) is no part of this base policy: the
 # origins come from data/site.yaml's editor settings (EditorSettings.origins), so an editor not yet
 # configured names no other origin at all. Login opens a window at the OAuth provider, a navigation
 # CSP does not restrict; the provider answers by postMessage.
@@ -121,14 +121,17 @@ _ADMIN_DIRECTIVES: tuple[tuple[str, str], ...] = (
 )
 
 
-def admin_policy(origins: tuple[str, ...] = ()) -> str:
-    """The editor's policy; `origins` (scheme://host[:port]) are the forge it talks to besides GitHub
-    (a Gitea or Forgejo server, GitHub Enterprise: data/site.yaml's editor settings) or the local
-    decap-server of `clusters edit`: it may fetch from them and show their images (avatars)."""
-    extra = "".join(f" {origin}" for origin in origins if _ORIGIN.fullmatch(origin))
-    return "; ".join(
-        f"{name} {value}{extra if name in ('connect-src', 'img-src') else ''}" for name, value in _ADMIN_DIRECTIVES
-    )
+def admin_policy(origins: tuple[str, ...] = (), images: tuple[str, ...] | None = None) -> str:
+    """The editor's policy; `origins` (scheme://host[:port]) are what it may fetch from besides its own
+    site: the forge data/site.yaml's editor settings name (GitHub's API, a Gitea or Forgejo server,
+    GitHub Enterprise) or the local decap-server of `clusters edit`; `images` (default: the same) those
+    it may show pictures (avatars) from."""
+
+    def listed(found: tuple[str, ...]) -> str:
+        return "".join(f" {origin}" for origin in found if _ORIGIN.fullmatch(origin))
+
+    extra = {"connect-src": listed(origins), "img-src": listed(origins if images is None else images)}
+    return "; ".join(f"{name} {value}{extra.get(name, '')}" for name, value in _ADMIN_DIRECTIVES)
 
 
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://\[[0-9a-fA-F:]+\](:[0-9]{1,5})?")

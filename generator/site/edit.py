@@ -180,7 +180,7 @@ def local_admin(site_dir: Path, data_dir: Path, backend_url: str) -> None:
     page = admin / "index.html"
     origin = backend_url.split("/api/", 1)[0]
     html = csp.without_policy_meta(page.read_text(encoding="utf-8"))
-    policy = csp.meta_policy(csp.admin_policy((*settings.origins(), origin)))
+    policy = csp.meta_policy(csp.admin_policy((*settings.origins(), origin), (*settings.image_origins(), origin)))
     placed = csp.with_policy_meta(html, policy)
     page.write_text(placed if placed is not None else html, encoding="utf-8")
     (admin / "index.html.gz").unlink(missing_ok=True)

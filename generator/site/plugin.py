@@ -245,7 +245,8 @@ class ClustersPlugin(BasePlugin[ClustersConfig]):  # type: ignore[no-untyped-cal
     def _admin_policy(self) -> str:
         """The editor page's policy: the forge named in data/site.yaml's editor settings may be reached."""
         site = self.loaded.dataset.site if self.loaded is not None else None
-        return csp.admin_policy(EditorSettings.from_values(site.values).origins() if site is not None else ())
+        settings = EditorSettings.from_values(site.values if site is not None else {})
+        return csp.admin_policy(settings.origins(), settings.image_origins())
 
     def _data_dir(self, config: MkDocsConfig) -> Path:
         path = Path(self.config.data_dir)
